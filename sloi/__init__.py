@@ -1,0 +1,14 @@
+"""sloi (слой, "layer"): Keras's model-building system on PyTorch.
+
+Every layer and model is a ``torch.nn.Module``; every value a ``torch.Tensor``.
+"""
+
+from sloi import activations, constraints, initializers, layers, models, regularizers
+from sloi.engine import Input, InputLayer, Layer, Model, Sequential, clear_session
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Input", "InputLayer", "Layer", "Model", "Sequential", "activations", "clear_session",
+    "constraints", "initializers", "layers", "models", "regularizers",
+]

@@ -1,0 +1,303 @@
+"""``Functional``: a model defined by its inputs and outputs, ``Model(inputs=x, outputs=y)``.
+
+At construction the call history is walked back once from the outputs (``map_graph``): the
+layers in Keras's order (deepest first, ties by discovery), the nodes in an order that computes
+every input before its use, and clear errors for graphs that cannot run. Calling the model then
+runs a flat plan: one layer call per node, values kept by tensor id.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from torch import nn
+
+from sloi.engine import naming, tree
+from sloi.engine.layer import Layer, _describe_value
+from sloi.engine.model import Model
+from sloi.engine.symbolic import SymbolicTensor, format_shape
+
+_module_call = nn.Module.__call__  # a step of the plan skips Layer.__call__'s symbolic checks
+
+
+class Functional(Model):
+    """A model from symbolic inputs to symbolic outputs (single tensors, lists or dicts)."""
+
+    def __init__(self, inputs, outputs, name=None, trainable=True, **kwargs):
+        super().__init__(name=name or naming.unique_name("functional"), trainable=trainable,
+                         **kwargs)
+        self._init_graph(inputs, outputs)
+
+    # ------------------------------------------------------------------ graph
+    def _init_graph(self, inputs, outputs) -> None:
+        if isinstance(inputs, tuple):
+            inputs = list(inputs)
+        if isinstance(outputs, tuple):
+            outputs = list(outputs)
+        if isinstance(inputs, list) and len(inputs) == 1 and not isinstance(outputs, dict):
+            inputs = inputs[0]
+        for role, structure in (("inputs", inputs), ("outputs", outputs)):
+            for x in tree.flatten(structure):
+                if not isinstance(x, SymbolicTensor):
+                    raise TypeError(
+                        f'Model "{self.name}": {role} must be symbolic tensors (from Input() '
+                        f"or the output of a layer); got {_describe_value(x)}"
+                    )
+        self._inputs_struct = inputs
+        self._outputs_struct = outputs
+        flat_inputs, flat_outputs = tree.flatten(inputs), tree.flatten(outputs)
+        nodes, layers = map_graph(self.name, flat_inputs, flat_outputs)
+        _check_unique_names(self.name, layers)
+        self.net = nn.ModuleDict()
+        for layer in layers:
+            if "." in layer.name or not layer.name:
+                raise ValueError(f'Model "{self.name}": layer name "{layer.name}" must be '
+                                 'non-empty and contain no "."')
+            self.net[layer.name] = layer
+        self._layers = layers
+        self._nodes = [n for n in nodes if not n.is_input]
+        self._flat_inputs = flat_inputs
+        self._flat_outputs = flat_outputs
+        self._uses_masks = any(
+            t._keras_mask is not None for n in nodes for t in n.output_tensors
+        )
+        self._chain = self._chain_plan()
+        self._has_activity = any(layer.activity_regularizer is not None for layer in layers)
+        self.built = True
+        self._build_input_shape = tree.map_structure(lambda t: t.shape, inputs)
+
+    def _chain_plan(self):
+        """For a plain chain (one input, one output, each layer fed by the one before), the
+        layers to call in turn; None for any other graph."""
+        if len(self._flat_inputs) != 1 or len(self._flat_outputs) != 1:
+            return None
+        current = self._flat_inputs[0]
+        chain = []
+        for node in self._nodes:
+            if (
+                node.call_kwargs or len(node.call_args) != 1
+                or node.call_args[0] is not current or len(node.output_tensors) != 1
+                or not isinstance(node.outputs, SymbolicTensor)
+            ):
+                return None
+            chain.append(node.layer)
+            current = node.outputs
+        return chain if current is self._flat_outputs[0] else None
+
+    @property
+    def layers(self) -> list[Layer]:
+        return list(self._layers)
+
+    @property
+    def inputs(self) -> list[SymbolicTensor]:
+        return list(self._flat_inputs)
+
+    @property
+    def outputs(self) -> list[SymbolicTensor]:
+        return list(self._flat_outputs)
+
+    @property
+    def input(self):
+        return self._inputs_struct
+
+    @property
+    def output(self):
+        return self._outputs_struct
+
+    @property
+    def input_shape(self):
+        return tree.map_structure(lambda t: t.shape, self._inputs_struct)
+
+    @property
+    def output_shape(self):
+        return tree.map_structure(lambda t: t.shape, self._outputs_struct)
+
+    @property
+    def input_names(self) -> list[str]:
+        return [t._keras_history.layer.name for t in self._flat_inputs]
+
+    @property
+    def output_names(self) -> list[str]:
+        return [t._keras_history.layer.name for t in self._flat_outputs]
+
+    # ------------------------------------------------------------------ running
+    def call(self, inputs, training=None, mask=None):
+        values = self._standardize_inputs(inputs)
+        if self._has_activity:
+            for layer in self._layers:
+                layer._activity_losses.clear()
+        chain = self._chain
+        if chain is not None and training is None and mask is None and not self._uses_masks:
+            x = values[0]
+            for layer in chain:
+                x = _module_call(layer, x)
+            return x
+        return self._run_graph(values, training, mask)
+
+    def _run_graph(self, flat_values, training, mask):
+        values = {id(t): v for t, v in zip(self._flat_inputs, flat_values)}
+        masks = {}
+        if mask is not None:
+            for t, m in zip(self._flat_inputs, tree.flatten(mask)):
+                masks[id(t)] = m
+        use_masks = self._uses_masks or mask is not None
+
+        def lookup(x):
+            return values[id(x)] if isinstance(x, SymbolicTensor) else x
+
+        for node in self._nodes:
+            layer = node.layer
+            args = tree.map_structure(lookup, node.call_args)
+            kwargs = tree.map_structure(lookup, node.call_kwargs) if node.call_kwargs else {}
+            if training is not None and "training" not in kwargs and layer._call_accepts(
+                    "training"):
+                kwargs["training"] = training
+            in_mask = None
+            if use_masks:
+                first = node.call_args[0] if node.call_args else None
+                in_mask = tree.map_structure(
+                    lambda x: masks.get(id(x)) if isinstance(x, SymbolicTensor) else None, first
+                )
+                if not any(m is not None for m in tree.flatten(in_mask)):
+                    in_mask = None
+                elif "mask" in node.call_kwargs:
+                    kwargs["mask"] = lookup(node.call_kwargs["mask"])
+                elif layer._call_accepts("mask"):
+                    kwargs["mask"] = in_mask
+            outputs = _module_call(layer, *args, **kwargs)
+            flat = tree.flatten(outputs)
+            for t, v in zip(node.output_tensors, flat):
+                values[id(t)] = v
+            if use_masks and any(t._keras_mask is not None for t in node.output_tensors):
+                out_mask = layer.compute_mask(args[0], kwargs.get("mask", in_mask))
+                from sloi.engine.layer import _broadcast_masks
+
+                for t, m in zip(node.output_tensors, _broadcast_masks(out_mask, outputs)):
+                    masks[id(t)] = m
+        return tree.pack_like(self._outputs_struct, [values[id(t)] for t in self._flat_outputs])
+
+    def _standardize_inputs(self, inputs) -> list[torch.Tensor]:
+        """The inputs as a flat list of tensors in ``self.inputs`` order, floats in float32,
+        each checked against its Input's shape."""
+        expected = self._flat_inputs
+        if isinstance(inputs, dict):
+            names = self.input_names
+            missing = [n for n in names if n not in inputs]
+            if missing:
+                raise ValueError(
+                    f'Model "{self.name}" expects inputs named {names}; missing {missing} in '
+                    f"the given dict with keys {list(inputs)}"
+                )
+            flat = [inputs[n] for n in names]
+        elif isinstance(inputs, (list, tuple)) and len(expected) > 1:
+            flat = list(inputs)
+        elif isinstance(inputs, (list, tuple)) and len(inputs) == 1 and not isinstance(
+                inputs[0], (int, float)):
+            flat = [inputs[0]]
+        else:
+            flat = [inputs]
+        if len(flat) != len(expected):
+            raise ValueError(
+                f'Model "{self.name}" expects {len(expected)} input(s) '
+                f"{[format_shape(t.shape) for t in expected]}; got {len(flat)}"
+            )
+        result = []
+        for t, x in zip(expected, flat):
+            if isinstance(x, np.ndarray):
+                x = torch.from_numpy(x)
+            elif not isinstance(x, torch.Tensor):
+                if isinstance(x, Layer) or isinstance(x, SymbolicTensor):
+                    raise TypeError(
+                        f'Model "{self.name}" expects data for input '
+                        f'"{t._keras_history.layer.name}"; got {_describe_value(x)}'
+                    )
+                x = torch.as_tensor(np.asarray(x))
+            if x.is_floating_point() and t.dtype.is_floating_point and x.dtype != t.dtype:
+                x = x.to(t.dtype)
+            shape = x.shape
+            if len(shape) != len(t.shape) or any(
+                    d is not None and d != s for d, s in zip(t.shape, shape)):
+                raise ValueError(
+                    f'Model "{self.name}" expects input "{t._keras_history.layer.name}" of shape '
+                    f"{format_shape(t.shape)}; got data of shape {format_shape(tuple(shape))}"
+                )
+            result.append(x)
+        return result
+
+
+def map_graph(model_name: str, inputs: list, outputs: list):
+    """Nodes in an executable order and layers in Keras's order, for a graph from ``inputs``
+    to ``outputs``.
+
+    Keras orders layers by depth (distance from the outputs, deepest first) and breaks ties by
+    the order a depth-first walk from the outputs first meets them; ``get_weights`` follows that
+    order, so sloi follows it too.
+    """
+    input_ids = {id(t) for t in inputs}
+    finished, in_progress = set(), set()
+    post_order = []  # nodes, inputs before their users
+    first_seen: dict = {}  # layer -> discovery index
+
+    def visit(tensor, consumer):
+        node = tensor.node
+        if node is None:
+            raise ValueError(
+                f'Model "{model_name}": tensor {tensor!r} has no history; model tensors must '
+                "come from Input() or from calling layers on it"
+            )
+        if id(node) in finished:
+            return
+        if id(tensor) in input_ids and not node.is_input:
+            finished.add(id(node))
+            return
+        if node.is_input and id(tensor) not in input_ids:
+            raise ValueError(
+                f'Model "{model_name}": graph disconnected. Output of layer "{consumer}" needs '
+                f'Input "{node.layer.name}" (shape {format_shape(tensor.shape)}), which is not '
+                f"among the model's inputs {[t._keras_history.layer.name for t in inputs]}"
+            )
+        if id(node) in in_progress:
+            raise ValueError(f'Model "{model_name}": layer "{node.layer.name}" is in a cycle')
+        first_seen.setdefault(node.layer, len(first_seen))
+        in_progress.add(id(node))
+        for x in node.input_tensors:
+            visit(x, node.layer.name)
+        in_progress.discard(id(node))
+        finished.add(id(node))
+        post_order.append(node)
+
+    for out in outputs:
+        visit(out, out._keras_history.layer.name if out._keras_history else "?")
+
+    in_graph = {id(n) for n in post_order}
+    node_depth: dict = {}
+    layer_depth: dict = {}
+    for node in reversed(post_order):
+        depth = max(node_depth.get(id(node), 0), layer_depth.get(node.layer, 0))
+        node_depth[id(node)] = depth
+        layer_depth[node.layer] = depth
+        for parent in node.parent_nodes:
+            if id(parent) in in_graph:
+                node_depth[id(parent)] = max(node_depth.get(id(parent), 0), depth + 1)
+    for t in inputs:  # unused inputs still belong to the model
+        layer = t._keras_history.layer
+        if layer not in layer_depth and t.node.is_input:
+            layer_depth[layer] = 0
+            first_seen.setdefault(layer, len(first_seen))
+            post_order.insert(0, t.node)
+            node_depth[id(t.node)] = 0
+    layers = sorted(layer_depth, key=lambda layer: (-layer_depth[layer], first_seen[layer]))
+    nodes = sorted(post_order, key=lambda n: -node_depth[id(n)])
+    return nodes, layers
+
+
+def _check_unique_names(model_name: str, layers) -> None:
+    seen = {}
+    for layer in layers:
+        if layer.name in seen:
+            raise ValueError(
+                f'Model "{model_name}": the name "{layer.name}" is used by two different layers '
+                f"({type(seen[layer.name]).__name__} and {type(layer).__name__}); every layer of "
+                "a model needs its own name"
+            )
+        seen[layer.name] = layer

@@ -1,0 +1,570 @@
+"""``Layer``: the base of every sloi layer and model, a ``torch.nn.Module`` with Keras's life cycle.
+
+A layer is created with its hyper-parameters, builds its weights lazily the first time it sees an
+input shape (``build``), and computes in ``call``. Called on symbolic tensors it records a
+``Node`` and returns symbolic outputs; called on real tensors it runs through ``nn.Module``'s own
+``__call__`` (hooks, torch.compile and everything else in PyTorch work as usual).
+
+Unlike a plain ``nn.Module``, a layer starts in inference mode (``layer.training is False``):
+Keras runs layers in inference unless ``fit`` (or ``training=True``) says otherwise, and sloi
+follows Keras. ``model.train()`` switches to training mode as in any PyTorch loop.
+"""
+
+from __future__ import annotations
+
+import inspect
+
+import numpy as np
+import torch
+from torch import nn
+
+from sloi import initializers as _initializers
+from sloi import regularizers as _regularizers
+from sloi import constraints as _constraints
+from sloi.engine import naming, tree
+from sloi.engine.dtypes import dtype_name, standardize_dtype
+from sloi.engine.input_spec import check_input
+from sloi.engine.shape_inference import infer_output_spec
+from sloi.engine.symbolic import History, Node, SymbolicTensor, format_shape
+
+_BASE_KWARGS = ("input_shape", "input_dim", "batch_size", "batch_input_shape", "weights")
+
+
+class Layer(nn.Module):
+    """Base layer.
+
+    Args:
+        name: unique name; by default the snake-cased class name made unique (``dense_1``).
+        trainable: whether the weights are updated in training.
+        dtype: dtype of the weights and computation, ``"float32"`` by default.
+        activity_regularizer: a loss on the layer's output, collected in ``losses``.
+        input_shape / input_dim / batch_size / batch_input_shape: on the first layer of a
+            ``Sequential`` model, the shape of its input (without the batch).
+        weights: initial weights, set once the layer is built (Keras 2).
+    """
+
+    def __init__(
+        self, *, name=None, trainable=True, dtype=None, activity_regularizer=None,
+        autocast=True, **kwargs,
+    ):
+        super().__init__()
+        unknown = sorted(set(kwargs) - set(_BASE_KWARGS))
+        if unknown:
+            raise TypeError(
+                f"{type(self).__name__}.__init__() got unexpected keyword argument(s) {unknown}"
+            )
+        self.training = False  # Keras semantics: inference unless told otherwise
+        self.name = name or naming.unique_name(naming.to_snake_case(type(self).__name__))
+        self._dtype = standardize_dtype(dtype)
+        self._trainable = bool(trainable)
+        self.built = False
+        self.input_spec = None
+        self.activity_regularizer = _regularizers.get(activity_regularizer)
+        self._activity_losses: list = []
+        self._own_weights: list[tuple[str, bool]] = []  # (registered name, created trainable)
+        self._regularized: list[tuple[str, object]] = []
+        self._constrained: list[tuple[str, object]] = []
+        self._inbound_nodes: list[Node] = []
+        self._build_input_shape = None
+        self._initial_weights = kwargs.get("weights")
+        self._batch_input_shape = _batch_shape_from_kwargs(kwargs)
+
+    # ------------------------------------------------------------------ properties
+    @property
+    def dtype(self) -> str:
+        return dtype_name(self._dtype)
+
+    compute_dtype = dtype
+
+    @property
+    def trainable(self) -> bool:
+        return self._trainable
+
+    @trainable.setter
+    def trainable(self, value: bool):
+        self._trainable = bool(value)
+        for reg_name, created_trainable in self._own_weights:
+            if created_trainable:
+                self._parameters[reg_name].requires_grad_(self._trainable)
+        for child in self._child_modules():
+            if isinstance(child, Layer):
+                child.trainable = value
+            else:
+                child.requires_grad_(self._trainable)
+
+    def _child_modules(self):
+        """Sub-layers (and plain torch modules) in the order they were set, looking through
+        containers such as ``nn.ModuleList`` / ``nn.ModuleDict``."""
+        for module in self._modules.values():
+            if module is None:
+                continue
+            if isinstance(module, Layer) or not isinstance(
+                module, (nn.ModuleList, nn.ModuleDict, nn.Sequential)
+            ):
+                yield module
+            else:
+                for child in module.children():
+                    yield child
+
+    # ------------------------------------------------------------------ weights
+    def add_weight(
+        self, *args, shape=None, initializer=None, dtype=None, trainable=True,
+        regularizer=None, constraint=None, name=None, **unused,
+    ):
+        """Create a weight, register it on the module and return it.
+
+        Accepts Keras 3's order ``add_weight(shape, initializer, dtype, ...)`` and the name-first
+        order ``add_weight("kernel", shape, initializer)`` of Keras 2 code. A trainable weight is
+        an ``nn.Parameter``; a non-trainable one (moving statistics) is a buffer.
+        """
+        args = list(args)
+        if args and isinstance(args[0], str):
+            name = args.pop(0)
+            for key in ("shape", "initializer"):
+                if args:
+                    value = args.pop(0)
+                    shape, initializer = (value, initializer) if key == "shape" else (shape, value)
+        else:
+            for key in ("shape", "initializer", "dtype"):
+                if args:
+                    value = args.pop(0)
+                    if key == "shape":
+                        shape = value
+                    elif key == "initializer":
+                        initializer = value
+                    else:
+                        dtype = value
+        if shape is None:
+            shape = ()
+        elif isinstance(shape, (tuple, list, torch.Size)):
+            shape = tuple(int(d) for d in shape)
+        else:
+            shape = (int(shape),)
+        torch_dtype = standardize_dtype(dtype) if dtype is not None else self._dtype
+        if initializer is None:
+            initializer = "glorot_uniform" if torch_dtype.is_floating_point else "zeros"
+        value = _initializers.get(initializer)(shape, dtype=torch_dtype)
+        value = torch.as_tensor(value, dtype=torch_dtype).reshape(shape)
+        reg_name = self._free_weight_name(name or "variable")
+        if trainable:
+            self.register_parameter(
+                reg_name, nn.Parameter(value, requires_grad=self._trainable)
+            )
+        else:
+            self.register_buffer(reg_name, value)
+        self._own_weights.append((reg_name, bool(trainable)))
+        if regularizer is not None:
+            self._regularized.append((reg_name, _regularizers.get(regularizer)))
+        if constraint is not None:
+            self._constrained.append((reg_name, _constraints.get(constraint)))
+        return self._parameters[reg_name] if trainable else self._buffers[reg_name]
+
+    def _free_weight_name(self, name: str) -> str:
+        candidate, n = name, 0
+        while (
+            candidate in self._parameters or candidate in self._buffers
+            or candidate in self._modules or hasattr(type(self), candidate)
+            or candidate in self.__dict__
+        ):
+            n += 1
+            candidate = f"{name}_{n}"
+        return candidate
+
+    def _own_weight_tensor(self, reg_name: str, trainable: bool):
+        return self._parameters[reg_name] if trainable else self._buffers[reg_name]
+
+    def _weights_with_paths(self) -> list[tuple[str, torch.Tensor]]:
+        """``[("dense/kernel", tensor), ...]`` in Keras order: own trainable, own non-trainable,
+        then sub-layers'. A weight shared by two layers appears once."""
+        own = [(f"{self.name}/{n}", self._own_weight_tensor(n, t))
+               for n, t in self._own_weights if t]
+        own += [(f"{self.name}/{n}", self._own_weight_tensor(n, t))
+                for n, t in self._own_weights if not t]
+        result, seen = [], set()
+        for path, w in own:
+            if id(w) not in seen:
+                seen.add(id(w))
+                result.append((path, w))
+        for child in self._child_modules():
+            if isinstance(child, Layer):
+                pairs = child._weights_with_paths()
+            else:
+                pairs = [(f"{self.name}/{n}", w) for n, w in child.named_parameters()]
+                pairs += [(f"{self.name}/{n}", w) for n, w in child.named_buffers()]
+            for path, w in pairs:
+                if id(w) not in seen:
+                    seen.add(id(w))
+                    result.append((path, w))
+        return result
+
+    @property
+    def weights(self) -> list[torch.Tensor]:
+        return [w for _, w in self._weights_with_paths()]
+
+    @property
+    def trainable_weights(self) -> list[torch.Tensor]:
+        return [w for w in self.weights if isinstance(w, nn.Parameter) and w.requires_grad]
+
+    @property
+    def non_trainable_weights(self) -> list[torch.Tensor]:
+        return [w for w in self.weights if not (isinstance(w, nn.Parameter) and w.requires_grad)]
+
+    variables = weights
+    trainable_variables = trainable_weights
+    non_trainable_variables = non_trainable_weights
+
+    def get_weights(self) -> list[np.ndarray]:
+        """The weights as numpy arrays, in Keras order and layout."""
+        return [w.detach().cpu().numpy().copy() for w in self.weights]
+
+    def set_weights(self, weights) -> None:
+        """Set every weight from numpy arrays (Keras order and layout); nothing is changed unless
+        every count and shape fits."""
+        pairs = self._weights_with_paths()
+        weights = list(weights)
+        if len(weights) != len(pairs):
+            expected = ", ".join(f"{p} {format_shape(tuple(w.shape))}" for p, w in pairs)
+            raise ValueError(
+                f'Layer "{self.name}" ({type(self).__name__}) expects {len(pairs)} weight '
+                f"array(s) [{expected}]; got {len(weights)}"
+            )
+        arrays = []
+        for (path, w), value in zip(pairs, weights):
+            value = np.asarray(value)
+            if tuple(value.shape) != tuple(w.shape):
+                raise ValueError(
+                    f'Layer "{self.name}" ({type(self).__name__}): weight "{path}" has shape '
+                    f"{format_shape(tuple(w.shape))}; got an array of shape "
+                    f"{format_shape(tuple(value.shape))}"
+                )
+            arrays.append(value)
+        with torch.no_grad():
+            for (_, w), value in zip(pairs, arrays):
+                w.copy_(torch.as_tensor(value, dtype=w.dtype))
+
+    def count_params(self) -> int:
+        if not self.built:
+            raise ValueError(
+                f'Layer "{self.name}" ({type(self).__name__}) is not built yet, so it has no '
+                "weights to count: call it on an input (or call build(input_shape)) first."
+            )
+        return int(sum(w.numel() for w in self.weights))
+
+    @property
+    def losses(self) -> list[torch.Tensor]:
+        """Regularization losses of this layer and its sub-layers, computed from current values."""
+        result = [reg(self._parameters.get(n, self._buffers.get(n))) for n, reg in self._regularized]
+        result += list(self._activity_losses)
+        for child in self._child_modules():
+            if isinstance(child, Layer):
+                result += child.losses
+        return result
+
+    def add_loss(self, loss) -> None:
+        self._activity_losses.append(loss)
+
+    def apply_constraints(self) -> None:
+        """Project constrained weights (called by the optimizer step after each update)."""
+        with torch.no_grad():
+            for n, constraint in self._constrained:
+                w = self._parameters.get(n, self._buffers.get(n))
+                w.copy_(constraint(w))
+        for child in self._child_modules():
+            if isinstance(child, Layer):
+                child.apply_constraints()
+
+    # ------------------------------------------------------------------ building
+    def build(self, input_shape) -> None:
+        """Create the weights for inputs of ``input_shape``. Layers without weights need not
+        override it."""
+
+    def _build_shape_for_message(self):
+        return self._build_input_shape if self._build_input_shape is not None else ()
+
+    def _maybe_build(self, args, kwargs) -> None:
+        if self.built:
+            return
+        shapes = self._build_shapes(args, kwargs)
+        self._build_input_shape = shapes
+        self.build(*shapes) if isinstance(shapes, _ShapeArgs) else self.build(shapes)
+        self.built = True
+        if self._initial_weights is not None:
+            self.set_weights(self._initial_weights)
+            self._initial_weights = None
+
+    def _build_shapes(self, args, kwargs):
+        """Shapes for ``build``: those of the first call argument, or, when ``build`` names
+        several ``*_shape`` arguments (``build(query_shape, value_shape)``), one per call
+        argument of that name."""
+        params = [p for p in inspect.signature(self.build).parameters.values()
+                  if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+        if len(params) <= 1:
+            return _shapes_of(args[0] if args else next(iter(kwargs.values())))
+        bound = inspect.signature(self.call).bind_partial(*args, **kwargs).arguments
+        values = []
+        for p in params:
+            key = p.name[: -len("_shape")] if p.name.endswith("_shape") else p.name
+            values.append(_shapes_of(bound[key]) if bound.get(key) is not None else None)
+        return _ShapeArgs(values)
+
+    # ------------------------------------------------------------------ calling
+    def call(self, inputs, *args, **kwargs):
+        return inputs
+
+    def forward(self, *args, **kwargs):
+        outputs = self.call(*args, **kwargs)
+        if self.activity_regularizer is not None:
+            self._record_activity_loss(outputs)
+        return outputs
+
+    def _record_activity_loss(self, outputs) -> None:
+        for out in tree.flatten(outputs):
+            if isinstance(out, torch.Tensor) and out.device.type != "meta":
+                loss = self.activity_regularizer(out)
+                if out.ndim > 0:
+                    loss = loss / out.shape[0]
+                self._activity_losses.append(loss)
+
+    def compute_mask(self, inputs, previous_mask=None):
+        """The mask of the outputs: the input mask for layers that support masking, else None."""
+        return previous_mask if self.supports_masking else None
+
+    supports_masking = False
+
+    def compute_output_shape(self, input_shape):
+        raise NotImplementedError  # marker: shapes come from a meta-device run of ``call``
+
+    def compute_output_dtype(self, input_dtype: torch.dtype) -> torch.dtype:
+        """Output dtype when ``compute_output_shape`` gives the shape: floats in the layer's
+        dtype, other dtypes (integer ids through Reshape...) unchanged."""
+        return self._dtype if input_dtype.is_floating_point else input_dtype
+
+    def __call__(self, *args, **kwargs):
+        if _has_symbolic(args, kwargs):
+            return self._symbolic_call(args, kwargs)
+        args = self._prepare_eager_inputs(args)
+        first = args[0] if args else None
+        self._check_input_specs(first, lambda shape, x=None: f"shape {format_shape(shape)}")
+        if not self.built:
+            self._maybe_build(args, kwargs)
+            _move_to_input_device(self, first)
+        if "mask" not in kwargs and self._call_accepts("mask"):
+            mask = _eager_mask(first)
+            if mask is not None:
+                kwargs["mask"] = mask
+        outputs = super().__call__(*args, **kwargs)
+        if self.supports_masking or type(self).compute_mask is not Layer.compute_mask:
+            out_mask = self.compute_mask(first, kwargs.get("mask", _eager_mask(first)))
+            if out_mask is not None:
+                for out, m in zip(tree.flatten(outputs), _broadcast_masks(out_mask, outputs)):
+                    if isinstance(out, torch.Tensor) and m is not None:
+                        out._keras_mask = m
+        return outputs
+
+    def _call_accepts(self, name: str) -> bool:
+        cls = type(self)
+        cache = cls.__dict__.get("_sloi_call_params")
+        if cache is None:
+            params = inspect.signature(cls.call).parameters
+            cache = set(params)
+            if any(p.kind == p.VAR_KEYWORD for p in params.values()):
+                cache.add("**")
+            setattr(cls, "_sloi_call_params", cache)
+        return name in cache
+
+    def _prepare_eager_inputs(self, args):
+        if not args:
+            return args
+        first = _convert_eager(self, args[0], self._dtype)
+        return (first,) + tuple(
+            torch.from_numpy(a) if isinstance(a, np.ndarray) else a for a in args[1:]
+        )
+
+    def _check_input_specs(self, inputs, describe):
+        spec = self.input_spec
+        if spec is None:
+            return
+        if isinstance(spec, (list, tuple)):
+            flat = tree.flatten(inputs)
+            for i, (s, x) in enumerate(zip(spec, flat)):
+                check_input(self, s, tuple(x.shape), describe(tuple(x.shape), x), position=i)
+        else:
+            x = tree.flatten(inputs)[0]
+            check_input(self, spec, tuple(x.shape), describe(tuple(x.shape), x))
+
+    def _symbolic_call(self, args, kwargs):
+        if not args and "inputs" in kwargs:
+            args, kwargs = (kwargs.pop("inputs"),), kwargs
+        _check_symbolic_inputs(self, args[0] if args else None)
+        self._check_input_specs(args[0], lambda shape, x=None: x.describe())
+        if not self.built:
+            self._maybe_build(args, kwargs)
+            self._check_input_specs(args[0], lambda shape, x=None: x.describe())
+        in_mask = None
+        first = args[0]
+        if isinstance(first, SymbolicTensor):
+            in_mask = first._keras_mask
+        if in_mask is not None and "mask" not in kwargs and self._call_accepts("mask"):
+            kwargs = dict(kwargs, mask=in_mask)
+        outputs = infer_output_spec(self, args, kwargs)
+        node_index = len(self._inbound_nodes)
+        flat = tree.flatten(outputs)
+        masks = self._symbolic_masks(args[0], kwargs.get("mask", in_mask), outputs)
+        for i, (out, m) in enumerate(zip(flat, masks)):
+            out._keras_history = History(self, node_index, i)
+            out.name = self.name if len(flat) == 1 else f"{self.name}_{i}"
+            out._keras_mask = m
+        self._inbound_nodes.append(Node(self, tuple(args), dict(kwargs), outputs))
+        return outputs
+
+    def _symbolic_masks(self, inputs, in_mask, outputs):
+        """Masks of the outputs, as symbolic tensors, found by running ``compute_mask`` on meta
+        tensors (cheap, shape-only)."""
+        flat = tree.flatten(outputs)
+        custom = type(self).compute_mask is not Layer.compute_mask
+        if in_mask is None and not custom:
+            return [None] * len(flat)
+
+        def meta(x):
+            if isinstance(x, SymbolicTensor):
+                shape = [1 if d is None else d for d in x.shape]
+                return torch.zeros(shape, dtype=x.dtype, device="meta")
+            return x
+
+        try:
+            out_mask = self.compute_mask(tree.map_structure(meta, inputs), tree.map_structure(
+                meta, in_mask) if in_mask is not None else None)
+        except (RuntimeError, NotImplementedError):
+            return [None] * len(flat)
+        result = []
+        for out, m in zip(flat, _broadcast_masks(out_mask, outputs)):
+            if m is None:
+                result.append(None)
+            else:
+                shape = tuple(out.shape[:m.ndim])
+                result.append(SymbolicTensor(shape, dtype="bool", name=f"{self.name}_mask"))
+        return result
+
+    # ------------------------------------------------------------------ graph properties
+    def _node_property(self, attr: str, which: str):
+        if not self._inbound_nodes:
+            raise AttributeError(
+                f'Layer "{self.name}" has never been called on a symbolic input, so it has no '
+                f"{which}."
+            )
+        node = self._inbound_nodes[0]
+        value = getattr(node, attr)
+        if attr == "input_tensors":
+            value = node.call_args[0] if node.call_args else value
+        return value
+
+    @property
+    def input(self):
+        return self._node_property("input_tensors", "input")
+
+    @property
+    def output(self):
+        return self._node_property("outputs", "output")
+
+    # ------------------------------------------------------------------ config
+    def get_config(self) -> dict:
+        config = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
+        if self._batch_input_shape is not None:
+            config["batch_input_shape"] = self._batch_input_shape
+        if self.activity_regularizer is not None:
+            config["activity_regularizer"] = _regularizers.serialize(self.activity_regularizer)
+        return config
+
+    @classmethod
+    def from_config(cls, config: dict):
+        return cls(**config)
+
+    def extra_repr(self) -> str:
+        return f"name={self.name!r}"
+
+
+class _ShapeArgs(list):
+    """Several shapes passed to ``build`` as separate arguments."""
+
+
+def _shapes_of(structure):
+    return tree.map_structure(
+        lambda x: tuple(x.shape) if hasattr(x, "shape") else x, structure
+    )
+
+
+def _batch_shape_from_kwargs(kwargs):
+    if kwargs.get("batch_input_shape") is not None:
+        return tuple(kwargs["batch_input_shape"])
+    if kwargs.get("input_shape") is not None:
+        return (kwargs.get("batch_size"),) + tuple(kwargs["input_shape"])
+    if kwargs.get("input_dim") is not None:
+        return (kwargs.get("batch_size"), int(kwargs["input_dim"]))
+    return None
+
+
+def _has_symbolic(args, kwargs) -> bool:
+    for x in tree.flatten(args):
+        if isinstance(x, SymbolicTensor):
+            return True
+    return any(isinstance(x, SymbolicTensor) for x in tree.flatten(kwargs))
+
+
+def _describe_value(x) -> str:
+    if isinstance(x, Layer):
+        return f'the {type(x).__name__} layer object "{x.name}"'
+    text = repr(x)
+    return f"{type(x).__name__} {text if len(text) < 60 else text[:57] + '...'}"
+
+
+def _not_a_tensor(layer, x) -> TypeError:
+    hint = ""
+    if isinstance(x, Layer):
+        hint = (f'; pass its output instead: x = {x.name}(previous) then '
+                f"{layer.name}(x)")
+    return TypeError(
+        f'Layer "{layer.name}" ({type(layer).__name__}) expects a tensor as input (the output '
+        f"of Input() or of another layer, a torch.Tensor or a numpy array); got "
+        f"{_describe_value(x)}{hint}"
+    )
+
+
+def _check_symbolic_inputs(layer, inputs) -> None:
+    for x in tree.flatten(inputs):
+        if not isinstance(x, SymbolicTensor):
+            raise _not_a_tensor(layer, x)
+
+
+def _convert_eager(layer, x, dtype: torch.dtype):
+    """numpy arrays become tensors and floats take the layer's dtype, as Keras autocasts."""
+    if isinstance(x, torch.Tensor):
+        if x.is_floating_point() and x.dtype != dtype and dtype.is_floating_point:
+            return x.to(dtype)
+        return x
+    if isinstance(x, np.ndarray):
+        t = torch.from_numpy(x)
+        return t.to(dtype) if t.is_floating_point() and dtype.is_floating_point else t
+    if isinstance(x, (list, tuple)) and x:
+        return type(x)(_convert_eager(layer, i, dtype) for i in x)
+    if isinstance(x, dict):
+        return {k: _convert_eager(layer, v, dtype) for k, v in x.items()}
+    raise _not_a_tensor(layer, x)
+
+
+def _eager_mask(x):
+    return getattr(x, "_keras_mask", None) if isinstance(x, torch.Tensor) else None
+
+
+def _broadcast_masks(mask, outputs) -> list:
+    """One mask per flat output: a single mask applies to every output."""
+    flat = tree.flatten(outputs)
+    if isinstance(mask, (list, tuple)):
+        masks = tree.flatten(mask)
+        return masks + [None] * (len(flat) - len(masks))
+    return [mask] * len(flat)
+
+
+def _move_to_input_device(layer, x) -> None:
+    tensor = tree.flatten(x)[0] if x is not None else None
+    if isinstance(tensor, torch.Tensor) and tensor.device.type not in ("cpu", "meta"):
+        layer.to(tensor.device)

@@ -1,0 +1,100 @@
+"""Output specs of a layer call on symbolic tensors.
+
+A layer that defines ``compute_output_shape`` is asked directly. Any other layer (a ``Lambda``,
+a user's layer, a nested model) is run for real on the ``meta`` device: shapes and dtypes
+propagate, no memory is touched and no arithmetic is done. Sizes unknown until run time
+(``None``) are tried with two different stand-ins; an output size that follows the stand-in is
+unknown too.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch.func import functional_call
+
+from sloi.engine import tree
+from sloi.engine.symbolic import SymbolicTensor
+
+_STAND_INS = (83, 89)
+
+
+def infer_output_spec(layer, args, kwargs):
+    """Symbolic outputs (without history) of ``layer(*args, **kwargs)``."""
+    if _defines(layer, "compute_output_shape"):
+        first = args[0]
+        shapes = layer.compute_output_shape(
+            tree.map_structure(lambda x: x.shape, first)
+        )
+        dtype = layer.compute_output_dtype(tree.flatten(first)[0].dtype)
+        return _shapes_to_symbolic(shapes, dtype)
+    return _run_on_meta(layer, args, kwargs)
+
+
+def _defines(layer, method: str) -> bool:
+    from sloi.engine.layer import Layer
+
+    return getattr(type(layer), method) is not getattr(Layer, method)
+
+
+def _is_shape(x) -> bool:
+    return isinstance(x, (tuple, list)) and all(d is None or isinstance(d, int) for d in x)
+
+
+def _shapes_to_symbolic(shapes, dtype):
+    if _is_shape(shapes):
+        return SymbolicTensor(shapes, dtype)
+    if isinstance(shapes, dict):
+        return {k: _shapes_to_symbolic(v, dtype) for k, v in shapes.items()}
+    return type(shapes)(_shapes_to_symbolic(s, dtype) for s in shapes)
+
+
+def _run_on_meta(layer, args, kwargs):
+    has_unknown = any(
+        None in x.shape for x in tree.flatten((args, kwargs)) if isinstance(x, SymbolicTensor)
+    )
+    first = _run(layer, args, kwargs, _STAND_INS[0])
+    if not has_unknown:
+        return tree.map_structure(lambda t: SymbolicTensor(tuple(t.shape), t.dtype), first)
+    second = _run(layer, args, kwargs, _STAND_INS[1])
+    flat = [
+        SymbolicTensor(
+            tuple(a if a == b else None for a, b in zip(t1.shape, t2.shape)), t1.dtype
+        )
+        for t1, t2 in zip(tree.flatten(first), tree.flatten(second))
+    ]
+    return tree.pack_like(first, flat)
+
+
+def _run(layer, args, kwargs, stand_in: int):
+    try:
+        return _call_with(layer, args, kwargs, stand_in, torch.device("meta"))
+    except (RuntimeError, NotImplementedError, TypeError):
+        # Data-dependent Python (``if x.max() > 0``) cannot run on meta tensors: run on zeros.
+        device = next((p.device for p in layer.parameters()), torch.device("cpu"))
+        with torch.no_grad():
+            return _call_with(layer, args, kwargs, stand_in, device, real=True)
+
+
+def _call_with(layer, args, kwargs, stand_in, device, real=False):
+    def placeholder(x):
+        if not isinstance(x, SymbolicTensor):
+            return x
+        shape = [stand_in if d is None else d for d in x.shape]
+        return torch.zeros(shape, dtype=x.dtype, device=device)
+
+    margs, mkwargs = tree.map_structure(placeholder, (list(args), kwargs))
+    if real:
+        outputs = layer(*margs, **mkwargs)
+    else:
+        state = {
+            name: torch.empty_like(t, device="meta")
+            for name, t in list(layer.named_parameters()) + list(layer.named_buffers())
+        }
+        outputs = functional_call(layer, state, tuple(margs), mkwargs, strict=False)
+    for out in tree.flatten(outputs):
+        if not isinstance(out, torch.Tensor):
+            raise TypeError(
+                f'Layer "{layer.name}" ({type(layer).__name__}) returned {type(out).__name__}; '
+                "a layer must return tensors (or lists / dicts of them)"
+            )
+    return outputs

@@ -1,0 +1,142 @@
+"""``model.summary()``: the table Keras prints, drawn with box characters as Keras 3 does.
+
+Columns: Layer (type), Output Shape, Param #, and for graphs that are not a plain stack,
+Connected to (``layer[node][tensor]``). Then total, trainable and non-trainable counts with
+their size in memory.
+"""
+
+from __future__ import annotations
+
+import textwrap
+
+from sloi.engine.symbolic import format_shape
+
+
+def print_summary(model, line_length=None, positions=None, print_fn=None, show_trainable=False):
+    from sloi.engine.functional import Functional
+    from sloi.engine.sequential import Sequential
+
+    if isinstance(model, Functional) and not model.built:
+        raise ValueError(
+            f'Model "{model.name}" is not built yet, so its shapes are unknown. Build it first: '
+            "give the first layer an input_shape, start with Input(shape=...), call "
+            "model.build(input_shape) or call the model on a batch of data."
+        )
+    stack_like = isinstance(model, Sequential) or not isinstance(model, Functional)
+    headers = ["Layer (type)", "Output Shape", "Param #"]
+    if not stack_like:
+        headers.append("Connected to")
+    if show_trainable:
+        headers.append("Trainable")
+    line_length = line_length or (88 if stack_like else 108)
+    widths = _column_widths(len(headers), line_length, positions, stack_like)
+    rows = [_row(model, layer, stack_like, show_trainable) for layer in model.layers]
+
+    lines = [f'Model: "{model.name}"']
+    lines.append(_rule("┏", "┳", "┓", "━", widths))
+    lines += _cells(headers, widths, "┃", align_right={2})
+    lines.append(_rule("┡", "╇", "┩", "━", widths))
+    for i, row in enumerate(rows):
+        lines += _cells(row, widths, "│", align_right={2})
+        if i < len(rows) - 1:
+            lines.append(_rule("├", "┼", "┤", "─", widths))
+    lines.append(_rule("└", "┴", "┘", "─", widths))
+    total, trainable, non_trainable = _counts(model)
+    lines.append(f" Total params: {total[0]:,} ({_readable_size(total[1])})")
+    lines.append(f" Trainable params: {trainable[0]:,} ({_readable_size(trainable[1])})")
+    lines.append(f" Non-trainable params: {non_trainable[0]:,} ({_readable_size(non_trainable[1])})")
+    emit = print_fn or print
+    for line in lines:
+        emit(line)
+
+
+def _column_widths(n, line_length, positions, stack_like):
+    if positions is None:
+        positions = [0.45, 0.84, 1.0] if stack_like else [0.3, 0.56, 0.74, 1.0]
+        if n > len(positions):  # a Trainable column squeezes in at the end
+            positions = [p * 0.9 for p in positions] + [1.0]
+    if positions[-1] <= 1:
+        positions = [int(line_length * p) for p in positions]
+    edges = [0] + list(positions)
+    # Each column gets its share minus the border character and two spaces of padding.
+    return [max(edges[i + 1] - edges[i] - 3, 6) for i in range(n)]
+
+
+def _rule(left, mid, right, fill, widths):
+    return left + mid.join(fill * (w + 2) for w in widths) + right
+
+
+def _cells(values, widths, bar, align_right=()):
+    wrapped = [textwrap.wrap(v, w, break_on_hyphens=False) or [""] for v, w in zip(values, widths)]
+    height = max(len(c) for c in wrapped)
+    lines = []
+    for k in range(height):
+        parts = []
+        for i, (cell, w) in enumerate(zip(wrapped, widths)):
+            text = cell[k] if k < len(cell) else ""
+            parts.append(f" {text:>{w}} " if i in align_right else f" {text:<{w}} ")
+        lines.append(bar + bar.join(parts) + bar)
+    return lines
+
+
+def _row(model, layer, stack_like, show_trainable):
+    nodes = _nodes_in_model(model, layer)
+    row = [f"{layer.name} ({type(layer).__name__})", _output_shape(layer, nodes),
+           _param_text(layer)]
+    if not stack_like:
+        links = []
+        for node in nodes:
+            for t in node.input_tensors:
+                h = t._keras_history
+                links.append(f"{h.layer.name}[{h.node_index}][{h.tensor_index}]")
+        row.append(", ".join(links) if links else "-")
+    if show_trainable:
+        row.append("Y" if layer.trainable else "N")
+    return row
+
+
+def _nodes_in_model(model, layer):
+    model_nodes = getattr(model, "_nodes", None)
+    if model_nodes is None:
+        return layer._inbound_nodes[:1]
+    in_model = [n for n in model_nodes if n.layer is layer]
+    if not in_model:  # InputLayer: its own node
+        return layer._inbound_nodes[:1]
+    return in_model
+
+
+def _output_shape(layer, nodes):
+    if not nodes:
+        return "?"
+    shapes = set()
+    for node in nodes:
+        outs = node.output_tensors
+        text = format_shape(outs[0].shape) if len(outs) == 1 else (
+            "[" + ", ".join(format_shape(t.shape) for t in outs) + "]")
+        shapes.add(text)
+    return shapes.pop() if len(shapes) == 1 else "multiple"
+
+
+def _param_text(layer):
+    if not layer.built:
+        return "0 (unbuilt)"
+    return f"{layer.count_params():,}"
+
+
+def _counts(model):
+    weights = model.weights
+    trainable_ids = {id(w) for w in model.trainable_weights}
+    total = (sum(w.numel() for w in weights), sum(w.numel() * w.element_size() for w in weights))
+    tr = [w for w in weights if id(w) in trainable_ids]
+    non = [w for w in weights if id(w) not in trainable_ids]
+    trainable = (sum(w.numel() for w in tr), sum(w.numel() * w.element_size() for w in tr))
+    non_trainable = (sum(w.numel() for w in non), sum(w.numel() * w.element_size() for w in non))
+    return total, trainable, non_trainable
+
+
+def _readable_size(num_bytes: float) -> str:
+    for unit in ("B", "KB", "MB", "GB", "TB"):
+        if num_bytes < 1024 or unit == "TB":
+            return f"{num_bytes:.2f} {unit}"
+        num_bytes /= 1024
+    return f"{num_bytes:.2f} TB"

@@ -1,0 +1,119 @@
+"""The call history of a model under construction: ``SymbolicTensor`` and ``Node``.
+
+A ``SymbolicTensor`` stands for a tensor that does not exist yet: it knows its shape (``None``
+for sizes known only at run time, the batch first of all), its dtype and the ``Node`` that will
+produce it. A ``Node`` records one call of one layer: the arguments it was given, with symbolic
+tensors inside, and the symbolic tensors it returned. ``Model(inputs, outputs)`` walks these
+nodes back from the outputs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+
+from sloi.engine import tree
+from sloi.engine.dtypes import dtype_name, standardize_dtype
+
+
+@dataclass(frozen=True)
+class History:
+    """Where a symbolic tensor comes from: ``layer._inbound_nodes[node_index].outputs[tensor_index]``."""
+
+    layer: object
+    node_index: int
+    tensor_index: int
+
+
+class SymbolicTensor:
+    """A placeholder for a tensor in a graph being built (Keras's ``KerasTensor``)."""
+
+    def __init__(self, shape, dtype="float32", name=None, history=None, mask=None):
+        self.shape = tuple(None if d is None else int(d) for d in shape)
+        self.dtype = standardize_dtype(dtype)
+        self.name = name
+        self._keras_history = history
+        self._keras_mask = mask
+
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+    @property
+    def node(self):
+        h = self._keras_history
+        return None if h is None else h.layer._inbound_nodes[h.node_index]
+
+    def describe(self) -> str:
+        """``shape (None, 1000) from layer "dense"``: for error messages."""
+        text = f"shape {format_shape(self.shape)}"
+        if self._keras_history is not None:
+            text += f' from layer "{self._keras_history.layer.name}"'
+        return text
+
+    def __repr__(self):
+        return (
+            f"<SymbolicTensor shape={format_shape(self.shape)}, "
+            f"dtype={dtype_name(self.dtype)}, name={self.name}>"
+        )
+
+    def __len__(self):
+        if self.shape and self.shape[0] is not None:
+            return self.shape[0]
+        raise TypeError(f"{self!r} has no fixed length: its first dimension is None")
+
+    def __bool__(self):
+        raise TypeError(
+            f"{self!r} is symbolic: it has no value to test. Build the model, then call it on data."
+        )
+
+    def __array__(self, *args, **kwargs):
+        raise TypeError(
+            f"{self!r} is symbolic and cannot become a numpy array: it has no value until the "
+            "model is called on data."
+        )
+
+
+class Node:
+    """One call of ``layer`` while a graph was being built."""
+
+    def __init__(self, layer, call_args: tuple, call_kwargs: dict, outputs):
+        self.layer = layer
+        self.call_args = call_args
+        self.call_kwargs = call_kwargs
+        self.outputs = outputs  # the layer's return value, with SymbolicTensors as leaves
+        self.input_tensors = [
+            x for x in tree.flatten((call_args, call_kwargs)) if isinstance(x, SymbolicTensor)
+        ]
+        self.output_tensors = tree.flatten(outputs)
+
+    @property
+    def parent_nodes(self) -> list:
+        return [x.node for x in self.input_tensors if x.node is not None]
+
+    @property
+    def is_input(self) -> bool:
+        return not self.input_tensors
+
+    def __repr__(self):
+        return f"<Node {self.layer.name} inputs={len(self.input_tensors)}>"
+
+
+def format_shape(shape) -> str:
+    """``(None, 16)``, and ``(None, 1)`` rather than ``(None, 1,)``... but ``(16,)`` as Python writes it."""
+    return str(tuple(shape))
+
+
+def is_symbolic(x) -> bool:
+    return isinstance(x, SymbolicTensor)
+
+
+def any_symbolic(structure) -> bool:
+    return any(isinstance(x, SymbolicTensor) for x in tree.flatten(structure))
+
+
+def meta_like(x: SymbolicTensor, none_size: int) -> torch.Tensor:
+    """A meta tensor with ``x``'s shape, ``None`` sizes replaced by ``none_size``."""
+    shape = [none_size if d is None else d for d in x.shape]
+    return torch.empty(shape, dtype=x.dtype, device="meta")

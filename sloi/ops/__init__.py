@@ -1,0 +1,1 @@
+"""Floor 1: pure functions on tensors. Keras-layout weights in, torch kernels out."""

@@ -1,0 +1,12 @@
+"""Dense math on Keras-layout kernels (``(in, out)``, the transpose of ``nn.Linear.weight``)."""
+
+import torch
+
+
+def dense(x: torch.Tensor, kernel: torch.Tensor, bias: torch.Tensor | None) -> torch.Tensor:
+    """``x @ kernel + bias`` over the last axis of ``x``, in one fused BLAS call when possible."""
+    if bias is None:
+        return torch.matmul(x, kernel)
+    if x.dim() == 2:
+        return torch.addmm(bias, x, kernel)
+    return torch.matmul(x, kernel) + bias
