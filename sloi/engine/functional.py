@@ -48,12 +48,9 @@ class Functional(Model):
         flat_inputs, flat_outputs = tree.flatten(inputs), tree.flatten(outputs)
         nodes, layers = map_graph(self.name, flat_inputs, flat_outputs)
         _check_unique_names(self.name, layers)
-        self.net = nn.ModuleDict()
-        for layer in layers:
-            if "." in layer.name or not layer.name:
-                raise ValueError(f'Model "{self.name}": layer name "{layer.name}" must be '
-                                 'non-empty and contain no "."')
-            self.net[layer.name] = layer
+        # Registered by position, as nn.Sequential does: state_dict keys ("net.1.kernel") are
+        # the same for every model built by the same code, whatever the auto-names.
+        self.net = nn.ModuleList(layers)
         self._layers = layers
         self._nodes = [n for n in nodes if not n.is_input]
         self._flat_inputs = flat_inputs
@@ -189,11 +186,9 @@ class Functional(Model):
                     f"the given dict with keys {list(inputs)}"
                 )
             flat = [inputs[n] for n in names]
-        elif isinstance(inputs, (list, tuple)) and len(expected) > 1:
+        elif isinstance(inputs, (list, tuple)) and (len(expected) > 1 or all(
+                isinstance(x, (torch.Tensor, np.ndarray)) for x in inputs)):
             flat = list(inputs)
-        elif isinstance(inputs, (list, tuple)) and len(inputs) == 1 and not isinstance(
-                inputs[0], (int, float)):
-            flat = [inputs[0]]
         else:
             flat = [inputs]
         if len(flat) != len(expected):

@@ -160,6 +160,8 @@ class Layer(nn.Module):
         return self._parameters[reg_name] if trainable else self._buffers[reg_name]
 
     def _free_weight_name(self, name: str) -> str:
+        if self.__dict__.get(name, 0) is None:  # a placeholder such as ``self.bias = None``
+            del self.__dict__[name]
         candidate, n = name, 0
         while (
             candidate in self._parameters or candidate in self._buffers
@@ -404,6 +406,7 @@ class Layer(nn.Module):
         first = args[0]
         if isinstance(first, SymbolicTensor):
             in_mask = first._keras_mask
+        node_kwargs = kwargs  # an implicit mask travels beside the tensors, not as a node input
         if in_mask is not None and "mask" not in kwargs and self._call_accepts("mask"):
             kwargs = dict(kwargs, mask=in_mask)
         outputs = infer_output_spec(self, args, kwargs)
@@ -414,7 +417,7 @@ class Layer(nn.Module):
             out._keras_history = History(self, node_index, i)
             out.name = self.name if len(flat) == 1 else f"{self.name}_{i}"
             out._keras_mask = m
-        self._inbound_nodes.append(Node(self, tuple(args), dict(kwargs), outputs))
+        self._inbound_nodes.append(Node(self, tuple(args), dict(node_kwargs), outputs))
         return outputs
 
     def _symbolic_masks(self, inputs, in_mask, outputs):

@@ -23,7 +23,7 @@ class Sequential(Functional):
         Model.__init__(self, name=name or naming.unique_name("sequential"), trainable=trainable)
         self._stack: list[Layer] = []
         self._input_layer: InputLayer | None = None
-        self.net = nn.ModuleDict()
+        self.net = nn.ModuleList()
         for layer in layers or []:
             self.add(layer, rebuild=False)
         self._rebuild()
@@ -54,7 +54,7 @@ class Sequential(Functional):
                     "layer of this model; every layer needs its own name"
                 )
             self._stack.append(layer)
-            self.net[layer.name] = layer
+            self.net.append(layer)
         if rebuild:
             if self.built and not isinstance(layer, InputLayer):
                 self._connect(self._outputs_struct, [layer])
@@ -66,7 +66,7 @@ class Sequential(Functional):
         if not self._stack:
             raise ValueError(f'Sequential "{self.name}" has no layers to pop')
         layer = self._stack.pop()
-        del self.net[layer.name]
+        self.net = nn.ModuleList(self._stack)
         self.built = False
         self._rebuild()
         return layer

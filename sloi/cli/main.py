@@ -1,0 +1,36 @@
+"""``sloi``: the command line.
+
+``sloi`` (or ``sloi models``) builds the lecture's two functional models and prints their
+summaries. More chapters (``sloi tour``) come with the recurrent layers and training.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def _models(args) -> int:
+    from sloi.cli import lecture
+
+    print("sloi: the lecture's functional API, running on PyTorch\n")
+    print("1. Input (1000,) → Dense(16, relu) → Dense(16, relu) → Dense(1, sigmoid)")
+    lecture.dense_model().summary()
+    print("\n2. Two Conv2D branches from one (64, 64, 1) input, joined by concatenate")
+    lecture.two_branch_model().summary()
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    import sloi
+
+    parser = argparse.ArgumentParser(prog="sloi", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"sloi {sloi.__version__}")
+    sub = parser.add_subparsers(dest="command")
+    sub.add_parser("models", help="build the lecture's functional models, print summaries")
+    args = parser.parse_args(argv)
+    return _models(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,196 @@
+"""Functional models: the lecture's examples and every graph shape, compared with Keras itself."""
+
+import numpy as np
+import pytest
+import torch
+
+import sloi
+from sloi.layers import Dense, Input
+from tests.parity import assert_same_model, build_both, to_numpy
+
+rng = np.random.default_rng(0)
+
+
+def lecture_dense(K):
+    input_layer = K.layers.Input(shape=(1000,))
+    layer_1 = K.layers.Dense(16, activation="relu")(input_layer)
+    layer_2 = K.layers.Dense(16, activation="relu")(layer_1)
+    output_layer = K.layers.Dense(1, activation="sigmoid")(layer_2)
+    return K.Model(inputs=input_layer, outputs=output_layer)
+
+
+def test_lecture_dense_model_matches_keras():
+    x = rng.standard_normal((8, 1000)).astype("float32")
+    ours, theirs = assert_same_model(lecture_dense, x)
+    assert ours.count_params() == 16305
+    assert ours.input_shape == (None, 1000) and ours.output_shape == (None, 1)
+    assert [layer.name for layer in ours.layers] == ["input_layer", "dense", "dense_1", "dense_2"]
+
+
+def multi_io(K):
+    a = K.layers.Input(shape=(4,), name="a")
+    b = K.layers.Input(shape=(3,), name="b")
+    shared = K.layers.Dense(5, activation="tanh", name="shared")
+    ha = shared(K.layers.Dense(3, name="pre_a")(a))
+    hb = shared(b)
+    out1 = K.layers.Dense(2, name="out1")(ha)
+    out2 = K.layers.Dense(1, activation="sigmoid", name="out2")(hb)
+    return K.Model(inputs=[a, b], outputs=[out1, out2])
+
+
+def test_several_inputs_outputs_and_a_shared_layer_match_keras():
+    xs = [rng.standard_normal((6, 4)).astype("float32"),
+          rng.standard_normal((6, 3)).astype("float32")]
+    ours, _ = assert_same_model(multi_io, xs)
+    shared = ours.get_layer("shared")
+    assert len(shared._inbound_nodes) == 2
+    assert [w.shape for w in shared.weights] == [(3, 5), (5,)]  # one set of weights, two calls
+    out = ours({"a": xs[0], "b": xs[1]})  # inputs by name too
+    np.testing.assert_allclose(to_numpy(out[1]), to_numpy(ours(xs)[1]))
+
+
+def dict_outputs(K):
+    x = K.layers.Input(shape=(3,))
+    h = K.layers.Dense(4, activation="relu")(x)
+    return K.Model(inputs=x, outputs={"score": K.layers.Dense(1)(h), "code": h})
+
+
+def test_dict_outputs_match_keras():
+    x = rng.standard_normal((5, 3)).astype("float32")
+    ours, _ = assert_same_model(dict_outputs, x)
+    assert set(ours(x)) == {"score", "code"}
+
+
+def branches(K):
+    x = K.layers.Input(shape=(6,))
+    left = K.layers.Dense(4, activation="relu")(x)
+    right = K.layers.Dense(3)(K.layers.Dense(5, activation="elu")(x))
+    deep = K.layers.Dense(2)(K.layers.Dense(2)(right))
+    return K.Model(x, [left, deep])
+
+
+def test_layer_order_follows_keras_depth_order():
+    x = rng.standard_normal((2, 6)).astype("float32")
+    ours, theirs = assert_same_model(branches, x)  # names and weight order equal Keras's
+    # Dense(3)(Dense(5)(x)) creates "dense_1" then "dense_2": the deeper branch comes first
+    assert [layer.name for layer in ours.layers][:3] == ["input_layer", "dense_2", "dense_1"]
+
+
+def nested(K):
+    inner_in = K.layers.Input(shape=(4,))
+    inner = K.Model(inner_in, K.layers.Dense(3, activation="relu")(inner_in), name="inner")
+    x = K.layers.Input(shape=(4,))
+    y = K.layers.Dense(2)(inner(x))
+    return K.Model(x, y, name="outer")
+
+
+def test_nested_model_matches_keras():
+    x = rng.standard_normal((3, 4)).astype("float32")
+    ours, _ = assert_same_model(nested, x)
+    assert ours.count_params() == 15 + 8
+    assert type(ours.get_layer("inner")).__name__ == "Functional"
+    assert "net.1.net.1.kernel" in dict(ours.named_parameters())
+
+
+def test_a_built_model_called_on_new_symbolic_inputs():
+    x = Input(shape=(4,))
+    model = sloi.Model(x, Dense(2)(Dense(3)(x)))
+    new_in = Input(shape=(4,))
+    out = model(new_in)
+    assert out.shape == (None, 2)
+    bigger = sloi.Model(new_in, Dense(1)(out))
+    data = torch.randn(5, 4)
+    expected = bigger.layers[-1](model(data))
+    torch.testing.assert_close(bigger(data), expected)
+    with pytest.raises(ValueError, match=r'expects input "input_layer" of shape \(None, 4\); '
+                                         r"got data of shape \(83, 5\)"):
+        model(Input(shape=(5,)))
+
+
+def test_model_returns_tensors_for_numpy_and_tensors():
+    model = lecture_dense(sloi)
+    out = model(np.zeros((2, 1000)))
+    assert isinstance(out, torch.Tensor) and out.shape == (2, 1)
+    assert model(torch.zeros(2, 1000)).dtype == torch.float32
+
+
+def test_gradients_flow_through_the_model():
+    model = lecture_dense(sloi)
+    model(torch.randn(4, 1000)).sum().backward()
+    assert all(p.grad is not None for p in model.parameters())
+
+
+def test_get_layer_by_name_and_index():
+    model = lecture_dense(sloi)
+    assert model.get_layer("dense_1") is model.layers[2]
+    assert model.get_layer(index=-1).name == "dense_2"
+    with pytest.raises(ValueError, match=r'has no layer named "nope". Its layers are: '
+                                         r"\['input_layer', 'dense', 'dense_1', 'dense_2'\]"):
+        model.get_layer("nope")
+    with pytest.raises(ValueError, match="has 4 layers; no layer at index 9"):
+        model.get_layer(index=9)
+
+
+def test_disconnected_graph_names_the_missing_input():
+    a, b = Input(shape=(2,), name="a"), Input(shape=(3,), name="b")
+    y = Dense(1)(sloi.layers.Dense(2)(b))
+    with pytest.raises(ValueError, match=r'graph disconnected.*needs Input "b" \(shape \(None, 3\)\)'
+                                         r", which is not among the model's inputs \['a'\]"):
+        sloi.Model(a, y)
+
+
+def test_duplicate_layer_names_are_refused():
+    x = Input(shape=(2,))
+    y = Dense(2, name="same")(Dense(2, name="same")(x))
+    with pytest.raises(ValueError, match='the name "same" is used by two different layers'):
+        sloi.Model(x, y)
+
+
+def test_model_inputs_must_be_symbolic():
+    layer = Dense(2)
+    with pytest.raises(TypeError, match=r'inputs must be symbolic tensors.*Dense layer object'):
+        sloi.Model(layer, Dense(1)(Input(shape=(2,))))
+
+
+def test_wrong_data_shape_is_refused_before_any_work():
+    model = lecture_dense(sloi)
+    with pytest.raises(ValueError, match=r'Model "functional" expects input "input_layer" of '
+                                         r"shape \(None, 1000\); got data of shape \(2, 999\)"):
+        model(np.zeros((2, 999), "float32"))
+    with pytest.raises(ValueError, match=r"expects 1 input\(s\)"):
+        model([np.zeros((2, 1000)), np.zeros((2, 1000))])
+
+
+def test_unused_input_stays_a_model_input():
+    a, b = Input(shape=(2,)), Input(shape=(3,))
+    model = sloi.Model([a, b], Dense(1)(a))
+    assert len(model.inputs) == 2 and len(model.layers) == 3
+
+
+def test_inference_and_training_flags_reach_layers():
+    seen = []
+
+    class Probe(sloi.layers.Layer):
+        def call(self, inputs, training=None):
+            seen.append(self.training if training is None else training)
+            return inputs
+
+        def compute_output_shape(self, s):
+            return s
+
+    x = Input(shape=(2,))
+    model = sloi.Model(x, Probe()(Dense(2)(x)))
+    model(torch.ones(1, 2))
+    model(torch.ones(1, 2), training=True)
+    model.train()
+    model(torch.ones(1, 2))
+    assert seen == [False, True, True]
+
+
+def test_state_dict_round_trip_and_module_tools():
+    ours, theirs = build_both(lecture_dense)
+    clone = lecture_dense(sloi)
+    clone.load_state_dict(ours.state_dict())
+    x = torch.randn(3, 1000)
+    torch.testing.assert_close(clone(x), ours(x))
+    assert list(ours.state_dict())[:2] == ["net.1.kernel", "net.1.bias"]

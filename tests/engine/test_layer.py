@@ -1,0 +1,232 @@
+"""The Layer base: names, weights, freezing, set/get_weights, config, masks, eager use."""
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+import sloi
+from sloi.engine import naming
+from sloi.layers import Dense, Input, Layer
+
+
+class Scale(Layer):
+    """A Keras 3 style user layer: shape-first add_weight, no compute_output_shape."""
+
+    def __init__(self, units=3, **kwargs):
+        super().__init__(**kwargs)
+        self.units = units
+
+    def build(self, input_shape):
+        self.w = self.add_weight(shape=(input_shape[-1], self.units), initializer="ones",
+                                 name="w")
+        self.count = self.add_weight(shape=(), initializer="zeros", trainable=False,
+                                     name="count")
+
+    def call(self, inputs):
+        return inputs @ self.w
+
+    def get_config(self):
+        return {**super().get_config(), "units": self.units}
+
+
+def test_auto_names_are_unique_and_reset_by_clear_session():
+    assert [Dense(1).name, Dense(1).name, Dense(1).name] == ["dense", "dense_1", "dense_2"]
+    assert Scale().name == "scale"
+    sloi.clear_session()
+    assert Dense(1).name == "dense"
+
+
+def test_snake_case_names_follow_keras():
+    assert naming.to_snake_case("GlobalMaxPooling2D") == "global_max_pooling2d"
+    assert naming.to_snake_case("Conv2D") == "conv2d"
+    assert naming.to_snake_case("LSTM") == "lstm"
+
+
+def test_layers_are_modules_with_parameters_and_buffers():
+    layer = Scale(4)
+    layer(torch.ones(2, 5))
+    assert isinstance(layer, nn.Module)
+    assert isinstance(layer.w, nn.Parameter) and layer.w.shape == (5, 4)
+    assert dict(layer.named_buffers()).keys() == {"count"}
+    assert [tuple(w.shape) for w in layer.weights] == [(5, 4), ()]
+    assert layer.trainable_weights[0] is layer.w
+    assert layer.non_trainable_weights[0] is layer.count
+    assert layer.count_params() == 21
+    assert set(layer.state_dict()) == {"w", "count"}
+
+
+def test_add_weight_name_first_order_and_default_initializer():
+    class Old(Layer):
+        def build(self, input_shape):
+            self.kernel = self.add_weight("kernel", (input_shape[-1], 2))
+            self.bias = self.add_weight("bias", (2,), "zeros")
+
+    layer = Old()
+    layer(torch.ones(1, 300))
+    assert layer.kernel.shape == (300, 2) and not layer.bias.any()
+    assert layer.kernel.abs().max() <= np.sqrt(6 / 302)  # glorot_uniform by default
+
+
+def test_freezing_a_layer_and_a_model():
+    x = Input(shape=(3,))
+    d1, d2 = Dense(4), Dense(1)
+    model = sloi.Model(x, d2(d1(x)))
+    d1.trainable = False
+    assert [w.shape for w in model.trainable_weights] == [(4, 1), (1,)]
+    assert len(model.non_trainable_weights) == 2
+    assert not d1.kernel.requires_grad and d2.kernel.requires_grad
+    assert len(model.weights) == 4  # order does not change with freezing
+    model.trainable = False
+    assert model.trainable_weights == [] and not d2.trainable
+    model.trainable = True
+    assert len(model.trainable_weights) == 4
+
+
+def test_set_weights_checks_count_and_shapes_before_changing_anything():
+    layer = Dense(2)
+    layer(torch.ones(1, 3))
+    before = layer.get_weights()
+    with pytest.raises(ValueError, match=r'"dense" \(Dense\) expects 2 weight array\(s\) '
+                                         r"\[dense/kernel \(3, 2\), dense/bias \(2,\)\]; got 1"):
+        layer.set_weights([np.zeros((3, 2))])
+    with pytest.raises(ValueError, match=r'weight "dense/bias" has shape \(2,\); got an array of '
+                                         r"shape \(3,\)"):
+        layer.set_weights([np.ones((3, 2)), np.zeros(3)])
+    for a, b in zip(before, layer.get_weights()):
+        np.testing.assert_array_equal(a, b)  # the failed calls changed nothing
+    layer.set_weights([np.ones((3, 2)), np.full(2, 0.5)])
+    np.testing.assert_allclose(layer(torch.ones(1, 3)).detach().numpy(), [[3.5, 3.5]])
+
+
+def test_count_params_of_unbuilt_layer_is_an_error():
+    with pytest.raises(ValueError, match=r'"dense" \(Dense\) is not built yet'):
+        Dense(3).count_params()
+
+
+def test_layers_start_in_inference_mode_and_follow_train_eval():
+    model = sloi.Sequential([Dense(2, input_shape=(3,))])
+    assert not model.training and not model.layers[0].training
+    model.train()
+    assert model.layers[0].training
+    model.eval()
+    assert not model.layers[0].training
+
+
+def test_first_layer_shape_keywords():
+    assert sloi.Sequential([Dense(2, input_shape=(3,))]).input_shape == (None, 3)
+    assert sloi.Sequential([Dense(2, input_dim=5)]).input_shape == (None, 5)
+    assert sloi.Sequential([Dense(2, input_shape=(3,), batch_size=8)]).input_shape == (8, 3)
+    assert sloi.Sequential([Dense(2, batch_input_shape=(4, 7))]).input_shape == (4, 7)
+
+
+def test_unknown_keyword_is_refused():
+    with pytest.raises(TypeError, match=r"Dense.__init__\(\) got unexpected keyword argument\(s\) "
+                                        r"\['unit'\]"):
+        Dense(3, unit=4)
+
+
+def test_config_round_trip_of_a_user_layer():
+    layer = Scale(7, name="my_scale", trainable=False)
+    config = layer.get_config()
+    assert config == {"name": "my_scale", "trainable": False, "dtype": "float32", "units": 7}
+    clone = Scale.from_config(config)
+    assert clone.get_config() == config
+
+
+def test_user_layer_shapes_come_from_a_meta_device_run():
+    x = Input(shape=(None, 5))
+    y = Scale(3)(x)
+    assert y.shape == (None, None, 3)
+    assert y.dtype == torch.float32
+
+
+def test_weights_initial_values_keyword():
+    kernel, bias = np.full((3, 2), 2.0, "float32"), np.array([1.0, -1.0], "float32")
+    layer = Dense(2, weights=[kernel, bias])
+    out = layer(np.ones((1, 3), "float32"))
+    np.testing.assert_allclose(out.detach().numpy(), [[7.0, 5.0]])
+
+
+def test_regularization_losses_are_collected_from_current_weights():
+    x = Input(shape=(4,))
+    d = Dense(3, kernel_regularizer="l2", bias_regularizer=sloi.regularizers.L1(0.5),
+              bias_initializer="ones")
+    model = sloi.Model(x, Dense(1)(d(x)))
+    losses = model.losses
+    assert len(losses) == 2
+    kernel = d.kernel.detach()
+    np.testing.assert_allclose(losses[0].item(), 0.01 * float((kernel ** 2).sum()), rtol=1e-6)
+    np.testing.assert_allclose(losses[1].item(), 0.5 * 3)
+
+
+def test_activity_regularizer_loss_is_recorded_per_call():
+    x = Input(shape=(2,))
+    d = Dense(2, kernel_initializer="ones", activity_regularizer="l1")
+    model = sloi.Model(x, d(x))
+    model(np.array([[1.0, 2.0], [3.0, 4.0]], "float32"))
+    # outputs [[3, 3], [7, 7]]: l1 = 0.01 * 20, divided by the batch size 2
+    assert len(model.losses) == 1
+    np.testing.assert_allclose(model.losses[0].item(), 0.1, rtol=1e-6)
+    model(np.array([[1.0, 2.0]], "float32"))
+    assert len(model.losses) == 1  # the next call replaces the previous loss
+
+
+class MaskZeros(Layer):
+    """Produces a mask: steps whose features are all zero are masked."""
+
+    def call(self, inputs):
+        return inputs
+
+    def compute_mask(self, inputs, previous_mask=None):
+        return (inputs != 0).any(dim=-1)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+
+class MaskedMean(Layer):
+    """Consumes a mask: mean over unmasked steps."""
+
+    def call(self, inputs, mask=None):
+        if mask is None:
+            return inputs.mean(dim=1)
+        m = mask.unsqueeze(-1).to(inputs.dtype)
+        return (inputs * m).sum(dim=1) / m.sum(dim=1)
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], input_shape[2])
+
+
+def test_masks_travel_beside_tensors_in_models_and_eagerly():
+    data = np.array([[[1.0, 1.0], [3.0, 5.0], [0.0, 0.0]]], "float32")
+    x = Input(shape=(3, 2))
+    masked = MaskZeros()(x)
+    assert masked._keras_mask is not None and masked._keras_mask.shape == (None, 3)
+    dense = Dense(2, kernel_initializer="identity")
+    y = MaskedMean()(dense(masked))  # Dense passes the mask through, as in Keras
+    model = sloi.Model(x, y)
+    np.testing.assert_allclose(model(data).detach().numpy(), [[2.0, 3.0]])
+    eager = MaskedMean()(dense(MaskZeros()(torch.from_numpy(data))))
+    np.testing.assert_allclose(eager.detach().numpy(), [[2.0, 3.0]])
+
+
+def test_non_tensor_inputs_are_refused_with_a_hint():
+    first = Dense(8)
+    with pytest.raises(TypeError, match=r'Layer "dense_1" \(Dense\) expects a tensor.*got the '
+                                        r'Dense layer object "dense"; pass its output instead'):
+        Dense(4)(first)
+    with pytest.raises(TypeError, match=r'Layer "dense_2" \(Dense\) expects a tensor.*got int 1'):
+        Dense(4)([1, 2, 3])
+
+
+def test_eager_call_converts_numpy_and_casts_float64():
+    layer = Dense(2)
+    out = layer(np.ones((3, 4)))  # float64 numpy, as Keras autocasts to float32
+    assert out.dtype == torch.float32 and out.shape == (3, 2)
+
+
+def test_layer_weights_follow_the_input_device_on_first_eager_call():
+    layer = Dense(2)
+    layer(torch.ones(1, 3, device="cpu"))
+    assert layer.kernel.device.type == "cpu"

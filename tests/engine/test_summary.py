@@ -1,0 +1,54 @@
+"""summary(): Keras's columns and counts, checked against Keras's own summary text."""
+
+import re
+
+import sloi
+from tests.engine.test_functional import lecture_dense, multi_io
+from tests.engine.test_sequential import stack_from_list
+from tests.parity import build_both
+
+
+def _capture(model, **kwargs):
+    lines = []
+    model.summary(print_fn=lambda line, *a, **k: lines.append(line), **kwargs)
+    return "\n".join(lines)
+
+
+def _totals(text):
+    return re.findall(r"(?:Total|Trainable|Non-trainable) params: [\d,]+ \([\d.]+ [KMG]?B\)", text)
+
+
+def test_functional_summary_rows_and_totals_match_keras():
+    ours, theirs = build_both(lecture_dense)
+    text = _capture(ours)
+    assert text.startswith('Model: "functional"')
+    for header in ("Layer (type)", "Output Shape", "Param #", "Connected to"):
+        assert header in text
+    assert re.search(r"│ dense_1 \(Dense\)\s+│ \(None, 16\)\s+│\s+272 │ dense\[0\]\[0\]", text)
+    assert re.search(r"│ input_layer \(InputLayer\)\s+│ \(None, 1000\)\s+│\s+0 │ -", text)
+    assert _totals(text) == _totals(_capture(theirs)) == [
+        "Total params: 16,305 (63.69 KB)", "Trainable params: 16,305 (63.69 KB)",
+        "Non-trainable params: 0 (0.00 B)",
+    ]
+
+
+def test_sequential_summary_has_no_connected_column_and_no_input_row():
+    ours, theirs = build_both(stack_from_list)
+    text = _capture(ours)
+    assert "Connected to" not in text and "InputLayer" not in text
+    assert _totals(text) == _totals(_capture(theirs))
+
+
+def test_shared_layer_lists_both_connections_and_line_length_is_respected():
+    model = multi_io(sloi)
+    text = _capture(model, line_length=120)
+    assert "pre_a[0][0], b[0][0]" in text.replace("\n│", "")
+    assert max(len(line) for line in text.splitlines() if line.startswith("│")) <= 121
+
+
+def test_frozen_layer_counts_as_non_trainable():
+    model = lecture_dense(sloi)
+    model.get_layer("dense").trainable = False
+    totals = _totals(_capture(model, show_trainable=True))
+    assert totals[1] == "Trainable params: 289 (1.13 KB)"
+    assert totals[2] == "Non-trainable params: 16,016 (62.56 KB)"
