@@ -1,0 +1,8 @@
+"""Recurrent layers: SimpleRNN, LSTM, GRU, their cells and the generic RNN wrapper."""
+
+from sloi.layers.recurrent.gru import GRU, GRUCell
+from sloi.layers.recurrent.lstm import LSTM, LSTMCell
+from sloi.layers.recurrent.rnn import RNN
+from sloi.layers.recurrent.simple_rnn import SimpleRNN, SimpleRNNCell
+
+__all__ = ["GRU", "GRUCell", "LSTM", "LSTMCell", "RNN", "SimpleRNN", "SimpleRNNCell"]

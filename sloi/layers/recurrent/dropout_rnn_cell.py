@@ -1,0 +1,50 @@
+"""Dropout for recurrent cells, as Keras does it: one mask per sequence, reused at every step."""
+
+from __future__ import annotations
+
+import torch
+
+
+class DropoutRNNCell:
+    """Mixin for cells with ``dropout`` (on the step input) and ``recurrent_dropout`` (on the
+    previous output). The owning RNN layer calls ``reset_dropout_mask`` before each sequence,
+    so that every step of one sequence drops the same units (Gal and Ghahramani's scheme)."""
+
+    dropout: float = 0.0
+    recurrent_dropout: float = 0.0
+    _dropout_mask = None
+    _recurrent_dropout_mask = None
+
+    def get_dropout_mask(self, step_input: torch.Tensor) -> torch.Tensor | None:
+        if self.dropout <= 0:
+            return None
+        if self._dropout_mask is None:
+            self._dropout_mask = _inverted_dropout_mask(step_input, self.dropout)
+        return self._dropout_mask
+
+    def get_recurrent_dropout_mask(self, step_state: torch.Tensor) -> torch.Tensor | None:
+        if self.recurrent_dropout <= 0:
+            return None
+        if self._recurrent_dropout_mask is None:
+            self._recurrent_dropout_mask = _inverted_dropout_mask(
+                step_state, self.recurrent_dropout)
+        return self._recurrent_dropout_mask
+
+    def reset_dropout_mask(self) -> None:
+        self._dropout_mask = None
+
+    def reset_recurrent_dropout_mask(self) -> None:
+        self._recurrent_dropout_mask = None
+
+
+def _inverted_dropout_mask(like: torch.Tensor, rate: float) -> torch.Tensor:
+    keep = torch.rand_like(like) >= rate
+    return keep.to(like.dtype) / (1.0 - rate)
+
+
+def check_rate(layer, name: str, rate) -> float:
+    rate = float(rate)
+    if not 0.0 <= rate < 1.0:
+        raise ValueError(f'Layer "{layer.name}" ({type(layer).__name__}): {name} must be in '
+                         f"[0, 1); got {rate}")
+    return rate

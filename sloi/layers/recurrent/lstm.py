@@ -1,0 +1,173 @@
+"""``LSTM`` and ``LSTMCell``: long short-term memory (Hochreiter and Schmidhuber, 1997).
+
+Each step, from the input ``x`` and the previous output ``h`` and cell state ``c``:
+
+    i = sigmoid(x Wi + h Ui + bi)      input gate: how much of the new content to write
+    f = sigmoid(x Wf + h Uf + bf)      forget gate: how much of the old cell state to keep
+    g = tanh(x Wc + h Uc + bc)         the new content
+    o = sigmoid(x Wo + h Uo + bo)      output gate: how much of the cell state to show
+    c = f * c + i * g
+    h = o * tanh(c)
+
+Keras keeps the four gates side by side: ``kernel (features, 4*units)`` in the order i, f, c, o.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from sloi import activations, constraints, initializers, regularizers
+from sloi.engine import Layer
+from sloi.layers.recurrent.dropout_rnn_cell import DropoutRNNCell, check_rate
+from sloi.layers.recurrent.rnn import RNN, serialize_cell_args
+from sloi.ops import rnn as rnn_ops
+
+_CELL_ARGS = (
+    "units", "activation", "recurrent_activation", "use_bias", "kernel_initializer",
+    "recurrent_initializer", "bias_initializer", "unit_forget_bias", "kernel_regularizer",
+    "recurrent_regularizer", "bias_regularizer", "kernel_constraint", "recurrent_constraint",
+    "bias_constraint", "dropout", "recurrent_dropout", "seed",
+)
+
+
+class LSTMCell(DropoutRNNCell, Layer):
+    """One LSTM step. Args as ``LSTM`` (without the sequence arguments).
+
+    Call: ``cell(x (batch, features), [h, c]) -> (h, [h, c])``.
+    Weights: ``kernel (features, 4*units)``, ``recurrent_kernel (units, 4*units)``,
+    ``bias (4*units,)``.
+    """
+
+    def __init__(self, units, activation="tanh", recurrent_activation="sigmoid", use_bias=True,
+                 kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal",
+                 bias_initializer="zeros", unit_forget_bias=True, kernel_regularizer=None,
+                 recurrent_regularizer=None, bias_regularizer=None, kernel_constraint=None,
+                 recurrent_constraint=None, bias_constraint=None, dropout=0.0,
+                 recurrent_dropout=0.0, seed=None, **kwargs):
+        kwargs.pop("implementation", None)
+        super().__init__(**kwargs)
+        if int(units) <= 0:
+            raise ValueError(f'Layer "{self.name}" (LSTMCell): units must be positive; '
+                             f"got {units}")
+        self.units = int(units)
+        self.activation = activations.get(activation)
+        self.recurrent_activation = activations.get(recurrent_activation)
+        self.use_bias = use_bias
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.recurrent_initializer = initializers.get(recurrent_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+        self.unit_forget_bias = unit_forget_bias
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.recurrent_regularizer = regularizers.get(recurrent_regularizer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
+        self.kernel_constraint = constraints.get(kernel_constraint)
+        self.recurrent_constraint = constraints.get(recurrent_constraint)
+        self.bias_constraint = constraints.get(bias_constraint)
+        self.dropout = check_rate(self, "dropout", dropout)
+        self.recurrent_dropout = check_rate(self, "recurrent_dropout", recurrent_dropout)
+        self.seed = seed
+        self.state_size = [self.units, self.units]
+        self.output_size = self.units
+
+    def build(self, input_shape):
+        features = input_shape[-1]
+        u = self.units
+        self.kernel = self.add_weight("kernel", (features, 4 * u), self.kernel_initializer,
+                                      regularizer=self.kernel_regularizer,
+                                      constraint=self.kernel_constraint)
+        self.recurrent_kernel = self.add_weight(
+            "recurrent_kernel", (u, 4 * u), self.recurrent_initializer,
+            regularizer=self.recurrent_regularizer, constraint=self.recurrent_constraint)
+        self.bias = None
+        if self.use_bias:
+            init = self.bias_initializer
+            if self.unit_forget_bias:
+                def init(shape, dtype=None, base=self.bias_initializer):
+                    # the forget gate starts open (Jozefowicz et al., 2015)
+                    return torch.cat([base((u,), dtype), torch.ones(u, dtype=dtype),
+                                      base((2 * u,), dtype)])
+            self.bias = self.add_weight("bias", (4 * u,), init, regularizer=self.bias_regularizer,
+                                        constraint=self.bias_constraint)
+
+    def call(self, inputs, states, training=None):
+        h, c = states[0], states[1]
+        if training is None:
+            training = self.training
+        if training and self.dropout > 0:
+            inputs = inputs * self.get_dropout_mask(inputs)
+        if training and self.recurrent_dropout > 0:
+            h = h * self.get_recurrent_dropout_mask(h)
+        z = inputs @ self.kernel + h @ self.recurrent_kernel
+        if self.bias is not None:
+            z = z + self.bias
+        i, f, g, o = z.chunk(4, dim=-1)
+        i, f, o = (self.recurrent_activation(v) for v in (i, f, o))
+        c = f * c + i * self.activation(g)
+        h = o * self.activation(c)
+        return h, [h, c]
+
+    def fused_spec(self):
+        """``("lstm", torch weights, has_bias)`` when PyTorch's fused LSTM computes this cell."""
+        if self.activation is not activations.tanh or (
+                self.recurrent_activation is not activations.sigmoid):
+            return None
+        return "lstm", rnn_ops.lstm_weights(self.kernel, self.recurrent_kernel,
+                                            self.bias), self.bias is not None
+
+    def get_config(self):
+        return {**super().get_config(), **serialize_cell_args(self, _CELL_ARGS)}
+
+
+class LSTM(RNN):
+    """Long short-term memory layer.
+
+    Args:
+        units: size of the output and of the states.
+        activation: for the content and the output (``"tanh"``).
+        recurrent_activation: for the gates (``"sigmoid"``).
+        use_bias, kernel_initializer (``"glorot_uniform"``), recurrent_initializer
+            (``"orthogonal"``), bias_initializer (``"zeros"``), unit_forget_bias (True: the
+            forget gate's bias starts at 1), regularizers, constraints.
+        dropout / recurrent_dropout: fractions of the inputs / of the previous output dropped
+            in training, with one mask for the whole sequence.
+        return_sequences, return_state, go_backwards, stateful, unroll: see ``RNN``.
+
+    Input shape: ``(batch, timesteps, features)``. Output shape: ``(batch, units)``, or
+    ``(batch, timesteps, units)`` with return_sequences; with return_state ``[output, h, c]``.
+
+    Runs on PyTorch's fused LSTM kernel (oneDNN / cuDNN) with the default activations, no
+    recurrent dropout and no mask or a right-padded one; on a step loop otherwise.
+
+    Example:
+        >>> model = Sequential()
+        >>> model.add(Embedding(50, 10, input_length=1000))
+        >>> model.add(LSTM(32))            # 6,004 parameters
+    """
+
+    def __init__(self, units, activation="tanh", recurrent_activation="sigmoid", use_bias=True,
+                 kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal",
+                 bias_initializer="zeros", unit_forget_bias=True, kernel_regularizer=None,
+                 recurrent_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 kernel_constraint=None, recurrent_constraint=None, bias_constraint=None,
+                 dropout=0.0, recurrent_dropout=0.0, seed=None, return_sequences=False,
+                 return_state=False, go_backwards=False, stateful=False, unroll=False,
+                 use_cudnn="auto", **kwargs):
+        kwargs.pop("implementation", None)
+        cell = LSTMCell(
+            units, activation=activation, recurrent_activation=recurrent_activation,
+            use_bias=use_bias, kernel_initializer=kernel_initializer,
+            recurrent_initializer=recurrent_initializer, bias_initializer=bias_initializer,
+            unit_forget_bias=unit_forget_bias, kernel_regularizer=kernel_regularizer,
+            recurrent_regularizer=recurrent_regularizer, bias_regularizer=bias_regularizer,
+            kernel_constraint=kernel_constraint, recurrent_constraint=recurrent_constraint,
+            bias_constraint=bias_constraint, dropout=dropout, recurrent_dropout=recurrent_dropout,
+            seed=seed, dtype=kwargs.get("dtype"), trainable=kwargs.get("trainable", True),
+            name="lstm_cell",
+        )
+        super().__init__(cell, return_sequences=return_sequences, return_state=return_state,
+                         go_backwards=go_backwards, stateful=stateful, unroll=unroll,
+                         activity_regularizer=activity_regularizer, **kwargs)
+        self.use_cudnn = use_cudnn
+
+    _cell_args = _CELL_ARGS
+

@@ -1,0 +1,252 @@
+"""``RNN``: runs a cell over a sequence. The base of SimpleRNN, LSTM and GRU.
+
+A cell follows Keras's protocol: ``call(inputs, states) -> (output, new_states)``,
+``state_size`` (an int or a list of ints) and ``output_size``. Built-in cells can also say how
+to run the whole sequence in one fused PyTorch kernel (``fused_spec``); the layer then takes
+that path whenever the arguments allow, and the step loop otherwise. Both give Keras's numbers.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+
+import torch
+
+from sloi import activations, constraints, initializers, regularizers
+from sloi.engine import InputSpec, Layer
+from sloi.ops import rnn as rnn_ops
+
+
+class RNN(Layer):
+    """Recurrent layer around a cell.
+
+    Args:
+        cell: a cell (a layer with ``call(inputs, states)``, ``state_size``, ``output_size``),
+            or a list of cells (stacked with ``StackedRNNCells``).
+        return_sequences: return every step's output ``(batch, steps, units)``, not only the
+            last ``(batch, units)``.
+        return_state: also return the final states: ``[output, *states]``.
+        go_backwards: read the sequence from its end; the outputs stay in that order.
+        stateful: carry the final states of a batch over as the initial states of the next
+            (needs a fixed batch size); ``reset_states()`` zeroes them.
+        unroll: accepted for Keras compatibility (sloi never needs to unroll).
+        zero_output_for_mask: masked steps output zeros instead of repeating the last output.
+
+    Call arguments: ``sequences (batch, steps, features)``, ``initial_state`` (list of
+    ``(batch, size)`` tensors), ``mask (batch, steps)``, ``training``.
+    """
+
+    def __init__(self, cell, return_sequences=False, return_state=False, go_backwards=False,
+                 stateful=False, unroll=False, zero_output_for_mask=False, **kwargs):
+        super().__init__(**kwargs)
+        if isinstance(cell, (list, tuple)):
+            from sloi.layers.recurrent.stacked_rnn_cells import StackedRNNCells
+
+            cell = StackedRNNCells(cell)
+        if not hasattr(cell, "call") or not hasattr(cell, "state_size"):
+            raise ValueError(
+                f'Layer "{self.name}" (RNN) needs a cell with call(inputs, states) and '
+                f"state_size; got {type(cell).__name__}"
+            )
+        self.cell = cell
+        self.return_sequences = return_sequences
+        self.return_state = return_state
+        self.go_backwards = go_backwards
+        self.stateful = stateful
+        self.unroll = unroll
+        self.zero_output_for_mask = zero_output_for_mask
+        self.supports_masking = True
+        self.input_spec = InputSpec(ndim=3, layout="(batch, timesteps, features)")
+        self._states = None
+        self._last_path = None  # "fused" or "loop": which way the last call ran
+
+    # ------------------------------------------------------------------ shapes
+    @property
+    def _state_sizes(self) -> list[int]:
+        size = self.cell.state_size
+        return list(size) if isinstance(size, (list, tuple)) else [size]
+
+    @property
+    def _output_size(self) -> int:
+        return getattr(self.cell, "output_size", self._state_sizes[0])
+
+    def build(self, sequences_shape, initial_state_shape=None):
+        if self.stateful and sequences_shape[0] is None:
+            raise ValueError(
+                f'Layer "{self.name}" ({type(self).__name__}) is stateful, so it needs a fixed '
+                "batch size: give the Input a batch_size (Input(shape=..., batch_size=32)) or "
+                "the first layer batch_input_shape"
+            )
+        if isinstance(self.cell, Layer) and not self.cell.built:
+            step_shape = (sequences_shape[0],) + tuple(sequences_shape[2:])
+            self.cell._build_input_shape = step_shape
+            self.cell.build(step_shape)
+            self.cell.built = True
+
+    def compute_output_shape(self, sequences_shape):
+        batch, steps = sequences_shape[0], sequences_shape[1]
+        out = (batch, steps, self._output_size) if self.return_sequences else (
+            batch, self._output_size)
+        if self.return_state:
+            return (out, *((batch, s) for s in self._state_sizes))
+        return out
+
+    def compute_mask(self, inputs, previous_mask=None):
+        if isinstance(previous_mask, (list, tuple)):
+            previous_mask = previous_mask[0]
+        out_mask = previous_mask if self.return_sequences else None
+        if self.return_state:
+            return [out_mask] + [None] * len(self._state_sizes)
+        return out_mask
+
+    # ------------------------------------------------------------------ states
+    def get_initial_state(self, batch_size: int, like: torch.Tensor) -> list[torch.Tensor]:
+        return [like.new_zeros(batch_size, size) for size in self._state_sizes]
+
+    def reset_states(self, states=None) -> None:
+        """Zero the carried states of a stateful layer (or set them to ``states``)."""
+        if not self.stateful:
+            raise AttributeError(f'Layer "{self.name}" is not stateful: it keeps no states')
+        self._states = None if states is None else [torch.as_tensor(s) for s in states]
+
+    reset_state = reset_states
+
+    @property
+    def states(self):
+        return self._states
+
+    def _starting_states(self, sequences, initial_state):
+        batch = sequences.shape[0]
+        if initial_state is None:
+            if self.stateful and self._states is not None:
+                return list(self._states)
+            return self.get_initial_state(batch, sequences)
+        states = list(initial_state) if isinstance(initial_state, (list, tuple)) else [
+            initial_state]
+        expected = [(batch, s) for s in self._state_sizes]
+        got = [tuple(s.shape) for s in states]
+        if got != expected:
+            raise ValueError(
+                f'Layer "{self.name}" ({type(self).__name__}) expects initial_state to be '
+                f"{len(expected)} tensor(s) of shapes {expected}; got {len(got)} of shapes {got}"
+            )
+        return states
+
+    # ------------------------------------------------------------------ running
+    def call(self, sequences, initial_state=None, mask=None, training=None):
+        if training is None:
+            training = self.training
+        if mask is not None and tuple(mask.shape) != tuple(sequences.shape[:2]):
+            raise ValueError(
+                f'Layer "{self.name}" ({type(self).__name__}) expects a mask of shape '
+                f"(batch, timesteps) = {tuple(sequences.shape[:2])}; got {tuple(mask.shape)}"
+            )
+        states = self._starting_states(sequences, initial_state)
+        cell = self.cell
+        for reset in ("reset_dropout_mask", "reset_recurrent_dropout_mask"):
+            if hasattr(cell, reset):
+                getattr(cell, reset)()
+        result = self._run_fused(sequences, states, mask, training)
+        if result is None:
+            # cell.call, not cell(): the step loop is hot and the cell is already built
+            step = functools.partial(cell.call, training=training) if _accepts_training(
+                cell) else cell.call
+            last, outputs, final = rnn_ops.step_loop(
+                step, sequences, states, mask, self.go_backwards, self.zero_output_for_mask)
+            self._last_path = "loop"
+        else:
+            last, outputs, final = result
+            self._last_path = "fused"
+        if self.stateful:
+            self._states = [s.detach() for s in final]
+        output = outputs if self.return_sequences else last
+        return (output, *final) if self.return_state else output
+
+    def _run_fused(self, sequences, states, mask, training):
+        """The fused path, or None when the arguments need the step loop."""
+        spec_fn = getattr(self.cell, "fused_spec", None)
+        if spec_fn is None:
+            return None
+        dropout_mask = None
+        if training and getattr(self.cell, "recurrent_dropout", 0) > 0:
+            return None
+        spec = spec_fn()
+        if spec is None:
+            return None
+        lengths = None
+        if mask is not None:
+            lengths = None if self.go_backwards else rnn_ops.right_padded_lengths(mask)
+            if lengths is None:
+                return None
+        if training and getattr(self.cell, "dropout", 0) > 0:
+            dropout_mask = self.cell.get_dropout_mask(sequences[:, 0])
+        x = sequences if dropout_mask is None else sequences * dropout_mask[:, None, :]
+        if self.go_backwards:
+            x = x.flip(1)
+        mode, weights, has_bias = spec
+        outputs, final = rnn_ops.fused(mode, x, [s.unsqueeze(0) for s in states], weights,
+                                       has_bias, lengths=lengths)
+        final = [s.squeeze(0) for s in final]
+        if lengths is not None and not self.zero_output_for_mask:
+            outputs = rnn_ops.repeat_last_valid(outputs, lengths)
+        return outputs[:, -1], outputs, final
+
+    _cell_args: tuple = ()  # the cell's arguments that SimpleRNN / LSTM / GRU take themselves
+
+    def __getattr__(self, name):
+        # lstm.units, lstm.dropout, ...: read through to the cell, as in Keras
+        if name in type(self)._cell_args and "cell" in self.__dict__.get("_modules", {}):
+            return getattr(self._modules["cell"], name)
+        return super().__getattr__(name)
+
+    # ------------------------------------------------------------------ config
+    def get_config(self):
+        config = {
+            **super().get_config(),
+            "return_sequences": self.return_sequences,
+            "return_state": self.return_state,
+            "go_backwards": self.go_backwards,
+            "stateful": self.stateful,
+            "unroll": self.unroll,
+            "zero_output_for_mask": self.zero_output_for_mask,
+        }
+        config.update(serialize_cell_args(self.cell, self._cell_args))
+        if type(self) is RNN:
+            config["cell"] = {"class_name": type(self.cell).__name__,
+                              "config": self.cell.get_config()}
+        return config
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        if cls is RNN:
+            import sloi.layers
+
+            cell = config.pop("cell")
+            cell_cls = getattr(sloi.layers, cell["class_name"], None)
+            if cell_cls is None:
+                raise ValueError(f"RNN.from_config: unknown cell class {cell['class_name']!r}")
+            config["cell"] = cell_cls.from_config(cell["config"])
+        return cls(**config)
+
+
+def _accepts_training(cell) -> bool:
+    return "training" in inspect.signature(cell.call).parameters
+
+
+def serialize_cell_args(cell, names) -> dict:
+    """The config entries of a cell's arguments, objects serialized as Keras does."""
+    config = {}
+    for name in names:
+        value = getattr(cell, name)
+        if name.endswith("activation"):
+            value = activations.serialize(value)
+        elif name.endswith("initializer"):
+            value = initializers.serialize(value)
+        elif name.endswith("regularizer"):
+            value = regularizers.serialize(value)
+        elif name.endswith("constraint"):
+            value = constraints.serialize(value)
+        config[name] = value
+    return config

@@ -1,0 +1,141 @@
+"""Recurrent runners: Keras-layout weights in, PyTorch's fused kernels (or a step loop) out.
+
+Two ways to run a recurrent layer over a sequence, equal in numbers:
+- ``fused``: one call of ``torch._VF.lstm / gru / rnn_tanh / rnn_relu``, the kernels behind
+  ``nn.LSTM`` (oneDNN on CPU, cuDNN on GPU), no Python loop over time. Right-padded masks run
+  as packed sequences.
+- ``step_loop``: a Python loop calling a cell's step function, with Keras's masking rules. It
+  serves everything the fused kernels cannot express (custom activations, recurrent dropout,
+  GRU with ``reset_after=False``, left-padded masks, user cells).
+
+The weight conversions live here and nowhere else. Keras keeps ``kernel (in, gates*units)``,
+``recurrent_kernel (units, gates*units)``; torch wants ``(gates*units, in)`` and a separate
+recurrent bias. LSTM gates are ``i, f, c, o`` in both; GRU gates are ``z, r, h`` in Keras and
+``r, z, n`` in torch.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import _VF
+from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence, pad_packed_sequence
+
+_KERNELS = {"lstm": _VF.lstm, "gru": _VF.gru, "rnn_tanh": _VF.rnn_tanh, "rnn_relu": _VF.rnn_relu}
+
+
+# ---------------------------------------------------------------------- weight conversion
+def lstm_weights(kernel, recurrent_kernel, bias) -> list[torch.Tensor]:
+    """Torch's ``[w_ih, w_hh, b_ih, b_hh]`` for one direction of an LSTM (same gate order)."""
+    weights = [kernel.t(), recurrent_kernel.t()]
+    if bias is not None:
+        weights += [bias, torch.zeros_like(bias)]
+    return weights
+
+
+simple_rnn_weights = lstm_weights  # one gate: the same transposes, the bias on the input side
+
+
+def _z_r_swap(w: torch.Tensor, units: int) -> torch.Tensor:
+    z, r, h = w.split(units, dim=-1)
+    return torch.cat([r, z, h], dim=-1)
+
+
+def gru_weights(kernel, recurrent_kernel, bias, units: int) -> list[torch.Tensor]:
+    """Torch's ``[w_ih, w_hh, b_ih, b_hh]`` for a Keras GRU with ``reset_after=True``; its bias
+    has shape ``(2, 3*units)``: input bias, then recurrent bias."""
+    weights = [_z_r_swap(kernel, units).t(), _z_r_swap(recurrent_kernel, units).t()]
+    if bias is not None:
+        weights += [_z_r_swap(bias[0], units), _z_r_swap(bias[1], units)]
+    return weights
+
+
+# ---------------------------------------------------------------------- masks
+def right_padded_lengths(mask: torch.Tensor) -> torch.Tensor | None:
+    """Lengths of a right-padded ``(batch, steps)`` mask (``[1, 1, 1, 0, 0]``); None for any
+    other mask, or when a sequence is fully masked. Reads the mask on the host (packing needs
+    the lengths there anyway)."""
+    mask = mask.bool()
+    lengths = mask.sum(dim=1)
+    steps = torch.arange(mask.shape[1], device=mask.device)
+    if not torch.equal(mask, steps[None, :] < lengths[:, None]) or bool((lengths == 0).any()):
+        return None
+    return lengths
+
+
+def repeat_last_valid(outputs: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+    """Keras's masked outputs: every step after a sequence's end repeats its last valid output."""
+    steps = torch.arange(outputs.shape[1], device=outputs.device)
+    index = torch.minimum(steps[None, :], (lengths.to(outputs.device) - 1)[:, None])
+    index = index[:, :, None].expand(-1, -1, outputs.shape[2])
+    return outputs.gather(1, index)
+
+
+# ---------------------------------------------------------------------- runners
+def fused(mode: str, inputs: torch.Tensor, states: list[torch.Tensor], weights: list,
+          has_bias: bool, bidirectional: bool = False, lengths: torch.Tensor | None = None):
+    """Run a whole sequence through one fused kernel.
+
+    Args:
+        mode: ``"lstm"``, ``"gru"``, ``"rnn_tanh"`` or ``"rnn_relu"``.
+        inputs: ``(batch, steps, features)``.
+        states: ``[h0]`` (or ``[h0, c0]`` for an LSTM), each ``(directions, batch, units)``.
+        weights: torch-layout weights, one group of 2 or 4 per direction.
+        lengths: for right-padded sequences, each sequence's length.
+
+    Returns: ``outputs (batch, steps, directions*units)`` (zeros past each length) and the
+    final states, each ``(directions, batch, units)``.
+    """
+    kernel = _KERNELS[mode]
+    hx = tuple(states) if mode == "lstm" else states[0]
+    train = torch.is_grad_enabled()  # cuDNN keeps what backward needs only in training mode
+    if lengths is None:
+        outputs, *final = kernel(inputs, hx, weights, has_bias, 1, 0.0, train, bidirectional,
+                                 True)
+        return outputs, final
+    packed = pack_padded_sequence(inputs, lengths.cpu(), batch_first=True, enforce_sorted=False)
+    order = packed.sorted_indices
+    hx = tuple(h.index_select(1, order) for h in hx) if mode == "lstm" else hx.index_select(
+        1, order)
+    data, *final = kernel(packed.data, packed.batch_sizes, hx, weights, has_bias, 1, 0.0, train,
+                          bidirectional)
+    outputs, _ = pad_packed_sequence(
+        PackedSequence(data, packed.batch_sizes, order, packed.unsorted_indices),
+        batch_first=True, total_length=inputs.shape[1],
+    )
+    return outputs, [h.index_select(1, packed.unsorted_indices) for h in final]
+
+
+def step_loop(step, inputs: torch.Tensor, states: list, mask: torch.Tensor | None = None,
+              go_backwards: bool = False, zero_output_for_mask: bool = False):
+    """Keras's recurrence, one step at a time: ``step(x_t, states) -> (output_t, new_states)``.
+
+    Masked steps keep the previous states; their output repeats the previous output (zeros
+    before the first valid step), or is zero with ``zero_output_for_mask``. With
+    ``go_backwards`` the sequence (and mask) is read from the end and the outputs stay in that
+    reversed order, as Keras returns them.
+
+    Returns ``(last_output, outputs (batch, steps, ...), final_states)``.
+    """
+    steps = inputs.shape[1]
+    order = range(steps - 1, -1, -1) if go_backwards else range(steps)
+    xs = inputs.unbind(1)
+    ms = mask.bool().unbind(1) if mask is not None else None
+    outputs, previous = [], None
+    for t in order:
+        output, new_states = step(xs[t], states)
+        new_states = list(new_states)
+        if ms is not None:
+            keep = ms[t]
+            if previous is None:
+                previous = torch.zeros_like(output)
+            fallback = torch.zeros_like(output) if zero_output_for_mask else previous
+            output = torch.where(_expand(keep, output), output, fallback)
+            new_states = [torch.where(_expand(keep, n), n, s) for n, s in zip(new_states, states)]
+        outputs.append(output)
+        previous = output
+        states = new_states
+    return outputs[-1], torch.stack(outputs, dim=1), states
+
+
+def _expand(mask_t: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
+    return mask_t.reshape(mask_t.shape + (1,) * (like.dim() - mask_t.dim()))

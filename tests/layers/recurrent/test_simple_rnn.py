@@ -1,0 +1,51 @@
+import pytest
+import torch
+
+import sloi
+from sloi.layers import SimpleRNN, SimpleRNNCell
+from tests.layers.recurrent import recurrent_cases as cases
+
+
+def test_simple_rnn_conformance():
+    cases.conformance("SimpleRNN", 4, state_count=1)
+
+
+@pytest.mark.parametrize("kwargs,path", [
+    ({"units": 4}, "fused"),
+    ({"units": 4, "activation": "relu", "return_sequences": True}, "fused"),
+    ({"units": 4, "return_state": True, "bias_initializer": "random_normal"}, "fused"),
+    ({"units": 4, "go_backwards": True, "return_sequences": True}, "fused"),
+    ({"units": 4, "use_bias": False}, "fused"),
+    ({"units": 4, "activation": "sigmoid"}, "loop"),
+])
+def test_simple_rnn_matches_keras(kwargs, path):
+    cases.assert_matches_keras("SimpleRNN", kwargs, path=path)
+
+
+@pytest.mark.parametrize("mask_name,path", [("RIGHT", "fused"), ("LEFT", "loop")])
+def test_simple_rnn_masks_match_keras(mask_name, path):
+    cases.assert_matches_keras("SimpleRNN", {"units": 4, "return_sequences": True},
+                               mask=getattr(cases, mask_name), path=path)
+
+
+def test_simple_rnn_fused_path_equals_step_loop_with_gradients():
+    cases.fused_equals_loop("SimpleRNN", {"units": 4, "return_sequences": True})
+    cases.fused_equals_loop("SimpleRNN", {"units": 4, "activation": "relu"}, mask=cases.RIGHT)
+
+
+def test_simple_rnn_stateful():
+    cases.stateful_carries_states("SimpleRNN")
+
+
+def test_simple_rnn_errors():
+    cases.errors("SimpleRNN")
+
+
+def test_simple_rnn_cell_in_rnn_wrapper():
+    layer = SimpleRNN(4)
+    wrapped = sloi.layers.RNN(SimpleRNNCell(4))
+    out = layer(cases.X)
+    wrapped(cases.X)
+    wrapped.set_weights(layer.get_weights())
+    torch.testing.assert_close(wrapped(cases.X), out)
+    assert wrapped._last_path == "fused"
