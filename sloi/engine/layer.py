@@ -190,6 +190,8 @@ class Layer(nn.Module):
         for child in self._child_modules():
             if isinstance(child, Layer):
                 pairs = child._weights_with_paths()
+                if not self._is_container:  # "lstm/lstm_cell/kernel", but "dense/kernel" in a model
+                    pairs = [(f"{self.name}/{path}", w) for path, w in pairs]
             else:
                 pairs = [(f"{self.name}/{n}", w) for n, w in child.named_parameters()]
                 pairs += [(f"{self.name}/{n}", w) for n, w in child.named_buffers()]
@@ -332,6 +334,7 @@ class Layer(nn.Module):
         return previous_mask if self.supports_masking else None
 
     supports_masking = False
+    _is_container = False  # models set it: their weights keep their layers' own paths
 
     def compute_output_shape(self, input_shape):
         raise NotImplementedError  # marker: shapes come from a meta-device run of ``call``

@@ -14,6 +14,8 @@ class Model(Layer):
     """A model: ``Model(inputs, outputs)`` builds a functional model; subclass it to write
     ``call`` yourself."""
 
+    _is_container = True
+
     def __new__(cls, *args, **kwargs):
         if cls is Model and (args or "inputs" in kwargs or "outputs" in kwargs):
             from sloi.engine.functional import Functional

@@ -46,7 +46,7 @@ def test_lstm_weight_layout_and_forget_bias():
     np.testing.assert_array_equal(bias, [0, 0, 0, 1, 1, 1, 0, 0, 0, 0, 0, 0])
     np.testing.assert_allclose(recurrent @ recurrent.T, np.eye(3), atol=1e-5)  # orthogonal
     assert [p for p, _ in layer._weights_with_paths()] == [
-        "lstm_cell/kernel", "lstm_cell/recurrent_kernel", "lstm_cell/bias"]
+        "lstm/lstm_cell/kernel", "lstm/lstm_cell/recurrent_kernel", "lstm/lstm_cell/bias"]
 
 
 def test_lstm_fused_path_equals_step_loop_with_gradients():

@@ -1,0 +1,237 @@
+"""``Bidirectional``: read the sequence forwards and backwards, then merge the two readings.
+
+For text, what comes after a word helps as much as what came before it. ``Bidirectional(LSTM(64))``
+holds two copies of the layer: one reads the sequence from the start, the other from the end; their
+outputs (the backward one put back in forward order) are merged: concatenated by default.
+
+When both directions are SimpleRNN / LSTM / GRU on their fused path, the two run as one
+bidirectional call of PyTorch's kernel.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from sloi.engine import Layer
+from sloi.layers.recurrent.rnn import RNN
+from sloi.ops import rnn as rnn_ops
+
+_MERGE_MODES = ("concat", "sum", "mul", "ave", None)
+
+
+class Bidirectional(Layer):
+    """Bidirectional wrapper for recurrent layers.
+
+    Args:
+        layer: a recurrent layer (``SimpleRNN``, ``LSTM``, ``GRU``, ``RNN``); it is copied for
+            the forward direction (``forward_<name>``).
+        merge_mode: ``"concat"`` (default), ``"sum"``, ``"mul"``, ``"ave"``, or None for a list
+            ``[forward, backward]``.
+        backward_layer: the layer for the backward direction; by default a copy of ``layer``
+            with ``go_backwards`` flipped (``backward_<name>``).
+
+    Call arguments: ``sequences``, ``initial_state`` (forward states then backward states),
+    ``mask``, ``training``.
+
+    Example:
+        >>> model.add(Bidirectional(LSTM(64, return_sequences=True), input_shape=(5, 10)))
+        >>> model.add(Bidirectional(LSTM(32)))       # output (None, 64)
+    """
+
+    def __init__(self, layer, merge_mode="concat", weights=None, backward_layer=None, **kwargs):
+        super().__init__(**kwargs)
+        if not isinstance(layer, RNN):
+            raise ValueError(
+                f'Layer "{self.name}" (Bidirectional) wraps recurrent layers (SimpleRNN, LSTM, '
+                f"GRU, RNN); got {_describe(layer)}"
+            )
+        if merge_mode not in _MERGE_MODES:
+            raise ValueError(
+                f'Layer "{self.name}" (Bidirectional): merge_mode must be one of '
+                f"{list(_MERGE_MODES)}; got {merge_mode!r}"
+            )
+        config = layer.get_config()
+        base_name = layer.name.removeprefix("forward_")
+        self.forward_layer = type(layer).from_config({**config, "name": "forward_" + base_name})
+        if backward_layer is None:
+            self.backward_layer = type(layer).from_config(
+                {**config, "name": "backward_" + base_name,
+                 "go_backwards": not config["go_backwards"]})
+        else:
+            if not isinstance(backward_layer, RNN):
+                raise ValueError(
+                    f'Layer "{self.name}" (Bidirectional): backward_layer must be a recurrent '
+                    f"layer; got {_describe(backward_layer)}"
+                )
+            for attr in ("return_sequences", "return_state"):
+                if getattr(backward_layer, attr) != getattr(layer, attr):
+                    raise ValueError(
+                        f'Layer "{self.name}" (Bidirectional): {attr} of the forward layer '
+                        f"({getattr(layer, attr)}) and of backward_layer "
+                        f"({getattr(backward_layer, attr)}) must be equal"
+                    )
+            if backward_layer.go_backwards == layer.go_backwards:
+                raise ValueError(
+                    f'Layer "{self.name}" (Bidirectional): backward_layer must read the other '
+                    f"way: go_backwards is {layer.go_backwards} on both layers"
+                )
+            self.backward_layer = backward_layer
+        self.merge_mode = merge_mode
+        self.return_sequences = layer.return_sequences
+        self.return_state = layer.return_state
+        for direction in (self.forward_layer, self.backward_layer):
+            # as Keras: with sequences returned, masked steps output zeros in both directions
+            direction.zero_output_for_mask = self.return_sequences
+        self.supports_masking = True
+        self.input_spec = layer.input_spec
+        self._initial_weights_bidir = weights
+        self._last_path = None
+
+    def build(self, sequences_shape, initial_state_shape=None):
+        for direction in (self.forward_layer, self.backward_layer):
+            if not direction.built:
+                direction._build_input_shape = tuple(sequences_shape)
+                direction.build(tuple(sequences_shape))
+                direction.built = True
+        if self._initial_weights_bidir is not None:
+            self.set_weights(self._initial_weights_bidir)
+            self._initial_weights_bidir = None
+
+    def compute_output_shape(self, sequences_shape):
+        shape = self.forward_layer.compute_output_shape(sequences_shape)
+        states = ()
+        if self.return_state:
+            shape, states = shape[0], tuple(shape[1:])
+        if self.merge_mode == "concat":
+            out = tuple(shape[:-1]) + (shape[-1] * 2,)
+        elif self.merge_mode is None:
+            out = [tuple(shape), tuple(shape)]
+        else:
+            out = tuple(shape)
+        if self.return_state:
+            outs = tuple(out) if self.merge_mode is None else (out,)
+            return (*outs, *states, *states)
+        return out
+
+    def compute_mask(self, inputs, previous_mask=None):
+        if isinstance(previous_mask, (list, tuple)):
+            previous_mask = previous_mask[0]
+        out_mask = previous_mask if self.return_sequences else None
+        masks = [out_mask, out_mask] if self.merge_mode is None else [out_mask]
+        if self.return_state:
+            return masks + [None] * (2 * len(self.forward_layer._state_sizes))
+        return masks if self.merge_mode is None else out_mask
+
+    # ------------------------------------------------------------------ running
+    def call(self, sequences, initial_state=None, mask=None, training=None):
+        if training is None:
+            training = self.training
+        n = len(self.forward_layer._state_sizes)
+        fwd_states = bwd_states = None
+        if initial_state is not None:
+            initial_state = list(initial_state)
+            if len(initial_state) != 2 * n:
+                raise ValueError(
+                    f'Layer "{self.name}" (Bidirectional) expects initial_state to hold {2 * n} '
+                    f"tensors (forward states then backward states); got {len(initial_state)}"
+                )
+            fwd_states, bwd_states = initial_state[:n], initial_state[n:]
+        fused = self._run_fused(sequences, fwd_states, bwd_states, mask, training)
+        if fused is not None:
+            y, y_rev, states_f, states_b = fused
+            self._last_path = "fused"
+        else:
+            y = self.forward_layer(sequences, initial_state=fwd_states, mask=mask,
+                                   training=training)
+            y_rev = self.backward_layer(sequences, initial_state=bwd_states, mask=mask,
+                                        training=training)
+            states_f = states_b = ()
+            if self.return_state:
+                y, states_f = y[0], y[1:]
+                y_rev, states_b = y_rev[0], y_rev[1:]
+            if self.return_sequences:
+                y_rev = y_rev.flip(1)
+            self._last_path = "separate"
+        output = self._merge(y, y_rev)
+        if self.return_state:
+            outs = tuple(output) if self.merge_mode is None else (output,)
+            return (*outs, *states_f, *states_b)
+        return output
+
+    def _merge(self, y, y_rev):
+        if self.merge_mode == "concat":
+            return torch.cat([y, y_rev], dim=-1)
+        if self.merge_mode == "sum":
+            return y + y_rev
+        if self.merge_mode == "ave":
+            return (y + y_rev) / 2
+        if self.merge_mode == "mul":
+            return y * y_rev
+        return [y, y_rev]
+
+    def _run_fused(self, sequences, fwd_states, bwd_states, mask, training):
+        """Both directions in one bidirectional kernel call, or None when that cannot give
+        the same numbers (different cells, dropout in training, a mask not right-padded)."""
+        f, b = self.forward_layer, self.backward_layer
+        if f.go_backwards or not b.go_backwards or type(f.cell) is not type(b.cell):
+            return None
+        if training and any(getattr(cell, rate, 0) > 0 for cell in (f.cell, b.cell)
+                            for rate in ("dropout", "recurrent_dropout")):
+            return None  # each direction draws its own dropout mask
+        if f.stateful or b.stateful:
+            return None
+        spec_f = getattr(f.cell, "fused_spec", lambda: None)()
+        spec_b = getattr(b.cell, "fused_spec", lambda: None)()
+        if spec_f is None or spec_b is None or spec_f[0] != spec_b[0] or spec_f[2] != spec_b[2]:
+            return None
+        lengths = None
+        if mask is not None:
+            lengths = rnn_ops.right_padded_lengths(mask)
+            if lengths is None:
+                return None
+        states_f = f._starting_states(sequences, fwd_states)
+        states_b = b._starting_states(sequences, bwd_states)
+        stacked = [torch.stack([sf, sb]) for sf, sb in zip(states_f, states_b)]
+        outputs, final = rnn_ops.fused(spec_f[0], sequences, stacked, spec_f[1] + spec_b[1],
+                                       spec_f[2], bidirectional=True, lengths=lengths)
+        units = outputs.shape[-1] // 2
+        fwd_seq, bwd_seq = outputs[..., :units], outputs[..., units:]
+        states_f = [s[0] for s in final]
+        states_b = [s[1] for s in final]
+        if self.return_sequences:
+            y, y_rev = fwd_seq, bwd_seq  # torch already puts backward outputs in forward order
+        else:
+            y, y_rev = states_f[0], states_b[0]
+        return y, y_rev, states_f, states_b
+
+    # ------------------------------------------------------------------ config
+    def get_config(self):
+        config = {
+            **super().get_config(),
+            "merge_mode": self.merge_mode,
+            "layer": {"class_name": type(self.forward_layer).__name__,
+                      "config": self.forward_layer.get_config()},
+        }
+        config["backward_layer"] = {"class_name": type(self.backward_layer).__name__,
+                                    "config": self.backward_layer.get_config()}
+        return config
+
+    @classmethod
+    def from_config(cls, config):
+        import sloi.layers
+
+        config = dict(config)
+        for key in ("layer", "backward_layer"):
+            spec = config.get(key)
+            if isinstance(spec, dict) and "class_name" in spec:
+                layer_cls = getattr(sloi.layers, spec["class_name"], None)
+                if layer_cls is None:
+                    raise ValueError(f"Bidirectional.from_config: unknown layer class "
+                                     f"{spec['class_name']!r}")
+                config[key] = layer_cls.from_config(spec["config"])
+        return cls(**config)
+
+
+def _describe(layer) -> str:
+    name = getattr(layer, "name", None)
+    return f'{type(layer).__name__} "{name}"' if name else type(layer).__name__

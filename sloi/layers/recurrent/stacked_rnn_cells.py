@@ -1,0 +1,77 @@
+"""``StackedRNNCells``: several cells as one, each step feeding the next cell's input."""
+
+from __future__ import annotations
+
+from torch import nn
+
+from sloi.engine import Layer
+
+
+class StackedRNNCells(Layer):
+    """Wraps a list of cells so that ``RNN`` runs them as one deeper cell.
+
+    Its states are all the cells' states, in order (flat). Output: the last cell's output.
+
+    Example:
+        >>> RNN(StackedRNNCells([LSTMCell(32), LSTMCell(16)]))
+    """
+
+    def __init__(self, cells, **kwargs):
+        super().__init__(**kwargs)
+        for cell in cells:
+            if not hasattr(cell, "call") or not hasattr(cell, "state_size"):
+                raise ValueError(
+                    f'Layer "{self.name}" (StackedRNNCells): every cell needs call(inputs, '
+                    f"states) and state_size; got {type(cell).__name__}"
+                )
+        self.cells = nn.ModuleList(cells)
+
+    @staticmethod
+    def _sizes(cell) -> list[int]:
+        size = cell.state_size
+        return list(size) if isinstance(size, (list, tuple)) else [size]
+
+    @property
+    def state_size(self) -> list[int]:
+        return [s for cell in self.cells for s in self._sizes(cell)]
+
+    @property
+    def output_size(self) -> int:
+        last = self.cells[-1]
+        return getattr(last, "output_size", self._sizes(last)[0])
+
+    def build(self, input_shape):
+        shape = tuple(input_shape)
+        for cell in self.cells:
+            if isinstance(cell, Layer) and not cell.built:
+                cell._build_input_shape = shape
+                cell.build(shape)
+                cell.built = True
+            shape = shape[:-1] + (getattr(cell, "output_size", self._sizes(cell)[0]),)
+
+    def call(self, inputs, states, training=None):
+        new_states, start = [], 0
+        for cell in self.cells:
+            count = len(self._sizes(cell))
+            own = list(states[start:start + count])
+            start += count
+            inputs, own = cell.call(inputs, own, training=training)
+            new_states += list(own) if isinstance(own, (list, tuple)) else [own]
+        return inputs, new_states
+
+    def get_config(self):
+        cells = [{"class_name": type(c).__name__, "config": c.get_config()} for c in self.cells]
+        return {**super().get_config(), "cells": cells}
+
+    @classmethod
+    def from_config(cls, config):
+        import sloi.layers
+
+        config = dict(config)
+        cells = []
+        for cell in config.pop("cells"):
+            cell_cls = getattr(sloi.layers, cell["class_name"], None)
+            if cell_cls is None:
+                raise ValueError(f"StackedRNNCells: unknown cell class {cell['class_name']!r}")
+            cells.append(cell_cls.from_config(cell["config"]))
+        return cls(cells, **config)

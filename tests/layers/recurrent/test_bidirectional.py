@@ -1,0 +1,134 @@
+import keras
+import numpy as np
+import pytest
+import torch
+
+import sloi
+from sloi.layers import GRU, LSTM, Bidirectional, Dense, SimpleRNN
+from tests.conformance import run_layer_test
+from tests.layers.recurrent import recurrent_cases as cases
+
+
+def _compare(name, kwargs, merge_mode, mask, expected_path=None):
+    ours = Bidirectional(getattr(sloi.layers, name)(4, **kwargs), merge_mode=merge_mode)
+    out = ours(cases.X, mask=None if mask is None else torch.from_numpy(mask))
+    if expected_path:
+        assert ours._last_path == expected_path
+    theirs = keras.layers.Bidirectional(getattr(keras.layers, name)(4, **kwargs),
+                                        merge_mode=merge_mode)
+    theirs(cases.X)
+    theirs.set_weights(ours.get_weights())
+    expected = theirs(cases.X, mask=mask)
+    a, b = cases.as_list(out), cases.as_list(expected)
+    assert len(a) == len(b)
+    for x, y in zip(a, b):
+        np.testing.assert_allclose(x, y, atol=1e-5, rtol=1e-5)
+
+
+@pytest.mark.parametrize("name", ["LSTM", "GRU", "SimpleRNN"])
+@pytest.mark.parametrize("kwargs", [{}, {"return_sequences": True}, {"return_state": True},
+                                    {"return_sequences": True, "return_state": True}])
+@pytest.mark.parametrize("merge_mode", ["concat", "sum", "mul", "ave", None])
+def test_bidirectional_matches_keras_on_the_fused_path(name, kwargs, merge_mode):
+    _compare(name, kwargs, merge_mode, None, expected_path="fused")
+
+
+@pytest.mark.parametrize("name", ["LSTM", "GRU"])
+@pytest.mark.parametrize("kwargs", [{}, {"return_sequences": True}])
+@pytest.mark.parametrize("mask_name,path", [("RIGHT", "fused"), ("LEFT", "separate")])
+def test_bidirectional_masks_match_keras(name, kwargs, mask_name, path):
+    _compare(name, kwargs, "concat", getattr(cases, mask_name), expected_path=path)
+
+
+def test_bidirectional_separate_path_for_custom_activation_matches_keras():
+    _compare("GRU", {"activation": "relu", "return_sequences": True}, "concat", None,
+             expected_path="separate")
+
+
+def test_bidirectional_conformance():
+    run_layer_test(Bidirectional, {"layer": LSTM(4, return_sequences=True)},
+                   input_shape=(3, 7, 5), expected_output_shape=(3, 7, 8),
+                   expected_num_trainable_weights=6, supports_masking=True)
+
+
+def test_bidirectional_weight_names_and_order():
+    layer = Bidirectional(LSTM(3))
+    layer(cases.X)
+    assert [p for p, _ in layer._weights_with_paths()][::3] == [
+        "bidirectional/forward_lstm/lstm_cell/kernel",
+        "bidirectional/backward_lstm/lstm_cell/kernel",
+    ]
+
+
+def lecture_bidirectional(K):
+    model = K.Sequential()
+    model.add(K.layers.Bidirectional(K.layers.LSTM(64, return_sequences=True),
+                                     input_shape=(5, 10)))
+    model.add(K.layers.Bidirectional(K.layers.LSTM(32)))
+    model.add(K.layers.Dense(10))
+    return model
+
+
+def test_lecture_bidirectional_model_matches_keras():
+    from tests.parity import assert_same_model
+
+    x = np.random.default_rng(3).standard_normal((4, 5, 10)).astype("float32")
+    ours, _ = assert_same_model(lecture_bidirectional, x)
+    assert ours.count_params() == 80266
+    assert ours.output_shape == (None, 10)
+
+
+def test_bidirectional_initial_state_split_forward_then_backward():
+    layer = Bidirectional(GRU(4, return_sequences=True))
+    states = [torch.full((3, 4), 0.3), torch.full((3, 4), -0.4)]
+    out = layer(cases.X, initial_state=states)
+    theirs = keras.layers.Bidirectional(keras.layers.GRU(4, return_sequences=True))
+    theirs(cases.X)
+    theirs.set_weights(layer.get_weights())
+    expected = theirs(cases.X, initial_state=[s.numpy() for s in states])
+    np.testing.assert_allclose(out.detach().numpy(), expected.detach().numpy(), atol=1e-5)
+    with pytest.raises(ValueError, match=r"expects initial_state to hold 2 tensors"):
+        layer(cases.X, initial_state=states[:1])
+
+
+def test_bidirectional_errors():
+    with pytest.raises(ValueError, match=r'wraps recurrent layers .*got Dense "dense"'):
+        Bidirectional(Dense(3))
+    with pytest.raises(ValueError, match="merge_mode must be one of"):
+        Bidirectional(LSTM(3), merge_mode="max")
+    with pytest.raises(ValueError, match="go_backwards is False on both layers"):
+        Bidirectional(LSTM(3), backward_layer=LSTM(3))
+    with pytest.raises(ValueError, match="return_sequences of the forward layer"):
+        Bidirectional(LSTM(3), backward_layer=LSTM(3, go_backwards=True, return_sequences=True))
+
+
+def test_bidirectional_with_explicit_backward_layer_matches_keras():
+    ours = Bidirectional(LSTM(4), backward_layer=SimpleRNN(4, go_backwards=True))
+    out = ours(cases.X)
+    assert out.shape == (3, 8) and ours._last_path == "separate"
+    theirs = keras.layers.Bidirectional(
+        keras.layers.LSTM(4), backward_layer=keras.layers.SimpleRNN(4, go_backwards=True))
+    theirs(cases.X)
+    theirs.set_weights(ours.get_weights())
+    np.testing.assert_allclose(out.detach().numpy(), theirs(cases.X).detach().numpy(), atol=1e-5)
+
+
+def test_fused_bidirectional_gradients_equal_separate_path():
+    torch.manual_seed(0)
+    fused = Bidirectional(LSTM(4, return_sequences=True))
+    x = torch.from_numpy(cases.X).requires_grad_()
+    out = fused(x)
+    sep = Bidirectional(LSTM(4, return_sequences=True))
+    sep(cases.X)
+    sep.set_weights(fused.get_weights())
+    sep.forward_layer.cell.fused_spec = lambda: None
+    x2 = torch.from_numpy(cases.X).requires_grad_()
+    out2 = sep(x2)
+    assert sep._last_path == "separate"
+    weights = torch.linspace(-1, 1, out.numel()).reshape(out.shape)
+    (out * weights).sum().backward()
+    (out2 * weights).sum().backward()
+    torch.testing.assert_close(out, out2, atol=1e-5, rtol=1e-5)
+    torch.testing.assert_close(x.grad, x2.grad, atol=1e-5, rtol=1e-5)
+    for p, q in zip(fused.trainable_weights, sep.trainable_weights):
+        torch.testing.assert_close(p.grad, q.grad, atol=1e-5, rtol=1e-5)
