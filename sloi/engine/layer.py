@@ -405,10 +405,7 @@ class Layer(nn.Module):
         if not self.built:
             self._maybe_build(args, kwargs)
             self._check_input_specs(args[0], lambda shape, x=None: x.describe())
-        in_mask = None
-        first = args[0]
-        if isinstance(first, SymbolicTensor):
-            in_mask = first._keras_mask
+        in_mask = _carried_mask(args[0])
         node_kwargs = kwargs  # an implicit mask travels beside the tensors, not as a node input
         if in_mask is not None and "mask" not in kwargs and self._call_accepts("mask"):
             kwargs = dict(kwargs, mask=in_mask)
@@ -557,8 +554,15 @@ def _convert_eager(layer, x, dtype: torch.dtype):
     raise _not_a_tensor(layer, x)
 
 
-def _eager_mask(x):
-    return getattr(x, "_keras_mask", None) if isinstance(x, torch.Tensor) else None
+def _carried_mask(x):
+    """The mask a tensor (or each tensor of a list) carries; None when none carries one."""
+    if isinstance(x, (list, tuple)):
+        masks = [getattr(item, "_keras_mask", None) for item in x]
+        return masks if any(m is not None for m in masks) else None
+    return getattr(x, "_keras_mask", None)
+
+
+_eager_mask = _carried_mask
 
 
 def _broadcast_masks(mask, outputs) -> list:

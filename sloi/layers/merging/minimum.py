@@ -1,0 +1,43 @@
+"""``Minimum``: the element-wise minimum of a list of tensors."""
+
+import torch
+
+from sloi.layers.merging.base_merge import Merge
+from sloi.ops.merging import masked_extreme
+
+
+class Minimum(Merge):
+    """Takes the element-wise minimum of a list of tensors.
+
+    With masks, as in Keras: a masked element never wins, it takes the value of the other side
+    before the comparison.
+
+    Args:
+        **kwargs: standard layer arguments (``name``, ``dtype``, ...).
+
+    Input shape: a list of 1 or more tensors, ``(batch, ...)``, with the same batch size; the
+        other axes broadcast, lined up from the right.
+    Output shape: the broadcast shape, ``(batch, ...)``.
+
+    Example:
+        >>> a, b = Input(shape=(8,)), Input(shape=(8,))
+        >>> y = Minimum()([a, b])   # the smallest of a and b at each position, (None, 8)
+    """
+
+    def _merge_function(self, inputs, masks):
+        if any(m is not None for m in masks):
+            return masked_extreme(torch.minimum, inputs, masks)
+        out = inputs[0]
+        for x in inputs[1:]:
+            out = torch.minimum(out, x)
+        return out
+
+
+def minimum(inputs, **kwargs):
+    """Functional form of :class:`Minimum`: ``Minimum(**kwargs)(inputs)``.
+
+    Args:
+        inputs: a list of tensors.
+        **kwargs: standard layer arguments.
+    """
+    return Minimum(**kwargs)(inputs)
