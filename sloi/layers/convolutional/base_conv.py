@@ -1,0 +1,190 @@
+"""``BaseConv``: the N-D convolution layer that ``Conv1D``, ``Conv2D`` (and ``Conv3D``) specialise.
+
+A subclass only fixes ``rank`` (the number of spatial axes) and its defaults; the arguments,
+weights, shape rules, errors and config are the same for every rank. The arithmetic lives in
+``sloi.ops.conv``.
+"""
+
+from __future__ import annotations
+
+from sloi import activations, constraints, initializers, regularizers
+from sloi.engine import InputSpec, Layer
+from sloi.engine.symbolic import format_shape
+from sloi.ops.conv import (
+    channel_axis,
+    conv,
+    describe_layout,
+    normalize_data_format,
+    normalize_padding,
+    normalize_tuple,
+    output_length,
+    spatial_axes,
+)
+
+
+class BaseConv(Layer):
+    """N-D convolution (a cross-correlation, as in every deep learning library), plus a bias and
+    an activation: ``activation(conv(inputs, kernel) + bias)``.
+
+    Args:
+        rank: number of spatial axes (1 for sequences, 2 for images).
+        filters: number of output channels.
+        kernel_size: int or tuple of ``rank`` ints, the window size.
+        strides: int or tuple of ``rank`` ints, the step of the window. Strides above 1 cannot
+            be combined with a dilation rate above 1 (as in Keras).
+        padding: ``"valid"`` (no padding), ``"same"`` (pad so that the output has
+            ``ceil(size / stride)`` positions; an odd pixel of padding goes at the end, as in
+            TensorFlow) or, for ``rank == 1`` only, ``"causal"`` (pad at the start only).
+        data_format: ``"channels_last"`` (default, ``(batch, *spatial, channels)``) or
+            ``"channels_first"`` (``(batch, channels, *spatial)``).
+        dilation_rate: int or tuple of ``rank`` ints, the spacing between kernel taps.
+        groups: split the input channels into this many groups, each convolved with
+            ``filters // groups`` filters; input channels and ``filters`` must divide evenly.
+        activation: function or name; None is linear.
+        use_bias: whether to add a bias.
+        kernel_initializer / bias_initializer: ``"glorot_uniform"`` / ``"zeros"`` by default.
+        kernel_regularizer / bias_regularizer / activity_regularizer: optional losses.
+        kernel_constraint / bias_constraint: optional projections after each update.
+
+    Input shape: ``(batch, *spatial, channels)`` (or channels first). Output shape:
+    ``(batch, *new_spatial, filters)``, where each new size is ``ceil(size / stride)`` with
+    "same"/"causal" padding and ``(size - dilation * (kernel - 1) - 1) // stride + 1`` with
+    "valid".
+    Weights: ``kernel (*kernel_size, channels // groups, filters)``, ``bias (filters,)``.
+    """
+
+    def __init__(self, rank, filters, kernel_size, strides=1, padding="valid", data_format=None,
+                 dilation_rate=1, groups=1, activation=None, use_bias=True,
+                 kernel_initializer="glorot_uniform", bias_initializer="zeros",
+                 kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 kernel_constraint=None, bias_constraint=None, **kwargs):
+        super().__init__(activity_regularizer=activity_regularizer, **kwargs)
+        self.rank = rank
+        self.filters = self._positive_int(filters, "filters")
+        self.groups = self._positive_int(groups, "groups")
+        self.kernel_size = self._checked(normalize_tuple, kernel_size, rank, "kernel_size")
+        self.strides = self._checked(normalize_tuple, strides, rank, "strides")
+        self.dilation_rate = self._checked(normalize_tuple, dilation_rate, rank, "dilation_rate")
+        self.padding = self._checked(normalize_padding, padding, allow_causal=rank == 1)
+        self.data_format = self._checked(normalize_data_format, data_format)
+        if self.filters % self.groups:
+            raise self._error(
+                f"filters ({self.filters}) must be divisible by groups ({self.groups})"
+            )
+        if max(self.strides) > 1 and max(self.dilation_rate) > 1:
+            raise self._error(
+                f"strides {self.strides} above 1 cannot be combined with dilation_rate "
+                f"{self.dilation_rate} above 1"
+            )
+        self.activation = activations.get(activation)
+        self.use_bias = use_bias
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
+        self.kernel_constraint = constraints.get(kernel_constraint)
+        self.bias_constraint = constraints.get(bias_constraint)
+        self._layout = describe_layout(rank, self.data_format)
+        self._spatial_axes = spatial_axes(rank + 2, self.data_format)
+        # what the dilated kernel covers along each spatial axis
+        self._extent = tuple((k - 1) * d + 1 for k, d in zip(self.kernel_size, self.dilation_rate,
+                                                             strict=True))
+        self.input_spec = InputSpec(ndim=rank + 2, layout=self._layout)
+
+    # ------------------------------------------------------------------ argument checks
+    def _error(self, message: str) -> ValueError:
+        return ValueError(f'Layer "{self.name}" ({type(self).__name__}): {message}')
+
+    def _checked(self, normalize, *args, **kwargs):
+        """Run an argument normaliser, naming this layer in its error."""
+        try:
+            return normalize(*args, **kwargs)
+        except ValueError as e:
+            raise self._error(str(e)) from None
+
+    def _positive_int(self, value, name: str) -> int:
+        if isinstance(value, bool) or not hasattr(value, "__index__") or int(value) <= 0:
+            raise self._error(f"`{name}` must be a positive integer; got {value!r}")
+        return int(value)
+
+    # ------------------------------------------------------------------ building
+    def build(self, input_shape):
+        axis = channel_axis(self.data_format)
+        channels = input_shape[axis]
+        if channels is None:
+            raise self._error(
+                f"the channels axis of the input must be known; got shape "
+                f"{format_shape(input_shape)} for inputs {self._layout}"
+            )
+        if channels % self.groups:
+            raise self._error(
+                f"the input's {channels} channels must be divisible by groups ({self.groups}); "
+                f"got shape {format_shape(input_shape)}"
+            )
+        self.compute_output_shape(input_shape)  # refuses inputs smaller than the kernel
+        kernel_shape = self.kernel_size + (channels // self.groups, self.filters)
+        self.kernel = self.add_weight("kernel", kernel_shape, self.kernel_initializer,
+                                      regularizer=self.kernel_regularizer,
+                                      constraint=self.kernel_constraint)
+        self.bias = None
+        if self.use_bias:
+            self.bias = self.add_weight("bias", (self.filters,), self.bias_initializer,
+                                        regularizer=self.bias_regularizer,
+                                        constraint=self.bias_constraint)
+        self.input_spec = InputSpec(ndim=self.rank + 2, axes={axis: channels},
+                                    layout=self._layout)
+
+    def compute_output_shape(self, input_shape):
+        input_shape = tuple(input_shape)
+        spatial = tuple(
+            output_length(input_shape[a], k, s, d, self.padding)
+            for a, k, s, d in zip(self._spatial_axes, self.kernel_size, self.strides,
+                                  self.dilation_rate, strict=True)
+        )
+        if any(size is not None and size <= 0 for size in spatial):
+            self._raise_too_small(input_shape)
+        if self.data_format == "channels_last":
+            return (input_shape[0],) + spatial + (self.filters,)
+        return (input_shape[0], self.filters) + spatial
+
+    def _raise_too_small(self, input_shape):
+        sizes = tuple(input_shape[a] for a in self._spatial_axes)
+        kernel = f"kernel_size {self.kernel_size}"
+        if self._extent != self.kernel_size:
+            kernel += f" with dilation_rate {self.dilation_rate} (covering {self._extent})"
+        raise self._error(
+            f'{kernel} is larger than the spatial size {sizes} of the input with padding="valid"; '
+            f"got input shape {format_shape(input_shape)}"
+        )
+
+    # ------------------------------------------------------------------ calling
+    def call(self, inputs):
+        if self.padding == "valid":
+            # torch would fail too, but without naming the layer or the shapes
+            for a, extent in zip(self._spatial_axes, self._extent, strict=True):
+                if inputs.shape[a] < extent:
+                    self._raise_too_small(tuple(inputs.shape))
+        outputs = conv(inputs, self.kernel, self.bias, self.strides, self.padding,
+                       self.dilation_rate, self.data_format)
+        return self.activation(outputs)
+
+    # ------------------------------------------------------------------ config
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "filters": self.filters,
+            "kernel_size": self.kernel_size,
+            "strides": self.strides,
+            "padding": self.padding,
+            "data_format": self.data_format,
+            "dilation_rate": self.dilation_rate,
+            "groups": self.groups,
+            "activation": activations.serialize(self.activation),
+            "use_bias": self.use_bias,
+            "kernel_initializer": initializers.serialize(self.kernel_initializer),
+            "bias_initializer": initializers.serialize(self.bias_initializer),
+            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
+            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
+            "kernel_constraint": constraints.serialize(self.kernel_constraint),
+            "bias_constraint": constraints.serialize(self.bias_constraint),
+        }

@@ -1,0 +1,31 @@
+"""``AveragePooling2D``: the mean of each window of an image, channel by channel."""
+
+from sloi.layers.pooling.base_pooling import BasePooling
+from sloi.ops.pooling import average_pool
+
+
+class AveragePooling2D(BasePooling):
+    """2-D average pooling.
+
+    Args:
+        pool_size: int or ``(height, width)`` of the window, ``(2, 2)`` by default.
+        strides: int or ``(height, width)`` step; None (default) means ``pool_size``.
+        padding: ``"valid"`` (default) or ``"same"`` (an odd pixel of padding goes at the
+            bottom / right). As in Keras 3 on PyTorch, padding split evenly is left out of the
+            average; uneven padding repeats the edge values, which are then counted.
+        data_format: ``"channels_last"`` (default) or ``"channels_first"``.
+
+    Input shape: ``(batch, height, width, channels)`` (or channels first).
+    Output shape: ``(batch, new_height, new_width, channels)``, each new size
+    ``(size - pool) // stride + 1`` with "valid", ``ceil(size / stride)`` with "same".
+
+    Example:
+        >>> x = Input(shape=(6, 6, 3))
+        >>> y = AveragePooling2D(pool_size=3, strides=2, padding="same")(x)   # (None, 3, 3, 3)
+    """
+
+    pool_function = staticmethod(average_pool)
+
+    def __init__(self, pool_size=(2, 2), strides=None, padding="valid", data_format=None,
+                 **kwargs):
+        super().__init__(2, pool_size, strides, padding, data_format, **kwargs)

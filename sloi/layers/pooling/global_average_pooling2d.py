@@ -1,0 +1,26 @@
+"""``GlobalAveragePooling2D``: the mean of each channel over the whole image."""
+
+from sloi.layers.pooling.base_global_pooling import BaseGlobalPooling
+from sloi.ops.pooling import global_average_pool
+
+
+class GlobalAveragePooling2D(BaseGlobalPooling):
+    """Global average pooling over height and width.
+
+    Args:
+        data_format: ``"channels_last"`` (default) or ``"channels_first"``.
+        keepdims: keep height and width as axes of size 1 (False by default).
+
+    Input shape: ``(batch, height, width, channels)`` (or channels first).
+    Output shape: ``(batch, channels)``; with ``keepdims=True``, ``(batch, 1, 1, channels)``
+    (or ``(batch, channels, 1, 1)`` channels first).
+
+    Example:
+        >>> x = Input(shape=(28, 28, 32))
+        >>> y = GlobalAveragePooling2D()(x)   # (None, 32)
+    """
+
+    pool_function = staticmethod(global_average_pool)
+
+    def __init__(self, data_format=None, keepdims=False, **kwargs):
+        super().__init__(2, data_format, keepdims, **kwargs)
