@@ -12,6 +12,7 @@ follows Keras. ``model.train()`` switches to training mode as in any PyTorch loo
 
 from __future__ import annotations
 
+import functools
 import inspect
 
 import numpy as np
@@ -68,6 +69,21 @@ class Layer(nn.Module):
         self._build_input_shape = None
         self._initial_weights = kwargs.get("weights")
         self._batch_input_shape = _batch_shape_from_kwargs(kwargs)
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        original = cls.__dict__.get("build")
+        if original is not None and not getattr(original, "_marks_built", False):
+            # As in Keras, a layer is built once its build() ran, whoever called it.
+            @functools.wraps(original)
+            def build(self, *args, **kw):
+                original(self, *args, **kw)
+                self.built = True
+                if self._build_input_shape is None and args:
+                    self._build_input_shape = args[0]
+
+            build._marks_built = True
+            cls.build = build
 
     # ------------------------------------------------------------------ properties
     @property

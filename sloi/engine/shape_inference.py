@@ -22,9 +22,12 @@ def infer_output_spec(layer, args, kwargs):
     """Symbolic outputs (without history) of ``layer(*args, **kwargs)``."""
     if _defines(layer, "compute_output_shape"):
         first = args[0]
-        shapes = layer.compute_output_shape(
-            tree.map_structure(lambda x: x.shape, first)
-        )
+        try:
+            shapes = layer.compute_output_shape(
+                tree.map_structure(lambda x: x.shape, first)
+            )
+        except NotImplementedError:  # the layer cannot tell (a Lambda without output_shape)
+            return _run_on_meta(layer, args, kwargs)
         dtype = layer.compute_output_dtype(tree.flatten(first)[0].dtype)
         return _shapes_to_symbolic(shapes, dtype)
     return _run_on_meta(layer, args, kwargs)

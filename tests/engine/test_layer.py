@@ -230,3 +230,12 @@ def test_layer_weights_follow_the_input_device_on_first_eager_call():
     layer = Dense(2)
     layer(torch.ones(1, 3, device="cpu"))
     assert layer.kernel.device.type == "cpu"
+
+
+def test_calling_build_by_hand_marks_the_layer_built():
+    layer = Dense(3)
+    layer.build((None, 4))
+    assert layer.built and layer.count_params() == 15
+    kernel = layer.kernel
+    layer(torch.ones(2, 4))
+    assert layer.kernel is kernel and [n for n, _ in layer.named_parameters()] == ["kernel", "bias"]
