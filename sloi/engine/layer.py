@@ -19,9 +19,9 @@ import numpy as np
 import torch
 from torch import nn
 
+from sloi import constraints as _constraints
 from sloi import initializers as _initializers
 from sloi import regularizers as _regularizers
-from sloi import constraints as _constraints
 from sloi.engine import naming, tree
 from sloi.engine.dtypes import dtype_name, standardize_dtype
 from sloi.engine.input_spec import check_input
@@ -119,8 +119,7 @@ class Layer(nn.Module):
             ):
                 yield module
             else:
-                for child in module.children():
-                    yield child
+                yield from module.children()
 
     # ------------------------------------------------------------------ weights
     def add_weight(
@@ -273,7 +272,8 @@ class Layer(nn.Module):
     @property
     def losses(self) -> list[torch.Tensor]:
         """Regularization losses of this layer and its sub-layers, computed from current values."""
-        result = [reg(self._parameters.get(n, self._buffers.get(n))) for n, reg in self._regularized]
+        result = [reg(self._parameters.get(n, self._buffers.get(n)))
+                  for n, reg in self._regularized]
         result += list(self._activity_losses)
         for child in self._child_modules():
             if isinstance(child, Layer):
@@ -390,7 +390,7 @@ class Layer(nn.Module):
             cache = set(params)
             if any(p.kind == p.VAR_KEYWORD for p in params.values()):
                 cache.add("**")
-            setattr(cls, "_sloi_call_params", cache)
+            cls._sloi_call_params = cache
         return name in cache
 
     def _prepare_eager_inputs(self, args):

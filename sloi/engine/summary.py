@@ -44,7 +44,8 @@ def print_summary(model, line_length=None, positions=None, print_fn=None, show_t
     total, trainable, non_trainable = _counts(model)
     lines.append(f" Total params: {total[0]:,} ({_readable_size(total[1])})")
     lines.append(f" Trainable params: {trainable[0]:,} ({_readable_size(trainable[1])})")
-    lines.append(f" Non-trainable params: {non_trainable[0]:,} ({_readable_size(non_trainable[1])})")
+    lines.append(
+        f" Non-trainable params: {non_trainable[0]:,} ({_readable_size(non_trainable[1])})")
     emit = print_fn or print
     for line in lines:
         emit(line)

@@ -19,7 +19,8 @@ from sloi.engine.dtypes import dtype_name, standardize_dtype
 
 @dataclass(frozen=True)
 class History:
-    """Where a symbolic tensor comes from: ``layer._inbound_nodes[node_index].outputs[tensor_index]``."""
+    """Where a symbolic tensor comes from:
+    ``layer._inbound_nodes[node_index].outputs[tensor_index]``."""
 
     layer: object
     node_index: int
@@ -101,7 +102,7 @@ class Node:
 
 
 def format_shape(shape) -> str:
-    """``(None, 16)``, and ``(None, 1)`` rather than ``(None, 1,)``... but ``(16,)`` as Python writes it."""
+    """A shape as Python writes a tuple: ``(None, 16)``, ``(16,)``."""
     return str(tuple(shape))
 
 
