@@ -1,5 +1,10 @@
-"""Core layers: Dense, Activation, Identity, Lambda."""
+"""Core layers: Dense, Activation, Identity, Lambda, Embedding, Masking."""
 
+from sloi.layers.core.activation import Activation
 from sloi.layers.core.dense import Dense
+from sloi.layers.core.embedding import Embedding
+from sloi.layers.core.identity import Identity
+from sloi.layers.core.lambda_layer import Lambda
+from sloi.layers.core.masking import Masking
 
-__all__ = ["Dense"]
+__all__ = ["Activation", "Dense", "Embedding", "Identity", "Lambda", "Masking"]

@@ -1,3 +1,6 @@
-"""Normalization layers."""
+"""Normalization layers: BatchNormalization, LayerNormalization."""
 
-__all__ = []
+from sloi.layers.normalization.batch_normalization import BatchNormalization
+from sloi.layers.normalization.layer_normalization import LayerNormalization
+
+__all__ = ["BatchNormalization", "LayerNormalization"]

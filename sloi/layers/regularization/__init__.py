@@ -1,3 +1,5 @@
-"""Regularization layers."""
+"""Regularization layers: Dropout."""
 
-__all__ = []
+from sloi.layers.regularization.dropout import Dropout
+
+__all__ = ["Dropout"]
