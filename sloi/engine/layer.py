@@ -332,6 +332,12 @@ class Layer(nn.Module):
         return inputs
 
     def forward(self, *args, **kwargs):
+        if kwargs:
+            # Keras lets any layer be called with training= or mask=; pass them on only
+            # to a call() that takes them.
+            for key in ("training", "mask"):
+                if key in kwargs and not self._call_accepts(key) and not self._call_accepts("**"):
+                    del kwargs[key]
         outputs = self.call(*args, **kwargs)
         if self.activity_regularizer is not None:
             self._record_activity_loss(outputs)

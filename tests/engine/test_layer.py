@@ -239,3 +239,11 @@ def test_calling_build_by_hand_marks_the_layer_built():
     kernel = layer.kernel
     layer(torch.ones(2, 4))
     assert layer.kernel is kernel and [n for n, _ in layer.named_parameters()] == ["kernel", "bias"]
+
+
+def test_training_and_mask_reach_only_calls_that_take_them():
+    layer = Dense(2)
+    x = torch.ones(1, 3)
+    torch.testing.assert_close(layer(x, training=True), layer(x))
+    model = sloi.Model(inp := Input(shape=(3,)), Dense(2)(inp, training=True))
+    assert model(x).shape == (1, 2)
