@@ -188,9 +188,11 @@ class RNN(Layer):
         outputs, final = rnn_ops.fused(mode, x, [s.unsqueeze(0) for s in states], weights,
                                        has_bias, lengths=lengths)
         final = [s.squeeze(0) for s in final]
-        if lengths is not None and not self.zero_output_for_mask:
+        if lengths is not None and self.zero_output_for_mask:
+            return outputs[:, -1], outputs, final  # a padded last step outputs zeros
+        if lengths is not None and self.return_sequences:
             outputs = rnn_ops.repeat_last_valid(outputs, lengths)
-        return outputs[:, -1], outputs, final
+        return final[0], outputs, final  # the last (valid) output is the final h
 
     _cell_args: tuple = ()  # the cell's arguments that SimpleRNN / LSTM / GRU take themselves
 
