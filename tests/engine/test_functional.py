@@ -194,3 +194,44 @@ def test_state_dict_round_trip_and_module_tools():
     x = torch.randn(3, 1000)
     torch.testing.assert_close(clone(x), ours(x))
     assert list(ours.state_dict())[:2] == ["net.1.kernel", "net.1.bias"]
+
+
+def lecture_two_branches(K):
+    visible = K.layers.Input(shape=(64, 64, 1))
+    conv1 = K.layers.Conv2D(64, kernel_size=4, activation="relu")(visible)
+    flat1 = K.layers.Flatten()(conv1)
+    conv2 = K.layers.Conv2D(32, kernel_size=8, activation="relu")(visible)
+    pool2 = K.layers.MaxPooling2D(pool_size=(2, 2))(conv2)
+    flat2 = K.layers.Flatten()(pool2)
+    merge = K.layers.concatenate([flat1, flat2])
+    output_layer = K.layers.Dense(1, activation="sigmoid")(merge)
+    return K.Model(inputs=visible, outputs=output_layer)
+
+
+def test_lecture_two_branch_model_matches_keras():
+    x = rng.random((2, 64, 64, 1)).astype("float32")
+    ours, theirs = assert_same_model(lecture_two_branches, x)
+    assert ours.count_params() == 266401
+    # Keras lists the deeper branch first: conv2d_1 before conv2d
+    assert [layer.name for layer in ours.layers] == [
+        "input_layer", "conv2d_1", "conv2d", "max_pooling2d", "flatten", "flatten_1",
+        "concatenate", "dense"]
+    shapes = {layer.name: layer.output.shape for layer in ours.layers[1:]}
+    assert shapes["conv2d"] == (None, 61, 61, 64) and shapes["max_pooling2d"] == (None, 28, 28, 32)
+    assert shapes["concatenate"] == (None, 263232)
+
+
+def test_conv2d_on_a_dense_output_is_refused_while_building():
+    x = Input(shape=(1000,))
+    h = Dense(16)(x)
+    with pytest.raises(ValueError, match=r'Layer "conv2d" \(Conv2D\) expects inputs of rank 4 '
+                                         r"\(batch, height, width, channels\); got shape "
+                                         r'\(None, 16\) from layer "dense"'):
+        sloi.layers.Conv2D(8, 3)(h)
+
+
+def test_concatenate_of_mismatched_shapes_is_refused_while_building():
+    a, b = Input(shape=(3, 4)), Input(shape=(5, 4))
+    with pytest.raises(ValueError, match=r'"concatenate" \(Concatenate\).*\(None, 3, 4\), '
+                                         r"\(None, 5, 4\)"):
+        sloi.layers.concatenate([a, b])
