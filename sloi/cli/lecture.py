@@ -1,7 +1,19 @@
 """The lecture's models, written as the lecture writes them, with ``keras`` replaced by ``sloi``."""
 
-from sloi.layers import Conv2D, Dense, Flatten, Input, MaxPooling2D, concatenate
-from sloi.models import Model
+from sloi.layers import (
+    GRU,
+    LSTM,
+    Bidirectional,
+    Conv1D,
+    Conv2D,
+    Dense,
+    Embedding,
+    Flatten,
+    Input,
+    MaxPooling2D,
+    concatenate,
+)
+from sloi.models import Model, Sequential
 
 
 def dense_model() -> Model:
@@ -24,3 +36,36 @@ def two_branch_model() -> Model:
     merge = concatenate([flat1, flat2])
     output_layer = Dense(1, activation="sigmoid")(merge)
     return Model(inputs=visible, outputs=output_layer)
+
+
+def lstm_model(return_sequences: bool = False) -> Sequential:
+    """Embedding(50, 10, input_length=1000) → LSTM(32): options 1 and 2 of the LSTM section."""
+    model = Sequential()
+    model.add(Embedding(50, 10, input_length=1000))
+    model.add(LSTM(32, return_sequences=return_sequences))
+    return model
+
+
+def bidirectional_model() -> Sequential:
+    """Two Bidirectional LSTMs and a Dense head on (5, 10) inputs."""
+    model = Sequential()
+    model.add(Bidirectional(LSTM(64, return_sequences=True), input_shape=(5, 10)))
+    model.add(Bidirectional(LSTM(32)))
+    model.add(Dense(10))
+    return model
+
+
+def gru_model() -> Sequential:
+    """Embedding → GRU(16, return_sequences=True)."""
+    model = Sequential()
+    model.add(Embedding(50, 10, input_length=1000))
+    model.add(GRU(16, return_sequences=True))
+    return model
+
+
+def conv1d_model() -> Sequential:
+    """Embedding → Conv1D(20, 5, relu): one-dimensional convolution over a text."""
+    model = Sequential()
+    model.add(Embedding(50, 10, input_length=1000))
+    model.add(Conv1D(20, 5, activation="relu"))
+    return model

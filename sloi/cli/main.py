@@ -1,7 +1,7 @@
 """``sloi``: the command line.
 
-``sloi`` (or ``sloi models``) builds the lecture's two functional models and prints their
-summaries. More chapters (``sloi tour``) come with the recurrent layers and training.
+``sloi`` (or ``sloi models``) builds the lecture's models (the functional API, LSTM, GRU,
+Bidirectional, Conv1D) and prints their summaries. ``sloi tour`` comes with training.
 """
 
 from __future__ import annotations
@@ -18,6 +18,16 @@ def _models(args) -> int:
     lecture.dense_model().summary()
     print("\n2. Two Conv2D branches from one (64, 64, 1) input, joined by concatenate")
     lecture.two_branch_model().summary()
+    print("\n3. Recurrent layers: Embedding(50, 10, input_length=1000) → LSTM(32)")
+    lecture.lstm_model().summary()
+    print("\n4. The same with LSTM(32, return_sequences=True): one output per step")
+    lecture.lstm_model(return_sequences=True).summary()
+    print("\n5. Bidirectional: the sequence read both ways")
+    lecture.bidirectional_model().summary()
+    print("\n6. GRU, a lighter LSTM")
+    lecture.gru_model().summary()
+    print("\n7. One-dimensional convolution over the embedded text")
+    lecture.conv1d_model().summary()
     return 0
 
 
@@ -27,7 +37,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="sloi", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=f"sloi {sloi.__version__}")
     sub = parser.add_subparsers(dest="command")
-    sub.add_parser("models", help="build the lecture's functional models, print summaries")
+    sub.add_parser("models", help="build the lecture's models, print summaries")
     args = parser.parse_args(argv)
     return _models(args)
 
