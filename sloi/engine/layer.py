@@ -466,7 +466,9 @@ class Layer(nn.Module):
             if m is None:
                 result.append(None)
             else:
-                shape = tuple(out.shape[:m.ndim])
+                # sizes from the mask itself; unknown ones where the output's are unknown
+                shape = tuple(None if i == 0 or (i < out.ndim and out.shape[i] is None)
+                              else d for i, d in enumerate(m.shape))
                 result.append(SymbolicTensor(shape, dtype="bool", name=f"{self.name}_mask"))
         return result
 

@@ -16,6 +16,8 @@ recurrent bias. LSTM gates are ``i, f, c, o`` in both; GRU gates are ``z, r, h``
 
 from __future__ import annotations
 
+import warnings
+
 import torch
 from torch import _VF
 from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence, pad_packed_sequence
@@ -88,6 +90,8 @@ def fused(mode: str, inputs: torch.Tensor, states: list[torch.Tensor], weights: 
     final states, each ``(directions, batch, units)``.
     """
     kernel = _KERNELS[mode]
+    if inputs.is_cuda:
+        kernel = _quiet(kernel)
     hx = tuple(states) if mode == "lstm" else states[0]
     train = torch.is_grad_enabled()  # cuDNN keeps what backward needs only in training mode
     if lengths is None:
@@ -105,6 +109,19 @@ def fused(mode: str, inputs: torch.Tensor, states: list[torch.Tensor], weights: 
         batch_first=True, total_length=inputs.shape[1],
     )
     return outputs, [h.index_select(1, packed.unsorted_indices) for h in final]
+
+
+def _quiet(kernel):
+    """cuDNN warns when the weights are not one flat buffer; ours are converted from Keras's
+    layout at each call (so that gradients reach the Keras-layout parameters), and cuDNN
+    copies them into its own buffer, which is what the warning is about."""
+
+    def call(*args):
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="RNN module weights are not part")
+            return kernel(*args)
+
+    return call
 
 
 def step_loop(step, inputs: torch.Tensor, states: list, mask: torch.Tensor | None = None,

@@ -1,6 +1,8 @@
-"""Recurrent layers: SimpleRNN, LSTM, GRU, their cells and the generic RNN wrapper."""
+"""Recurrent layers: SimpleRNN, LSTM, GRU, ConvLSTM2D, their cells, the generic RNN wrapper and
+TimeDistributed."""
 
 from sloi.layers.recurrent.bidirectional import Bidirectional
+from sloi.layers.recurrent.conv_lstm2d import ConvLSTM2D, ConvLSTM2DCell
 from sloi.layers.recurrent.gru import GRU, GRUCell
 from sloi.layers.recurrent.lstm import LSTM, LSTMCell
 from sloi.layers.recurrent.rnn import RNN
@@ -9,6 +11,6 @@ from sloi.layers.recurrent.stacked_rnn_cells import StackedRNNCells
 from sloi.layers.recurrent.time_distributed import TimeDistributed
 
 __all__ = [
-    "GRU", "Bidirectional", "GRUCell", "LSTM", "LSTMCell", "RNN", "SimpleRNN", "SimpleRNNCell",
-    "StackedRNNCells", "TimeDistributed",
+    "GRU", "Bidirectional", "ConvLSTM2D", "ConvLSTM2DCell", "GRUCell", "LSTM", "LSTMCell", "RNN",
+    "SimpleRNN", "SimpleRNNCell", "StackedRNNCells", "TimeDistributed",
 ]
