@@ -78,3 +78,18 @@ def global_average_pool(x: torch.Tensor, data_format: str = "channels_last",
                         keepdims: bool = False) -> torch.Tensor:
     """Mean over all spatial axes."""
     return torch.mean(x, dim=spatial_axes(x.dim(), data_format), keepdim=keepdims)
+
+
+def masked_global_average_pool(x: torch.Tensor, mask: torch.Tensor,
+                               data_format: str = "channels_last",
+                               keepdims: bool = False) -> torch.Tensor:
+    """Mean over the spatial positions where ``mask`` (``(batch, *spatial)``) is True.
+
+    Masked positions count as zeros in the sum and not at all in the count; where every
+    position is masked the result is 0 / 0 = NaN, as in Keras.
+    """
+    keep = mask.to(torch.bool).unsqueeze(-1 if data_format == "channels_last" else 1)
+    axes = spatial_axes(x.dim(), data_format)
+    total = torch.where(keep, x, torch.zeros((), dtype=x.dtype, device=x.device))
+    count = keep.sum(dim=axes, keepdim=keepdims, dtype=x.dtype)
+    return total.sum(dim=axes, keepdim=keepdims) / count

@@ -38,11 +38,15 @@ class Dropout(Layer):
         >>> y = Dropout(0.5)(x)   # (None, 16)
     """
 
+    @property
+    def _who(self) -> str:
+        return f'Layer "{self.name}" ({type(self).__name__})'
+
     def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
         super().__init__(**kwargs)
         if isinstance(rate, bool) or not isinstance(rate, numbers.Real) or not 0 <= rate <= 1:
             raise ValueError(
-                f'Layer "{self.name}" (Dropout): rate must be a number between 0 and 1; '
+                f"{self._who}: rate must be a number between 0 and 1; "
                 f"got rate={rate!r}"
             )
         self.rate = rate
@@ -56,14 +60,14 @@ class Dropout(Layer):
             return None
         if isinstance(noise_shape, str) or not hasattr(noise_shape, "__iter__"):
             raise ValueError(
-                f'Layer "{self.name}" (Dropout): noise_shape must be a tuple of ints or None; '
+                f"{self._who}: noise_shape must be a tuple of ints or None; "
                 f"got noise_shape={noise_shape!r}"
             )
         noise_shape = tuple(noise_shape)
         for i, d in enumerate(noise_shape):
             if d is not None and (isinstance(d, bool) or not isinstance(d, int) or d <= 0):
                 raise ValueError(
-                    f'Layer "{self.name}" (Dropout): noise_shape entries must be positive ints '
+                    f"{self._who}: noise_shape entries must be positive ints "
                     f"or None; got {d!r} at index {i} of noise_shape={noise_shape}"
                 )
         return noise_shape
@@ -74,14 +78,14 @@ class Dropout(Layer):
         noise = self.noise_shape
         if len(noise) != len(input_shape):
             raise ValueError(
-                f'Layer "{self.name}" (Dropout): noise_shape {noise} has {len(noise)} axes; '
+                f"{self._who}: noise_shape {noise} has {len(noise)} axes; "
                 f"the input has shape {format_shape(tuple(input_shape))}"
             )
         filled = tuple(i if n is None else n for n, i in zip(noise, input_shape, strict=True))
         for n, i in zip(filled, input_shape, strict=True):
             if n is not None and i is not None and n not in (1, i):
                 raise ValueError(
-                    f'Layer "{self.name}" (Dropout): noise_shape {noise} does not broadcast to '
+                    f"{self._who}: noise_shape {noise} does not broadcast to "
                     f"the input of shape {format_shape(tuple(input_shape))} (each size must be "
                     "1, None or the input's)"
                 )

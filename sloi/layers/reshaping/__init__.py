@@ -1,9 +1,15 @@
 """Reshaping layers."""
 
+from sloi.layers.reshaping.cropping1d import Cropping1D
 from sloi.layers.reshaping.flatten import Flatten
 from sloi.layers.reshaping.permute import Permute
 from sloi.layers.reshaping.repeat_vector import RepeatVector
 from sloi.layers.reshaping.reshape import Reshape
+from sloi.layers.reshaping.up_sampling1d import UpSampling1D
+from sloi.layers.reshaping.zero_padding1d import ZeroPadding1D
 from sloi.layers.reshaping.zero_padding2d import ZeroPadding2D
 
-__all__ = ["Flatten", "Permute", "RepeatVector", "Reshape", "ZeroPadding2D"]
+__all__ = [
+    "Cropping1D", "Flatten", "Permute", "RepeatVector", "Reshape", "UpSampling1D",
+    "ZeroPadding1D", "ZeroPadding2D",
+]
