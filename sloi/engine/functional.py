@@ -8,6 +8,8 @@ runs a flat plan: one layer call per node, values kept by tensor id.
 
 from __future__ import annotations
 
+import inspect
+
 import numpy as np
 import torch
 from torch import nn
@@ -161,6 +163,10 @@ class Functional(Model):
                     kwargs["mask"] = lookup(node.call_kwargs["mask"])
                 elif layer._call_accepts("mask"):
                     kwargs["mask"] = in_mask
+            if use_masks:
+                for param, source in _named_mask_args(node):
+                    if param not in kwargs and masks.get(id(source)) is not None:
+                        kwargs[param] = masks[id(source)]
             outputs = _module_call(layer, *args, **kwargs)
             flat = tree.flatten(outputs)
             for t, v in zip(node.output_tensors, flat):
@@ -218,6 +224,20 @@ class Functional(Model):
                 )
             result.append(x)
         return result
+
+
+def _named_mask_args(node) -> list:
+    """``[("query_mask", tensor given as query), ...]``: as in Keras, a layer whose call takes
+    ``<arg>_mask`` gets the mask carried by the tensor passed as ``<arg>``."""
+    cached = node.__dict__.get("_mask_args")
+    if cached is None:
+        params = inspect.signature(node.layer.call).parameters
+        bound = inspect.signature(node.layer.call).bind_partial(*node.call_args,
+                                                                **node.call_kwargs)
+        cached = [(f"{name}_mask", value) for name, value in bound.arguments.items()
+                  if isinstance(value, SymbolicTensor) and f"{name}_mask" in params]
+        node._mask_args = cached
+    return cached
 
 
 def map_graph(model_name: str, inputs: list, outputs: list):

@@ -420,8 +420,9 @@ class Layer(nn.Module):
             check_input(self, spec, tuple(x.shape), describe(tuple(x.shape), x))
 
     def _symbolic_call(self, args, kwargs):
-        if not args and "inputs" in kwargs:
-            args, kwargs = (kwargs.pop("inputs"),), kwargs
+        if not args:  # layer(query=q, value=v): the leading tensors become positional
+            bound = inspect.signature(self.call).bind_partial(**kwargs)
+            args, kwargs = tuple(bound.args), dict(bound.kwargs)
         _check_symbolic_inputs(self, args[0] if args else None)
         self._check_input_specs(args[0], lambda shape, x=None: x.describe())
         if not self.built:
