@@ -1,0 +1,64 @@
+"""``ProgbarLogger``: the progress bar of ``fit`` / ``evaluate`` / ``predict``."""
+
+from __future__ import annotations
+
+from sloi.callbacks.callback import Callback
+from sloi.training.progbar import Progbar
+
+
+class ProgbarLogger(Callback):
+    """Draws ``Epoch i/n`` and the bar; ``verbose=2`` writes one line per epoch."""
+
+    def __init__(self, verbose=1, stream=None):
+        super().__init__()
+        self.verbose = verbose
+        self.stream = stream
+        self.bar = None
+
+    def _new_bar(self, target):
+        self.bar = Progbar(target, verbose=self.verbose, stream=self.stream)
+
+    def _write(self, text):
+        import sys
+
+        stream = self.stream or sys.stdout
+        stream.write(text + "\n")
+        stream.flush()
+
+    def on_epoch_begin(self, epoch, logs=None):
+        if self.params.get("epochs", 1) > 1 and self.verbose:
+            self._write(f"Epoch {epoch + 1}/{self.params['epochs']}")
+        self._new_bar(self.params.get("steps"))
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self.bar.due(batch + 1):
+            self.bar.update(batch + 1, list((logs or {}).items()), finalize=False)
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.bar.update(self.bar.target or self._steps_seen(logs), list((logs or {}).items()),
+                        finalize=True)
+
+    def _steps_seen(self, logs):
+        return self.params.get("steps") or 0
+
+    def on_test_begin(self, logs=None):
+        if not self.params.get("in_fit"):
+            self._new_bar(self.params.get("test_steps"))
+
+    def on_test_batch_end(self, batch, logs=None):
+        if not self.params.get("in_fit") and self.bar.due(batch + 1):
+            self.bar.update(batch + 1, list((logs or {}).items()), finalize=False)
+
+    def on_test_end(self, logs=None):
+        if not self.params.get("in_fit"):
+            self.bar.update(self.bar.target or 0, list((logs or {}).items()), finalize=True)
+
+    def on_predict_begin(self, logs=None):
+        self._new_bar(self.params.get("predict_steps"))
+
+    def on_predict_batch_end(self, batch, logs=None):
+        if self.bar.due(batch + 1):
+            self.bar.update(batch + 1, finalize=False)
+
+    def on_predict_end(self, logs=None):
+        self.bar.update(self.bar.target or 0, finalize=True)

@@ -1,0 +1,409 @@
+"""`Optimizer`: Keras 3's optimizer life cycle and options on top of a `torch.optim` optimizer.
+
+One training step, as the training loop drives it::
+
+    optimizer.build(model.trainable_weights)   # once: creates optimizer.torch_optimizer
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()                           # or optimizer.apply(grads)
+
+`step()` follows Keras's `apply`: unscale the gradients (`loss_scale_factor`), clip them
+(`clipnorm`, `global_clipnorm` or `clipvalue`), apply Keras's decoupled weight decay
+`w <- w * (1 - learning_rate * weight_decay)`, run the torch update, count the iteration.
+Everything per step is host-side Python numbers or device-side `torch._foreach_*` ops: no value
+is read back from the device.
+"""
+
+import inspect
+import numbers
+import re
+import warnings
+
+import torch
+
+from sloi.engine.naming import to_snake_case, unique_name
+from sloi.optimizers import _clipping
+from sloi.optimizers import schedules as _schedules
+
+
+def _is_schedule(value):
+    # Keras's own schedule objects work too: like ours, they are called with the step count.
+    return any(cls.__name__ == "LearningRateSchedule" for cls in type(value).__mro__)
+
+
+def _check_learning_rate(value):
+    if _is_schedule(value) or callable(value):
+        return value
+    if isinstance(value, torch.Tensor) and value.numel() == 1:
+        return float(value.item())
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise ValueError(
+            "Argument `learning_rate` should be float, or an instance of LearningRateSchedule, "
+            "or a callable (that takes in the current iteration value and returns the "
+            f"corresponding learning rate value). Received instead: learning_rate={value!r}"
+        )
+    # Keras 3 refuses ints; Keras 2 code passes them (`SGD(lr=1)`), so they are read as floats.
+    return float(value)
+
+
+def fast_kwargs(torch_class, params):
+    """`{"fused": True}` where torch has a fused kernel for `torch_class` on the parameters'
+    devices and dtypes, else `{"foreach": True}`."""
+    if "fused" in inspect.signature(torch_class.__init__).parameters:
+        try:
+            from torch.optim.optimizer import _get_fused_kernels_supported_devices
+
+            devices = _get_fused_kernels_supported_devices()
+        except ImportError:  # a private helper; without it, keep to the kernels every torch has
+            devices = ["cuda"]
+        if params and all(p.device.type in devices and p.is_floating_point() for p in params):
+            return {"fused": True}
+    return {"foreach": True}
+
+
+class Optimizer:
+    """Base class of the optimizers, with Keras 3's arguments.
+
+    Args:
+        learning_rate: a float, a `LearningRateSchedule` (called with the step count each
+            step) or a callable with no argument returning the rate. `lr` is accepted too.
+        weight_decay: if set, every step first multiplies the weights by
+            `1 - learning_rate * weight_decay` (decoupled decay, for every optimizer).
+        clipnorm: if set, each gradient is rescaled to an L2 norm of at most this.
+        clipvalue: if set, gradient elements are clamped to `[-clipvalue, clipvalue]`.
+        global_clipnorm: if set, all gradients are rescaled together to a joint L2 norm of at
+            most this. At most one of the three clipping options may be set.
+        use_ema: not implemented (True raises NotImplementedError).
+        ema_momentum, ema_overwrite_frequency: kept in the config for Keras compatibility.
+        loss_scale_factor: if set, gradients are divided by it before anything else (multiply
+            the loss by it with `scale_loss`).
+        gradient_accumulation_steps: not implemented (an int >= 2 raises NotImplementedError).
+        name: the optimizer's name (default: the snake-cased class name, made unique).
+
+    Subclasses set `_torch_weight_decay = True` when their torch optimizer applies Keras's
+    decoupled decay itself, and implement `_make_torch_optimizer(param_groups, lr)`.
+    """
+
+    _torch_weight_decay = False
+
+    def __init__(
+        self, learning_rate, weight_decay=None, clipnorm=None, clipvalue=None,
+        global_clipnorm=None, use_ema=False, ema_momentum=0.99, ema_overwrite_frequency=None,
+        loss_scale_factor=None, gradient_accumulation_steps=None, name=None, **kwargs,
+    ):
+        if "lr" in kwargs:  # the Keras 2 spelling
+            learning_rate = kwargs.pop("lr")
+        if kwargs.pop("decay", None) is not None:
+            warnings.warn("Argument `decay` is no longer supported and will be ignored.")
+        if kwargs:
+            raise ValueError(f"Argument(s) not recognized: {kwargs}")
+        if use_ema:
+            raise NotImplementedError(
+                "use_ema=True (a moving average of the weights) is not implemented in sloi."
+            )
+        if gradient_accumulation_steps:
+            if gradient_accumulation_steps < 2:
+                raise ValueError(
+                    "`gradient_accumulation_steps` must be an integer >= 2. Received: "
+                    f"gradient_accumulation_steps={gradient_accumulation_steps}"
+                )
+            raise NotImplementedError("gradient_accumulation_steps is not implemented in sloi.")
+        if sum(a is not None for a in (clipnorm, clipvalue, global_clipnorm)) > 1:
+            raise ValueError(
+                "Only one of `clipnorm`, `clipvalue` and `global_clipnorm` can be set. "
+                f"Received: clipnorm={clipnorm}, clipvalue={clipvalue}, "
+                f"global_clipnorm={global_clipnorm}"
+            )
+        self.name = name if name is not None else unique_name(to_snake_case(type(self).__name__))
+        self.weight_decay = weight_decay
+        self.clipnorm = clipnorm
+        self.clipvalue = clipvalue
+        self.global_clipnorm = global_clipnorm
+        self.use_ema = use_ema
+        self.ema_momentum = ema_momentum
+        self.ema_overwrite_frequency = ema_overwrite_frequency
+        self.loss_scale_factor = loss_scale_factor
+        self.gradient_accumulation_steps = gradient_accumulation_steps
+        self._learning_rate = _check_learning_rate(learning_rate)
+        # A Python int: the step count is known on the host, so schedules and bias corrections
+        # never wait for the device.
+        self.iterations = 0
+        self.built = False
+        self.torch_optimizer = None
+        self._params = []
+        self._decayed = []
+        self._exclude_ids = set()
+        self._exclude_pattern = None
+        self._pending_state = None
+
+    # -- learning rate ---------------------------------------------------------------------
+
+    @property
+    def learning_rate(self):
+        """The learning rate of the coming step, a float. Set it to a float or a schedule."""
+        lr = self._learning_rate
+        if _is_schedule(lr):
+            return float(lr(self.iterations))
+        if callable(lr):
+            return float(lr())
+        return lr
+
+    @learning_rate.setter
+    def learning_rate(self, value):
+        value = _check_learning_rate(value)
+        if isinstance(value, float) and _is_schedule(self._learning_rate):
+            raise TypeError(
+                "This optimizer was created with a `LearningRateSchedule` object as its "
+                "`learning_rate` constructor argument, hence its learning rate is not settable. "
+                "If you need the learning rate to be settable, you should instantiate the "
+                "optimizer with a float `learning_rate` argument."
+            )
+        self._learning_rate = value
+        self._write_param_groups("lr", self.learning_rate)
+
+    @property
+    def lr(self):
+        """Keras 2's name for `learning_rate`."""
+        return self.learning_rate
+
+    @lr.setter
+    def lr(self, value):
+        self.learning_rate = value
+
+    def _write_param_groups(self, key, value):
+        if self.torch_optimizer is not None:
+            for group in self.torch_optimizer.param_groups:
+                group[key] = value
+
+    # -- building --------------------------------------------------------------------------
+
+    def exclude_from_weight_decay(self, var_list=None, var_names=None):
+        """Keeps some weights out of weight decay. Call before `build`.
+
+        Args:
+            var_list: weights (tensors) to exclude.
+            var_names: strings; a weight is excluded when one of them occurs in its name. Names
+                come from `build(model.named_parameters())`, or a weight's `name` attribute.
+        """
+        if self.built:
+            raise ValueError(
+                "`exclude_from_weight_decay()` can only be configured before the optimizer is "
+                "built."
+            )
+        self._exclude_ids = {id(v) for v in var_list or ()}
+        self._exclude_pattern = re.compile("|".join(set(var_names))) if var_names else None
+
+    def _use_weight_decay(self, name, variable):
+        if id(variable) in self._exclude_ids:
+            return False
+        name = name if name is not None else getattr(variable, "name", None)
+        if self._exclude_pattern is not None and name is not None:
+            return self._exclude_pattern.search(name) is None
+        return True
+
+    def build(self, variables):
+        """Creates `torch_optimizer` for `variables`; later calls do nothing.
+
+        Args:
+            variables: the trainable weights (e.g. `model.trainable_weights`), or
+                `(name, weight)` pairs such as `model.named_parameters()`.
+        """
+        if self.built:
+            return
+        named, seen = [], set()
+        for item in variables:
+            name, weight = item if isinstance(item, tuple) else (None, item)
+            if not isinstance(weight, torch.Tensor):
+                raise TypeError(
+                    f"{type(self).__name__}.build() expects torch tensors (the model's trainable "
+                    f"weights); got {type(weight).__name__}."
+                )
+            if id(weight) not in seen:  # shared weights are listed once
+                seen.add(id(weight))
+                named.append((name, weight))
+        self._params = [w for _, w in named]
+        decayed = [w for n, w in named if self.weight_decay and self._use_weight_decay(n, w)]
+        if self._torch_weight_decay:
+            decayed_ids = {id(w) for w in decayed}
+            rest = [w for w in self._params if id(w) not in decayed_ids]
+            groups = [
+                {"params": decayed, "weight_decay": float(self.weight_decay or 0.0)},
+                {"params": rest, "weight_decay": 0.0},
+            ]
+            groups = [g for g in groups if g["params"]]
+        else:
+            self._decayed = decayed
+            groups = [{"params": self._params}]
+        if self._params:
+            self.torch_optimizer = self._make_torch_optimizer(groups, self.learning_rate)
+        self.built = True
+        if self._pending_state is not None:
+            state, self._pending_state = self._pending_state, None
+            self.load_state_dict(state)
+
+    def _make_torch_optimizer(self, param_groups, lr):
+        raise NotImplementedError(
+            f"{type(self).__name__} does not create a torch optimizer: use one of sloi's "
+            "optimizers (SGD, Adam, AdamW, RMSprop, ...) or implement _make_torch_optimizer()."
+        )
+
+    # -- stepping --------------------------------------------------------------------------
+
+    def apply(self, grads=None, trainable_variables=None):
+        """One update. With `grads` (a list aligned with `trainable_variables`, or with the
+        weights given to `build`) they become the weights' `.grad` first; weights left out
+        of the list get no update. Without `grads`, the weights' `.grad` are used."""
+        if trainable_variables is not None:
+            trainable_variables = list(trainable_variables)
+            self.build(trainable_variables)
+        if not self.built:
+            raise ValueError(
+                "When passing `grads` without `variables`, the optimizer must already be built "
+                "on a list of variables. Call `optimizer.build(trainable_variables)` first."
+            )
+        if grads is not None:
+            grads = list(grads)
+            if not grads:
+                return
+            targets = trainable_variables if trainable_variables is not None else self._params
+            if len(grads) != len(targets):
+                raise ValueError(
+                    f"Received {len(grads)} gradients for {len(targets)} variables; they must "
+                    "match one to one."
+                )
+            known = {id(p) for p in self._params}
+            if any(id(v) not in known for v in targets):
+                raise ValueError("Some variables were not seen by the optimizer's build().")
+            for p in self._params:
+                p.grad = None
+            # Clipping and unscaling work in place on .grad: keep the caller's tensors intact.
+            copy = self._changes_grads()
+            for p, g in zip(targets, grads):
+                if g is not None:
+                    g = torch.as_tensor(g, dtype=p.dtype, device=p.device).detach()
+                    p.grad = g.clone() if copy else g
+        self.step()
+
+    def apply_gradients(self, grads_and_vars):
+        """`apply` from `(gradient, variable)` pairs (the tf.keras spelling); returns
+        `iterations`."""
+        grads, variables = zip(*grads_and_vars)
+        self.apply(list(grads), list(variables))
+        return self.iterations
+
+    def _changes_grads(self):
+        return (
+            self.loss_scale_factor is not None
+            or any(c and c > 0 for c in (self.clipnorm, self.global_clipnorm, self.clipvalue))
+        )
+
+    @torch.no_grad()
+    def step(self):
+        """One update from the weights' `.grad` (see the module docstring for the order)."""
+        if not self.built:
+            raise ValueError(
+                "The optimizer is not built: call `optimizer.build(model.trainable_weights)` "
+                "before `step()`."
+            )
+        if self.torch_optimizer is None:  # nothing trainable
+            return
+        grads = [p.grad for p in self._params if p.grad is not None]
+        if not grads:
+            raise ValueError("No gradients provided for any variable.")
+        if self.loss_scale_factor is not None:
+            torch._foreach_div_(grads, float(self.loss_scale_factor))
+        self._clip_gradients(grads)
+        lr = self.learning_rate
+        if not isinstance(self._learning_rate, float):
+            self._write_param_groups("lr", lr)
+        if self._decayed:
+            decayed = [p for p in self._decayed if p.grad is not None]
+            if decayed:
+                torch._foreach_mul_(decayed, 1.0 - lr * self.weight_decay)
+        self._prepare_torch_step()
+        self.torch_optimizer.step()
+        self.iterations += 1
+
+    def _clip_gradients(self, grads):
+        # Keras allows only one of the three; the checks mirror its order.
+        if self.clipnorm and self.clipnorm > 0:
+            _clipping.clip_by_norm_(grads, float(self.clipnorm))
+        elif self.global_clipnorm and self.global_clipnorm > 0:
+            _clipping.clip_by_global_norm_(grads, float(self.global_clipnorm))
+        elif self.clipvalue and self.clipvalue > 0:
+            _clipping.clip_by_value_(grads, float(self.clipvalue))
+
+    def _prepare_torch_step(self):
+        """Hook: write per-step hyperparameters into the torch param_groups."""
+
+    def zero_grad(self, set_to_none=True):
+        """Clears the weights' gradients (to None by default, as torch does)."""
+        if self.torch_optimizer is not None:
+            self.torch_optimizer.zero_grad(set_to_none=set_to_none)
+
+    def scale_loss(self, loss):
+        """`loss * loss_scale_factor` (unchanged without a factor)."""
+        return loss if self.loss_scale_factor is None else loss * self.loss_scale_factor
+
+    def finalize_variable_values(self, var_list):
+        """Keras's end-of-training hook (swaps in EMA weights there); nothing to do here."""
+
+    # -- state and config ------------------------------------------------------------------
+
+    def state_dict(self):
+        """The torch optimizer's state, the iteration count and a float learning rate."""
+        return {
+            "iterations": self.iterations,
+            "learning_rate": (
+                self._learning_rate if isinstance(self._learning_rate, float) else None
+            ),
+            "torch_optimizer": (
+                self.torch_optimizer.state_dict() if self.torch_optimizer is not None else None
+            ),
+        }
+
+    def load_state_dict(self, state_dict):
+        """Restores `state_dict()`; before `build`, it is kept and restored by `build`."""
+        if not self.built:
+            self._pending_state = state_dict
+            return
+        self.iterations = int(state_dict["iterations"])
+        saved = state_dict.get("torch_optimizer")
+        if saved is not None and self.torch_optimizer is not None:
+            self.torch_optimizer.load_state_dict(saved)
+        lr = state_dict.get("learning_rate")
+        if lr is not None and isinstance(self._learning_rate, float):
+            self._learning_rate = float(lr)  # Keras saves its learning-rate variable too
+        # torch restored the saved param_groups' lr; make them agree with ours again.
+        self._write_param_groups("lr", self.learning_rate)
+
+    def get_config(self):
+        """Constructor arguments, with Keras 3's keys; a schedule is serialized to a dict."""
+        lr = self._learning_rate
+        if _is_schedule(lr):
+            lr = _schedules.serialize(lr)
+        return {
+            "name": self.name,
+            "learning_rate": lr,
+            "weight_decay": self.weight_decay,
+            "clipnorm": self.clipnorm,
+            "global_clipnorm": self.global_clipnorm,
+            "clipvalue": self.clipvalue,
+            "use_ema": self.use_ema,
+            "ema_momentum": self.ema_momentum,
+            "ema_overwrite_frequency": self.ema_overwrite_frequency,
+            "loss_scale_factor": self.loss_scale_factor,
+            "gradient_accumulation_steps": self.gradient_accumulation_steps,
+        }
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        config = dict(config)
+        if isinstance(config.get("learning_rate"), dict):
+            config["learning_rate"] = _schedules.deserialize(
+                config["learning_rate"], custom_objects=custom_objects
+            )
+        return cls(**config)
+
+    def __repr__(self):
+        return f"<{type(self).__name__} name={self.name!r} learning_rate={self._learning_rate!r}>"

@@ -1,0 +1,356 @@
+"""The Optimizer base: clipping, weight decay, learning rates, config and state, against Keras."""
+
+import copy
+import io
+
+import keras
+import numpy as np
+import pytest
+import torch
+
+from sloi import optimizers
+from tests.optimizers.optimizer_parity import (
+    assert_same_steps,
+    gradient_sequence,
+    sloi_weights,
+)
+
+ALL = ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax", "Nadam", "Lion"]
+ADAM_LIKE = {"Adam", "AdamW", "Nadam"}  # float32 bias corrections in Keras: see assert_same_steps
+
+
+def _both(name, **kwargs):
+    return getattr(optimizers, name)(**kwargs), getattr(keras.optimizers, name)(**kwargs)
+
+
+def _rtol(name):
+    return 1e-5 if name in ADAM_LIKE else None
+
+
+# -- clipping and loss scaling --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["SGD", "Adam", "RMSprop"])
+@pytest.mark.parametrize(
+    "clip", [{"clipnorm": 0.5}, {"clipvalue": 0.3}, {"global_clipnorm": 1.0}], ids=str
+)
+def test_clipping_matches_keras(name, clip):
+    kwargs = {"learning_rate": 0.1, **clip}
+    if name == "SGD":
+        kwargs["momentum"] = 0.9
+    ours, theirs = _both(name, **kwargs)
+    assert_same_steps(ours, theirs, scale=2.0, update_rtol=_rtol(name))
+
+
+def test_clipping_leaves_small_and_zero_gradients_alone():
+    p = torch.nn.Parameter(torch.zeros(3))
+    q = torch.nn.Parameter(torch.zeros(2))
+    opt = optimizers.SGD(1.0, clipnorm=1.0)
+    opt.build([p, q])
+    p.grad, q.grad = torch.tensor([0.1, 0.2, 0.2]), torch.zeros(2)
+    opt.step()
+    torch.testing.assert_close(p.detach(), torch.tensor([-0.1, -0.2, -0.2]))
+    torch.testing.assert_close(q.detach(), torch.zeros(2))
+
+
+def test_global_clipnorm_gives_nan_for_infinite_gradients_as_keras():
+    p = torch.nn.Parameter(torch.zeros(2))
+    opt = optimizers.SGD(1.0, global_clipnorm=1.0)
+    opt.build([p])
+    p.grad = torch.tensor([float("inf"), 1.0])
+    opt.step()
+    assert torch.isnan(p).all()
+
+
+def test_only_one_clipping_option():
+    with pytest.raises(ValueError, match="Only one of `clipnorm`, `clipvalue` and"):
+        optimizers.SGD(clipnorm=1.0, clipvalue=0.5)
+
+
+def test_loss_scale_factor_matches_keras():
+    ours, theirs = _both("SGD", learning_rate=0.1, momentum=0.5, loss_scale_factor=8.0)
+    assert_same_steps(ours, theirs, scale=8.0)
+    assert ours.scale_loss(torch.tensor(2.0)).item() == 16.0
+    assert optimizers.SGD().scale_loss(3.0) == 3.0
+
+
+# -- weight decay ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_weight_decay_matches_keras(name):
+    ours, theirs = _both(name, learning_rate=0.05, weight_decay=0.1)
+    assert_same_steps(ours, theirs, update_rtol=_rtol(name))
+
+
+@pytest.mark.parametrize("name", ["SGD", "Adam"])
+def test_exclude_from_weight_decay_matches_keras(name):
+    weights, grads = gradient_sequence(4)
+    names = ["kernel", "bias", "gamma"]
+    ours, theirs = _both(name, learning_rate=0.05, weight_decay=0.5)
+
+    keras_vars = [keras.Variable(w, name=n) for w, n in zip(weights, names)]
+    theirs.exclude_from_weight_decay(var_list=[keras_vars[2]], var_names=["bias"])
+    for step in grads:
+        theirs.apply([keras.ops.convert_to_tensor(g) for g in step], keras_vars)
+
+    params = [torch.nn.Parameter(torch.tensor(w)) for w in weights]
+    ours.exclude_from_weight_decay(var_list=[params[2]], var_names=["bias"])
+    ours.build([(f"dense.{n}", p) for n, p in zip(names, params)])
+    for step in grads:
+        for p, g in zip(params, step):
+            p.grad = torch.tensor(g)
+        ours.step()
+    for w, p, v in zip(weights, params, keras_vars):
+        np.testing.assert_allclose(
+            p.detach().numpy() - w, keras.ops.convert_to_numpy(v.value) - w, rtol=1e-5, atol=1e-6
+        )
+    with pytest.raises(ValueError, match="before the optimizer is built"):
+        ours.exclude_from_weight_decay(var_names=["kernel"])
+
+
+# -- learning rate --------------------------------------------------------------------------
+
+
+def test_learning_rate_get_set_reaches_param_groups():
+    opt = optimizers.Adam(0.01)
+    assert opt.learning_rate == 0.01 and isinstance(opt.learning_rate, float)
+    opt.build([torch.nn.Parameter(torch.zeros(2))])
+    assert opt.torch_optimizer.param_groups[0]["lr"] == 0.01
+    opt.learning_rate = 0.5
+    assert opt.learning_rate == 0.5 and opt.torch_optimizer.param_groups[0]["lr"] == 0.5
+    opt.lr = 0.25  # Keras 2 name
+    assert opt.lr == 0.25 and opt.torch_optimizer.param_groups[0]["lr"] == 0.25
+    assert opt.get_config()["learning_rate"] == 0.25
+
+
+def test_learning_rate_change_takes_effect():
+    p = torch.nn.Parameter(torch.zeros(1))
+    opt = optimizers.SGD(0.1)
+    opt.build([p])
+    p.grad = torch.ones(1)
+    opt.step()
+    opt.learning_rate = 1.0
+    opt.step()
+    torch.testing.assert_close(p.detach(), torch.tensor([-1.1]))
+
+
+def test_lr_alias_and_number_types():
+    assert optimizers.SGD(lr=0.3).learning_rate == 0.3
+    assert optimizers.Adam(learning_rate=1).learning_rate == 1.0
+    assert optimizers.Adam(learning_rate=np.float32(0.5)).learning_rate == 0.5
+    with pytest.raises(ValueError, match="Argument `learning_rate` should be float"):
+        optimizers.Adam(learning_rate="fast")
+
+
+def test_schedule_is_evaluated_on_the_host_each_step():
+    schedule = optimizers.schedules.ExponentialDecay(0.1, decay_steps=1, decay_rate=0.5)
+    p = torch.nn.Parameter(torch.zeros(1))
+    opt = optimizers.SGD(schedule)
+    opt.build([p])
+    for step in range(3):
+        assert opt.learning_rate == pytest.approx(0.1 * 0.5**step)
+        p.grad = torch.ones(1)
+        opt.step()
+        assert opt.torch_optimizer.param_groups[0]["lr"] == pytest.approx(0.1 * 0.5**step)
+    torch.testing.assert_close(p.detach(), torch.tensor([-0.175]))
+    with pytest.raises(TypeError, match="not settable"):
+        opt.learning_rate = 0.1
+
+
+@pytest.mark.parametrize("name", ["Adam", "SGD", "Adagrad"])
+def test_schedule_with_weight_decay_matches_keras(name):
+    # Keras decays with the scheduled rate of the same step.
+    ours = getattr(optimizers, name)(
+        optimizers.schedules.PolynomialDecay(0.1, 4, end_learning_rate=0.01), weight_decay=0.2
+    )
+    theirs = getattr(keras.optimizers, name)(
+        keras.optimizers.schedules.PolynomialDecay(0.1, 4, end_learning_rate=0.01),
+        weight_decay=0.2,
+    )
+    assert_same_steps(ours, theirs, steps=6, update_rtol=_rtol(name))
+
+
+def test_keras_schedule_and_callable_learning_rates():
+    opt = optimizers.SGD(keras.optimizers.schedules.ExponentialDecay(0.1, 1, 0.5))
+    sloi_weights(opt, *gradient_sequence(2))
+    assert opt.learning_rate == pytest.approx(0.025)
+    rates = iter([0.5, 0.25])
+    opt = optimizers.SGD(lambda: next(rates))
+    p = torch.nn.Parameter(torch.zeros(1))
+    opt.build([p])
+    p.grad = torch.ones(1)
+    opt.step()
+    assert p.item() == pytest.approx(-0.25)  # build read 0.5 for the param group, step 0.25
+
+
+def test_setting_a_schedule_later():
+    p = torch.nn.Parameter(torch.zeros(1))
+    opt = optimizers.SGD(0.1)
+    opt.build([p])
+    opt.learning_rate = optimizers.schedules.PiecewiseConstantDecay([0], [1.0, 0.5])
+    p.grad = torch.ones(1)
+    opt.step()
+    opt.step()
+    torch.testing.assert_close(p.detach(), torch.tensor([-1.5]))
+
+
+# -- arguments ------------------------------------------------------------------------------
+
+
+def test_argument_errors():
+    with pytest.raises(ValueError, match=r"Argument\(s\) not recognized"):
+        optimizers.Adam(bogus=1)
+    with pytest.raises(NotImplementedError, match="use_ema"):
+        optimizers.Adam(use_ema=True)
+    with pytest.raises(NotImplementedError, match="gradient_accumulation_steps"):
+        optimizers.Adam(gradient_accumulation_steps=4)
+    with pytest.raises(ValueError, match="must be an integer >= 2"):
+        optimizers.Adam(gradient_accumulation_steps=1)
+    with pytest.warns(UserWarning, match="`decay` is no longer supported"):
+        optimizers.SGD(decay=1e-6)
+
+
+def test_auto_names_match_keras():
+    for name in ("Adam", "Adam", "RMSprop", "AdamW", "SGD"):
+        ours, theirs = _both(name)
+        assert ours.name == theirs.name
+    assert optimizers.SGD(name="mine").name == "mine"
+
+
+# -- life cycle -----------------------------------------------------------------------------
+
+
+def test_apply_and_apply_gradients_equal_step():
+    weights, grads = gradient_sequence(3)
+    expected = sloi_weights(optimizers.Adam(0.1, clipnorm=0.5), weights, grads)
+    for use_pairs in (False, True):
+        params = [torch.nn.Parameter(torch.tensor(w)) for w in weights]
+        opt = optimizers.Adam(0.1, clipnorm=0.5)
+        for step in grads:
+            tensors = [torch.tensor(g) for g in step]
+            if use_pairs:
+                assert opt.apply_gradients(zip(tensors, params)) == opt.iterations
+            else:
+                opt.apply(tensors, params)
+            # the caller's gradients are not clipped in place
+            np.testing.assert_array_equal(tensors[0].numpy(), step[0])
+        for p, e in zip(params, expected):
+            np.testing.assert_array_equal(p.detach().numpy(), e)
+
+
+def test_apply_updates_only_the_given_variables():
+    p, q = torch.nn.Parameter(torch.zeros(2)), torch.nn.Parameter(torch.zeros(2))
+    opt = optimizers.SGD(1.0)
+    opt.build([p, q])
+    q.grad = torch.ones(2)  # stale gradient from elsewhere
+    opt.apply([torch.ones(2)], [p])
+    assert p.tolist() == [-1.0, -1.0] and q.tolist() == [0.0, 0.0]
+    with pytest.raises(ValueError, match="must match one to one"):
+        opt.apply([torch.ones(2)])
+    with pytest.raises(ValueError, match="not seen by the optimizer"):
+        opt.apply([torch.ones(2)], [torch.nn.Parameter(torch.zeros(2))])
+
+
+def test_iterations_zero_grad_and_errors():
+    p = torch.nn.Parameter(torch.zeros(2))
+    opt = optimizers.RMSprop()
+    with pytest.raises(ValueError, match="not built"):
+        opt.step()
+    opt.build([p])
+    with pytest.raises(ValueError, match="No gradients provided"):
+        opt.step()
+    p.grad = torch.ones(2)
+    opt.step()
+    opt.step()
+    assert opt.iterations == 2 and type(opt.iterations) is int
+    opt.zero_grad()
+    assert p.grad is None
+
+
+def test_build_takes_named_parameters_once():
+    model = torch.nn.Linear(3, 2)
+    opt = optimizers.Adam()
+    opt.build(model.named_parameters())
+    opt.build([torch.nn.Parameter(torch.zeros(1))])  # already built: ignored
+    assert opt.torch_optimizer.param_groups[0]["params"] == [model.weight, model.bias]
+    with pytest.raises(TypeError, match="expects torch tensors"):
+        optimizers.SGD().build([1.0])
+
+
+def test_nothing_to_train():
+    opt = optimizers.SGD()
+    opt.build([])
+    opt.step()
+    opt.zero_grad()
+    assert opt.torch_optimizer is None and opt.iterations == 0
+
+
+def test_base_class_needs_a_subclass():
+    with pytest.raises(NotImplementedError, match="does not create a torch optimizer"):
+        optimizers.Optimizer(0.1).build([torch.nn.Parameter(torch.zeros(1))])
+
+
+# -- config and state -----------------------------------------------------------------------
+
+CONFIGS = {
+    "SGD": {"momentum": 0.8, "nesterov": True, "clipnorm": 1.0},
+    "Adam": {"beta_1": 0.8, "amsgrad": True, "weight_decay": 0.01},
+    "AdamW": {"weight_decay": 0.1, "global_clipnorm": 2.0},
+    "RMSprop": {"rho": 0.8, "momentum": 0.5, "centered": True, "clipvalue": 0.5},
+    "Adagrad": {"initial_accumulator_value": 0.5, "epsilon": 1e-5},
+    "Adadelta": {"rho": 0.9, "loss_scale_factor": 4.0},
+    "Adamax": {"beta_2": 0.99},
+    "Nadam": {"epsilon": 1e-4},
+    "Lion": {"beta_1": 0.5},
+}
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_config_round_trip_and_keras_keys(name):
+    ours, theirs = _both(name, learning_rate=0.125, **CONFIGS[name])
+    config = ours.get_config()
+    assert list(config) == list(theirs.get_config())
+    again = type(ours).from_config(config)
+    assert again.get_config() == config
+    with_schedule = type(ours)(optimizers.schedules.CosineDecay(0.1, 100), **CONFIGS[name])
+    again = type(ours).from_config(with_schedule.get_config())
+    assert again.get_config() == with_schedule.get_config()
+    assert again.learning_rate == pytest.approx(0.1)
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_state_dict_round_trip_continues_identically(name):
+    weights, grads = gradient_sequence(6)
+    kwargs = {"learning_rate": optimizers.schedules.ExponentialDecay(0.05, 2, 0.7)}
+    if name in ("SGD", "RMSprop"):
+        kwargs["momentum"] = 0.9
+    reference = getattr(optimizers, name)(**kwargs)
+    expected = sloi_weights(reference, weights, grads)
+
+    first = getattr(optimizers, name)(**kwargs)
+    halfway = sloi_weights(first, weights, grads[:3])
+    buffer = io.BytesIO()
+    torch.save(first.state_dict(), buffer)
+    buffer.seek(0)
+    state = torch.load(buffer, weights_only=True)
+
+    second = getattr(optimizers, name)(**kwargs)
+    second.load_state_dict(state)  # before build: restored when built
+    assert second.iterations == 0
+    got = sloi_weights(second, halfway, grads[3:])
+    assert second.iterations == 6
+    for a, b in zip(got, expected):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_state_dict_restores_float_learning_rate():
+    opt = optimizers.SGD(0.5, momentum=0.9)
+    sloi_weights(opt, *gradient_sequence(2))
+    state = copy.deepcopy(opt.state_dict())
+    assert state["iterations"] == 2 and state["learning_rate"] == 0.5
+    other = optimizers.SGD(0.1, momentum=0.9)
+    other.build([torch.nn.Parameter(torch.zeros(s)) for s in [(4, 3), (3,), (2, 2, 2)]])
+    other.load_state_dict(state)
+    assert other.learning_rate == 0.5 and other.torch_optimizer.param_groups[0]["lr"] == 0.5
+    assert other.iterations == 2

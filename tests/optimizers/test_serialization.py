@@ -1,0 +1,75 @@
+"""sloi.optimizers.get / serialize / deserialize, and Keras's configs read by sloi."""
+
+import keras
+import pytest
+
+from sloi import optimizers
+
+NAMES = ["adam", "adamw", "sgd", "rmsprop", "adagrad", "adadelta", "adamax", "nadam", "lion"]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_names_match_keras(name):
+    ours, theirs = optimizers.get(name), keras.optimizers.get(name)
+    assert type(ours).__name__ == type(theirs).__name__
+    assert ours.learning_rate == pytest.approx(float(theirs.learning_rate), rel=1e-6)
+
+
+@pytest.mark.parametrize("name", ["Adam", "ADAM", "RMSprop", "SGD", "AdamW", "nAdAm"])
+def test_names_are_case_insensitive(name):
+    assert type(optimizers.get(name)).__name__.lower() == name.lower()
+
+
+def test_instances_classes_dicts_and_none():
+    opt = optimizers.SGD(0.1)
+    assert optimizers.get(opt) is opt
+    assert isinstance(optimizers.get(optimizers.RMSprop), optimizers.RMSprop)
+    got = optimizers.get({"class_name": "SGD", "config": {"learning_rate": 0.3, "momentum": 0.5}})
+    assert isinstance(got, optimizers.SGD) and got.learning_rate == 0.3 and got.momentum == 0.5
+    assert optimizers.get(None) is None
+
+
+def test_unknown_name_suggests_close_names():
+    with pytest.raises(ValueError, match=r"Unknown optimizer 'adan'\. Did you mean 'adam'"):
+        optimizers.get("adan")
+    with pytest.raises(ValueError, match="Did you mean 'rmsprop'"):
+        optimizers.get("rms_prop")
+    with pytest.raises(ValueError, match="Available optimizers: adadelta, adagrad, adam"):
+        optimizers.get("zzz")
+
+
+def test_keras_optimizers_missing_in_sloi_are_named():
+    with pytest.raises(ValueError, match="'ftrl' is not available in sloi"):
+        optimizers.get("ftrl")
+
+
+def test_bad_identifier():
+    with pytest.raises(ValueError, match="Could not interpret optimizer identifier"):
+        optimizers.get(3)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_serialize_round_trip(name):
+    opt = optimizers.get(name)
+    opt.learning_rate = 0.25
+    again = optimizers.deserialize(optimizers.serialize(opt))
+    assert type(again) is type(opt)
+    assert again.get_config() == opt.get_config()
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_reads_keras_serialized_optimizers(name):
+    theirs = keras.optimizers.get(name)
+    ours = optimizers.deserialize(keras.optimizers.serialize(theirs))
+    config, keras_config = ours.get_config(), theirs.get_config()
+    assert config.keys() == keras_config.keys()
+    assert config["learning_rate"] == pytest.approx(keras_config["learning_rate"], rel=1e-6)
+    assert config["name"] == keras_config["name"]
+
+
+def test_reads_a_keras_schedule_in_an_optimizer_config():
+    schedule = keras.optimizers.schedules.ExponentialDecay(0.1, 10, 0.5)
+    theirs = keras.optimizers.Adam(learning_rate=schedule)
+    ours = optimizers.deserialize(keras.optimizers.serialize(theirs))
+    assert isinstance(ours._learning_rate, optimizers.schedules.ExponentialDecay)
+    assert ours.learning_rate == pytest.approx(0.1)
