@@ -1,0 +1,76 @@
+"""Losses, as in Keras 3: `sloi.losses.BinaryCrossentropy(from_logits=True)(y, logits)`,
+the function forms (`mean_squared_error(y_true, y_pred)`, per-sample losses), and `get("mse")`.
+"""
+
+from sloi.losses.loss import Loss, LossFunctionWrapper, reduce_weighted_values
+from sloi.losses.losses import (
+    deserialize,
+    get,
+    is_binary,
+    is_binary_or_sparse_categorical,
+    is_categorical,
+    is_sparse,
+    serialize,
+)
+from sloi.losses.probabilistic import (
+    BinaryCrossentropy,
+    BinaryFocalCrossentropy,
+    CategoricalCrossentropy,
+    CategoricalFocalCrossentropy,
+    KLDivergence,
+    Poisson,
+    SparseCategoricalCrossentropy,
+    binary_crossentropy,
+    binary_focal_crossentropy,
+    categorical_crossentropy,
+    categorical_focal_crossentropy,
+    kl_divergence,
+    poisson,
+    sparse_categorical_crossentropy,
+)
+from sloi.losses.regression import (
+    CategoricalHinge,
+    CosineSimilarity,
+    Hinge,
+    Huber,
+    LogCosh,
+    MeanAbsoluteError,
+    MeanAbsolutePercentageError,
+    MeanSquaredError,
+    MeanSquaredLogarithmicError,
+    SquaredHinge,
+    categorical_hinge,
+    cosine_similarity,
+    hinge,
+    huber,
+    log_cosh,
+    mean_absolute_error,
+    mean_absolute_percentage_error,
+    mean_squared_error,
+    mean_squared_logarithmic_error,
+    squared_hinge,
+)
+
+# Keras's short aliases, as attributes (`sloi.losses.mse`), like keras.losses' legacy names.
+mse = MSE = mean_squared_error
+mae = MAE = mean_absolute_error
+mape = MAPE = mean_absolute_percentage_error
+msle = MSLE = mean_squared_logarithmic_error
+kld = KLD = kullback_leibler_divergence = kl_divergence
+logcosh = log_cosh
+
+__all__ = [
+    "BinaryCrossentropy", "BinaryFocalCrossentropy", "CategoricalCrossentropy",
+    "CategoricalFocalCrossentropy", "CategoricalHinge", "CosineSimilarity", "Hinge", "Huber",
+    "KLDivergence", "LogCosh", "Loss", "LossFunctionWrapper", "MeanAbsoluteError",
+    "MeanAbsolutePercentageError", "MeanSquaredError", "MeanSquaredLogarithmicError", "Poisson",
+    "SparseCategoricalCrossentropy", "SquaredHinge", "binary_crossentropy",
+    "binary_focal_crossentropy", "categorical_crossentropy", "categorical_focal_crossentropy",
+    "categorical_hinge", "cosine_similarity", "deserialize", "get", "hinge", "huber",
+    "is_binary", "is_binary_or_sparse_categorical", "is_categorical", "is_sparse",
+    "kl_divergence", "log_cosh", "mean_absolute_error", "mean_absolute_percentage_error",
+    "mean_squared_error", "mean_squared_logarithmic_error", "poisson",
+    "reduce_weighted_values", "serialize", "sparse_categorical_crossentropy", "squared_hinge",
+    "MAE", "MAPE", "MSE", "MSLE", "KLD", "kld", "kullback_leibler_divergence", "logcosh", "mae",
+    "mape", "mse", "msle",
+]

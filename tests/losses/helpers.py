@@ -1,0 +1,109 @@
+"""Shared inputs and comparison for the loss tests: the same numbers go to sloi and to Keras."""
+
+import numpy as np
+import torch
+
+ATOL = 1e-6
+
+
+def to_numpy(x):
+    if isinstance(x, torch.Tensor):
+        return x.detach().cpu().numpy()
+    return np.asarray(x)
+
+
+def assert_close(ours, theirs, atol=ATOL, rtol=1e-6):
+    ours, theirs = to_numpy(ours), to_numpy(theirs)
+    assert ours.shape == theirs.shape, (ours.shape, theirs.shape)
+    np.testing.assert_allclose(ours, theirs, atol=atol, rtol=rtol)
+
+
+def rng(seed=0):
+    return np.random.default_rng(seed)
+
+
+def probs(shape, seed=0, exact_ends=True):
+    """Probabilities in (0, 1), with a few exact 0s and 1s to exercise the clipping."""
+    p = rng(seed).uniform(0.0, 1.0, size=shape).astype("float32")
+    if exact_ends:
+        flat = p.reshape(-1)
+        flat[::7] = 0.0
+        flat[3::11] = 1.0
+    return p
+
+
+def class_probs(shape, seed=0):
+    """Rows of positive numbers along the last axis, not normalised (Keras rescales them)."""
+    return rng(seed).uniform(0.05, 1.0, size=shape).astype("float32")
+
+
+def logits(shape, seed=0, scale=3.0):
+    return (rng(seed).standard_normal(shape) * scale).astype("float32")
+
+
+def binary_labels(shape, seed=0):
+    return rng(seed + 100).integers(0, 2, size=shape).astype("float32")
+
+
+def one_hot(shape, seed=0):
+    idx = rng(seed + 100).integers(0, shape[-1], size=shape[:-1])
+    return np.eye(shape[-1], dtype="float32")[idx]
+
+
+def sparse_labels(shape, classes, seed=0):
+    return rng(seed + 100).integers(0, classes, size=shape).astype("int64")
+
+
+def sample_weights(shape, seed=0):
+    """Weights with a zero and a large value among them."""
+    w = rng(seed + 200).uniform(0.0, 2.0, size=shape).astype("float32")
+    w.reshape(-1)[0] = 0.0
+    w.reshape(-1)[-1] = 3.0
+    return w
+
+
+REDUCTIONS = ["sum_over_batch_size", "sum", "mean", "mean_with_sample_weight", None, "none"]
+
+
+def check_class(name, kwargs, y_true, y_pred, weights=(None,), reductions=REDUCTIONS):
+    """sloi.losses.<name>(**kwargs) against keras.losses.<name>(**kwargs) for every reduction
+    and every sample weight in `weights`."""
+    import keras
+
+    import sloi.losses
+
+    for reduction in reductions:
+        for weight in weights:
+            ours = getattr(sloi.losses, name)(reduction=reduction, **kwargs)
+            theirs = getattr(keras.losses, name)(reduction=reduction, **kwargs)
+            got = ours(torch.tensor(y_true), torch.tensor(y_pred), sample_weight=weight)
+            want = theirs(y_true, y_pred, sample_weight=weight)
+            assert isinstance(got, torch.Tensor)
+            assert_close(got, want)
+
+
+def check_function(name, kwargs, y_true, y_pred):
+    """The function form sloi.losses.<name> against keras.losses.<name>."""
+    import keras
+
+    import sloi.losses
+
+    got = getattr(sloi.losses, name)(torch.tensor(y_true), torch.tensor(y_pred), **kwargs)
+    want = getattr(keras.losses, name)(torch.tensor(y_true), torch.tensor(y_pred), **kwargs)
+    assert_close(got, want)
+
+
+def check_gradient(name, kwargs, y_true, y_pred):
+    """The gradient of the mean loss with respect to y_pred: finite, and equal to Keras's
+    (Keras's torch backend runs on torch autograd too)."""
+    import keras
+
+    import sloi.losses
+
+    grads = []
+    for module in (sloi.losses, keras.losses):
+        pred = torch.tensor(y_pred, requires_grad=True)
+        getattr(module, name)(**kwargs)(torch.tensor(y_true), pred).backward()
+        grads.append(pred.grad)
+    assert torch.isfinite(grads[0]).all()
+    assert_close(grads[0], grads[1], atol=1e-5, rtol=1e-5)
