@@ -3,12 +3,27 @@
 Every layer and model is a ``torch.nn.Module``; every value a ``torch.Tensor``.
 """
 
-from sloi import activations, constraints, initializers, layers, models, regularizers
+from sloi import (
+    activations,
+    callbacks,
+    config,
+    constraints,
+    initializers,
+    layers,
+    losses,
+    metrics,
+    models,
+    optimizers,
+    regularizers,
+    training,
+    utils,
+)
 from sloi.engine import Input, InputLayer, Layer, Model, Sequential, clear_session
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "Input", "InputLayer", "Layer", "Model", "Sequential", "activations", "clear_session",
-    "constraints", "initializers", "layers", "models", "regularizers",
+    "Input", "InputLayer", "Layer", "Model", "Sequential", "activations", "callbacks",
+    "clear_session", "config", "constraints", "initializers", "layers", "losses", "metrics",
+    "models", "optimizers", "regularizers", "training", "utils",
 ]

@@ -9,6 +9,16 @@ from __future__ import annotations
 
 from sloi.engine.layer import Layer
 
+# The training loop lives on a higher floor (sloi/training) and plugs itself in here when
+# imported, so that Model.fit works without this floor importing upwards.
+_trainer_factory = None
+
+
+def register_trainer(factory) -> None:
+    """Called by ``sloi.training``: ``factory(model)`` returns the model's trainer."""
+    global _trainer_factory
+    _trainer_factory = factory
+
 
 class Model(Layer):
     """A model: ``Model(inputs, outputs)`` builds a functional model; subclass it to write
@@ -69,3 +79,62 @@ class Model(Layer):
 
         print_summary(self, line_length=line_length, positions=positions, print_fn=print_fn,
                       show_trainable=show_trainable)
+
+    # ------------------------------------------------------------------ training (sloi.training)
+    @property
+    def _trainer(self):
+        trainer = self.__dict__.get("_sloi_trainer")
+        if trainer is None:
+            if _trainer_factory is None:
+                raise RuntimeError("sloi.training is not loaded: import sloi first")
+            trainer = _trainer_factory(self)
+            self.__dict__["_sloi_trainer"] = trainer
+        return trainer
+
+    def compile(self, optimizer="rmsprop", loss=None, metrics=None, loss_weights=None,
+                weighted_metrics=None, run_eagerly=False, steps_per_execution=1,
+                jit_compile="auto", auto_scale_loss=True):
+        """Choose the optimizer, the loss(es) and the metrics for ``fit`` / ``evaluate``."""
+        return self._trainer.compile(
+            optimizer=optimizer, loss=loss, metrics=metrics, loss_weights=loss_weights,
+            weighted_metrics=weighted_metrics, run_eagerly=run_eagerly,
+            steps_per_execution=steps_per_execution, jit_compile=jit_compile)
+
+    def fit(self, x=None, y=None, **kwargs):
+        """Train on ``x`` / ``y`` (arrays, tensors, dicts, generators, datasets, loaders);
+        returns a ``History``. Arguments as Keras's ``fit``."""
+        return self._trainer.fit(x, y, **kwargs)
+
+    def evaluate(self, x=None, y=None, **kwargs):
+        """The loss and metrics on ``x`` / ``y``."""
+        return self._trainer.evaluate(x, y, **kwargs)
+
+    def predict(self, x, **kwargs):
+        """Outputs for ``x`` as numpy arrays, computed batch by batch."""
+        return self._trainer.predict(x, **kwargs)
+
+    def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None,
+                       return_dict=False):
+        return self._trainer.train_on_batch(x, y, sample_weight, class_weight, return_dict)
+
+    def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
+        return self._trainer.test_on_batch(x, y, sample_weight, return_dict)
+
+    def predict_on_batch(self, x):
+        return self._trainer.predict_on_batch(x)
+
+    @property
+    def optimizer(self):
+        return self._trainer.optimizer
+
+    @property
+    def metrics_names(self) -> list[str]:
+        return self._trainer.metrics_names
+
+    @property
+    def stop_training(self) -> bool:
+        return self.__dict__.get("_stop_training", False)
+
+    @stop_training.setter
+    def stop_training(self, value: bool):
+        self.__dict__["_stop_training"] = bool(value)

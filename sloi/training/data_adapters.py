@@ -1,0 +1,214 @@
+"""Whatever ``fit`` is given, as batches of tensors on the model's device.
+
+- arrays: numpy arrays, torch tensors, lists / tuples / dicts of them. Moved to the device once,
+  shuffled each epoch by one permutation, cut into batches by indexing.
+- Python generators and iterators yielding ``x``, ``(x, y)`` or ``(x, y, sample_weight)``.
+- ``torch.utils.data.Dataset`` (batched by a DataLoader) and ``DataLoader`` itself.
+- ``PyDataset`` (Keras's ``Sequence``): ``len()`` batches, ``dataset[i]`` the i-th.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+import torch
+from torch.utils.data import DataLoader, Dataset
+
+from sloi.engine import tree
+from sloi.training.py_dataset import PyDataset
+
+
+def to_tensor(x, device=None):
+    """numpy / lists / tensors to a tensor on ``device``; float64 becomes float32 as in Keras."""
+    if isinstance(x, torch.Tensor):
+        t = x
+    elif isinstance(x, np.ndarray):
+        if x.dtype == object:
+            raise TypeError("sloi cannot train on numpy arrays of dtype object (strings or "
+                            "ragged lists): convert them to numbers of one shape first")
+        t = torch.from_numpy(np.ascontiguousarray(x))
+    else:
+        t = torch.as_tensor(np.asarray(x))
+    if t.dtype == torch.float64:
+        t = t.float()
+    return t.to(device, non_blocking=True) if device is not None and t.device != device else t
+
+
+def unpack(batch):
+    """``(x, y, sample_weight)`` from a batch given as ``x``, ``(x,)``, ``(x, y)`` or
+    ``(x, y, sample_weight)``."""
+    if isinstance(batch, tuple):
+        if len(batch) == 1:
+            return batch[0], None, None
+        if len(batch) == 2:
+            return batch[0], batch[1], None
+        if len(batch) == 3:
+            return batch
+        raise ValueError(f"A batch must be x, (x, y) or (x, y, sample_weight); got a tuple of "
+                         f"{len(batch)} items")
+    return batch, None, None
+
+
+def num_samples(structure, role: str) -> int:
+    lengths = {len(a) for a in tree.flatten(structure) if a is not None}
+    if len(lengths) > 1:
+        raise ValueError(f"All arrays in {role} must have the same number of samples; got "
+                         f"lengths {sorted(lengths)}")
+    return lengths.pop()
+
+
+class ArrayAdapter:
+    """Arrays held whole on the device, cut into batches."""
+
+    def __init__(self, x, y=None, sample_weight=None, batch_size=32, shuffle=True,
+                 device=None, steps=None):
+        n = num_samples(x, "x")
+        for role, value in (("y", y), ("sample_weight", sample_weight)):
+            if value is not None and num_samples(value, role) != n:
+                raise ValueError(
+                    f"x and {role} must have the same number of samples; x has {n}, {role} "
+                    f"has {num_samples(value, role)}"
+                )
+        self.size = n
+        self.batch_size = int(batch_size or 32)
+        self.shuffle = shuffle
+        self.steps = steps
+        self.device = device
+        self.data = tree.map_structure(
+            lambda a: None if a is None else to_tensor(a, device), (x, y, sample_weight))
+
+    def __len__(self) -> int:
+        full = math.ceil(self.size / self.batch_size)
+        return min(full, self.steps) if self.steps else full
+
+    def __iter__(self):
+        if self.shuffle:
+            order = torch.randperm(self.size, device=self.device)
+            if self.shuffle == "batch":  # shuffle whole batches, keep each batch in order
+                order = torch.arange(self.size, device=self.device)
+                blocks = list(order.split(self.batch_size))
+                order = torch.cat([blocks[i] for i in torch.randperm(len(blocks)).tolist()])
+            take = lambda a, i: a.index_select(0, i)  # noqa: E731
+        else:
+            order = None
+        for b in range(len(self)):
+            start, stop = b * self.batch_size, min((b + 1) * self.batch_size, self.size)
+            if order is None:
+                batch = tree.map_structure(
+                    lambda a, s=start, e=stop: None if a is None else a[s:e], self.data)
+            else:
+                idx = order[start:stop]
+                batch = tree.map_structure(
+                    lambda a, i=idx: None if a is None else take(a, i), self.data)
+            yield batch
+
+
+class IterableAdapter:
+    """Generators, iterators, DataLoaders and PyDatasets: each epoch reads ``steps`` batches
+    (or until the data ends)."""
+
+    def __init__(self, data, steps=None, device=None, shuffle=False):
+        self.source = data
+        self.steps = steps
+        self.device = device
+        self.shuffle = shuffle
+        self._iterator = None
+        self.exhausted = False
+
+    def __len__(self):
+        if self.steps is not None:
+            return self.steps
+        if isinstance(self.source, (DataLoader, PyDataset)):
+            return len(self.source)
+        return None
+
+    def _new_iterator(self):
+        if isinstance(self.source, PyDataset):
+            order = list(range(len(self.source)))
+            if self.shuffle:
+                order = [order[i] for i in torch.randperm(len(order)).tolist()]
+            return (self.source[i] for i in order)
+        return iter(self.source)
+
+    def __iter__(self):
+        reusable = isinstance(self.source, (DataLoader, PyDataset)) or (
+            hasattr(self.source, "__iter__") and not hasattr(self.source, "__next__"))
+        if self._iterator is None or reusable and self.steps is None:
+            self._iterator = self._new_iterator()
+        count = 0
+        while self.steps is None or count < self.steps:
+            try:
+                batch = next(self._iterator)
+            except StopIteration:
+                if self.steps is not None and not reusable:
+                    self.exhausted = True
+                    warnings.warn("Your input ran out of data: the generator stopped before "
+                                  f"the {self.steps} steps asked for. Training stops here.")
+                elif not reusable:
+                    self.exhausted = True
+                self._iterator = None if reusable else self._iterator
+                return
+            if isinstance(batch, list) and len(batch) in (2, 3) and not isinstance(
+                    self.source, PyDataset):
+                batch = tuple(batch)  # DataLoaders collate tuples into lists
+            x, y, sw = unpack(batch)
+            yield tree.map_structure(lambda a: None if a is None else to_tensor(a, self.device),
+                                     (x, y, sw))
+            count += 1
+        if isinstance(self.source, PyDataset):
+            self.source.on_epoch_end()
+
+
+def adapt(x, y=None, sample_weight=None, batch_size=32, shuffle=True, device=None,
+          steps=None):
+    """The right adapter for ``x``."""
+    if isinstance(x, PyDataset) or isinstance(x, DataLoader):
+        _no_targets(y, sample_weight, type(x).__name__)
+        return IterableAdapter(x, steps, device, shuffle=shuffle)
+    if isinstance(x, Dataset):
+        _no_targets(y, sample_weight, "Dataset")
+        loader = DataLoader(x, batch_size=batch_size or 32, shuffle=bool(shuffle))
+        return IterableAdapter(loader, steps, device)
+    if hasattr(x, "__next__") or (hasattr(x, "__iter__") and not isinstance(
+            x, (np.ndarray, torch.Tensor, list, tuple, dict, str))):
+        _no_targets(y, sample_weight, "generator")
+        return IterableAdapter(x, steps, device)
+    return ArrayAdapter(x, y, sample_weight, batch_size, shuffle, device, steps)
+
+
+def _no_targets(y, sample_weight, kind):
+    if y is not None or sample_weight is not None:
+        raise ValueError(f"When x is a {kind}, it yields the targets itself: do not pass y or "
+                         "sample_weight")
+
+
+def is_array_data(x) -> bool:
+    return all(isinstance(a, (np.ndarray, torch.Tensor, list)) for a in tree.flatten(x))
+
+
+def split_validation(x, y, sample_weight, validation_split: float):
+    """Keras's validation_split: the last fraction of the samples, taken before shuffling."""
+    if not is_array_data(x):
+        raise ValueError(
+            "validation_split only works with arrays or tensors (it takes the last samples); "
+            f"got {type(x).__name__}. Pass validation_data instead."
+        )
+    if not 0.0 < validation_split < 1.0:
+        raise ValueError(f"validation_split must be between 0 and 1; got {validation_split}")
+    n = num_samples(x, "x")
+    cut = int(n * (1.0 - validation_split))
+    if cut == 0 or cut == n:
+        raise ValueError(f"validation_split={validation_split} of {n} samples leaves no samples "
+                         "on one side")
+
+    def head(a):
+        return None if a is None else a[:cut]
+
+    def tail(a):
+        return None if a is None else a[cut:]
+
+    train = tree.map_structure(head, (x, y, sample_weight))
+    val = tree.map_structure(tail, (x, y, sample_weight))
+    return train, val

@@ -1,0 +1,374 @@
+"""``compile`` / ``fit`` / ``evaluate`` / ``predict``: Keras's training API as a plain PyTorch loop.
+
+One training step is what anyone would write by hand: forward, loss, ``backward``,
+optimizer step. Around it the loop keeps the running loss and metrics as tensors on the
+device and reads them back only when something shows them (the progress bar at most every
+50 ms, a callback that asks, the end of an epoch), so a step costs no host sync.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from sloi import callbacks as callbacks_mod
+from sloi import config
+from sloi import metrics as metrics_mod
+from sloi import optimizers as optimizers_mod
+from sloi.engine import tree
+from sloi.training import data_adapters
+from sloi.training.compile_utils import CompileLoss, CompileMetrics
+from sloi.training.logs import LazyLogs
+from sloi.training.targets import check_targets, class_weights_to_sample_weights
+
+
+class Trainer:
+    """The training state of one model (its optimizer, losses and metrics)."""
+
+    def __init__(self, model):
+        self.model = model
+        self.compiled = False
+        self.optimizer = None
+        self._step_fn = None
+
+    # ------------------------------------------------------------------ compile
+    def compile(self, optimizer="rmsprop", loss=None, metrics=None, loss_weights=None,
+                weighted_metrics=None, run_eagerly=False, steps_per_execution=1,
+                jit_compile="auto"):
+        names = self._output_names()
+        self.optimizer = optimizers_mod.get(optimizer)
+        self.loss = CompileLoss(loss, loss_weights, names) if loss is not None else None
+        self.metrics = CompileMetrics(metrics, weighted_metrics, names)
+        self.loss_tracker = metrics_mod.Mean(name="loss")
+        self.output_loss_trackers = [metrics_mod.Mean(name=n) for n in
+                                     (self.loss.names if self.loss else [])]
+        self.jit_compile = jit_compile is True
+        self.run_eagerly = run_eagerly
+        self.steps_per_execution = steps_per_execution
+        self._step_fn = None
+        self.compiled = True
+
+    def _output_names(self) -> list[str]:
+        names = getattr(self.model, "output_names", None)
+        if names:
+            return list(names)
+        return ["output"]
+
+    def _require_compiled(self, what: str) -> None:
+        if not self.compiled:
+            raise RuntimeError(
+                f'Model "{self.model.name}" must be compiled before {what}(): call '
+                "model.compile(optimizer=..., loss=..., metrics=[...]) first"
+            )
+        if self.loss is None and what in ("fit", "train_on_batch"):
+            raise ValueError(f'Model "{self.model.name}" was compiled without a loss; '
+                             "training needs one")
+
+    @property
+    def metrics_names(self) -> list[str]:
+        if not self.compiled:
+            return []
+        names = ["loss"] + (self.loss.names if self.loss else [])
+        return names + self.metrics.names
+
+    # ------------------------------------------------------------------ device
+    def _device(self) -> torch.device:
+        chosen = config.get_device()
+        param = next(iter(self.model.parameters()), None)
+        if chosen is not None:
+            device = torch.device(chosen)
+        elif param is not None:
+            device = param.device
+            if device.type == "cpu" and torch.cuda.is_available() and config.auto_device():
+                device = torch.device("cuda")
+        else:
+            device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+        if param is not None and param.device != device:
+            self.model.to(device)
+        return device
+
+    # ------------------------------------------------------------------ structures
+    def _flat_targets(self, y):
+        """Targets as a list in output order (None for outputs without targets)."""
+        names = self._output_names()
+        if isinstance(y, dict):
+            return [y.get(n) for n in names]
+        if len(names) == 1:
+            return [y[0] if isinstance(y, (list, tuple)) and len(y) == 1 else y]
+        return list(y) if y is not None else [None] * len(names)
+
+    def _flat_weights(self, sw, count: int):
+        if sw is None:
+            return [None] * count
+        if isinstance(sw, dict):
+            return [sw.get(n) for n in self._output_names()]
+        if isinstance(sw, (list, tuple)):
+            return list(sw)
+        return [sw] * count
+
+    # ------------------------------------------------------------------ steps
+    def _forward_and_loss(self, x, y, sw):
+        y_pred = tree.flatten(self.model(x))
+        targets = [None if t is None else t.to(p.dtype) if t.is_floating_point() else t
+                   for t, p in zip(self._flat_targets(y), y_pred)]
+        weights = self._flat_weights(sw, len(y_pred))
+        total, parts = self.loss(targets, y_pred, weights)
+        if self._regularized:
+            total = total + sum(self.model.losses)
+        return total, parts, y_pred, targets, weights
+
+    def train_step(self, x, y, sw):
+        total, parts, y_pred, targets, weights = self._step_fn(x, y, sw)
+        if not self.optimizer.built:
+            self.optimizer.build(list(self.model.trainable_weights))
+        self.optimizer.zero_grad()
+        total.backward()
+        self.optimizer.step()
+        if self._constrained:
+            self.model.apply_constraints()
+        self._track(total, parts, y_pred, targets, weights)
+
+    @torch.no_grad()
+    def test_step(self, x, y, sw):
+        total, parts, y_pred, targets, weights = self._forward_and_loss(x, y, sw)
+        self._track(total, parts, y_pred, targets, weights)
+
+    @torch.no_grad()
+    def _track(self, total, parts, y_pred, targets, weights):
+        batch = tree.flatten(y_pred)[0].shape[0]
+        self.loss_tracker.update_state(total.detach(), sample_weight=batch)
+        for tracker, part in zip(self.output_loss_trackers, parts):
+            if part is not None:
+                tracker.update_state(part.detach(), sample_weight=batch)
+        if not self.metrics.built:
+            self.metrics.build(targets, y_pred, total.device)
+        self.metrics.update(targets, y_pred, weights)
+
+    def _reset_metrics(self):
+        self.loss_tracker.reset_state()
+        for tracker in self.output_loss_trackers:
+            tracker.reset_state()
+        self.metrics.reset()
+
+    def _results(self) -> dict:
+        results = {"loss": self.loss_tracker.result()}
+        for tracker in self.output_loss_trackers:
+            results[tracker.name] = tracker.result()
+        results.update(self.metrics.results())
+        return results
+
+    def _prepare(self):
+        """Work done once per fit/evaluate, not per step."""
+        from sloi.engine import Layer
+
+        layers = [m for m in self.model.modules() if isinstance(m, Layer)]
+        self._regularized = any(m._regularized or m.activity_regularizer is not None
+                                for m in layers)
+        self._constrained = any(m._constrained for m in layers)
+        if self._step_fn is None:
+            self._step_fn = self._forward_and_loss
+            if self.jit_compile:
+                self._step_fn = torch.compile(self._forward_and_loss)
+
+    # ------------------------------------------------------------------ fit
+    def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
+            validation_split=0.0, validation_data=None, shuffle=True, class_weight=None,
+            sample_weight=None, initial_epoch=0, steps_per_epoch=None, validation_steps=None,
+            validation_batch_size=None, validation_freq=1):
+        self._require_compiled("fit")
+        if x is None:
+            raise ValueError("fit() needs training data: x (and y)")
+        device = self._device()
+        if validation_split and validation_data is None:
+            (x, y, sample_weight), validation_data = data_adapters.split_validation(
+                x, y, sample_weight, validation_split)
+        if class_weight is not None:
+            sample_weight = class_weights_to_sample_weights(y, class_weight, sample_weight)
+        if data_adapters.is_array_data(x) and y is not None and self.model.built:
+            check_targets(self.model, self.loss, self._flat_targets(y))
+        data = data_adapters.adapt(x, y, sample_weight, batch_size, shuffle, device,
+                                   steps_per_epoch)
+        val_data = None
+        if validation_data is not None:
+            vx, vy, vsw = _unpack_validation(validation_data)
+            val_data = data_adapters.adapt(vx, vy, vsw, validation_batch_size or batch_size,
+                                           False, device, validation_steps)
+        verbose = 1 if verbose == "auto" else verbose
+        history = callbacks_mod.History()
+        cbs = list(callbacks or [])
+        if verbose and not any(isinstance(c, callbacks_mod.ProgbarLogger) for c in cbs):
+            cbs.append(callbacks_mod.ProgbarLogger(verbose))
+        for c in cbs:
+            if isinstance(c, callbacks_mod.ProgbarLogger):
+                c.verbose = c.verbose if verbose == 1 else verbose
+        cbs.append(history)
+        params = {"epochs": epochs, "steps": len(data) if len(data) is not None else None,
+                  "verbose": verbose, "in_fit": True}
+        callback_list = callbacks_mod.CallbackList(cbs, model=self.model, params=params)
+        self._prepare()
+        was_training = self.model.training
+        self.model.stop_training = False
+        self.model.train()
+        try:
+            self._fit_loop(data, val_data, epochs, initial_epoch, validation_freq,
+                           callback_list)
+        finally:
+            self.model.train(was_training)
+        return history
+
+    def _fit_loop(self, data, val_data, epochs, initial_epoch, validation_freq, cbs):
+        batch_begin = cbs.on_train_batch_begin if cbs.has("on_train_batch_begin") else None
+        batch_end = cbs.on_train_batch_end if cbs.has("on_train_batch_end") else None
+        logs = LazyLogs(self._results)
+        cbs.on_train_begin()
+        epoch_logs = {}
+        for epoch in range(initial_epoch, epochs):
+            self._reset_metrics()
+            cbs.on_epoch_begin(epoch)
+            for step, (xb, yb, swb) in enumerate(data):
+                if batch_begin is not None:
+                    batch_begin(step)
+                self.train_step(xb, yb, swb)
+                if batch_end is not None:
+                    logs.invalidate()
+                    batch_end(step, logs)
+                if self.model.stop_training:
+                    break
+            epoch_logs = {k: float(v) for k, v in self._results().items()}
+            if val_data is not None and _due(epoch, validation_freq):
+                val_logs = self._evaluate_adapter(val_data, cbs, in_fit=True)
+                epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
+                self.model.train()
+            cbs.on_epoch_end(epoch, epoch_logs)
+            if self.model.stop_training or getattr(data, "exhausted", False):
+                break
+        cbs.on_train_end(epoch_logs)
+
+    # ------------------------------------------------------------------ evaluate
+    def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None,
+                 steps=None, callbacks=None, return_dict=False):
+        self._require_compiled("evaluate")
+        device = self._device()
+        if data_adapters.is_array_data(x) and y is not None and self.model.built:
+            check_targets(self.model, self.loss, self._flat_targets(y))
+        data = data_adapters.adapt(x, y, sample_weight, batch_size, False, device, steps)
+        verbose = 1 if verbose == "auto" else verbose
+        cbs = list(callbacks or [])
+        if verbose:
+            cbs.append(callbacks_mod.ProgbarLogger(verbose))
+        callback_list = callbacks_mod.CallbackList(
+            cbs, model=self.model, params={"test_steps": len(data), "verbose": verbose})
+        self._prepare()
+        logs = self._evaluate_adapter(data, callback_list, in_fit=False)
+        if return_dict:
+            return logs
+        values = [logs[name] for name in self.metrics_names if name in logs]
+        return values[0] if len(values) == 1 else values
+
+    def _evaluate_adapter(self, data, cbs, in_fit: bool) -> dict:
+        was_training = self.model.training
+        self.model.eval()
+        self._reset_metrics()  # in fit, the epoch's training results were read already
+        cbs.on_test_begin()
+        batch_end = cbs.on_test_batch_end if cbs.has("on_test_batch_end") else None
+        logs = LazyLogs(self._results)
+        try:
+            for step, (xb, yb, swb) in enumerate(data):
+                self.test_step(xb, yb, swb)
+                if batch_end is not None:
+                    logs.invalidate()
+                    batch_end(step, logs)
+        finally:
+            self.model.train(was_training)
+        results = {k: float(v) for k, v in self._results().items()}
+        cbs.on_test_end(results)
+        return results
+
+    # ------------------------------------------------------------------ predict
+    def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
+        device = self._device()
+        data = data_adapters.adapt(x, None, None, batch_size, False, device, steps)
+        verbose = 1 if verbose == "auto" else verbose
+        cbs = list(callbacks or [])
+        if verbose:
+            cbs.append(callbacks_mod.ProgbarLogger(verbose))
+        callback_list = callbacks_mod.CallbackList(
+            cbs, model=self.model, params={"predict_steps": len(data), "verbose": verbose})
+        was_training = self.model.training
+        self.model.eval()
+        outputs = []
+        callback_list.on_predict_begin()
+        batch_end = callback_list.on_predict_batch_end if callback_list.has(
+            "on_predict_batch_end") else None
+        try:
+            with torch.no_grad():
+                for step, (xb, _, _) in enumerate(data):
+                    outputs.append(self.model(xb))
+                    if batch_end is not None:
+                        batch_end(step, {"outputs": outputs[-1]})
+        finally:
+            self.model.train(was_training)
+        callback_list.on_predict_end()
+        if not outputs:
+            raise ValueError("predict() got no data: the input yielded no batch")
+        flat = [torch.cat(parts).cpu().numpy() for parts in zip(*map(tree.flatten, outputs))]
+        return tree.pack_like(outputs[0], flat)
+
+    # ------------------------------------------------------------------ single batches
+    def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None,
+                       return_dict=False):
+        self._require_compiled("train_on_batch")
+        device = self._device()
+        if class_weight is not None:
+            sample_weight = class_weights_to_sample_weights(y, class_weight, sample_weight)
+        xb, yb, swb = tree.map_structure(
+            lambda a: None if a is None else data_adapters.to_tensor(a, device),
+            (x, y, sample_weight))
+        self._prepare()
+        self._reset_metrics()
+        was_training = self.model.training
+        self.model.train()
+        try:
+            self.train_step(xb, yb, swb)
+        finally:
+            self.model.train(was_training)
+        return self._batch_result(return_dict)
+
+    def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
+        self._require_compiled("test_on_batch")
+        device = self._device()
+        xb, yb, swb = tree.map_structure(
+            lambda a: None if a is None else data_adapters.to_tensor(a, device),
+            (x, y, sample_weight))
+        self._prepare()
+        self._reset_metrics()
+        was_training = self.model.training
+        self.model.eval()
+        try:
+            self.test_step(xb, yb, swb)
+        finally:
+            self.model.train(was_training)
+        return self._batch_result(return_dict)
+
+    def predict_on_batch(self, x):
+        return self.predict(x, batch_size=len(tree.flatten(x)[0]), verbose=0)
+
+    def _batch_result(self, return_dict):
+        logs = {k: float(v) for k, v in self._results().items()}
+        if return_dict:
+            return logs
+        values = list(logs.values())
+        return values[0] if len(values) == 1 else values
+
+
+def _due(epoch: int, validation_freq) -> bool:
+    if isinstance(validation_freq, int):
+        return (epoch + 1) % validation_freq == 0
+    return (epoch + 1) in validation_freq
+
+
+def _unpack_validation(validation_data):
+    if isinstance(validation_data, tuple) and len(validation_data) in (2, 3):
+        x, y = validation_data[0], validation_data[1]
+        sw = validation_data[2] if len(validation_data) == 3 else None
+        return x, y, sw
+    return validation_data, None, None

@@ -1,0 +1,179 @@
+"""The training loop's own behaviour: data of every kind, progress output, errors."""
+
+import io
+
+import numpy as np
+import pytest
+import torch
+from torch.utils.data import DataLoader, TensorDataset
+
+import sloi
+from sloi.layers import Dense, Input
+
+rng = np.random.default_rng(1)
+X = rng.standard_normal((40, 4)).astype("float32")
+Y = (X.sum(axis=1, keepdims=True) > 0).astype("float32")
+
+
+def small_model():
+    model = sloi.Sequential([Dense(8, activation="relu", input_shape=(4,)),
+                             Dense(1, activation="sigmoid")])
+    model.compile(optimizer="sgd", loss="binary_crossentropy", metrics=["accuracy"])
+    return model
+
+
+def test_fit_before_compile_is_refused():
+    model = sloi.Sequential([Dense(1, input_shape=(4,))])
+    with pytest.raises(RuntimeError, match=r'must be compiled before fit\(\)'):
+        model.fit(X, Y)
+
+
+def test_x_and_y_of_different_lengths_are_refused():
+    with pytest.raises(ValueError, match="x has 40, y has 39"):
+        small_model().fit(X, Y[:39], verbose=0)
+
+
+def test_sparse_labels_out_of_range_are_refused_before_training():
+    model = sloi.Sequential([Dense(3, activation="softmax", input_shape=(4,))])
+    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+    before = model.get_weights()
+    labels = np.array([0, 1, 2, 5] * 10)
+    with pytest.raises(ValueError, match=r'Output "dense" has 3 classes, so '
+                                         r"sparse_categorical_crossentropy needs labels in "
+                                         r"\[0, 3\); got label 5"):
+        model.fit(X, labels, verbose=0)
+    for a, b in zip(before, model.get_weights()):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_targets_that_cannot_fit_the_output_name_output_and_loss():
+    model = sloi.Sequential([Dense(3, activation="softmax", input_shape=(4,))])
+    model.compile(optimizer="sgd", loss="categorical_crossentropy")
+    with pytest.raises(ValueError, match=r'Output "dense" has shape \(None, 3\), so '
+                                         r"categorical_crossentropy needs one-hot targets"):
+        model.fit(X, np.zeros((40, 5), "float32"), verbose=0)
+
+
+def test_validation_split_with_a_generator_is_refused():
+    def gen():
+        while True:
+            yield X[:8], Y[:8]
+
+    with pytest.raises(ValueError, match="validation_split only works with arrays"):
+        small_model().fit(gen(), steps_per_epoch=2, validation_split=0.2, verbose=0)
+
+
+def test_unknown_names_list_close_ones():
+    model = sloi.Sequential([Dense(1, input_shape=(4,))])
+    with pytest.raises(ValueError, match="adam"):
+        model.compile(optimizer="adm", loss="mse")
+    with pytest.raises(ValueError, match="binary_crossentropy"):
+        model.compile(optimizer="sgd", loss="binary_crossentropy_")
+    with pytest.raises(ValueError, match="accuracy"):
+        model.compile(optimizer="sgd", loss="mse", metrics=["acuracy"])
+
+
+def test_generators_dataloaders_datasets_and_pydatasets_train():
+    def gen():
+        while True:
+            for i in range(0, 40, 8):
+                yield X[i:i + 8], Y[i:i + 8]
+
+    class Batches(sloi.utils.PyDataset):
+        def __len__(self):
+            return 5
+
+        def __getitem__(self, i):
+            return X[i * 8:(i + 1) * 8], Y[i * 8:(i + 1) * 8]
+
+    dataset = TensorDataset(torch.from_numpy(X), torch.from_numpy(Y))
+    for data, kwargs in [(gen(), {"steps_per_epoch": 5}),
+                         (DataLoader(dataset, batch_size=8), {}),
+                         (dataset, {"batch_size": 8}),
+                         (Batches(), {})]:
+        model = small_model()
+        history = model.fit(data, epochs=2, verbose=0, **kwargs)
+        assert len(history.history["loss"]) == 2
+        assert np.isfinite(history.history["loss"]).all()
+
+
+def test_dict_inputs_by_input_name():
+    a, b = Input(shape=(2,), name="a"), Input(shape=(2,), name="b")
+    out = Dense(1, activation="sigmoid")(sloi.layers.concatenate([a, b]))
+    model = sloi.Model([a, b], out)
+    model.compile(optimizer="sgd", loss="binary_crossentropy")
+    history = model.fit({"a": X[:, :2], "b": X[:, 2:]}, Y, batch_size=8, epochs=2, verbose=0)
+    assert len(history.history["loss"]) == 2
+    assert model.predict({"a": X[:, :2], "b": X[:, 2:]}, verbose=0).shape == (40, 1)
+
+
+def test_verbose_output_written_to_a_file_is_one_line_per_epoch(capsys):
+    small_model().fit(X, Y, batch_size=8, epochs=3, verbose=1)
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert lines[0] == "Epoch 1/3"
+    assert len(lines) == 6
+    assert lines[1].startswith("5/5 ━━━━━━━━━━━━━━━━━━━━ ")
+    assert "ms/step - accuracy: " in lines[1] or "us/step - accuracy: " in lines[1]
+    assert " - loss: " in lines[1]
+
+
+def test_verbose_2_and_validation_keys(capsys):
+    history = small_model().fit(X, Y, batch_size=8, epochs=2, verbose=2,
+                                validation_data=(X[:10], Y[:10]))
+    out = capsys.readouterr().out.strip().splitlines()
+    assert out[1].startswith("5/5 - ") and " - val_loss: " in out[1]
+    assert sorted(history.history) == ["accuracy", "loss", "val_accuracy", "val_loss"]
+    assert history.epoch == [0, 1] and history.params["epochs"] == 2
+
+
+def test_progress_bar_redraws_in_place_in_a_terminal():
+    from sloi.training.progbar import Progbar
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    stream = Terminal()
+    bar = Progbar(4, stream=stream, interval=0.0)
+    for step in range(1, 5):
+        bar.update(step, [("loss", 0.5)])
+    text = stream.getvalue()
+    assert text.count("\r") == 4 and text.endswith("\n")
+    assert "4/4 ━━━━━━━━━━━━━━━━━━━━" in text
+
+
+def test_evaluate_predict_and_batch_methods():
+    model = small_model()
+    assert model.metrics_names == ["loss"]  # metrics are built at the first batch
+    model.fit(X, Y, epochs=1, verbose=0)
+    assert model.metrics_names == ["loss", "accuracy"]
+    loss, acc = model.evaluate(X, Y, verbose=0)
+    assert 0 <= acc <= 1 and loss > 0
+    assert isinstance(model.predict(X, verbose=0), np.ndarray)
+    logs = model.train_on_batch(X[:8], Y[:8], return_dict=True)
+    assert set(logs) == {"loss", "accuracy"}
+    assert len(model.test_on_batch(X[:8], Y[:8])) == 2
+    assert model.predict_on_batch(X[:3]).shape == (3, 1)
+
+
+def test_fit_restores_the_inference_mode_and_drops_out_only_in_training():
+    model = sloi.Sequential([Dense(8, input_shape=(4,)), sloi.layers.Dropout(0.5), Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    model.fit(X, Y, epochs=1, verbose=0)
+    assert not model.training
+    np.testing.assert_allclose(model.predict(X, verbose=0), model.predict(X, verbose=0))
+
+
+def test_class_weight_scales_the_loss():
+    model = small_model()
+    model.fit(X, Y, epochs=1, verbose=0, shuffle=False)
+    base = model.evaluate(X, Y, verbose=0)[0]
+    weighted = sloi.Sequential([Dense(8, activation="relu", input_shape=(4,)),
+                                Dense(1, activation="sigmoid")])
+    weighted.set_weights(model.get_weights())
+    weighted.compile(optimizer=sloi.optimizers.SGD(0.0), loss="binary_crossentropy")
+    history = weighted.fit(X, Y, epochs=1, verbose=0, class_weight={0: 2.0, 1: 2.0},
+                           shuffle=False)
+    np.testing.assert_allclose(history.history["loss"][0], 2 * base, rtol=1e-5)
+    with pytest.raises(ValueError, match=r"class_weight has no weight for class\(es\) \[1\]"):
+        weighted.fit(X, Y, epochs=1, verbose=0, class_weight={0: 1.0})
