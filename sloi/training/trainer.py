@@ -12,12 +12,12 @@ import torch
 
 from sloi import callbacks as callbacks_mod
 from sloi import config
-from sloi import metrics as metrics_mod
 from sloi import optimizers as optimizers_mod
 from sloi.engine import tree
 from sloi.training import data_adapters
 from sloi.training.compile_utils import CompileLoss, CompileMetrics
 from sloi.training.logs import LazyLogs
+from sloi.training.running_mean import RunningMean
 from sloi.training.targets import check_targets, class_weights_to_sample_weights
 
 
@@ -38,8 +38,8 @@ class Trainer:
         self.optimizer = optimizers_mod.get(optimizer)
         self.loss = CompileLoss(loss, loss_weights, names) if loss is not None else None
         self.metrics = CompileMetrics(metrics, weighted_metrics, names)
-        self.loss_tracker = metrics_mod.Mean(name="loss")
-        self.output_loss_trackers = [metrics_mod.Mean(name=n) for n in
+        self.loss_tracker = RunningMean("loss")
+        self.output_loss_trackers = [RunningMean(n) for n in
                                      (self.loss.names if self.loss else [])]
         self.jit_compile = jit_compile is True
         self.run_eagerly = run_eagerly
@@ -108,8 +108,8 @@ class Trainer:
     # ------------------------------------------------------------------ steps
     def _forward_and_loss(self, x, y, sw):
         y_pred = tree.flatten(self.model(x))
-        targets = [None if t is None else t.to(p.dtype) if t.is_floating_point() else t
-                   for t, p in zip(self._flat_targets(y), y_pred)]
+        targets = [t.to(p.dtype) if t is not None and t.is_floating_point() and t.dtype != p.dtype
+                   else t for t, p in zip(self._flat_targets(y), y_pred)]
         weights = self._flat_weights(sw, len(y_pred))
         total, parts = self.loss(targets, y_pred, weights)
         if self._regularized:
@@ -132,16 +132,16 @@ class Trainer:
         total, parts, y_pred, targets, weights = self._forward_and_loss(x, y, sw)
         self._track(total, parts, y_pred, targets, weights)
 
-    @torch.no_grad()
     def _track(self, total, parts, y_pred, targets, weights):
-        batch = tree.flatten(y_pred)[0].shape[0]
-        self.loss_tracker.update_state(total.detach(), sample_weight=batch)
+        batch = y_pred[0].shape[0]
+        self.loss_tracker.add(total.detach(), batch)
         for tracker, part in zip(self.output_loss_trackers, parts):
             if part is not None:
-                tracker.update_state(part.detach(), sample_weight=batch)
+                tracker.add(part.detach(), batch)
         if not self.metrics.built:
             self.metrics.build(targets, y_pred, total.device)
-        self.metrics.update(targets, y_pred, weights)
+        if self.metrics.entries:
+            self.metrics.update(targets, y_pred, weights)
 
     def _reset_metrics(self):
         self.loss_tracker.reset_state()

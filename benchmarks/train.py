@@ -1,0 +1,238 @@
+"""fit() and predict() on the lecture's models: sloi, a hand-written PyTorch loop, Keras 3.
+
+For each model: milliseconds per training step of ``model.fit`` (SGD, the model's loss), the
+same model trained by a loop written by hand in PyTorch (same modules, ``torch.optim.SGD``,
+zero_grad / forward / loss / backward / step), and Keras 3 on its torch backend; then
+milliseconds per batch of ``predict``. One run, one table.
+
+    python benchmarks/train.py [--epochs 3] [--only LSTM] [--no-keras]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+
+os.environ.setdefault("KERAS_BACKEND", "torch")
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
+
+import sloi  # noqa: E402
+
+sys.path.insert(0, os.path.dirname(__file__))
+from overhead import HandWritten, copy_weights as copy_dense  # noqa: E402
+from recurrent import (  # noqa: E402
+    TorchBidirectional,
+    TorchConv,
+    TorchRecurrent,
+    copy_weights as copy_recurrent,
+)
+
+STEPS, VOCAB = 200, 20000
+
+
+# ---------------------------------------------------------------------- the lecture's models
+def dense(K):
+    x = K.layers.Input(shape=(1000,))
+    h = K.layers.Dense(16, activation="relu")(x)
+    h = K.layers.Dense(16, activation="relu")(h)
+    return K.Model(x, K.layers.Dense(1, activation="sigmoid")(h))
+
+
+def two_branches(K):
+    visible = K.layers.Input(shape=(64, 64, 1))
+    flat1 = K.layers.Flatten()(K.layers.Conv2D(64, kernel_size=4, activation="relu")(visible))
+    conv2 = K.layers.Conv2D(32, kernel_size=8, activation="relu")(visible)
+    flat2 = K.layers.Flatten()(K.layers.MaxPooling2D(pool_size=(2, 2))(conv2))
+    merged = K.layers.concatenate([flat1, flat2])
+    return K.Model(visible, K.layers.Dense(1, activation="sigmoid")(merged))
+
+
+def recurrent(kind):
+    def build(K):
+        ids = K.layers.Input(shape=(STEPS,), dtype="int32")
+        h = K.layers.Embedding(VOCAB, 64)(ids)
+        if kind == "conv1d":
+            h = K.layers.GlobalMaxPooling1D()(K.layers.Conv1D(64, 5, activation="relu")(h))
+        else:
+            h = (K.layers.LSTM if kind == "lstm" else K.layers.GRU)(64)(h)
+        return K.Model(ids, K.layers.Dense(1)(h))
+    return build
+
+
+def bidirectional(K):
+    model = K.Sequential()
+    model.add(K.layers.Bidirectional(K.layers.LSTM(64, return_sequences=True),
+                                     input_shape=(STEPS, 10)))
+    model.add(K.layers.Bidirectional(K.layers.LSTM(32)))
+    model.add(K.layers.Dense(10))
+    return model
+
+
+class TorchTwoBranches(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv1 = torch.nn.Conv2d(1, 64, 4)
+        self.conv2 = torch.nn.Conv2d(1, 32, 8)
+        self.head = torch.nn.Linear(61 * 61 * 64 + 28 * 28 * 32, 1)
+
+    def forward(self, x):  # x: (batch, 64, 64, 1), channels-last as in Keras
+        x = x.permute(0, 3, 1, 2)
+        a = F.relu(self.conv1(x)).permute(0, 2, 3, 1).flatten(1)
+        b = F.max_pool2d(F.relu(self.conv2(x)), 2).permute(0, 2, 3, 1).flatten(1)
+        return torch.sigmoid(self.head(torch.cat([a, b], dim=1)))
+
+
+def copy_two_branches(ours, theirs):
+    convs = [layer for layer in ours.layers if type(layer).__name__ == "Conv2D"]
+    by_filters = {layer.filters: layer for layer in convs}
+    with torch.no_grad():
+        for mine, layer in ((theirs.conv1, by_filters[64]), (theirs.conv2, by_filters[32])):
+            mine.weight.copy_(layer.kernel.permute(3, 2, 0, 1))
+            mine.bias.copy_(layer.bias)
+        dense_layer = ours.layers[-1]
+        theirs.head.weight.copy_(dense_layer.kernel.T)
+        theirs.head.bias.copy_(dense_layer.bias)
+
+
+rng = np.random.default_rng(0)
+
+
+def data(n, kind):
+    if kind == "dense":
+        return rng.standard_normal((n, 1000)).astype("float32"), rng.integers(
+            0, 2, (n, 1)).astype("float32")
+    if kind == "image":
+        return rng.random((n, 64, 64, 1)).astype("float32"), rng.integers(
+            0, 2, (n, 1)).astype("float32")
+    if kind == "ids":
+        return rng.integers(1, VOCAB, (n, STEPS)).astype("int32"), rng.standard_normal(
+            (n, 1)).astype("float32")
+    return rng.standard_normal((n, STEPS, 10)).astype("float32"), rng.standard_normal(
+        (n, 10)).astype("float32")
+
+
+CASES = {
+    "functional Dense 1000→16→16→1": (dense, "dense", "binary_crossentropy", 32, 64,
+                                      HandWritten, lambda o, t: copy_dense(o, t)),
+    "two-branch Conv2D (64, 64, 1)": (two_branches, "image", "binary_crossentropy", 32, 8,
+                                      TorchTwoBranches, copy_two_branches),
+    "Embedding → LSTM(64)": (recurrent("lstm"), "ids", "mse", 64, 6,
+                             lambda: TorchRecurrent("lstm"),
+                             lambda o, t: copy_recurrent(o, t, "lstm")),
+    "Embedding → GRU(64)": (recurrent("gru"), "ids", "mse", 64, 6,
+                            lambda: TorchRecurrent("gru"),
+                            lambda o, t: copy_recurrent(o, t, "gru")),
+    "Embedding → Conv1D → GlobalMaxPooling1D": (recurrent("conv1d"), "ids", "mse", 64, 6,
+                                                TorchConv,
+                                                lambda o, t: copy_recurrent(o, t, "conv1d")),
+    "Bidirectional LSTM ×2": (bidirectional, "seq", "mse", 64, 4, TorchBidirectional,
+                              lambda o, t: copy_recurrent(o, t, "bidirectional")),
+}
+
+TORCH_LOSSES = {
+    "binary_crossentropy": lambda p, y: F.binary_cross_entropy(p.clamp(1e-7, 1 - 1e-7), y),
+    "mse": F.mse_loss,
+}
+
+
+def hand_written_epoch(model, x, y, batch, loss_fn, optimizer):
+    start = time.perf_counter()
+    for i in range(0, len(x), batch):
+        optimizer.zero_grad(set_to_none=True)
+        loss = loss_fn(model(x[i:i + batch]), y[i:i + batch])
+        loss.backward()
+        optimizer.step()
+    return (time.perf_counter() - start) / (len(x) // batch)
+
+
+class StepTimer(sloi.callbacks.Callback):
+    """ms per step of the last epoch, measured inside fit."""
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.start = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.per_step = (time.perf_counter() - self.start) / self.params["steps"]
+
+
+def keras_fit_time(model, x, y, batch, epochs):
+    import keras
+
+    class KerasTimer(keras.callbacks.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            self.start = time.perf_counter()
+
+        def on_epoch_end(self, epoch, logs=None):
+            self.per_step = (time.perf_counter() - self.start) / self.params["steps"]
+
+    timer = KerasTimer()
+    model.fit(x, y, batch_size=batch, epochs=epochs, shuffle=False, verbose=0,
+              callbacks=[timer])
+    return timer.per_step
+
+
+def predict_time(fn, x, batch):
+    fn(x[:batch])
+    start = time.perf_counter()
+    fn(x)
+    return (time.perf_counter() - start) / (len(x) // batch)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--epochs", type=int, default=3)
+    parser.add_argument("--only", default=None)
+    parser.add_argument("--no-keras", action="store_true")
+    args = parser.parse_args(argv)
+    print(f"CPU threads {torch.get_num_threads()}, torch {torch.__version__}; ms per step "
+          f"(last of {args.epochs} epochs) and per predict batch\n")
+    print("| model | batch | fit: PyTorch loop | fit: sloi | ratio | fit: Keras 3 | "
+          "Keras / sloi | predict: PyTorch | predict: sloi | ratio |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for title, (builder, kind, loss, batch, n_batches, make_torch, copy) in CASES.items():
+        if args.only and args.only not in title:
+            continue
+        torch.manual_seed(0)
+        x, y = data(batch * n_batches, kind)
+        ours = builder(sloi)
+        theirs = make_torch()
+        copy(ours, theirs)
+        ours.compile(optimizer=sloi.optimizers.SGD(0.01), loss=loss)
+        timer = StepTimer()
+        ours.fit(x, y, batch_size=batch, epochs=args.epochs, shuffle=False, verbose=0,
+                 callbacks=[timer])
+        tx, ty = torch.from_numpy(x), torch.from_numpy(y)
+        if kind == "ids":
+            tx = tx.long()
+        opt = torch.optim.SGD(theirs.parameters(), lr=0.01)
+        for _ in range(args.epochs - 1):
+            hand_written_epoch(theirs, tx, ty, batch, TORCH_LOSSES[loss], opt)
+        t_torch = hand_written_epoch(theirs, tx, ty, batch, TORCH_LOSSES[loss], opt)
+        keras_cell = "–"
+        ratio_keras = "–"
+        if not args.no_keras:
+            import keras
+
+            keras.backend.clear_session()
+            km = builder(keras)
+            km.compile(optimizer=keras.optimizers.SGD(0.01), loss=loss)
+            k = keras_fit_time(km, x, y, batch, min(args.epochs, 2))
+            keras_cell, ratio_keras = f"{k * 1e3:.1f}", f"{k / timer.per_step:.1f}×"
+        theirs.eval()
+        with torch.no_grad():
+            p_torch = predict_time(lambda a: [theirs(a[i:i + batch]) for i in
+                                              range(0, len(a), batch)], tx, batch)
+        p_sloi = predict_time(lambda a: ours.predict(a, batch_size=batch, verbose=0), x, batch)
+        print(f"| {title} | {batch} | {t_torch * 1e3:.2f} | {timer.per_step * 1e3:.2f} | "
+              f"{timer.per_step / t_torch:.2f} | {keras_cell} | {ratio_keras} | "
+              f"{p_torch * 1e3:.2f} | {p_sloi * 1e3:.2f} | {p_sloi / p_torch:.2f} |",
+              flush=True)
+
+
+if __name__ == "__main__":
+    main()
