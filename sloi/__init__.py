@@ -12,6 +12,7 @@ from sloi import (
     layers,
     losses,
     metrics,
+    mixed_precision,
     models,
     optimizers,
     regularizers,
@@ -25,5 +26,5 @@ __version__ = "0.1.0"
 __all__ = [
     "Input", "InputLayer", "Layer", "Model", "Sequential", "activations", "callbacks",
     "clear_session", "config", "constraints", "initializers", "layers", "losses", "metrics",
-    "models", "optimizers", "regularizers", "training", "utils",
+    "mixed_precision", "models", "optimizers", "regularizers", "training", "utils",
 ]

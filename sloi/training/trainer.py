@@ -8,15 +8,18 @@ device and reads them back only when something shows them (the progress bar at m
 
 from __future__ import annotations
 
+import contextlib
+
 import torch
 
 from sloi import callbacks as callbacks_mod
-from sloi import config
+from sloi import config, mixed_precision
 from sloi import optimizers as optimizers_mod
 from sloi.engine import tree
 from sloi.training import data_adapters
 from sloi.training.compile_utils import CompileLoss, CompileMetrics
 from sloi.training.logs import LazyLogs
+from sloi.training.loss_scaler import LossScaler
 from sloi.training.running_mean import RunningMean
 from sloi.training.targets import check_targets, class_weights_to_sample_weights
 
@@ -117,19 +120,24 @@ class Trainer:
         return total, parts, y_pred, targets, weights
 
     def train_step(self, x, y, sw):
-        total, parts, y_pred, targets, weights = self._step_fn(x, y, sw)
+        with self._autocast():
+            total, parts, y_pred, targets, weights = self._step_fn(x, y, sw)
         if not self.optimizer.built:
             self.optimizer.build(list(self.model.trainable_weights))
         self.optimizer.zero_grad()
-        total.backward()
-        self.optimizer.step()
+        if self._scaler is None:
+            total.backward()
+            self.optimizer.step()
+        else:
+            self._scaler.backward_and_step(total, self.optimizer, self.model.trainable_weights)
         if self._constrained:
             self.model.apply_constraints()
         self._track(total, parts, y_pred, targets, weights)
 
     @torch.no_grad()
     def test_step(self, x, y, sw):
-        total, parts, y_pred, targets, weights = self._forward_and_loss(x, y, sw)
+        with self._autocast():
+            total, parts, y_pred, targets, weights = self._forward_and_loss(x, y, sw)
         self._track(total, parts, y_pred, targets, weights)
 
     def _track(self, total, parts, y_pred, targets, weights):
@@ -164,10 +172,23 @@ class Trainer:
         self._regularized = any(m._regularized or m.activity_regularizer is not None
                                 for m in layers)
         self._constrained = any(m._constrained for m in layers)
+        device = next((p.device for p in self.model.parameters()), torch.device("cpu"))
+        self._autocast_dtype = mixed_precision.autocast_dtype()
+        self._device_type = device.type
+        self._scaler = None
+        if self._autocast_dtype == torch.float16:
+            self._scaler = self.__dict__.get("_loss_scaler") or LossScaler(device)
+            self._loss_scaler = self._scaler
         if self._step_fn is None:
             self._step_fn = self._forward_and_loss
             if self.jit_compile:
                 self._step_fn = torch.compile(self._forward_and_loss)
+
+    def _autocast(self):
+        dtype = getattr(self, "_autocast_dtype", None)
+        if dtype is None:
+            return contextlib.nullcontext()
+        return torch.autocast(self._device_type, dtype=dtype)
 
     # ------------------------------------------------------------------ fit
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
@@ -300,7 +321,9 @@ class Trainer:
         batch_end = callback_list.on_predict_batch_end if callback_list.has(
             "on_predict_batch_end") else None
         try:
-            with torch.no_grad():
+            self._autocast_dtype = mixed_precision.autocast_dtype()
+            self._device_type = device.type
+            with torch.no_grad(), self._autocast():
                 for step, (xb, _, _) in enumerate(data):
                     outputs.append(self.model(xb))
                     if batch_end is not None:
@@ -310,7 +333,7 @@ class Trainer:
         callback_list.on_predict_end()
         if not outputs:
             raise ValueError("predict() got no data: the input yielded no batch")
-        flat = [torch.cat(parts).cpu().numpy() for parts in zip(*map(tree.flatten, outputs))]
+        flat = [_to_numpy(torch.cat(parts)) for parts in zip(*map(tree.flatten, outputs))]
         return tree.pack_like(outputs[0], flat)
 
     # ------------------------------------------------------------------ single batches
@@ -358,6 +381,11 @@ class Trainer:
             return logs
         values = list(logs.values())
         return values[0] if len(values) == 1 else values
+
+
+def _to_numpy(t: torch.Tensor):
+    # numpy has no bfloat16: outputs computed in it come back as float32
+    return (t.float() if t.dtype == torch.bfloat16 else t).cpu().numpy()
 
 
 def _due(epoch: int, validation_freq) -> bool:

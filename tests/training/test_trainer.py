@@ -177,3 +177,58 @@ def test_class_weight_scales_the_loss():
     np.testing.assert_allclose(history.history["loss"][0], 2 * base, rtol=1e-5)
     with pytest.raises(ValueError, match=r"class_weight has no weight for class\(es\) \[1\]"):
         weighted.fit(X, Y, epochs=1, verbose=0, class_weight={0: 1.0})
+
+
+def _train_under(policy):
+    sloi.mixed_precision.set_global_policy(policy)
+    try:
+        torch.manual_seed(0)
+        model = sloi.Sequential([Dense(16, activation="relu", input_shape=(4,)),
+                                 Dense(1, activation="sigmoid")])
+        model.compile(optimizer=sloi.optimizers.Adam(0.01), loss="binary_crossentropy",
+                      metrics=["accuracy"])
+        history = model.fit(X, Y, batch_size=8, epochs=30, verbose=0)
+        return model, history, model.predict(X[:4], verbose=0)
+    finally:
+        sloi.mixed_precision.set_global_policy("float32")
+
+
+@pytest.mark.parametrize("policy,compute", [("mixed_bfloat16", torch.bfloat16),
+                                            ("mixed_float16", torch.float16)])
+def test_mixed_precision_policies_train_like_float32(policy, compute):
+    _, reference, expected = _train_under("float32")
+    model, history, predicted = _train_under(policy)
+    assert history.history["accuracy"][-1] == reference.history["accuracy"][-1] == 1.0
+    assert model.layers[0].kernel.dtype == torch.float32  # weights stay float32
+    np.testing.assert_allclose(predicted, expected, atol=0.05)  # lower precision, same model
+    assert predicted.dtype == (np.float16 if compute == torch.float16 else np.float32)
+    assert sloi.mixed_precision.DTypePolicy(policy).variable_dtype == "float32"
+    with pytest.raises(ValueError, match="Unknown dtype policy 'mixed_float8'"):
+        sloi.mixed_precision.set_global_policy("mixed_float8")
+
+
+def test_loss_scaler_skips_overflowing_steps_and_halves_the_scale():
+    from sloi.training.loss_scaler import LossScaler
+
+    w = torch.nn.Parameter(torch.ones(3))
+    opt = sloi.optimizers.SGD(0.1)
+    opt.build([w])
+    scaler = LossScaler(torch.device("cpu"), initial_scale=4.0)
+    assert scaler.backward_and_step((w * 2).sum(), opt, [w])
+    torch.testing.assert_close(w.detach(), torch.full((3,), 0.8))  # the gradient came back 2
+    w.grad = None
+    assert not scaler.backward_and_step((w * float("inf")).sum(), opt, [w])
+    torch.testing.assert_close(w.detach(), torch.full((3,), 0.8))  # skipped
+    assert float(scaler.scale) == 2.0
+
+
+def test_jit_compile_gives_the_eager_numbers():
+    def run(jit):
+        torch.manual_seed(0)
+        model = sloi.Sequential([Dense(8, activation="relu", input_shape=(4,)),
+                                 Dense(1, activation="sigmoid")])
+        model.compile(optimizer=sloi.optimizers.SGD(0.1), loss="binary_crossentropy",
+                      jit_compile=jit)
+        return model.fit(X, Y, batch_size=8, epochs=2, shuffle=False, verbose=0)
+
+    np.testing.assert_allclose(run(True).history["loss"], run(False).history["loss"], rtol=1e-5)
