@@ -15,7 +15,7 @@ import torch
 from sloi import callbacks as callbacks_mod
 from sloi import config, mixed_precision
 from sloi import optimizers as optimizers_mod
-from sloi.engine import tree
+from sloi.engine import SymbolicTensor, tree
 from sloi.training import data_adapters
 from sloi.training.compile_utils import CompileLoss, CompileMetrics
 from sloi.training.logs import LazyLogs
@@ -110,6 +110,14 @@ class Trainer:
 
     # ------------------------------------------------------------------ steps
     def _forward_and_loss(self, x, y, sw):
+        if self._single and isinstance(y, torch.Tensor) and sw is None:
+            # one output, one target, no weights: the plain path, no lists to build
+            pred = self.model(x)
+            target = y.to(pred.dtype) if y.is_floating_point() and y.dtype != pred.dtype else y
+            total = self._single_loss(target, pred)
+            if self._regularized:
+                total = total + sum(self.model.losses)
+            return total, [total], [pred], [target], [None]
         y_pred = tree.flatten(self.model(x))
         targets = [t.to(p.dtype) if t is not None and t.is_floating_point() and t.dtype != p.dtype
                    else t for t, p in zip(self._flat_targets(y), y_pred)]
@@ -172,6 +180,12 @@ class Trainer:
         self._regularized = any(m._regularized or m.activity_regularizer is not None
                                 for m in layers)
         self._constrained = any(m._constrained for m in layers)
+        names = self._output_names()
+        self._single = (len(names) == 1 and self.loss is not None
+                        and isinstance(getattr(self.model, "_outputs_struct", None),
+                                       SymbolicTensor)
+                        and self.loss.losses[0] is not None and self.loss.weights[0] == 1.0)
+        self._single_loss = self.loss.losses[0] if self._single else None
         device = next((p.device for p in self.model.parameters()), torch.device("cpu"))
         self._autocast_dtype = mixed_precision.autocast_dtype()
         self._device_type = device.type

@@ -232,3 +232,11 @@ def test_jit_compile_gives_the_eager_numbers():
         return model.fit(X, Y, batch_size=8, epochs=2, shuffle=False, verbose=0)
 
     np.testing.assert_allclose(run(True).history["loss"], run(False).history["loss"], rtol=1e-5)
+
+
+def test_a_single_output_given_as_a_list_trains():
+    x = Input(shape=(4,))
+    model = sloi.Model(x, [Dense(1, activation="sigmoid")(x)])
+    model.compile(optimizer="sgd", loss="binary_crossentropy", metrics=["accuracy"])
+    history = model.fit(X, Y, epochs=2, verbose=0)
+    assert len(history.history["accuracy"]) == 2
