@@ -353,35 +353,26 @@ class Trainer:
     # ------------------------------------------------------------------ single batches
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None,
                        return_dict=False):
-        self._require_compiled("train_on_batch")
-        device = self._device()
         if class_weight is not None:
             sample_weight = class_weights_to_sample_weights(y, class_weight, sample_weight)
-        xb, yb, swb = tree.map_structure(
-            lambda a: None if a is None else data_adapters.to_tensor(a, device),
-            (x, y, sample_weight))
-        self._prepare()
-        self._reset_metrics()
-        was_training = self.model.training
-        self.model.train()
-        try:
-            self.train_step(xb, yb, swb)
-        finally:
-            self.model.train(was_training)
-        return self._batch_result(return_dict)
+        return self._one_batch("train_on_batch", x, y, sample_weight, return_dict)
 
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
-        self._require_compiled("test_on_batch")
+        return self._one_batch("test_on_batch", x, y, sample_weight, return_dict)
+
+    def _one_batch(self, what, x, y, sample_weight, return_dict):
+        self._require_compiled(what)
         device = self._device()
         xb, yb, swb = tree.map_structure(
             lambda a: None if a is None else data_adapters.to_tensor(a, device),
             (x, y, sample_weight))
         self._prepare()
         self._reset_metrics()
+        training = what == "train_on_batch"
         was_training = self.model.training
-        self.model.eval()
+        self.model.train(training)
         try:
-            self.test_step(xb, yb, swb)
+            (self.train_step if training else self.test_step)(xb, yb, swb)
         finally:
             self.model.train(was_training)
         return self._batch_result(return_dict)

@@ -27,8 +27,9 @@ import torch
 from sloi import activations, constraints, initializers, regularizers
 from sloi.engine import InputSpec, Layer
 from sloi.engine.symbolic import format_shape
+from sloi.layers.recurrent.cell_args import serialize_cell_args
 from sloi.layers.recurrent.dropout_rnn_cell import DropoutRNNCell, check_rate
-from sloi.layers.recurrent.rnn import RNN, serialize_cell_args
+from sloi.layers.recurrent.rnn import RNN
 from sloi.ops import rnn as rnn_ops
 from sloi.ops.conv import (
     conv,

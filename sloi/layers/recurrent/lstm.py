@@ -16,10 +16,11 @@ from __future__ import annotations
 
 import torch
 
-from sloi import activations, constraints, initializers, regularizers
+from sloi import activations
 from sloi.engine import Layer
-from sloi.layers.recurrent.dropout_rnn_cell import DropoutRNNCell, check_rate
-from sloi.layers.recurrent.rnn import RNN, serialize_cell_args
+from sloi.layers.recurrent.cell_args import assign_cell_args, serialize_cell_args
+from sloi.layers.recurrent.dropout_rnn_cell import DropoutRNNCell
+from sloi.layers.recurrent.rnn import RNN
 from sloi.ops import rnn as rnn_ops
 
 _CELL_ARGS = (
@@ -46,26 +47,7 @@ class LSTMCell(DropoutRNNCell, Layer):
                  recurrent_dropout=0.0, seed=None, **kwargs):
         kwargs.pop("implementation", None)
         super().__init__(**kwargs)
-        if int(units) <= 0:
-            raise ValueError(f'Layer "{self.name}" (LSTMCell): units must be positive; '
-                             f"got {units}")
-        self.units = int(units)
-        self.activation = activations.get(activation)
-        self.recurrent_activation = activations.get(recurrent_activation)
-        self.use_bias = use_bias
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.recurrent_initializer = initializers.get(recurrent_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.unit_forget_bias = unit_forget_bias
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.recurrent_regularizer = regularizers.get(recurrent_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.kernel_constraint = constraints.get(kernel_constraint)
-        self.recurrent_constraint = constraints.get(recurrent_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
-        self.dropout = check_rate(self, "dropout", dropout)
-        self.recurrent_dropout = check_rate(self, "recurrent_dropout", recurrent_dropout)
-        self.seed = seed
+        assign_cell_args(self, {k: v for k, v in locals().items() if k in _CELL_ARGS})
         self.state_size = [self.units, self.units]
         self.output_size = self.units
 

@@ -13,8 +13,8 @@ import inspect
 
 import torch
 
-from sloi import activations, constraints, initializers, regularizers
 from sloi.engine import InputSpec, Layer
+from sloi.layers.recurrent.cell_args import serialize_cell_args
 from sloi.ops import rnn as rnn_ops
 
 
@@ -235,20 +235,3 @@ class RNN(Layer):
 
 def _accepts_training(cell) -> bool:
     return "training" in inspect.signature(cell.call).parameters
-
-
-def serialize_cell_args(cell, names) -> dict:
-    """The config entries of a cell's arguments, objects serialized as Keras does."""
-    config = {}
-    for name in names:
-        value = getattr(cell, name)
-        if name.endswith("activation"):
-            value = activations.serialize(value)
-        elif name.endswith("initializer"):
-            value = initializers.serialize(value)
-        elif name.endswith("regularizer"):
-            value = regularizers.serialize(value)
-        elif name.endswith("constraint"):
-            value = constraints.serialize(value)
-        config[name] = value
-    return config
