@@ -8,6 +8,7 @@ from sloi import (
     callbacks,
     config,
     constraints,
+    datasets,
     initializers,
     layers,
     losses,
@@ -16,6 +17,7 @@ from sloi import (
     models,
     optimizers,
     regularizers,
+    saving,
     training,
     utils,
 )
@@ -25,6 +27,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Input", "InputLayer", "Layer", "Model", "Sequential", "activations", "callbacks",
-    "clear_session", "config", "constraints", "initializers", "layers", "losses", "metrics",
-    "mixed_precision", "models", "optimizers", "regularizers", "training", "utils",
+    "clear_session", "config", "constraints", "datasets", "initializers", "layers", "losses",
+    "metrics", "mixed_precision", "models", "optimizers", "regularizers", "saving", "training",
+    "utils",
 ]

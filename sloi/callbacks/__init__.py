@@ -1,5 +1,6 @@
 """Callbacks: hooks into fit / evaluate / predict, as ``keras.callbacks``."""
 
+from sloi.callbacks.backup_and_restore import BackupAndRestore
 from sloi.callbacks.callback import Callback
 from sloi.callbacks.callback_list import CallbackList
 from sloi.callbacks.csv_logger import CSVLogger
@@ -7,13 +8,14 @@ from sloi.callbacks.early_stopping import EarlyStopping
 from sloi.callbacks.history import History
 from sloi.callbacks.lambda_callback import LambdaCallback
 from sloi.callbacks.learning_rate_scheduler import LearningRateScheduler
+from sloi.callbacks.model_checkpoint import ModelCheckpoint
 from sloi.callbacks.monitor_callback import MonitorCallback
 from sloi.callbacks.progbar_logger import ProgbarLogger
 from sloi.callbacks.reduce_lr_on_plateau import ReduceLROnPlateau
 from sloi.callbacks.terminate_on_nan import TerminateOnNaN
 
 __all__ = [
-    "CSVLogger", "Callback", "CallbackList", "EarlyStopping", "History", "LambdaCallback",
-    "LearningRateScheduler", "MonitorCallback", "ProgbarLogger", "ReduceLROnPlateau",
-    "TerminateOnNaN",
+    "BackupAndRestore", "CSVLogger", "Callback", "CallbackList", "EarlyStopping", "History",
+    "LambdaCallback", "LearningRateScheduler", "ModelCheckpoint", "MonitorCallback",
+    "ProgbarLogger", "ReduceLROnPlateau", "TerminateOnNaN",
 ]

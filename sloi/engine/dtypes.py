@@ -30,6 +30,13 @@ def standardize_dtype(dtype) -> torch.dtype:
         dtype = dtype.get("config", {}).get("name", "float32")
     if not isinstance(dtype, str):
         dtype = np.dtype(dtype).name
+    if dtype in ("string", "str"):
+        raise ValueError(
+            "sloi has no string dtype (torch tensors hold numbers only), so "
+            'Input(dtype="string") is not supported: turn the texts into token ids before the '
+            "model (x = TextVectorization(...)(texts)) and start the model with "
+            'Input(shape=(sequence_length,), dtype="int64")'
+        )
     dtype = _ALIASES.get(dtype, dtype)
     if dtype.startswith("mixed_"):  # Keras mixed policies: variables stay float32
         dtype = "float32"

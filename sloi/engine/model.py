@@ -20,6 +20,34 @@ def register_trainer(factory) -> None:
     _trainer_factory = factory
 
 
+# Saving and configs live on a higher floor too (sloi/saving), plugged in the same way.
+_saving = None
+
+
+def register_saving(api) -> None:
+    """Called by ``sloi.saving``: ``api`` provides ``save_model``, ``save_weights``,
+    ``load_weights``, ``to_json``, ``get_compile_config``, ``compile_from_config`` and the
+    functional / sequential config functions."""
+    global _saving
+    _saving = api
+
+
+def saving_api():
+    if _saving is None:
+        raise RuntimeError("sloi.saving is not loaded: import sloi first")
+    return _saving
+
+
+# Export (ONNX, torch.export) lives in sloi/saving/export.py, plugged in the same way.
+_exporter = None
+
+
+def register_exporter(export) -> None:
+    """Called by ``sloi.saving.export``: ``export(model, filepath, ...)`` writes the file."""
+    global _exporter
+    _exporter = export
+
+
 class Model(Layer):
     """A model: ``Model(inputs, outputs)`` builds a functional model; subclass it to write
     ``call`` yourself."""
@@ -43,6 +71,18 @@ class Model(Layer):
     @property
     def layers(self) -> list[Layer]:
         return [m for m in self._child_modules() if isinstance(m, Layer)]
+
+    @classmethod
+    def from_config(cls, config: dict, custom_objects=None):
+        """A functional model's config (``layers``, ``input_layers``, ``output_layers``) gives
+        a functional model, as in Keras; any other config is ``cls(**config)``."""
+        if isinstance(config, dict) and "layers" in config and (
+                "input_layers" in config or "output_layers" in config):
+            from sloi.engine.functional import Functional
+
+            target = Functional if cls is Model else cls
+            return saving_api().functional_from_config(target, config, custom_objects)
+        return cls(**config)
 
     def get_layer(self, name: str | None = None, index: int | None = None) -> Layer:
         """A layer by its name or by its position in ``layers``."""
@@ -95,6 +135,11 @@ class Model(Layer):
                 weighted_metrics=None, run_eagerly=False, steps_per_execution=1,
                 jit_compile="auto", auto_scale_loss=True):
         """Choose the optimizer, the loss(es) and the metrics for ``fit`` / ``evaluate``."""
+        # Kept as given, for get_compile_config() and saving.
+        self.__dict__["_compile_args"] = {
+            "loss": loss, "loss_weights": loss_weights, "metrics": metrics,
+            "weighted_metrics": weighted_metrics, "run_eagerly": run_eagerly,
+            "steps_per_execution": steps_per_execution, "jit_compile": jit_compile}
         return self._trainer.compile(
             optimizer=optimizer, loss=loss, metrics=metrics, loss_weights=loss_weights,
             weighted_metrics=weighted_metrics, run_eagerly=run_eagerly,
@@ -138,3 +183,41 @@ class Model(Layer):
     @stop_training.setter
     def stop_training(self, value: bool):
         self.__dict__["_stop_training"] = bool(value)
+
+    # ------------------------------------------------------------------ saving (sloi.saving)
+    def save(self, filepath, overwrite=True, **kwargs):
+        """Save the architecture, weights, compile arguments and optimizer state to one
+        ``.sloi`` file (``sloi.models.load_model`` reads it back)."""
+        return saving_api().save_model(self, filepath, overwrite=overwrite, **kwargs)
+
+    def save_weights(self, filepath, overwrite=True):
+        """Save the weights to a ``.weights.safetensors`` file."""
+        return saving_api().save_weights(self, filepath, overwrite=overwrite)
+
+    def load_weights(self, filepath, skip_mismatch=False, by_name=False, **kwargs):
+        """Load weights saved by ``save_weights`` (or ``save``): by order, or by layer path with
+        ``by_name=True``; nothing changes unless every weight fits (``skip_mismatch=True``
+        skips those that do not, with a warning)."""
+        return saving_api().load_weights(self, filepath, skip_mismatch=skip_mismatch,
+                                         by_name=by_name, **kwargs)
+
+    def to_json(self, **kwargs) -> str:
+        """The model's config as a JSON string (``sloi.models.model_from_json`` reads it)."""
+        return saving_api().to_json(self, **kwargs)
+
+    def get_compile_config(self):
+        """The arguments of ``compile``, serialized; None when the model is not compiled."""
+        return saving_api().get_compile_config(self)
+
+    def compile_from_config(self, config):
+        """``compile`` with the arguments ``get_compile_config`` returned."""
+        return saving_api().compile_from_config(self, config)
+
+    def export(self, filepath, format="onnx", verbose=None, input_signature=None, **kwargs):
+        """Export for inference: ``format="onnx"`` (an ONNX file; ``pip install "sloi[onnx]"``)
+        or ``format="torch"`` (a ``torch.export`` program in a ``.pt2`` file). Keyword
+        arguments: ``dynamic_batch=True``, ``opset=None``; see ``sloi.saving.export``."""
+        if _exporter is None:
+            raise RuntimeError("sloi.saving is not loaded: import sloi first")
+        return _exporter(self, filepath, format=format, verbose=verbose,
+                         input_signature=input_signature, **kwargs)

@@ -12,7 +12,7 @@ from sloi.engine import naming
 from sloi.engine.functional import Functional
 from sloi.engine.input_layer import InputLayer
 from sloi.engine.layer import Layer, _describe_value
-from sloi.engine.model import Model
+from sloi.engine.model import Model, saving_api
 from sloi.engine.symbolic import SymbolicTensor
 
 
@@ -123,11 +123,8 @@ class Sequential(Functional):
             self.build((None,) + tuple(args[0].shape[1:]))
 
     def get_config(self) -> dict:
-        config = {"name": self.name, "trainable": self.trainable, "layers": []}
-        if self._input_layer is not None:
-            config["layers"].append({"class_name": "InputLayer",
-                                     "config": self._input_layer.get_config()})
-        for layer in self._stack:
-            config["layers"].append({"class_name": type(layer).__name__,
-                                     "config": layer.get_config()})
-        return config
+        return saving_api().sequential_get_config(self)
+
+    @classmethod
+    def from_config(cls, config: dict, custom_objects=None):
+        return saving_api().sequential_from_config(cls, config, custom_objects)

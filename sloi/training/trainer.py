@@ -255,6 +255,9 @@ class Trainer:
         batch_end = cbs.on_train_batch_end if cbs.has("on_train_batch_end") else None
         logs = LazyLogs(self._results)
         cbs.on_train_begin()
+        # BackupAndRestore, resuming an interrupted fit, says which epoch comes next.
+        resumed = self.model.__dict__.pop("_resume_epoch", None)
+        initial_epoch = resumed if resumed is not None else initial_epoch
         epoch_logs = {}
         for epoch in range(initial_epoch, epochs):
             self._reset_metrics()

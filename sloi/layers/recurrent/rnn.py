@@ -226,10 +226,13 @@ class RNN(Layer):
             import sloi.layers
 
             cell = config.pop("cell")
-            cell_cls = getattr(sloi.layers, cell["class_name"], None)
-            if cell_cls is None:
-                raise ValueError(f"RNN.from_config: unknown cell class {cell['class_name']!r}")
-            config["cell"] = cell_cls.from_config(cell["config"])
+            if isinstance(cell, dict):  # a cell object (a custom one, from sloi.saving) as is
+                cell_cls = getattr(sloi.layers, cell["class_name"], None)
+                if cell_cls is None:
+                    raise ValueError(f"RNN.from_config: unknown cell class "
+                                     f"{cell['class_name']!r}")
+                cell = cell_cls.from_config(cell["config"])
+            config["cell"] = cell
         return cls(**config)
 
 

@@ -70,6 +70,9 @@ class StackedRNNCells(Layer):
         config = dict(config)
         cells = []
         for cell in config.pop("cells"):
+            if not isinstance(cell, dict):  # a cell object (a custom one, from sloi.saving)
+                cells.append(cell)
+                continue
             cell_cls = getattr(sloi.layers, cell["class_name"], None)
             if cell_cls is None:
                 raise ValueError(f"StackedRNNCells: unknown cell class {cell['class_name']!r}")

@@ -99,6 +99,8 @@ class TimeDistributed(Layer):
 
         config = dict(config)
         spec = config.pop("layer")
+        if not isinstance(spec, dict):  # a layer object (a custom one, from sloi.saving) as is
+            return cls(spec, **config)
         layer_cls = getattr(sloi.layers, spec["class_name"], None)
         if layer_cls is None:
             raise ValueError(f"TimeDistributed.from_config: unknown layer class "
