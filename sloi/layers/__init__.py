@@ -10,6 +10,7 @@ from sloi.layers.core import *  # noqa: F401,F403
 from sloi.layers.merging import *  # noqa: F401,F403
 from sloi.layers.normalization import *  # noqa: F401,F403
 from sloi.layers.pooling import *  # noqa: F401,F403
+from sloi.layers.preprocessing import *  # noqa: F401,F403
 from sloi.layers.recurrent import *  # noqa: F401,F403
 from sloi.layers.regularization import *  # noqa: F401,F403
 from sloi.layers.reshaping import *  # noqa: F401,F403

@@ -1,0 +1,5 @@
+"""Preprocessing layers: TextVectorization."""
+
+from sloi.layers.preprocessing.text_vectorization import TextVectorization
+
+__all__ = ["TextVectorization"]
