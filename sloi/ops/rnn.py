@@ -58,6 +58,11 @@ def right_padded_lengths(mask: torch.Tensor) -> torch.Tensor | None:
     """Lengths of a right-padded ``(batch, steps)`` mask (``[1, 1, 1, 0, 0]``); None for any
     other mask, or when a sequence is fully masked. Reads the mask on the host (packing needs
     the lengths there anyway)."""
+    if torch.compiler.is_exporting() or torch.jit.is_tracing():
+        # A graph being captured cannot branch on the mask's values: torch.export refuses,
+        # and torch.jit.trace would keep the packed path for any later (e.g. left-padded)
+        # mask. The step loop handles every mask with tensor ops, so graphs take it.
+        return None
     mask = mask.bool()
     lengths = mask.sum(dim=1)
     steps = torch.arange(mask.shape[1], device=mask.device)
