@@ -24,13 +24,10 @@ import torch.nn.functional as F  # noqa: E402
 import sloi  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(__file__))
-from overhead import HandWritten, copy_weights as copy_dense  # noqa: E402
-from recurrent import (  # noqa: E402
-    TorchBidirectional,
-    TorchConv,
-    TorchRecurrent,
-    copy_weights as copy_recurrent,
-)
+from overhead import HandWritten  # noqa: E402
+from overhead import copy_weights as copy_dense  # noqa: E402
+from recurrent import TorchBidirectional, TorchConv, TorchRecurrent  # noqa: E402
+from recurrent import copy_weights as copy_recurrent  # noqa: E402
 
 STEPS, VOCAB = 200, 20000
 
@@ -225,9 +222,10 @@ def main(argv=None):
             keras_cell, ratio_keras = f"{k * 1e3:.1f}", f"{k / timer.per_step:.1f}×"
         theirs.eval()
         with torch.no_grad():
-            p_torch = predict_time(lambda a: [theirs(a[i:i + batch]) for i in
-                                              range(0, len(a), batch)], tx, batch)
-        p_sloi = predict_time(lambda a: ours.predict(a, batch_size=batch, verbose=0), x, batch)
+            p_torch = predict_time(lambda a, m=theirs, b=batch: [m(a[i:i + b]) for i in
+                                                                 range(0, len(a), b)], tx, batch)
+        p_sloi = predict_time(lambda a, m=ours, b=batch: m.predict(a, batch_size=b, verbose=0),
+                              x, batch)
         print(f"| {title} | {batch} | {t_torch * 1e3:.2f} | {timer.per_step * 1e3:.2f} | "
               f"{timer.per_step / t_torch:.2f} | {keras_cell} | {ratio_keras} | "
               f"{p_torch * 1e3:.2f} | {p_sloi * 1e3:.2f} | {p_sloi / p_torch:.2f} |",

@@ -15,6 +15,7 @@ from sloi.saving import functional_config as _functional_config
 from sloi.saving.cloning import clone_model
 from sloi.saving.deserialization import deserialize_keras_object
 from sloi.saving.errors import FileFormatError
+from sloi.saving.keras_import import load_keras_model, load_keras_weights  # + .keras/.h5 loaders
 from sloi.saving.object_registration import (
     CustomObjectScope,
     custom_object_scope,
@@ -58,4 +59,5 @@ __all__ = [
     "get_custom_objects", "get_registered_name", "get_registered_object", "load_model",
     "load_weights", "model_from_json", "register_keras_serializable", "register_model_loader",
     "register_weights_loader", "save_model", "save_weights", "serialize_keras_object",
+    "load_keras_model", "load_keras_weights",
 ]
