@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.sloi-installed
+VIZ    := $(VENV)/.sloi-viz-installed
 
 .PHONY: demo test lint bench clean
 
@@ -11,8 +12,13 @@ $(STAMP): pyproject.toml constraints.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[test]"
 	touch $(STAMP)
 
-demo: $(STAMP)
-	$(VENV)/bin/sloi
+# matplotlib (the viz extra) draws the tour's figures; without it the tour runs, figures skipped
+$(VIZ): $(STAMP)
+	$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[test,viz]" \
+		&& touch $(VIZ) || echo "matplotlib could not be installed: the tour runs without figures"
+
+demo: $(VIZ)
+	$(VENV)/bin/sloi tour
 
 test: $(STAMP)
 	$(PY) -m pytest

@@ -1,7 +1,8 @@
 """``sloi``: the command line.
 
 ``sloi`` (or ``sloi models``) builds the lecture's models (the functional API, LSTM, GRU,
-Bidirectional, Conv1D) and prints their summaries. ``sloi tour`` comes with training.
+Bidirectional, Conv1D) and prints their summaries. ``sloi tour [--out DIR] [--quick] [--seed N]``
+runs the lecture as experiments and writes a report (``sloi.cli.tour``).
 """
 
 from __future__ import annotations
@@ -31,6 +32,23 @@ def _models(args) -> int:
     return 0
 
 
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"--seed must be an integer >= 0; got {text!r}")
+    return value
+
+
+def _tour(args) -> int:
+    from sloi.cli.tour import run_tour
+
+    results = run_tour(out=args.out, quick=args.quick, seed=args.seed)
+    return 1 if any("error" in ch for ch in results["chapters"].values()) else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     import sloi
 
@@ -38,7 +56,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--version", action="version", version=f"sloi {sloi.__version__}")
     sub = parser.add_subparsers(dest="command")
     sub.add_parser("models", help="build the lecture's models, print summaries")
+    tour = sub.add_parser("tour", help="run the lecture as experiments, write a report")
+    tour.add_argument("--out", default="sloi-tour", help="output folder (default: sloi-tour)")
+    tour.add_argument("--quick", action="store_true", help="tiny data, under a minute")
+    tour.add_argument("--seed", type=_seed, default=0, help="random seed (default: 0)")
     args = parser.parse_args(argv)
+    if args.command == "tour":
+        return _tour(args)
     return _models(args)
 
 
