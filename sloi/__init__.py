@@ -9,6 +9,7 @@ from sloi import (
     config,
     constraints,
     datasets,
+    distribute,
     initializers,
     layers,
     losses,
@@ -27,7 +28,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Input", "InputLayer", "Layer", "Model", "Sequential", "activations", "callbacks",
-    "clear_session", "config", "constraints", "datasets", "initializers", "layers", "losses",
-    "metrics", "mixed_precision", "models", "optimizers", "regularizers", "saving", "training",
-    "utils",
+    "clear_session", "config", "constraints", "datasets", "distribute", "initializers",
+    "layers", "losses", "metrics", "mixed_precision", "models", "optimizers", "regularizers",
+    "saving", "training", "utils",
 ]

@@ -13,7 +13,7 @@ import contextlib
 import torch
 
 from sloi import callbacks as callbacks_mod
-from sloi import config, mixed_precision
+from sloi import config, distribute, mixed_precision
 from sloi import optimizers as optimizers_mod
 from sloi.engine import SymbolicTensor, tree
 from sloi.training import data_adapters
@@ -32,6 +32,8 @@ class Trainer:
         self.compiled = False
         self.optimizer = None
         self._step_fn = None
+        self._strategy = None  # a sloi.distribute.DataParallel while training on several
+        self._ddp = None  # processes, and the model inside DistributedDataParallel
 
     # ------------------------------------------------------------------ compile
     def compile(self, optimizer="rmsprop", loss=None, metrics=None, loss_weights=None,
@@ -109,16 +111,18 @@ class Trainer:
         return [sw] * count
 
     # ------------------------------------------------------------------ steps
-    def _forward_and_loss(self, x, y, sw):
+    def _forward_and_loss(self, x, y, sw, module=None):
+        # module: the DistributedDataParallel wrapper under distribution, else the model
+        module = self.model if module is None else module
         if self._single and isinstance(y, torch.Tensor) and sw is None:
             # one output, one target, no weights: the plain path, no lists to build
-            pred = self.model(x)
+            pred = module(x)
             target = y.to(pred.dtype) if y.is_floating_point() and y.dtype != pred.dtype else y
             total = self._single_loss(target, pred)
             if self._regularized:
                 total = total + sum(self.model.losses)
             return total, [total], [pred], [target], [None]
-        y_pred = tree.flatten(self.model(x))
+        y_pred = tree.flatten(module(x))
         targets = [t.to(p.dtype) if t is not None and t.is_floating_point() and t.dtype != p.dtype
                    else t for t, p in zip(self._flat_targets(y), y_pred)]
         weights = self._flat_weights(sw, len(y_pred))
@@ -128,8 +132,12 @@ class Trainer:
         return total, parts, y_pred, targets, weights
 
     def train_step(self, x, y, sw):
+        if self._strategy is not None and self._ddp is None:
+            from sloi.distribute import trainer_hooks
+
+            self._ddp = trainer_hooks.wrap(self.model, x)
         with self._autocast():
-            total, parts, y_pred, targets, weights = self._step_fn(x, y, sw)
+            total, parts, y_pred, targets, weights = self._step_fn(x, y, sw, self._ddp)
         if not self.optimizer.built:
             self.optimizer.build(list(self.model.trainable_weights))
         self.optimizer.zero_grad()
@@ -172,6 +180,17 @@ class Trainer:
         results.update(self.metrics.results())
         return results
 
+    def _final_results(self) -> dict:
+        """The results at the end of an epoch or an evaluation, as floats: over every process
+        under distribution (a collective read, so only at points every process reaches)."""
+        if self._strategy is None:
+            results = self._results()
+        else:
+            from sloi.distribute import reduce
+
+            results = reduce.global_results(self)
+        return {k: float(v) for k, v in results.items()}
+
     def _prepare(self):
         """Work done once per fit/evaluate, not per step."""
         from sloi.engine import Layer
@@ -193,10 +212,45 @@ class Trainer:
         if self._autocast_dtype == torch.float16:
             self._scaler = self.__dict__.get("_loss_scaler") or LossScaler(device)
             self._loss_scaler = self._scaler
+        self._use_strategy()
         if self._step_fn is None:
             self._step_fn = self._forward_and_loss
             if self.jit_compile:
                 self._step_fn = torch.compile(self._forward_and_loss)
+
+    # ------------------------------------------------------------------ distribution
+    def _use_strategy(self):
+        """Train data-parallel when torch.distributed runs more than one process."""
+        self._strategy = distribute.current()
+        if self._strategy is None:
+            self._ddp = None
+        else:
+            from sloi.distribute import trainer_hooks
+
+            trainer_hooks.check_model(self.model)
+
+    def _adapt(self, x, y, sw, batch_size, shuffle, device, steps):
+        """``data_adapters.adapt``, or this process's share of the data under distribution."""
+        strategy = distribute.current()
+        if strategy is None:
+            return data_adapters.adapt(x, y, sw, batch_size, shuffle, device, steps)
+        from sloi.distribute import data as distributed_data
+
+        return distributed_data.shard(x, y, sw, batch_size, shuffle, device, steps,
+                                      strategy.rank, strategy.world_size)
+
+    def _callbacks_here(self, cbs: list) -> list:
+        """Every callback in one process; under distribution, printing and writing on rank 0."""
+        strategy = distribute.current()
+        if strategy is None:
+            return cbs
+        from sloi.distribute import trainer_hooks
+
+        return trainer_hooks.worker_callbacks(cbs, strategy)
+
+    def _barrier(self):
+        if self._strategy is not None:
+            self._strategy.barrier()  # the others wait while rank 0 writes its files
 
     def _autocast(self):
         dtype = getattr(self, "_autocast_dtype", None)
@@ -220,13 +274,12 @@ class Trainer:
             sample_weight = class_weights_to_sample_weights(y, class_weight, sample_weight)
         if data_adapters.is_array_data(x) and y is not None and self.model.built:
             check_targets(self.model, self.loss, self._flat_targets(y))
-        data = data_adapters.adapt(x, y, sample_weight, batch_size, shuffle, device,
-                                   steps_per_epoch)
+        data = self._adapt(x, y, sample_weight, batch_size, shuffle, device, steps_per_epoch)
         val_data = None
         if validation_data is not None:
             vx, vy, vsw = _unpack_validation(validation_data)
-            val_data = data_adapters.adapt(vx, vy, vsw, validation_batch_size or batch_size,
-                                           False, device, validation_steps)
+            val_data = self._adapt(vx, vy, vsw, validation_batch_size or batch_size, False,
+                                   device, validation_steps)
         verbose = 1 if verbose == "auto" else verbose
         history = callbacks_mod.History()
         cbs = list(callbacks or [])
@@ -236,6 +289,7 @@ class Trainer:
             if isinstance(c, callbacks_mod.ProgbarLogger):
                 c.verbose = c.verbose if verbose == 1 else verbose
         cbs.append(history)
+        cbs = self._callbacks_here(cbs)
         params = {"epochs": epochs, "steps": len(data) if len(data) is not None else None,
                   "verbose": verbose, "in_fit": True}
         callback_list = callbacks_mod.CallbackList(cbs, model=self.model, params=params)
@@ -271,15 +325,17 @@ class Trainer:
                     batch_end(step, logs)
                 if self.model.stop_training:
                     break
-            epoch_logs = {k: float(v) for k, v in self._results().items()}
+            epoch_logs = self._final_results()
             if val_data is not None and _due(epoch, validation_freq):
                 val_logs = self._evaluate_adapter(val_data, cbs, in_fit=True)
                 epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
                 self.model.train()
             cbs.on_epoch_end(epoch, epoch_logs)
+            self._barrier()
             if self.model.stop_training or getattr(data, "exhausted", False):
                 break
         cbs.on_train_end(epoch_logs)
+        self._barrier()
 
     # ------------------------------------------------------------------ evaluate
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None,
@@ -288,11 +344,12 @@ class Trainer:
         device = self._device()
         if data_adapters.is_array_data(x) and y is not None and self.model.built:
             check_targets(self.model, self.loss, self._flat_targets(y))
-        data = data_adapters.adapt(x, y, sample_weight, batch_size, False, device, steps)
+        data = self._adapt(x, y, sample_weight, batch_size, False, device, steps)
         verbose = 1 if verbose == "auto" else verbose
         cbs = list(callbacks or [])
         if verbose:
             cbs.append(callbacks_mod.ProgbarLogger(verbose))
+        cbs = self._callbacks_here(cbs)
         callback_list = callbacks_mod.CallbackList(
             cbs, model=self.model, params={"test_steps": len(data), "verbose": verbose})
         self._prepare()
@@ -317,7 +374,7 @@ class Trainer:
                     batch_end(step, logs)
         finally:
             self.model.train(was_training)
-        results = {k: float(v) for k, v in self._results().items()}
+        results = self._final_results()
         cbs.on_test_end(results)
         return results
 
