@@ -5,9 +5,10 @@ weight (same shape). Norms are taken over `axis`: for a Dense kernel `(in, out)`
 each unit's incoming weight vector; for a Conv2D kernel `(h, w, in, out)` use `axis=[0, 1, 2]`.
 """
 
-import inspect
 
 import torch
+
+from sloi._object_lookup import ObjectLookup
 
 # Keras's fuzz factor (keras.backend.epsilon()), added to norms before dividing.
 _EPSILON = 1e-7
@@ -129,13 +130,7 @@ _BY_NAME = {
 }
 
 
-def _lookup(name):
-    cls = _BY_NAME.get(name)
-    if cls is None:
-        raise ValueError(
-            f"Unknown constraint {name!r}. Known constraints: {', '.join(sorted(_BY_NAME))}."
-        )
-    return cls
+_OBJECTS = ObjectLookup("constraint", _BY_NAME)
 
 
 def get(identifier):
@@ -146,39 +141,8 @@ def get(identifier):
             defaults), a dict `{"class_name": ..., "config": {...}}`, a Constraint class or
             instance, or any callable `f(w) -> w`.
     """
-    if identifier is None:
-        return None
-    if isinstance(identifier, str):
-        return _lookup(identifier)()
-    if isinstance(identifier, dict):
-        return deserialize(identifier)
-    if inspect.isclass(identifier):
-        return identifier()
-    if callable(identifier):
-        return identifier
-    raise ValueError(f"Could not interpret constraint identifier {identifier!r}.")
+    return _OBJECTS.get(identifier)
 
 
-def serialize(constraint):
-    """Returns `{"class_name": ..., "config": {...}}` (None for None; a plain function gives
-    `{"class_name": "function", "config": its name}`)."""
-    if constraint is None:
-        return None
-    if hasattr(constraint, "get_config"):
-        return {"class_name": type(constraint).__name__, "config": constraint.get_config()}
-    return {"class_name": "function", "config": getattr(constraint, "__name__", None)}
-
-
-def deserialize(config, custom_objects=None):
-    """Inverse of `serialize`; `custom_objects` maps class or function names to user ones."""
-    custom_objects = custom_objects or {}
-    if isinstance(config, str):
-        return get(custom_objects.get(config, config))
-    class_name = config.get("class_name")
-    inner = config.get("config") or {}
-    if class_name == "function" and isinstance(inner, str):
-        if inner in custom_objects:
-            return custom_objects[inner]
-        raise ValueError(f"Unknown constraint function {inner!r}: pass it in custom_objects.")
-    cls = custom_objects.get(class_name) or _lookup(class_name)
-    return cls.from_config(inner) if hasattr(cls, "from_config") else cls(**inner)
+serialize = _OBJECTS.serialize
+deserialize = _OBJECTS.deserialize

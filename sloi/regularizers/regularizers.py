@@ -4,11 +4,12 @@ A regularizer is called on a weight tensor and returns a scalar tensor (same dty
 that the training loop adds to the loss.
 """
 
-import inspect
 import math
 import numbers
 
 import torch
+
+from sloi._object_lookup import ObjectLookup
 
 # Keras's fuzz factor (keras.backend.epsilon()).
 _EPSILON = 1e-7
@@ -155,13 +156,7 @@ _BY_NAME = {
 }
 
 
-def _lookup(name):
-    cls = _BY_NAME.get(name)
-    if cls is None:
-        raise ValueError(
-            f"Unknown regularizer {name!r}. Known regularizers: {', '.join(sorted(_BY_NAME))}."
-        )
-    return cls
+_OBJECTS = ObjectLookup("regularizer", _BY_NAME)
 
 
 def get(identifier):
@@ -172,39 +167,8 @@ def get(identifier):
             a dict `{"class_name": ..., "config": {...}}`, a Regularizer class or instance,
             or any callable `f(x) -> scalar`.
     """
-    if identifier is None:
-        return None
-    if isinstance(identifier, str):
-        return _lookup(identifier)()
-    if isinstance(identifier, dict):
-        return deserialize(identifier)
-    if inspect.isclass(identifier):
-        return identifier()
-    if callable(identifier):
-        return identifier
-    raise ValueError(f"Could not interpret regularizer identifier {identifier!r}.")
+    return _OBJECTS.get(identifier)
 
 
-def serialize(regularizer):
-    """Returns `{"class_name": ..., "config": {...}}` (None for None; a plain function gives
-    `{"class_name": "function", "config": its name}`)."""
-    if regularizer is None:
-        return None
-    if hasattr(regularizer, "get_config"):
-        return {"class_name": type(regularizer).__name__, "config": regularizer.get_config()}
-    return {"class_name": "function", "config": getattr(regularizer, "__name__", None)}
-
-
-def deserialize(config, custom_objects=None):
-    """Inverse of `serialize`; `custom_objects` maps class or function names to user ones."""
-    custom_objects = custom_objects or {}
-    if isinstance(config, str):
-        return get(custom_objects.get(config, config))
-    class_name = config.get("class_name")
-    inner = config.get("config") or {}
-    if class_name == "function" and isinstance(inner, str):
-        if inner in custom_objects:
-            return custom_objects[inner]
-        raise ValueError(f"Unknown regularizer function {inner!r}: pass it in custom_objects.")
-    cls = custom_objects.get(class_name) or _lookup(class_name)
-    return cls.from_config(inner) if hasattr(cls, "from_config") else cls(**inner)
+serialize = _OBJECTS.serialize
+deserialize = _OBJECTS.deserialize
