@@ -49,7 +49,12 @@ def main(out_dir: str) -> None:
               "is_chief": strategy.is_chief, "world_size": strategy.world_size}
     with open(os.path.join(out_dir, f"report{rank}.json"), "w") as f:
         json.dump(report, f)
+    torch.distributed.barrier()
     torch.distributed.destroy_process_group()
+    sys.stdout.flush()
+    # Skip interpreter teardown: gloo's background threads can abort a normal exit
+    # ("terminate called without an active exception") after all the work is written.
+    os._exit(0)
 
 
 if __name__ == "__main__":
