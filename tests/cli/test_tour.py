@@ -121,3 +121,31 @@ def test_runs_without_matplotlib(tmp_path, monkeypatch):
     assert "error" not in chapter and chapter["numbers"]["sequence_accuracy"] >= 0
     assert not [f for f in chapter["figures"] if f["file"].endswith(".png")]
     assert (tmp_path / "report.html").is_file()
+
+
+def test_report_renders_in_headless_chromium(tour):
+    """The report opens in a real browser: every image is inline (no broken links) and the
+    page renders; the screenshot is kept beside the report for a person to look at."""
+    import re
+    import shutil
+    import subprocess
+
+    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    if browser is None:
+        pytest.skip("Debian's chromium is not installed here (apt-get install chromium)")
+    out = tour[0] if isinstance(tour, tuple) else tour
+    report = os.path.join(out, "report.html")
+    html = open(report, encoding="utf-8").read()
+    for src in re.findall(r'<img[^>]+src="([^"]+)"', html):
+        assert src.startswith("data:image/"), f"image not inline: {src[:60]}"
+    for href in re.findall(r'href="([^"#][^"]*)"', html):
+        assert href.startswith(("http://", "https://", "data:")) or os.path.exists(
+            os.path.join(out, href)), f"broken link: {href}"
+    shot = os.path.join(out, "report.png")
+    subprocess.run(
+        [browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+         "--no-first-run", "--disable-background-networking", "--disable-component-update",
+         "--disable-sync", f"--user-data-dir={os.path.join(out, '.chromium')}",
+         "--window-size=1200,2000", f"--screenshot={shot}", "file://" + report],
+        check=True, capture_output=True, timeout=120)
+    assert os.path.getsize(shot) > 20_000  # a rendered page, not a blank one
