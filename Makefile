@@ -4,6 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.sloi-installed
 VIZ    := $(VENV)/.sloi-viz-installed
+BROWSER := $(VENV)/.sloi-browser-checked
 
 .PHONY: demo test lint bench clean
 
@@ -17,10 +18,15 @@ $(VIZ): $(STAMP)
 	$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[test,viz]" \
 		&& touch $(VIZ) || echo "matplotlib could not be installed: the tour runs without figures"
 
+# Debian's chromium opens the tour's report in one test; tried once, never fails (see the script)
+$(BROWSER): $(STAMP)
+	bash tools/install_chromium.sh
+	touch $(BROWSER)
+
 demo: $(VIZ)
 	$(VENV)/bin/sloi tour
 
-test: $(STAMP)
+test: $(STAMP) $(BROWSER)
 	$(PY) -m pytest
 
 lint: $(STAMP)
