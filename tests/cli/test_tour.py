@@ -6,7 +6,7 @@ import os
 import pytest
 
 from sloi.cli.main import main
-from sloi.cli.tour import CHAPTERS, run_tour
+from sloi.cli.tour import CHAPTERS, run_tour, vanishing
 
 
 @pytest.fixture(scope="module")
@@ -58,7 +58,7 @@ def test_agreement_is_computed_from_the_numbers(tour):
     van = ch["vanishing_gradient"]["numbers"]
     simple, lstm, gru = (van["accuracy"][k][-1] for k in ("SimpleRNN", "LSTM", "GRU"))
     assert [c["agrees"] for c in ch["vanishing_gradient"]["claims"]] == [
-        simple < 0.6, lstm >= 0.9, gru >= 0.9]
+        simple < vanishing.AT_CHANCE, lstm >= vanishing.HOLDS, gru >= vanishing.HOLDS]
     assert len(van["accuracy"]["LSTM"]) == len(van["distances"]) == 2
     conv = ch["gru_lstm_conv1d"]["numbers"]
     verdicts = [c["agrees"] for c in ch["gru_lstm_conv1d"]["claims"]]
@@ -82,7 +82,7 @@ def test_functional_api_counts_match_the_hand_written_ones(tour):
 def test_lstm_gates_match_the_layer_and_next_word_completes_prompts(tour):
     _, results, _ = tour
     inside = results["chapters"]["inside_lstm"]["numbers"]
-    assert inside["hand_vs_layer_max_difference"] < 1e-5
+    assert inside["gates_vs_layer_max_difference"] < 1e-5
     for key in ("mean_forget_gate", "mean_input_gate", "mean_output_gate"):
         assert 0.0 < inside[key] < 1.0
     completions = results["chapters"]["next_word"]["numbers"]["completions"]
