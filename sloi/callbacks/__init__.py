@@ -12,10 +12,11 @@ from sloi.callbacks.model_checkpoint import ModelCheckpoint
 from sloi.callbacks.monitor_callback import MonitorCallback
 from sloi.callbacks.progbar_logger import ProgbarLogger
 from sloi.callbacks.reduce_lr_on_plateau import ReduceLROnPlateau
+from sloi.callbacks.tensorboard import TensorBoard
 from sloi.callbacks.terminate_on_nan import TerminateOnNaN
 
 __all__ = [
     "BackupAndRestore", "CSVLogger", "Callback", "CallbackList", "EarlyStopping", "History",
     "LambdaCallback", "LearningRateScheduler", "ModelCheckpoint", "MonitorCallback",
-    "ProgbarLogger", "ReduceLROnPlateau", "TerminateOnNaN",
+    "ProgbarLogger", "ReduceLROnPlateau", "TensorBoard", "TerminateOnNaN",
 ]
