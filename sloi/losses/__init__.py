@@ -4,6 +4,7 @@ the function forms (`mean_squared_error(y_true, y_pred)`, per-sample losses), an
 
 from sloi.losses.loss import Loss, LossFunctionWrapper, reduce_weighted_values
 from sloi.losses.losses import (
+    class_of,
     deserialize,
     get,
     is_binary,
@@ -66,7 +67,7 @@ __all__ = [
     "MeanAbsolutePercentageError", "MeanSquaredError", "MeanSquaredLogarithmicError", "Poisson",
     "SparseCategoricalCrossentropy", "SquaredHinge", "binary_crossentropy",
     "binary_focal_crossentropy", "categorical_crossentropy", "categorical_focal_crossentropy",
-    "categorical_hinge", "cosine_similarity", "deserialize", "get", "hinge", "huber",
+    "categorical_hinge", "class_of", "cosine_similarity", "deserialize", "get", "hinge", "huber",
     "is_binary", "is_binary_or_sparse_categorical", "is_categorical", "is_sparse",
     "kl_divergence", "log_cosh", "mean_absolute_error", "mean_absolute_percentage_error",
     "mean_squared_error", "mean_squared_logarithmic_error", "poisson",

@@ -77,6 +77,17 @@ _BY_NAME = {
 }
 
 
+# The class computing each function with its defaults, built from the classes themselves.
+_CLASS_OF_FUNCTION = {cls().fn: cls for cls in _CLASSES
+                      if issubclass(cls, BuiltinLoss) and cls is not BuiltinLoss}
+
+
+def class_of(fn):
+    """The built-in `Loss` class whose default instance computes the function `fn` (the same
+    numbers, through the class's fused kernel where it has one), or None."""
+    return _CLASS_OF_FUNCTION.get(fn) if callable(fn) else None
+
+
 def _lookup(name):
     found = _BY_NAME.get(name)
     if found is None:
