@@ -26,6 +26,11 @@ class DataParallel:
     Args:
         backend: ``"gloo"``, ``"nccl"`` or None (chosen from the device).
         timeout: seconds a collective waits for the other processes before failing.
+        sync_batchnorm: False (the default, as in Keras and torch): each ``BatchNormalization``
+            layer normalizes by the statistics of its process's share of the batch. True: by
+            those of the global batch (sums all-reduced over the processes at every training
+            forward, gradients included), so N processes train as one would on the same
+            global batches. The strategy created last is the one ``fit`` follows.
 
     Example:
         >>> # torchrun --nproc_per_node=2 train.py
@@ -33,7 +38,8 @@ class DataParallel:
         >>> model.fit(x, y, batch_size=64)   # 64 = the global batch: 32 on each process
     """
 
-    def __init__(self, backend=None, timeout=None):
+    def __init__(self, backend=None, timeout=None, sync_batchnorm=False):
+        global _active
         if not dist.is_available():
             raise RuntimeError("DataParallel needs torch.distributed, which this torch build "
                                "lacks")
@@ -55,6 +61,8 @@ class DataParallel:
 
                 kwargs["timeout"] = datetime.timedelta(seconds=timeout)
             dist.init_process_group(backend=backend, **kwargs)
+        self.sync_batchnorm = bool(sync_batchnorm)
+        _active = self
 
     @property
     def rank(self) -> int:
@@ -81,12 +89,18 @@ class DataParallel:
         dist.barrier()
 
     def __repr__(self):
-        return f"<DataParallel rank={self.rank} world_size={self.world_size}>"
+        return (f"<DataParallel rank={self.rank} world_size={self.world_size} "
+                f"sync_batchnorm={self.sync_batchnorm}>")
+
+
+# The DataParallel created last in this process: its options are the ones training follows.
+_active = None
 
 
 def current():
     """The strategy in force: a ``DataParallel`` when ``torch.distributed`` is initialized with
-    more than one process, else None (single-process training, unchanged)."""
+    more than one process (the one created last, or a default one for a process group the
+    script initialized itself), else None (single-process training, unchanged)."""
     if dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1:
-        return DataParallel()
+        return _active if _active is not None else DataParallel()
     return None

@@ -174,7 +174,22 @@ class Model(Layer):
 
     @property
     def metrics_names(self) -> list[str]:
+        """``["loss", <output>_loss..., <metric>...]``: the names in the logs (Keras 2's list;
+        Keras 3 names its containers here, ``["loss", "compile_metrics"]``)."""
         return self._trainer.metrics_names
+
+    @property
+    def metrics(self) -> list:
+        """The loss tracker, the per-output loss trackers and every compiled metric object
+        (once the first batch has built them), each with ``name``, ``result()`` and
+        ``reset_state()``. Keras 3 lists its compiled metrics as one container here; sloi lists
+        them one by one."""
+        return self._trainer.metric_objects()
+
+    def reset_metrics(self) -> None:
+        """Reset the state of every metric in ``model.metrics``."""
+        for metric in self.metrics:
+            metric.reset_state()
 
     @property
     def stop_training(self) -> bool:

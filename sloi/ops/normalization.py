@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 
 import torch
+import torch.distributed as dist
 import torch.nn.functional as F
 
 # Keras's ``backend.epsilon()``: keeps a fully masked channel from dividing by zero.
@@ -85,6 +86,56 @@ def moments(x, axis: int, mask=None):
     mean = (x * weights).sum(dim=dims, keepdim=True) / count
     variance = (torch.square(x - mean) * weights).sum(dim=dims, keepdim=True) / count
     return mean.reshape(-1), variance.reshape(-1)
+
+
+class _AllReduceSum(torch.autograd.Function):
+    """The sum over the processes of ``group``, differentiable: every process's sum depends on
+    every process's input, so the gradient of an input is the sum of the processes' output
+    gradients (one more all-reduce in ``backward``).
+
+    ``torch.distributed.nn.functional.all_reduce`` does the same but warns on every call that
+    it is deprecated (torch 2.13); this is its rule, written with public calls only."""
+
+    @staticmethod
+    def forward(ctx, tensor, group):
+        ctx.group = group
+        total = tensor.clone(memory_format=torch.contiguous_format)
+        dist.all_reduce(total, op=dist.ReduceOp.SUM, group=group)
+        return total
+
+    @staticmethod
+    def backward(ctx, grad):
+        grad = grad.clone(memory_format=torch.contiguous_format)
+        dist.all_reduce(grad, op=dist.ReduceOp.SUM, group=ctx.group)
+        return grad, None
+
+
+def global_moments(x, axis: int, mask, group, shift):
+    """``moments`` over the batches of every process of ``group`` (synchronized batch norm).
+
+    Each process sums ``x - shift``, its square and the count per channel; one differentiable
+    all-reduce adds them up, and the mean and biased variance follow as ``moments`` gives them
+    for the whole global batch, gradients included. ``shift`` (the same on every process; the
+    moving mean) keeps ``E[d**2] - E[d]**2`` from cancelling once the data sits far from zero.
+    A mask weighs positions as in ``moments``, with its ``1e-7`` added once, to the global count.
+    """
+    dims = [d for d in range(x.ndim) if d != axis]
+    shape = _broadcast_shape(x.ndim, axis, x.shape[axis])
+    d = x - shift.detach().to(x.dtype).reshape(shape)
+    if mask is None:
+        count = torch.full((x.shape[axis],), x.numel() / x.shape[axis], dtype=x.dtype,
+                           device=x.device)
+        sums = torch.stack([d.sum(dim=dims), torch.square(d).sum(dim=dims), count])
+    else:
+        weights = mask.unsqueeze(-1).expand(x.shape).to(x.dtype)
+        sums = torch.stack([(d * weights).sum(dim=dims), (torch.square(d) * weights).sum(dim=dims),
+                            weights.sum(dim=dims)])
+    total, squares, count = _AllReduceSum.apply(sums, group)
+    if mask is not None:
+        count = count + _MASK_EPSILON
+    mean_d = total / count
+    variance = torch.clamp(squares / count - torch.square(mean_d), min=0.0)
+    return shift.detach().to(x.dtype) + mean_d, variance
 
 
 def batch_norm(x, mean, variance, gamma, beta, axis: int, epsilon: float):

@@ -13,7 +13,7 @@ import contextlib
 import torch
 
 from sloi import callbacks as callbacks_mod
-from sloi import config, distribute, mixed_precision
+from sloi import config, mixed_precision
 from sloi import optimizers as optimizers_mod
 from sloi.engine import SymbolicTensor, tree
 from sloi.training import data_adapters
@@ -75,6 +75,14 @@ class Trainer:
         names = ["loss"] + (self.loss.names if self.loss else [])
         return names + self.metrics.names
 
+    def metric_objects(self) -> list:
+        """The loss tracker, the per-output loss trackers, then the compiled metrics (built at
+        the first batch), each with ``name``, ``result()`` and ``reset_state()``."""
+        if not self.compiled:
+            return []
+        return [self.loss_tracker, *self.output_loss_trackers,
+                *(metric for _, metric, _, _ in self.metrics.entries)]
+
     # ------------------------------------------------------------------ device
     def _device(self) -> torch.device:
         chosen = config.get_device()
@@ -133,9 +141,7 @@ class Trainer:
 
     def train_step(self, x, y, sw):
         if self._strategy is not None and self._ddp is None:
-            from sloi.distribute import trainer_hooks
-
-            self._ddp = trainer_hooks.wrap(self.model, x)
+            self._ddp = _hooks().wrap(self.model, x)
         with self._autocast():
             total, parts, y_pred, targets, weights = self._step_fn(x, y, sw, self._ddp)
         if not self.optimizer.built:
@@ -183,12 +189,7 @@ class Trainer:
     def _final_results(self) -> dict:
         """The results at the end of an epoch or an evaluation, as floats: over every process
         under distribution (a collective read, so only at points every process reaches)."""
-        if self._strategy is None:
-            results = self._results()
-        else:
-            from sloi.distribute import reduce
-
-            results = reduce.global_results(self)
+        results = self._results() if self._strategy is None else _hooks().global_results(self)
         return {k: float(v) for k, v in results.items()}
 
     def _prepare(self):
@@ -212,45 +213,11 @@ class Trainer:
         if self._autocast_dtype == torch.float16:
             self._scaler = self.__dict__.get("_loss_scaler") or LossScaler(device)
             self._loss_scaler = self._scaler
-        self._use_strategy()
+        self._strategy = _hooks().use_strategy(self)
         if self._step_fn is None:
             self._step_fn = self._forward_and_loss
             if self.jit_compile:
                 self._step_fn = torch.compile(self._forward_and_loss)
-
-    # ------------------------------------------------------------------ distribution
-    def _use_strategy(self):
-        """Train data-parallel when torch.distributed runs more than one process."""
-        self._strategy = distribute.current()
-        if self._strategy is None:
-            self._ddp = None
-        else:
-            from sloi.distribute import trainer_hooks
-
-            trainer_hooks.check_model(self.model)
-
-    def _adapt(self, x, y, sw, batch_size, shuffle, device, steps):
-        """``data_adapters.adapt``, or this process's share of the data under distribution."""
-        strategy = distribute.current()
-        if strategy is None:
-            return data_adapters.adapt(x, y, sw, batch_size, shuffle, device, steps)
-        from sloi.distribute import data as distributed_data
-
-        return distributed_data.shard(x, y, sw, batch_size, shuffle, device, steps,
-                                      strategy.rank, strategy.world_size)
-
-    def _callbacks_here(self, cbs: list) -> list:
-        """Every callback in one process; under distribution, printing and writing on rank 0."""
-        strategy = distribute.current()
-        if strategy is None:
-            return cbs
-        from sloi.distribute import trainer_hooks
-
-        return trainer_hooks.worker_callbacks(cbs, strategy)
-
-    def _barrier(self):
-        if self._strategy is not None:
-            self._strategy.barrier()  # the others wait while rank 0 writes its files
 
     def _autocast(self):
         dtype = getattr(self, "_autocast_dtype", None)
@@ -274,12 +241,13 @@ class Trainer:
             sample_weight = class_weights_to_sample_weights(y, class_weight, sample_weight)
         if data_adapters.is_array_data(x) and y is not None and self.model.built:
             check_targets(self.model, self.loss, self._flat_targets(y))
-        data = self._adapt(x, y, sample_weight, batch_size, shuffle, device, steps_per_epoch)
+        # under distribution, this process's share of the data (and, below, of the callbacks)
+        data = _hooks().adapt(x, y, sample_weight, batch_size, shuffle, device, steps_per_epoch)
         val_data = None
         if validation_data is not None:
             vx, vy, vsw = _unpack_validation(validation_data)
-            val_data = self._adapt(vx, vy, vsw, validation_batch_size or batch_size, False,
-                                   device, validation_steps)
+            val_data = _hooks().adapt(vx, vy, vsw, validation_batch_size or batch_size, False,
+                                      device, validation_steps)
         verbose = 1 if verbose == "auto" else verbose
         history = callbacks_mod.History()
         cbs = list(callbacks or [])
@@ -289,7 +257,7 @@ class Trainer:
             if isinstance(c, callbacks_mod.ProgbarLogger):
                 c.verbose = c.verbose if verbose == 1 else verbose
         cbs.append(history)
-        cbs = self._callbacks_here(cbs)
+        cbs = _hooks().callbacks_here(self, cbs)
         params = {"epochs": epochs, "steps": len(data) if len(data) is not None else None,
                   "verbose": verbose, "in_fit": True}
         callback_list = callbacks_mod.CallbackList(cbs, model=self.model, params=params)
@@ -331,11 +299,11 @@ class Trainer:
                 epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
                 self.model.train()
             cbs.on_epoch_end(epoch, epoch_logs)
-            self._barrier()
+            _hooks().end_of_epoch(self)  # processes meet and agree on stop_training
             if self.model.stop_training or getattr(data, "exhausted", False):
                 break
         cbs.on_train_end(epoch_logs)
-        self._barrier()
+        _hooks().end_of_fit(self)
 
     # ------------------------------------------------------------------ evaluate
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None,
@@ -344,12 +312,12 @@ class Trainer:
         device = self._device()
         if data_adapters.is_array_data(x) and y is not None and self.model.built:
             check_targets(self.model, self.loss, self._flat_targets(y))
-        data = self._adapt(x, y, sample_weight, batch_size, False, device, steps)
+        data = _hooks().adapt(x, y, sample_weight, batch_size, False, device, steps)
         verbose = 1 if verbose == "auto" else verbose
         cbs = list(callbacks or [])
         if verbose:
             cbs.append(callbacks_mod.ProgbarLogger(verbose))
-        cbs = self._callbacks_here(cbs)
+        cbs = _hooks().callbacks_here(self, cbs)
         callback_list = callbacks_mod.CallbackList(
             cbs, model=self.model, params={"test_steps": len(data), "verbose": verbose})
         self._prepare()
@@ -381,11 +349,13 @@ class Trainer:
     # ------------------------------------------------------------------ predict
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
         device = self._device()
-        data = data_adapters.adapt(x, None, None, batch_size, False, device, steps)
+        # under distribution, this process's share of the samples (gathered at the end)
+        data = _hooks().predict_data(self, x, batch_size, device, steps)
         verbose = 1 if verbose == "auto" else verbose
         cbs = list(callbacks or [])
         if verbose:
             cbs.append(callbacks_mod.ProgbarLogger(verbose))
+        cbs = _hooks().callbacks_here(self, cbs)
         callback_list = callbacks_mod.CallbackList(
             cbs, model=self.model, params={"predict_steps": len(data), "verbose": verbose})
         was_training = self.model.training
@@ -407,8 +377,9 @@ class Trainer:
         callback_list.on_predict_end()
         if not outputs:
             raise ValueError("predict() got no data: the input yielded no batch")
-        flat = [_to_numpy(torch.cat(parts)) for parts in zip(*map(tree.flatten, outputs))]
-        return tree.pack_like(outputs[0], flat)
+        flat = [torch.cat(parts) for parts in zip(*map(tree.flatten, outputs))]
+        flat = _hooks().gather_predictions(data, flat)
+        return tree.pack_like(outputs[0], [_to_numpy(t) for t in flat])
 
     # ------------------------------------------------------------------ single batches
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None,
@@ -446,6 +417,14 @@ class Trainer:
             return logs
         values = list(logs.values())
         return values[0] if len(values) == 1 else values
+
+
+def _hooks():
+    """``sloi.distribute.trainer_hooks``: data-parallel training's side of the loop. Imported
+    at first use, since it imports ``sloi.callbacks``, whose import reaches this module."""
+    from sloi.distribute import trainer_hooks
+
+    return trainer_hooks
 
 
 def _to_numpy(t: torch.Tensor):

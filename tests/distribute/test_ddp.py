@@ -6,8 +6,6 @@ initial weights and the same shuffle order, which rank 0 draws and broadcasts)."
 
 import json
 import os
-import socket
-import subprocess
 import sys
 
 import numpy as np
@@ -19,37 +17,13 @@ import sloi
 HERE = os.path.dirname(__file__)
 sys.path.insert(0, HERE)
 
-from ddp_common import SEED, build_model, data  # noqa: E402
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from ddp_common import SEED, build_model, data, run_workers  # noqa: E402
 
 
 @pytest.fixture(scope="module")
 def two_processes(tmp_path_factory):
     out = tmp_path_factory.mktemp("ddp")
-    port = str(_free_port())
-    procs = []
-    for rank in range(2):
-        env = dict(os.environ, RANK=str(rank), LOCAL_RANK=str(rank), WORLD_SIZE="2",
-                   LOCAL_WORLD_SIZE="2", MASTER_ADDR="127.0.0.1", MASTER_PORT=port,
-                   OMP_NUM_THREADS="1", CUDA_VISIBLE_DEVICES="")
-        procs.append(subprocess.Popen(
-            [sys.executable, os.path.join(HERE, "ddp_worker.py"), str(out)], env=env,
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True))
-    outputs = []
-    try:
-        for p in procs:
-            outputs.append(p.communicate(timeout=120)[0])
-    finally:
-        for p in procs:
-            if p.poll() is None:
-                p.kill()
-    for p, text in zip(procs, outputs):
-        assert p.returncode == 0, text[-3000:]
+    run_workers("ddp_worker.py", out)
     reports = [json.loads((out / f"report{r}.json").read_text()) for r in range(2)]
     weights = [list(np.load(out / f"weights{r}.npz").values()) for r in range(2)]
     return out, reports, weights

@@ -142,6 +142,18 @@ def test_progress_bar_redraws_in_place_in_a_terminal():
     assert "4/4 ━━━━━━━━━━━━━━━━━━━━" in text
 
 
+def test_model_metrics_are_the_objects_behind_the_logs():
+    model = small_model()
+    assert [m.name for m in model.metrics] == ["loss"]  # compiled metrics: built at a batch
+    loss, acc = model.evaluate(X, Y, verbose=0)
+    assert [m.name for m in model.metrics] == model.metrics_names == ["loss", "accuracy"]
+    results = [float(m.result()) for m in model.metrics]
+    np.testing.assert_allclose(results, [loss, acc], rtol=1e-6)
+    model.reset_metrics()
+    assert float(model.metrics[1].result()) == 0.0 and float(model.metrics[0].result()) == 0.0
+    assert sloi.Sequential([sloi.layers.Dense(1)]).metrics == []  # not compiled
+
+
 def test_evaluate_predict_and_batch_methods():
     model = small_model()
     assert model.metrics_names == ["loss"]  # metrics are built at the first batch

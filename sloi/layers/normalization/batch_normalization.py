@@ -32,7 +32,8 @@ class BatchNormalization(Layer):
             corrected towards moving ones (``renorm_momentum``), clipped by ``renorm_clipping``
             (a dict with optional ``"rmin"``, ``"rmax"``, ``"dmax"``).
         synchronized: statistics across devices; only ``False`` is supported (as in Keras on
-            the torch backend).
+            the torch backend). For statistics over the global batch of data-parallel
+            training, use ``sloi.distribute.DataParallel(sync_batchnorm=True)``.
 
     Call arguments:
         inputs: a tensor of any rank of 2 or more.
@@ -49,6 +50,11 @@ class BatchNormalization(Layer):
         >>> x = Input(shape=(28, 28, 16))
         >>> y = BatchNormalization()(x)   # (None, 28, 28, 16), 64 parameters (32 trainable)
     """
+
+    # The process group whose global batch the training statistics cover (synchronized batch
+    # norm), or None for this process's batch alone. Set from outside, only around a training
+    # forward that every process of the group runs (sloi.distribute's DDP wrapper does it).
+    _stats_group = None
 
     def __init__(self, axis=-1, momentum=0.99, epsilon=1e-3, center=True, scale=True,
                  beta_initializer="zeros", gamma_initializer="ones",
@@ -171,14 +177,19 @@ class BatchNormalization(Layer):
             outputs = norm_ops.batch_norm_inference(
                 x, self._cast(self.moving_mean, x), self._cast(self.moving_variance, x),
                 gamma, beta, axis, self.epsilon)
-        elif mask is None and not self.renorm and inputs.numel() > inputs.shape[axis]:
+        elif (mask is None and not self.renorm and self._stats_group is None
+              and inputs.numel() > inputs.shape[axis]):
             outputs, mean, variance = norm_ops.batch_norm_training(
                 x, gamma, beta, axis, self.epsilon)
             self._update_moving(mean, variance)
         else:
-            # Masked batches, renorm, or a single value per channel (where the fused kernel
-            # refuses to run): the same math, written out.
-            mean, variance = norm_ops.moments(x, axis, mask)
+            # Masked batches, renorm, statistics over several processes, or a single value per
+            # channel (where the fused kernel refuses to run): the same math, written out.
+            if self._stats_group is None:
+                mean, variance = norm_ops.moments(x, axis, mask)
+            else:
+                mean, variance = norm_ops.global_moments(x, axis, mask, self._stats_group,
+                                                         shift=self.moving_mean)
             if self.renorm:
                 gamma, beta = self._renorm_transform(mean, variance, gamma, beta)
             else:
