@@ -93,13 +93,22 @@ class ArrayAdapter:
             take = lambda a, i: a.index_select(0, i)  # noqa: E731
         else:
             order = None
+        # x, y and sample_weight each a tensor or None (the common case): cut them directly,
+        # without walking a structure each step (a few microseconds a step on small models)
+        plain = all(a is None or isinstance(a, torch.Tensor) for a in self.data)
         for b in range(len(self)):
             start, stop = b * self.batch_size, min((b + 1) * self.batch_size, self.size)
             if order is None:
+                if plain:
+                    yield tuple(None if a is None else a[start:stop] for a in self.data)
+                    continue
                 batch = tree.map_structure(
                     lambda a, s=start, e=stop: None if a is None else a[s:e], self.data)
             else:
                 idx = order[start:stop]
+                if plain:
+                    yield tuple(None if a is None else take(a, idx) for a in self.data)
+                    continue
                 batch = tree.map_structure(
                     lambda a, i=idx: None if a is None else take(a, i), self.data)
             yield batch
