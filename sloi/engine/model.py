@@ -135,15 +135,16 @@ class Model(Layer):
                 weighted_metrics=None, run_eagerly=False, steps_per_execution=1,
                 jit_compile="auto", auto_scale_loss=True):
         """Choose the optimizer, the loss(es) and the metrics for ``fit`` / ``evaluate``."""
-        # Kept as given, for get_compile_config() and saving.
+        result = self._trainer.compile(
+            optimizer=optimizer, loss=loss, metrics=metrics, loss_weights=loss_weights,
+            weighted_metrics=weighted_metrics, run_eagerly=run_eagerly,
+            steps_per_execution=steps_per_execution, jit_compile=jit_compile)
+        # Kept as given (once accepted), for get_compile_config() and saving.
         self.__dict__["_compile_args"] = {
             "loss": loss, "loss_weights": loss_weights, "metrics": metrics,
             "weighted_metrics": weighted_metrics, "run_eagerly": run_eagerly,
             "steps_per_execution": steps_per_execution, "jit_compile": jit_compile}
-        return self._trainer.compile(
-            optimizer=optimizer, loss=loss, metrics=metrics, loss_weights=loss_weights,
-            weighted_metrics=weighted_metrics, run_eagerly=run_eagerly,
-            steps_per_execution=steps_per_execution, jit_compile=jit_compile)
+        return result
 
     def fit(self, x=None, y=None, **kwargs):
         """Train on ``x`` / ``y`` (arrays, tensors, dicts, generators, datasets, loaders);

@@ -39,6 +39,10 @@ class Trainer:
     def compile(self, optimizer="rmsprop", loss=None, metrics=None, loss_weights=None,
                 weighted_metrics=None, run_eagerly=False, steps_per_execution=1,
                 jit_compile="auto"):
+        if isinstance(steps_per_execution, bool) or not isinstance(
+                steps_per_execution, int) or steps_per_execution < 1:
+            raise ValueError(f'Model "{self.model.name}": compile(steps_per_execution=...) must '
+                             f"be an integer >= 1; got {steps_per_execution!r}")
         names = self._output_names()
         self.optimizer = optimizers_mod.get(optimizer)
         self.loss = CompileLoss(loss, loss_weights, names) if loss is not None else None
@@ -48,6 +52,8 @@ class Trainer:
                                      (self.loss.names if self.loss else [])]
         self.jit_compile = jit_compile is True
         self.run_eagerly = run_eagerly
+        # batches per "execution": batch callbacks (and the progress bar, and a stop they ask
+        # for) act once per execution, at its last batch, as in Keras's other backends
         self.steps_per_execution = steps_per_execution
         self._step_fn = None
         self.compiled = True
@@ -284,15 +290,21 @@ class Trainer:
         for epoch in range(initial_epoch, epochs):
             self._reset_metrics()
             cbs.on_epoch_begin(epoch)
+            n, total, ended = self.steps_per_execution, len(data), True
             for step, (xb, yb, swb) in enumerate(data):
-                if batch_begin is not None:
+                if batch_begin is not None and step % n == 0:
                     batch_begin(step)
                 self.train_step(xb, yb, swb)
-                if batch_end is not None:
-                    logs.invalidate()
-                    batch_end(step, logs)
-                if self.model.stop_training:
-                    break
+                ended = n == 1 or (step + 1) % n == 0 or step + 1 == total
+                if ended:  # the end of an execution: batch callbacks, then a stop may act
+                    if batch_end is not None:
+                        logs.invalidate()
+                        batch_end(step, logs)
+                    if self.model.stop_training:
+                        break
+            if not ended and batch_end is not None:  # data of unknown length ran out mid-way
+                logs.invalidate()
+                batch_end(step, logs)
             epoch_logs = self._final_results()
             if val_data is not None and _due(epoch, validation_freq):
                 val_logs = self._evaluate_adapter(val_data, cbs, in_fit=True)
@@ -334,10 +346,12 @@ class Trainer:
         cbs.on_test_begin()
         batch_end = cbs.on_test_batch_end if cbs.has("on_test_batch_end") else None
         logs = LazyLogs(self._results)
+        n, total = self.steps_per_execution, len(data)
         try:
             for step, (xb, yb, swb) in enumerate(data):
                 self.test_step(xb, yb, swb)
-                if batch_end is not None:
+                if batch_end is not None and (
+                        n == 1 or (step + 1) % n == 0 or step + 1 == total):
                     logs.invalidate()
                     batch_end(step, logs)
         finally:

@@ -252,3 +252,64 @@ def test_a_single_output_given_as_a_list_trains():
     model.compile(optimizer="sgd", loss="binary_crossentropy", metrics=["accuracy"])
     history = model.fit(X, Y, epochs=2, verbose=0)
     assert len(history.history["accuracy"]) == 2
+
+
+class _BatchRecorder(sloi.callbacks.Callback):
+    def __init__(self, stop_at=None):
+        super().__init__()
+        self.begins, self.ends, self.stop_at = [], [], stop_at
+
+    def on_train_batch_begin(self, batch, logs=None):
+        self.begins.append(batch)
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.ends.append((batch, logs["loss"]))
+        if batch == self.stop_at:
+            self.model.stop_training = True
+
+    def on_test_batch_end(self, batch, logs=None):
+        self.ends.append(("test", batch))
+
+
+def test_steps_per_execution_calls_batch_callbacks_once_per_execution():
+    """Keras's other backends: batch hooks at each execution's first and last batch (Keras 3's
+    torch backend refuses steps_per_execution > 1); training itself is unchanged."""
+    x, y = X, Y  # 10 batches of 4
+    torch.manual_seed(0)
+    plain = small_model()
+    torch.manual_seed(0)
+    grouped = small_model()
+    grouped.compile(optimizer="sgd", loss="binary_crossentropy", steps_per_execution=4)
+    plain.compile(optimizer="sgd", loss="binary_crossentropy")
+    recorder, reference = _BatchRecorder(), _BatchRecorder()
+    grouped.fit(x, y, batch_size=4, epochs=1, shuffle=False, verbose=0, callbacks=[recorder])
+    plain.fit(x, y, batch_size=4, epochs=1, shuffle=False, verbose=0, callbacks=[reference])
+    assert recorder.begins == [0, 4, 8]
+    running = dict(reference.ends)
+    assert [b for b, _ in recorder.ends] == [3, 7, 9]
+    # the running loss the callback sees: the same as per-batch training's at those batches
+    for batch, loss in recorder.ends:
+        assert loss == pytest.approx(running[batch], rel=1e-5)
+    for a, b in zip(grouped.get_weights(), plain.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-6)
+    recorder.ends.clear()
+    grouped.evaluate(x, y, batch_size=4, verbose=0, callbacks=[recorder])
+    assert recorder.ends == [("test", 3), ("test", 7), ("test", 9)]
+
+
+def test_steps_per_execution_stops_at_the_end_of_an_execution():
+    model = small_model()
+    model.compile(optimizer="sgd", loss="binary_crossentropy", steps_per_execution=3)
+    recorder = _BatchRecorder(stop_at=5)
+    model.fit(X, Y, batch_size=4, epochs=3, verbose=0, callbacks=[recorder])
+    assert [b for b, _ in recorder.ends] == [2, 5]  # stopped after batch 5, in epoch 1
+    assert model.optimizer.iterations == 6
+
+
+@pytest.mark.parametrize("value", [0, -2, 1.5, True, "4"])
+def test_steps_per_execution_must_be_a_positive_integer(value):
+    model = small_model()
+    before = model.get_compile_config()
+    with pytest.raises(ValueError, match=r"steps_per_execution=\.\.\.\) must be an integer >= 1"):
+        model.compile(optimizer="sgd", loss="mse", steps_per_execution=value)
+    assert model.get_compile_config() == before
