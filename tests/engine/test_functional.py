@@ -235,3 +235,36 @@ def test_concatenate_of_mismatched_shapes_is_refused_while_building():
     with pytest.raises(ValueError, match=r'"concatenate" \(Concatenate\).*\(None, 3, 4\), '
                                          r"\(None, 5, 4\)"):
         sloi.layers.concatenate([a, b])
+
+
+def test_intermediate_values_are_dropped_after_their_last_reader():
+    """A branched graph lets go of a tensor once every layer reading it has run (its memory
+    can serve the later layers); tensors that are model outputs are still returned."""
+    import weakref
+
+    kept, seen = [], []
+
+    class Twice(sloi.layers.Layer):
+        def call(self, x):
+            y = x * 2
+            kept.append(weakref.ref(y))
+            return y
+
+    class Look(sloi.layers.Layer):
+        def call(self, x):
+            seen.append([ref() is None for ref in kept])
+            return x
+
+    inputs = Input(shape=(4,))
+    shared = Twice()(inputs)                      # read by the two branches only
+    early = Twice()(inputs)                       # read by Look below AND a model output
+    merged = sloi.layers.add([Dense(3)(shared), Dense(3)(shared)])
+    out = Look()(sloi.layers.concatenate([merged, early]))
+    model = sloi.Model(inputs, [out, early])
+    x = torch.ones(2, 4)
+    kept.clear(), seen.clear()  # building the graph called the layers on symbolic stand-ins
+    with torch.no_grad():
+        final, early_value = model(x)
+    assert seen == [[True, False]]  # `shared` gone before Look ran; `early` kept (an output)
+    torch.testing.assert_close(early_value, x * 2)
+    torch.testing.assert_close(final[:, 3:], x * 2)
