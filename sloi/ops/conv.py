@@ -180,6 +180,21 @@ def torch_padding(x_cf: torch.Tensor, pads, mode: str = "constant", value: float
 
 
 # ---------------------------------------------------------------------- convolution
+_CHANNELS_LAST_FORMAT = {4: torch.channels_last, 5: torch.channels_last_3d}
+
+
+def _weight_like(weight: torch.Tensor, channels_last: bool) -> torch.Tensor:
+    """The torch-layout view of a Keras kernel, copied into the memory layout of the input it
+    meets. The view's strides match no layout oneDNN knows for some shapes, which sends it to
+    a slow path (measured, CPU forward, a (32, 64, 64, 1) input and a 4x4x1x64 kernel: 6.5 ms
+    as a view, 0.75 ms copied; for 16 or 64 input channels the same either way). The copy is a
+    few kilobytes a call, and gradients flow through it."""
+    layout = _CHANNELS_LAST_FORMAT.get(weight.dim()) if channels_last else None
+    if layout is None:
+        return weight.contiguous()
+    return weight.contiguous(memory_format=layout)
+
+
 def conv(
     x: torch.Tensor,
     kernel: torch.Tensor,
@@ -214,7 +229,7 @@ def conv(
         for size, k, s, d in zip(sizes, kernel_size, strides, dilation, strict=True)
     ]
     x_cf, pad = torch_padding(x_cf, pads)
-    weight = kernel_to_torch(kernel)
+    weight = _weight_like(kernel_to_torch(kernel), channels_last)
     groups = x_cf.shape[1] // weight.shape[1]
     y = _TORCH_CONV[rank](x_cf, weight, bias, strides, pad, dilation, groups)
     return to_channels_last(y) if channels_last else y
