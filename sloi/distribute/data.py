@@ -104,13 +104,21 @@ def shard(x, y, sample_weight, batch_size, shuffle, device, steps, rank, world_s
         data_adapters.adapt(x, y, sample_weight)
         per_rank = _per_rank(batch_size or 32, world_size, "batch_size")
         return ShardedLoader(x, per_rank, bool(shuffle), device, steps)
-    adapter = data_adapters.adapt(x, y, sample_weight, batch_size, shuffle, device, steps)
+    adapter = arrays_only(
+        data_adapters.adapt(x, y, sample_weight, batch_size, shuffle, device, steps), x,
+        "trained on")
+    return ShardedArrays(adapter, rank, world_size)
+
+
+def arrays_only(adapter, x, doing: str):
+    """``adapter`` when it holds arrays; generators and iterators are refused (``doing``:
+    "trained on", "predicted on")."""
     if not isinstance(adapter, data_adapters.ArrayAdapter):
         raise ValueError(
-            f"Python generators and iterators ({type(x).__name__}) cannot be trained on under "
+            f"Python generators and iterators ({type(x).__name__}) cannot be {doing} under "
             "distribution: sloi cannot give each process its own share of them. Pass arrays, "
             "a torch.utils.data.Dataset or a DataLoader")
-    return ShardedArrays(adapter, rank, world_size)
+    return adapter
 
 
 def _per_rank(batch_size: int, world_size: int, what: str) -> int:

@@ -15,6 +15,7 @@ import torch
 import torch.distributed as dist
 from torch.utils.data import DataLoader, Dataset, SequentialSampler, Subset
 
+from sloi.distribute.data import arrays_only
 from sloi.engine import tree
 from sloi.training import data_adapters
 from sloi.training.py_dataset import PyDataset
@@ -58,12 +59,8 @@ def share(x, batch_size, device, steps, rank: int, world_size: int) -> Share:
     if isinstance(x, Dataset):
         loader = DataLoader(x, batch_size=batch_size or 32)
         return _share_loader(loader, device, steps, rank, world_size)
-    full = data_adapters.adapt(x, None, None, batch_size, False, device, None)
-    if not isinstance(full, data_adapters.ArrayAdapter):
-        raise ValueError(
-            f"Python generators and iterators ({type(x).__name__}) cannot be predicted on under "
-            "distribution: sloi cannot give each process its own share of them. Pass arrays, "
-            "a torch.utils.data.Dataset or a DataLoader")
+    full = arrays_only(data_adapters.adapt(x, None, None, batch_size, False, device, None), x,
+                       "predicted on")
     n = full.size if steps is None else min(full.size, steps * full.batch_size)
     if n < world_size:
         full.steps = steps
