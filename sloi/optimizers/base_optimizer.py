@@ -142,6 +142,8 @@ class Optimizer:
     def learning_rate(self):
         """The learning rate of the coming step, a float. Set it to a float or a schedule."""
         lr = self._learning_rate
+        if isinstance(lr, float):  # the common case, read at every step: no type walk
+            return lr
         if _is_schedule(lr):
             return float(lr(self.iterations))
         if callable(lr):
