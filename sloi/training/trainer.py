@@ -32,6 +32,7 @@ class Trainer:
         self.compiled = False
         self.optimizer = None
         self._step_fn = None
+        self._plain = False  # set by _prepare: whether a step needs nothing around it
         self._strategy = None  # a sloi.distribute.DataParallel while training on several
         self._ddp = None  # processes, and the model inside DistributedDataParallel
 
@@ -146,6 +147,20 @@ class Trainer:
         return total, parts, y_pred, targets, weights
 
     def train_step(self, x, y, sw):
+        optimizer = self.optimizer
+        if self._plain and optimizer.built:
+            # one process, no autocast, no loss scaling, no constraints: the hand-written step
+            total, parts, y_pred, targets, weights = self._step_fn(x, y, sw)
+            optimizer.zero_grad()
+            total.backward()
+            optimizer.step()
+        else:
+            total, parts, y_pred, targets, weights = self._guarded_step(x, y, sw)
+        self._track(total, parts, y_pred, targets, weights)
+
+    def _guarded_step(self, x, y, sw):
+        """The step with what may surround it: DDP, autocast, loss scaling, constraints, and
+        the optimizer built at the first step."""
         if self._strategy is not None and self._ddp is None:
             self._ddp = _hooks().wrap(self.model, x)
         with self._autocast():
@@ -160,7 +175,7 @@ class Trainer:
             self._scaler.backward_and_step(total, self.optimizer, self.model.trainable_weights)
         if self._constrained:
             self.model.apply_constraints()
-        self._track(total, parts, y_pred, targets, weights)
+        return total, parts, y_pred, targets, weights
 
     @torch.no_grad()
     def test_step(self, x, y, sw):
@@ -220,6 +235,8 @@ class Trainer:
             self._scaler = self.__dict__.get("_loss_scaler") or LossScaler(device)
             self._loss_scaler = self._scaler
         self._strategy = _hooks().use_strategy(self)
+        self._plain = (self._strategy is None and self._autocast_dtype is None
+                       and self._scaler is None and not self._constrained)
         if self._step_fn is None:
             self._step_fn = self._forward_and_loss
             if self.jit_compile:
