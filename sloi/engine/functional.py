@@ -15,7 +15,8 @@ import torch
 from torch import nn
 
 from sloi.engine import naming, tree
-from sloi.engine.layer import Layer, _describe_value
+from sloi.engine.call_inputs import broadcast_masks, describe_value
+from sloi.engine.layer import Layer
 from sloi.engine.model import Model, saving_api
 from sloi.engine.symbolic import SymbolicTensor, format_shape
 
@@ -43,7 +44,7 @@ class Functional(Model):
                 if not isinstance(x, SymbolicTensor):
                     raise TypeError(
                         f'Model "{self.name}": {role} must be symbolic tensors (from Input() '
-                        f"or the output of a layer); got {_describe_value(x)}"
+                        f"or the output of a layer); got {describe_value(x)}"
                     )
         self._inputs_struct = inputs
         self._outputs_struct = outputs
@@ -200,9 +201,7 @@ class Functional(Model):
                 values[id(t)] = v
             if use_masks and any(t._keras_mask is not None for t in node.output_tensors):
                 out_mask = layer.compute_mask(args[0], kwargs.get("mask", in_mask))
-                from sloi.engine.layer import _broadcast_masks
-
-                for t, m in zip(node.output_tensors, _broadcast_masks(out_mask, outputs)):
+                for t, m in zip(node.output_tensors, broadcast_masks(out_mask, outputs)):
                     masks[id(t)] = m
             del args, kwargs, outputs, flat
             for tensor_id in release:
@@ -240,7 +239,7 @@ class Functional(Model):
                 if isinstance(x, Layer) or isinstance(x, SymbolicTensor):
                     raise TypeError(
                         f'Model "{self.name}" expects data for input '
-                        f'"{t._keras_history.layer.name}"; got {_describe_value(x)}'
+                        f'"{t._keras_history.layer.name}"; got {describe_value(x)}'
                     )
                 x = torch.as_tensor(np.asarray(x))
             if x.is_floating_point() and t.dtype.is_floating_point and x.dtype != t.dtype:

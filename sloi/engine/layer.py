@@ -23,10 +23,20 @@ from sloi import constraints as _constraints
 from sloi import initializers as _initializers
 from sloi import regularizers as _regularizers
 from sloi.engine import naming, tree
+from sloi.engine.call_inputs import (
+    ShapeArgs,
+    batch_shape_from_kwargs,
+    broadcast_masks,
+    carried_mask,
+    convert_eager,
+    has_symbolic,
+    move_to_input_device,
+    shapes_of,
+)
 from sloi.engine.dtypes import dtype_name, standardize_dtype
 from sloi.engine.input_spec import check_input
-from sloi.engine.shape_inference import infer_output_spec
-from sloi.engine.symbolic import History, Node, SymbolicTensor, format_shape
+from sloi.engine.symbolic import Node, format_shape
+from sloi.engine.symbolic_call import symbolic_call
 
 _BASE_KWARGS = ("input_shape", "input_dim", "batch_size", "batch_input_shape", "weights")
 
@@ -68,7 +78,7 @@ class Layer(nn.Module):
         self._inbound_nodes: list[Node] = []
         self._build_input_shape = None
         self._initial_weights = kwargs.get("weights")
-        self._batch_input_shape = _batch_shape_from_kwargs(kwargs)
+        self._batch_input_shape = batch_shape_from_kwargs(kwargs)
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -306,7 +316,7 @@ class Layer(nn.Module):
             return
         shapes = self._build_shapes(args, kwargs)
         self._build_input_shape = shapes
-        self.build(*shapes) if isinstance(shapes, _ShapeArgs) else self.build(shapes)
+        self.build(*shapes) if isinstance(shapes, ShapeArgs) else self.build(shapes)
         self.built = True
         if self._initial_weights is not None:
             self.set_weights(self._initial_weights)
@@ -319,13 +329,13 @@ class Layer(nn.Module):
         params = [p for p in inspect.signature(self.build).parameters.values()
                   if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
         if len(params) <= 1:
-            return _shapes_of(args[0] if args else next(iter(kwargs.values())))
+            return shapes_of(args[0] if args else next(iter(kwargs.values())))
         bound = inspect.signature(self.call).bind_partial(*args, **kwargs).arguments
         values = []
         for p in params:
             key = p.name[: -len("_shape")] if p.name.endswith("_shape") else p.name
-            values.append(_shapes_of(bound[key]) if bound.get(key) is not None else None)
-        return _ShapeArgs(values)
+            values.append(shapes_of(bound[key]) if bound.get(key) is not None else None)
+        return ShapeArgs(values)
 
     # ------------------------------------------------------------------ calling
     def call(self, inputs, *args, **kwargs):
@@ -367,23 +377,23 @@ class Layer(nn.Module):
         return self._dtype if input_dtype.is_floating_point else input_dtype
 
     def __call__(self, *args, **kwargs):
-        if _has_symbolic(args, kwargs):
-            return self._symbolic_call(args, kwargs)
+        if has_symbolic(args, kwargs):
+            return symbolic_call(self, args, kwargs)
         args = self._prepare_eager_inputs(args)
         first = args[0] if args else None
         self._check_input_specs(first, lambda shape, x=None: f"shape {format_shape(shape)}")
         if not self.built:
             self._maybe_build(args, kwargs)
-            _move_to_input_device(self, first)
+            move_to_input_device(self, first)
         if "mask" not in kwargs and self._call_accepts("mask"):
-            mask = _eager_mask(first)
+            mask = carried_mask(first)
             if mask is not None:
                 kwargs["mask"] = mask
         outputs = super().__call__(*args, **kwargs)
         if self.supports_masking or type(self).compute_mask is not Layer.compute_mask:
-            out_mask = self.compute_mask(first, kwargs.get("mask", _eager_mask(first)))
+            out_mask = self.compute_mask(first, kwargs.get("mask", carried_mask(first)))
             if out_mask is not None:
-                for out, m in zip(tree.flatten(outputs), _broadcast_masks(out_mask, outputs)):
+                for out, m in zip(tree.flatten(outputs), broadcast_masks(out_mask, outputs)):
                     if isinstance(out, torch.Tensor) and m is not None:
                         out._keras_mask = m
         return outputs
@@ -402,7 +412,7 @@ class Layer(nn.Module):
     def _prepare_eager_inputs(self, args):
         if not args:
             return args
-        first = _convert_eager(self, args[0], self._dtype)
+        first = convert_eager(self, args[0], self._dtype)
         return (first,) + tuple(
             torch.from_numpy(a) if isinstance(a, np.ndarray) else a for a in args[1:]
         )
@@ -418,60 +428,6 @@ class Layer(nn.Module):
         else:
             x = tree.flatten(inputs)[0]
             check_input(self, spec, tuple(x.shape), describe(tuple(x.shape), x))
-
-    def _symbolic_call(self, args, kwargs):
-        if not args:  # layer(query=q, value=v): the leading tensors become positional
-            bound = inspect.signature(self.call).bind_partial(**kwargs)
-            args, kwargs = tuple(bound.args), dict(bound.kwargs)
-        _check_symbolic_inputs(self, args[0] if args else None)
-        self._check_input_specs(args[0], lambda shape, x=None: x.describe())
-        if not self.built:
-            self._maybe_build(args, kwargs)
-            self._check_input_specs(args[0], lambda shape, x=None: x.describe())
-        in_mask = _carried_mask(args[0])
-        node_kwargs = kwargs  # an implicit mask travels beside the tensors, not as a node input
-        if in_mask is not None and "mask" not in kwargs and self._call_accepts("mask"):
-            kwargs = dict(kwargs, mask=in_mask)
-        outputs = infer_output_spec(self, args, kwargs)
-        node_index = len(self._inbound_nodes)
-        flat = tree.flatten(outputs)
-        masks = self._symbolic_masks(args[0], kwargs.get("mask", in_mask), outputs)
-        for i, (out, m) in enumerate(zip(flat, masks)):
-            out._keras_history = History(self, node_index, i)
-            out.name = self.name if len(flat) == 1 else f"{self.name}_{i}"
-            out._keras_mask = m
-        self._inbound_nodes.append(Node(self, tuple(args), dict(node_kwargs), outputs))
-        return outputs
-
-    def _symbolic_masks(self, inputs, in_mask, outputs):
-        """Masks of the outputs, as symbolic tensors, found by running ``compute_mask`` on meta
-        tensors (cheap, shape-only)."""
-        flat = tree.flatten(outputs)
-        custom = type(self).compute_mask is not Layer.compute_mask
-        if in_mask is None and not custom:
-            return [None] * len(flat)
-
-        def meta(x):
-            if isinstance(x, SymbolicTensor):
-                shape = [1 if d is None else d for d in x.shape]
-                return torch.zeros(shape, dtype=x.dtype, device="meta")
-            return x
-
-        try:
-            out_mask = self.compute_mask(tree.map_structure(meta, inputs), tree.map_structure(
-                meta, in_mask) if in_mask is not None else None)
-        except (RuntimeError, NotImplementedError):
-            return [None] * len(flat)
-        result = []
-        for out, m in zip(flat, _broadcast_masks(out_mask, outputs)):
-            if m is None:
-                result.append(None)
-            else:
-                # sizes from the mask itself; unknown ones where the output's are unknown
-                shape = tuple(None if i == 0 or (i < out.ndim and out.shape[i] is None)
-                              else d for i, d in enumerate(m.shape))
-                result.append(SymbolicTensor(shape, dtype="bool", name=f"{self.name}_mask"))
-        return result
 
     # ------------------------------------------------------------------ graph properties
     def _node_property(self, attr: str, which: str):
@@ -509,97 +465,3 @@ class Layer(nn.Module):
 
     def extra_repr(self) -> str:
         return f"name={self.name!r}"
-
-
-class _ShapeArgs(list):
-    """Several shapes passed to ``build`` as separate arguments."""
-
-
-def _shapes_of(structure):
-    return tree.map_structure(
-        lambda x: tuple(x.shape) if hasattr(x, "shape") else x, structure
-    )
-
-
-def _batch_shape_from_kwargs(kwargs):
-    if kwargs.get("batch_input_shape") is not None:
-        return tuple(kwargs["batch_input_shape"])
-    if kwargs.get("input_shape") is not None:
-        return (kwargs.get("batch_size"),) + tuple(kwargs["input_shape"])
-    if kwargs.get("input_dim") is not None:
-        return (kwargs.get("batch_size"), int(kwargs["input_dim"]))
-    return None
-
-
-def _has_symbolic(args, kwargs) -> bool:
-    for x in tree.flatten(args):
-        if isinstance(x, SymbolicTensor):
-            return True
-    return any(isinstance(x, SymbolicTensor) for x in tree.flatten(kwargs))
-
-
-def _describe_value(x) -> str:
-    if isinstance(x, Layer):
-        return f'the {type(x).__name__} layer object "{x.name}"'
-    text = repr(x)
-    return f"{type(x).__name__} {text if len(text) < 60 else text[:57] + '...'}"
-
-
-def _not_a_tensor(layer, x) -> TypeError:
-    hint = ""
-    if isinstance(x, Layer):
-        hint = (f'; pass its output instead: x = {x.name}(previous) then '
-                f"{layer.name}(x)")
-    return TypeError(
-        f'Layer "{layer.name}" ({type(layer).__name__}) expects a tensor as input (the output '
-        f"of Input() or of another layer, a torch.Tensor or a numpy array); got "
-        f"{_describe_value(x)}{hint}"
-    )
-
-
-def _check_symbolic_inputs(layer, inputs) -> None:
-    for x in tree.flatten(inputs):
-        if not isinstance(x, SymbolicTensor):
-            raise _not_a_tensor(layer, x)
-
-
-def _convert_eager(layer, x, dtype: torch.dtype):
-    """numpy arrays become tensors and floats take the layer's dtype, as Keras autocasts."""
-    if isinstance(x, torch.Tensor):
-        if x.is_floating_point() and x.dtype != dtype and dtype.is_floating_point:
-            return x.to(dtype)
-        return x
-    if isinstance(x, np.ndarray):
-        t = torch.from_numpy(x)
-        return t.to(dtype) if t.is_floating_point() and dtype.is_floating_point else t
-    if isinstance(x, (list, tuple)) and x:
-        return type(x)(_convert_eager(layer, i, dtype) for i in x)
-    if isinstance(x, dict):
-        return {k: _convert_eager(layer, v, dtype) for k, v in x.items()}
-    raise _not_a_tensor(layer, x)
-
-
-def _carried_mask(x):
-    """The mask a tensor (or each tensor of a list) carries; None when none carries one."""
-    if isinstance(x, (list, tuple)):
-        masks = [getattr(item, "_keras_mask", None) for item in x]
-        return masks if any(m is not None for m in masks) else None
-    return getattr(x, "_keras_mask", None)
-
-
-_eager_mask = _carried_mask
-
-
-def _broadcast_masks(mask, outputs) -> list:
-    """One mask per flat output: a single mask applies to every output."""
-    flat = tree.flatten(outputs)
-    if isinstance(mask, (list, tuple)):
-        masks = tree.flatten(mask)
-        return masks + [None] * (len(flat) - len(masks))
-    return [mask] * len(flat)
-
-
-def _move_to_input_device(layer, x) -> None:
-    tensor = tree.flatten(x)[0] if x is not None else None
-    if isinstance(tensor, torch.Tensor) and tensor.device.type not in ("cpu", "meta"):
-        layer.to(tensor.device)

@@ -9,9 +9,10 @@ from __future__ import annotations
 from torch import nn
 
 from sloi.engine import naming
+from sloi.engine.call_inputs import describe_value
 from sloi.engine.functional import Functional
 from sloi.engine.input_layer import InputLayer
-from sloi.engine.layer import Layer, _describe_value
+from sloi.engine.layer import Layer
 from sloi.engine.model import Model, saving_api
 from sloi.engine.symbolic import SymbolicTensor
 
@@ -45,7 +46,7 @@ class Sequential(Functional):
             self._input_layer = layer
         elif not isinstance(layer, Layer):
             raise TypeError(
-                f'Sequential "{self.name}".add() expects a layer; got {_describe_value(layer)}'
+                f'Sequential "{self.name}".add() expects a layer; got {describe_value(layer)}'
             )
         else:
             if any(existing.name == layer.name for existing in self._stack):

@@ -159,6 +159,6 @@ def _build_config(layer):
     shape = layer._build_input_shape
     if not layer.built or shape is None or isinstance(layer, (Functional, InputLayer)):
         return None
-    if type(shape).__name__ == "_ShapeArgs":  # build(query_shape, value_shape): not one shape
+    if type(shape).__name__ == "ShapeArgs":  # build(query_shape, value_shape): not one shape
         return None
     return {"input_shape": serialize_keras_object(shape)}

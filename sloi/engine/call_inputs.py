@@ -1,0 +1,107 @@
+"""What a layer call receives: eager inputs converted (numpy to tensors, floats to the layer's
+dtype), values that are not tensors refused with a message naming the layer, the masks tensors
+carry, and the shapes ``build`` is given. Used by ``Layer.__call__`` and the models."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from sloi.engine import tree
+from sloi.engine.symbolic import SymbolicTensor
+
+
+class ShapeArgs(list):
+    """Several shapes passed to ``build`` as separate arguments."""
+
+
+def shapes_of(structure):
+    return tree.map_structure(
+        lambda x: tuple(x.shape) if hasattr(x, "shape") else x, structure
+    )
+
+
+def batch_shape_from_kwargs(kwargs):
+    if kwargs.get("batch_input_shape") is not None:
+        return tuple(kwargs["batch_input_shape"])
+    if kwargs.get("input_shape") is not None:
+        return (kwargs.get("batch_size"),) + tuple(kwargs["input_shape"])
+    if kwargs.get("input_dim") is not None:
+        return (kwargs.get("batch_size"), int(kwargs["input_dim"]))
+    return None
+
+
+def has_symbolic(args, kwargs) -> bool:
+    for x in tree.flatten(args):
+        if isinstance(x, SymbolicTensor):
+            return True
+    return any(isinstance(x, SymbolicTensor) for x in tree.flatten(kwargs))
+
+
+def describe_value(x) -> str:
+    """A short description of a value that is not what a call wanted, for error messages."""
+    from sloi.engine.layer import Layer  # the class this module serves (error paths only)
+
+    if isinstance(x, Layer):
+        return f'the {type(x).__name__} layer object "{x.name}"'
+    text = repr(x)
+    return f"{type(x).__name__} {text if len(text) < 60 else text[:57] + '...'}"
+
+
+def not_a_tensor(layer, x) -> TypeError:
+    from sloi.engine.layer import Layer
+
+    hint = ""
+    if isinstance(x, Layer):
+        hint = (f'; pass its output instead: x = {x.name}(previous) then '
+                f"{layer.name}(x)")
+    return TypeError(
+        f'Layer "{layer.name}" ({type(layer).__name__}) expects a tensor as input (the output '
+        f"of Input() or of another layer, a torch.Tensor or a numpy array); got "
+        f"{describe_value(x)}{hint}"
+    )
+
+
+def check_symbolic_inputs(layer, inputs) -> None:
+    for x in tree.flatten(inputs):
+        if not isinstance(x, SymbolicTensor):
+            raise not_a_tensor(layer, x)
+
+
+def convert_eager(layer, x, dtype: torch.dtype):
+    """numpy arrays become tensors and floats take the layer's dtype, as Keras autocasts."""
+    if isinstance(x, torch.Tensor):
+        if x.is_floating_point() and x.dtype != dtype and dtype.is_floating_point:
+            return x.to(dtype)
+        return x
+    if isinstance(x, np.ndarray):
+        t = torch.from_numpy(x)
+        return t.to(dtype) if t.is_floating_point() and dtype.is_floating_point else t
+    if isinstance(x, (list, tuple)) and x:
+        return type(x)(convert_eager(layer, i, dtype) for i in x)
+    if isinstance(x, dict):
+        return {k: convert_eager(layer, v, dtype) for k, v in x.items()}
+    raise not_a_tensor(layer, x)
+
+
+def carried_mask(x):
+    """The mask a tensor (or each tensor of a list) carries; None when none carries one."""
+    if isinstance(x, (list, tuple)):
+        masks = [getattr(item, "_keras_mask", None) for item in x]
+        return masks if any(m is not None for m in masks) else None
+    return getattr(x, "_keras_mask", None)
+
+
+def broadcast_masks(mask, outputs) -> list:
+    """One mask per flat output: a single mask applies to every output."""
+    flat = tree.flatten(outputs)
+    if isinstance(mask, (list, tuple)):
+        masks = tree.flatten(mask)
+        return masks + [None] * (len(flat) - len(masks))
+    return [mask] * len(flat)
+
+
+def move_to_input_device(layer, x) -> None:
+    tensor = tree.flatten(x)[0] if x is not None else None
+    if isinstance(tensor, torch.Tensor) and tensor.device.type not in ("cpu", "meta"):
+        layer.to(tensor.device)
