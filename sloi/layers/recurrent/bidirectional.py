@@ -137,8 +137,11 @@ class Bidirectional(Layer):
                 )
             fwd_states, bwd_states = initial_state[:n], initial_state[n:]
         fused = self._run_fused(sequences, fwd_states, bwd_states, mask, training)
+        output = None
         if fused is not None:
-            y, y_rev, states_f, states_b = fused
+            y, y_rev, states_f, states_b, both = fused
+            if self.merge_mode == "concat":
+                output = both  # the kernel's own [forward, backward] outputs: no second copy
             self._last_path = "fused"
         else:
             y = self.forward_layer(sequences, initial_state=fwd_states, mask=mask,
@@ -152,7 +155,8 @@ class Bidirectional(Layer):
             if self.return_sequences:
                 y_rev = y_rev.flip(1)
             self._last_path = "separate"
-        output = self._merge(y, y_rev)
+        if output is None:
+            output = self._merge(y, y_rev)
         if self.return_state:
             outs = tuple(output) if self.merge_mode is None else (output,)
             return (*outs, *states_f, *states_b)
@@ -171,7 +175,9 @@ class Bidirectional(Layer):
 
     def _run_fused(self, sequences, fwd_states, bwd_states, mask, training):
         """Both directions in one bidirectional kernel call, or None when that cannot give
-        the same numbers (different cells, dropout in training, a mask not right-padded)."""
+        the same numbers (different cells, dropout in training, a mask not right-padded).
+        Returns ``(y, y_rev, states_f, states_b, both)``; ``both`` is the kernel's own
+        ``[forward, backward]`` sequence output (None for the last step only)."""
         f, b = self.forward_layer, self.backward_layer
         if f.go_backwards or not b.go_backwards or type(f.cell) is not type(b.cell):
             return None
@@ -199,10 +205,9 @@ class Bidirectional(Layer):
         states_f = [s[0] for s in final]
         states_b = [s[1] for s in final]
         if self.return_sequences:
-            y, y_rev = fwd_seq, bwd_seq  # torch already puts backward outputs in forward order
-        else:
-            y, y_rev = states_f[0], states_b[0]
-        return y, y_rev, states_f, states_b
+            # torch already puts the backward outputs in forward order, after the forward ones
+            return fwd_seq, bwd_seq, states_f, states_b, outputs
+        return states_f[0], states_b[0], states_f, states_b, None
 
     # ------------------------------------------------------------------ config
     def get_config(self):
