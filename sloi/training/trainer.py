@@ -16,7 +16,8 @@ from sloi import callbacks as callbacks_mod
 from sloi import config, mixed_precision
 from sloi import optimizers as optimizers_mod
 from sloi.engine import SymbolicTensor, tree
-from sloi.training import data_adapters
+from sloi.training import data_adapters, predict_loop, single_batch
+from sloi.training._distribution import hooks as _hooks
 from sloi.training.compile_utils import CompileLoss, CompileMetrics
 from sloi.training.logs import LazyLogs
 from sloi.training.loss_scaler import LossScaler
@@ -377,90 +378,20 @@ class Trainer:
         cbs.on_test_end(results)
         return results
 
-    # ------------------------------------------------------------------ predict
+    # ------------------------------------------------------------------ predict, single batches
+    # (their loops live in predict_loop.py and single_batch.py)
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
-        device = self._device()
-        # under distribution, this process's share of the samples (gathered at the end)
-        data = _hooks().predict_data(self, x, batch_size, device, steps)
-        verbose = 1 if verbose == "auto" else verbose
-        cbs = list(callbacks or [])
-        if verbose:
-            cbs.append(callbacks_mod.ProgbarLogger(verbose))
-        cbs = _hooks().callbacks_here(self, cbs)
-        callback_list = callbacks_mod.CallbackList(
-            cbs, model=self.model, params={"predict_steps": len(data), "verbose": verbose})
-        was_training = self.model.training
-        self.model.eval()
-        outputs = []
-        callback_list.on_predict_begin()
-        batch_end = callback_list.on_predict_batch_end if callback_list.has(
-            "on_predict_batch_end") else None
-        try:
-            self._autocast_dtype = mixed_precision.autocast_dtype()
-            self._device_type = device.type
-            with torch.no_grad(), self._autocast():
-                for step, (xb, _, _) in enumerate(data):
-                    outputs.append(self.model(xb))
-                    if batch_end is not None:
-                        batch_end(step, {"outputs": outputs[-1]})
-        finally:
-            self.model.train(was_training)
-        callback_list.on_predict_end()
-        if not outputs:
-            raise ValueError("predict() got no data: the input yielded no batch")
-        flat = [torch.cat(parts) for parts in zip(*map(tree.flatten, outputs))]
-        flat = _hooks().gather_predictions(data, flat)
-        return tree.pack_like(outputs[0], [_to_numpy(t) for t in flat])
+        return predict_loop.predict(self, x, batch_size, verbose, steps, callbacks)
 
-    # ------------------------------------------------------------------ single batches
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None,
                        return_dict=False):
-        if class_weight is not None:
-            sample_weight = class_weights_to_sample_weights(y, class_weight, sample_weight)
-        return self._one_batch("train_on_batch", x, y, sample_weight, return_dict)
+        return single_batch.train_on_batch(self, x, y, sample_weight, class_weight, return_dict)
 
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
-        return self._one_batch("test_on_batch", x, y, sample_weight, return_dict)
-
-    def _one_batch(self, what, x, y, sample_weight, return_dict):
-        self._require_compiled(what)
-        device = self._device()
-        xb, yb, swb = tree.map_structure(
-            lambda a: None if a is None else data_adapters.to_tensor(a, device),
-            (x, y, sample_weight))
-        self._prepare()
-        self._reset_metrics()
-        training = what == "train_on_batch"
-        was_training = self.model.training
-        self.model.train(training)
-        try:
-            (self.train_step if training else self.test_step)(xb, yb, swb)
-        finally:
-            self.model.train(was_training)
-        return self._batch_result(return_dict)
+        return single_batch.run(self, "test_on_batch", x, y, sample_weight, return_dict)
 
     def predict_on_batch(self, x):
         return self.predict(x, batch_size=len(tree.flatten(x)[0]), verbose=0)
-
-    def _batch_result(self, return_dict):
-        logs = {k: float(v) for k, v in self._results().items()}
-        if return_dict:
-            return logs
-        values = list(logs.values())
-        return values[0] if len(values) == 1 else values
-
-
-def _hooks():
-    """``sloi.distribute.trainer_hooks``: data-parallel training's side of the loop. Imported
-    at first use, since it imports ``sloi.callbacks``, whose import reaches this module."""
-    from sloi.distribute import trainer_hooks
-
-    return trainer_hooks
-
-
-def _to_numpy(t: torch.Tensor):
-    # numpy has no bfloat16: outputs computed in it come back as float32
-    return (t.float() if t.dtype == torch.bfloat16 else t).cpu().numpy()
 
 
 def _due(epoch: int, validation_freq) -> bool:
