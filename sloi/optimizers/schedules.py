@@ -60,13 +60,14 @@ class _RateDecay(LearningRateSchedule):
     """What exponential and inverse-time decay share: their arguments, their config, and the
     number of decay periods passed at a step (whole periods with ``staircase``)."""
 
-    def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase, name):
+    def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False,
+                 name=None):
         _check_decay_steps(decay_steps)
         self.initial_learning_rate = initial_learning_rate
         self.decay_steps = decay_steps
         self.decay_rate = decay_rate
         self.staircase = staircase
-        self.name = name
+        self.name = type(self).__name__ if name is None else name  # Keras's default names
 
     def _decays(self, step):
         p = _step_value(step) / self.decay_steps
@@ -92,12 +93,6 @@ class ExponentialDecay(_RateDecay):
         staircase: if True, `step / decay_steps` is floored (the rate drops in steps).
         name: kept for the config.
     """
-
-    def __init__(
-        self, initial_learning_rate, decay_steps, decay_rate, staircase=False,
-        name="ExponentialDecay",
-    ):
-        super().__init__(initial_learning_rate, decay_steps, decay_rate, staircase, name)
 
     def __call__(self, step):
         return float(self.initial_learning_rate) * float(self.decay_rate) ** self._decays(step)
@@ -192,12 +187,6 @@ class InverseTimeDecay(_RateDecay):
         staircase: if True, `step / decay_steps` is floored.
         name: kept for the config.
     """
-
-    def __init__(
-        self, initial_learning_rate, decay_steps, decay_rate, staircase=False,
-        name="InverseTimeDecay",
-    ):
-        super().__init__(initial_learning_rate, decay_steps, decay_rate, staircase, name)
 
     def __call__(self, step):
         return float(self.initial_learning_rate) / (

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import torch
 
-from sloi import callbacks as callbacks_mod
 from sloi import mixed_precision
 from sloi.engine import tree
+from sloi.training import callback_setup
 from sloi.training._distribution import hooks
 
 
@@ -26,17 +26,13 @@ def predict(trainer, x, batch_size=None, verbose="auto", steps=None, callbacks=N
     # under distribution, this process's share of the samples (gathered at the end)
     data = hooks().predict_data(trainer, x, batch_size, device, steps)
     verbose = 1 if verbose == "auto" else verbose
-    cbs = list(callbacks or [])
-    if verbose:
-        cbs.append(callbacks_mod.ProgbarLogger(verbose))
-    cbs = hooks().callbacks_here(trainer, cbs)
-    callback_list = callbacks_mod.CallbackList(
-        cbs, model=model, params={"predict_steps": len(data), "verbose": verbose})
+    callbacks = callback_setup.callback_list(
+        trainer, callbacks, verbose, {"predict_steps": len(data), "verbose": verbose})
     was_training = model.training
     model.eval()
     outputs = []
-    callback_list.on_predict_begin()
-    batch_end = callback_list.on_predict_batch_end if callback_list.has(
+    callbacks.on_predict_begin()
+    batch_end = callbacks.on_predict_batch_end if callbacks.has(
         "on_predict_batch_end") else None
     try:
         trainer._autocast_dtype = mixed_precision.autocast_dtype()
@@ -48,7 +44,7 @@ def predict(trainer, x, batch_size=None, verbose="auto", steps=None, callbacks=N
                     batch_end(step, {"outputs": outputs[-1]})
     finally:
         model.train(was_training)
-    callback_list.on_predict_end()
+    callbacks.on_predict_end()
     if not outputs:
         raise ValueError("predict() got no data: the input yielded no batch")
     flat = [torch.cat(parts) for parts in zip(*map(tree.flatten, outputs))]

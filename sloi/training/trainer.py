@@ -16,7 +16,7 @@ from sloi import callbacks as callbacks_mod
 from sloi import config, mixed_precision
 from sloi import optimizers as optimizers_mod
 from sloi.engine import SymbolicTensor, tree
-from sloi.training import data_adapters, predict_loop, single_batch
+from sloi.training import callback_setup, data_adapters, predict_loop, single_batch
 from sloi.training._distribution import hooks as _hooks
 from sloi.training.compile_utils import CompileLoss, CompileMetrics
 from sloi.training.logs import LazyLogs
@@ -344,12 +344,8 @@ class Trainer:
             check_targets(self.model, self.loss, self._flat_targets(y))
         data = _hooks().adapt(x, y, sample_weight, batch_size, False, device, steps)
         verbose = 1 if verbose == "auto" else verbose
-        cbs = list(callbacks or [])
-        if verbose:
-            cbs.append(callbacks_mod.ProgbarLogger(verbose))
-        cbs = _hooks().callbacks_here(self, cbs)
-        callback_list = callbacks_mod.CallbackList(
-            cbs, model=self.model, params={"test_steps": len(data), "verbose": verbose})
+        callback_list = callback_setup.callback_list(
+            self, callbacks, verbose, {"test_steps": len(data), "verbose": verbose})
         self._prepare()
         logs = self._evaluate_adapter(data, callback_list, in_fit=False)
         if return_dict:
