@@ -22,10 +22,8 @@ from sloi.initializers.initializers import (
     TruncatedNormal,
     VarianceScaling,
     Zeros,
-    deserialize,
-    get,
-    serialize,
 )
+from sloi.initializers.lookup import deserialize, get, serialize
 
 constant = Constant
 glorot_normal = GlorotNormal
