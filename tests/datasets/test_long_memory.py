@@ -64,7 +64,8 @@ def test_bad_arguments(kwargs, match):
 def test_lstm_holds_100_steps_where_simple_rnn_falls_to_chance():
     """The lecture's claim on its own data: 4 classes (chance 0.25), 100 distractors between
     the class token and the end. Measured over 8 seeds an LSTM reaches 0.94-1.00 (most from
-    epoch 3); a SimpleRNN stays at 0.00-0.46 (see sloi/datasets/long_memory.py)."""
+    epoch 3); a SimpleRNN wanders around chance (single epochs up to 0.46, see
+    sloi/datasets/long_memory.py), so it is judged on its last three epochs together."""
     distance = 100
     (x, y), (x_test, y_test) = long_memory.load_data(distance=distance, seed=1)
     accuracy = {}
@@ -75,10 +76,11 @@ def test_lstm_holds_100_steps_where_simple_rnn_falls_to_chance():
                                  layers.Dense(4, activation="softmax")])
         model.compile(optimizer=sloi.optimizers.Adam(0.01),
                       loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-        model.fit(x, y, epochs=8, batch_size=32, verbose=0)
-        accuracy[cell.__name__] = model.evaluate(x_test, y_test, verbose=0)[1]
-    assert accuracy["LSTM"] > 0.9, accuracy
-    assert accuracy["SimpleRNN"] < 0.5, accuracy
+        history = model.fit(x, y, epochs=8, batch_size=32, verbose=0,
+                            validation_data=(x_test, y_test))
+        accuracy[cell.__name__] = history.history["val_accuracy"]
+    assert accuracy["LSTM"][-1] > 0.9, accuracy
+    assert np.mean(accuracy["SimpleRNN"][-3:]) < 0.4, accuracy
 
 
 @pytest.mark.usefixtures("one_thread")
