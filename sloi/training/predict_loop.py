@@ -12,6 +12,7 @@ from sloi import mixed_precision
 from sloi.engine import tree
 from sloi.training import callback_setup
 from sloi.training._distribution import hooks
+from sloi.training.modes import modes
 
 
 def predict(trainer, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
@@ -28,22 +29,17 @@ def predict(trainer, x, batch_size=None, verbose="auto", steps=None, callbacks=N
     verbose = 1 if verbose == "auto" else verbose
     callbacks = callback_setup.callback_list(
         trainer, callbacks, verbose, {"predict_steps": len(data), "verbose": verbose})
-    was_training = model.training
-    model.eval()
     outputs = []
     callbacks.on_predict_begin()
     batch_end = callbacks.on_predict_batch_end if callbacks.has(
         "on_predict_batch_end") else None
-    try:
-        trainer._autocast_dtype = mixed_precision.autocast_dtype()
-        trainer._device_type = device.type
-        with torch.no_grad(), trainer._autocast():
-            for step, (xb, _, _) in enumerate(data):
-                outputs.append(model(xb))
-                if batch_end is not None:
-                    batch_end(step, {"outputs": outputs[-1]})
-    finally:
-        model.train(was_training)
+    trainer._autocast_dtype = mixed_precision.autocast_dtype()
+    trainer._device_type = device.type
+    with modes(model, training=False), torch.no_grad(), trainer._autocast():
+        for step, (xb, _, _) in enumerate(data):
+            outputs.append(model(xb))
+            if batch_end is not None:
+                batch_end(step, {"outputs": outputs[-1]})
     callbacks.on_predict_end()
     if not outputs:
         raise ValueError("predict() got no data: the input yielded no batch")

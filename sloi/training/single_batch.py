@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from sloi.engine import tree
 from sloi.training import data_adapters
+from sloi.training.modes import modes
 from sloi.training.targets import class_weights_to_sample_weights
 
 
@@ -27,12 +28,8 @@ def run(trainer, what, x, y, sample_weight, return_dict):
     trainer._prepare()
     trainer._reset_metrics()
     training = what == "train_on_batch"
-    was_training = model.training
-    model.train(training)
-    try:
+    with modes(model, training):
         (trainer.train_step if training else trainer.test_step)(xb, yb, swb)
-    finally:
-        model.train(was_training)
     logs = {k: float(v) for k, v in trainer._results().items()}
     if return_dict:
         return logs

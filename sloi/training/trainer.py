@@ -21,6 +21,7 @@ from sloi.training._distribution import hooks as _hooks
 from sloi.training.compile_utils import CompileLoss, CompileMetrics
 from sloi.training.logs import LazyLogs
 from sloi.training.loss_scaler import LossScaler
+from sloi.training.modes import modes
 from sloi.training.running_mean import RunningMean
 from sloi.training.targets import check_targets, class_weights_to_sample_weights
 
@@ -286,14 +287,10 @@ class Trainer:
                   "verbose": verbose, "in_fit": True}
         callback_list = callbacks_mod.CallbackList(cbs, model=self.model, params=params)
         self._prepare()
-        was_training = self.model.training
         self.model.stop_training = False
-        self.model.train()
-        try:
+        with modes(self.model, training=True):
             self._fit_loop(data, val_data, epochs, initial_epoch, validation_freq,
                            callback_list)
-        finally:
-            self.model.train(was_training)
         return history
 
     def _fit_loop(self, data, val_data, epochs, initial_epoch, validation_freq, cbs):
@@ -327,7 +324,6 @@ class Trainer:
             if val_data is not None and _due(epoch, validation_freq):
                 val_logs = self._evaluate_adapter(val_data, cbs, in_fit=True)
                 epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
-                self.model.train()
             cbs.on_epoch_end(epoch, epoch_logs)
             _hooks().end_of_epoch(self)  # processes meet and agree on stop_training
             if self.model.stop_training or getattr(data, "exhausted", False):
@@ -354,22 +350,18 @@ class Trainer:
         return values[0] if len(values) == 1 else values
 
     def _evaluate_adapter(self, data, cbs, in_fit: bool) -> dict:
-        was_training = self.model.training
-        self.model.eval()
         self._reset_metrics()  # in fit, the epoch's training results were read already
         cbs.on_test_begin()
         batch_end = cbs.on_test_batch_end if cbs.has("on_test_batch_end") else None
         logs = LazyLogs(self._results)
         n, total = self.steps_per_execution, len(data)
-        try:
+        with modes(self.model, training=False):
             for step, (xb, yb, swb) in enumerate(data):
                 self.test_step(xb, yb, swb)
                 if batch_end is not None and (
                         n == 1 or (step + 1) % n == 0 or step + 1 == total):
                     logs.invalidate()
                     batch_end(step, logs)
-        finally:
-            self.model.train(was_training)
         results = self._final_results()
         cbs.on_test_end(results)
         return results
