@@ -17,6 +17,7 @@ from sloi.distribute import predict as distributed_predict
 from sloi.distribute import reduce, stopping
 from sloi.layers import BatchNormalization
 from sloi.training import data_adapters
+from sloi.training.modes import modes
 
 # Callbacks that write files: rank 0 runs them, the other processes leave them out (and wait
 # for rank 0 at the barrier that ends each epoch).
@@ -99,11 +100,8 @@ def wrap(model, x) -> DistributedDataParallel:
     model without weights yet is first built on ``x`` (in eval mode and without gradients, so
     that no running statistic moves). DDP copies rank 0's weights to every process here."""
     if next(iter(model.parameters()), None) is None:
-        was_training = model.training
-        model.eval()
-        with torch.no_grad():
+        with modes(model, training=False), torch.no_grad():
             model(x)
-        model.train(was_training)
     device = next(model.parameters()).device
     ids = [device.index] if device.type == "cuda" else None
     ddp = _SyncedDDP(model, device_ids=ids)
