@@ -110,9 +110,12 @@ def wrap(model, x) -> DistributedDataParallel:
 
 
 def _sync_layers(model, strategy) -> list:
-    if strategy is None or not strategy.sync_batchnorm:
+    """The BatchNormalization layers whose statistics cover the global batch: all of them
+    with ``sync_batchnorm=True``, else those built with ``synchronized=True``."""
+    if strategy is None:
         return []
-    return [m for m in model.modules() if isinstance(m, BatchNormalization)]
+    return [m for m in model.modules() if isinstance(m, BatchNormalization)
+            and (strategy.sync_batchnorm or m.synchronized)]
 
 
 class _SyncedDDP(DistributedDataParallel):

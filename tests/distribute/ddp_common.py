@@ -61,12 +61,13 @@ def run_workers(script: str, out_dir, world_size: int = 2, timeout: float = 120)
 
 
 # ---------------------------------------------------------------- the features worker's cases
-def bn_model():
+def bn_model(synchronized=False):
     """Dense -> BatchNormalization over (batch, time) -> Dense: its batch statistics matter. (No
     bias before the normalization: its gradient is zero but for rounding, which Adam would
     scale up to full steps.)"""
     model = sloi.Sequential([sloi.layers.Input((4, 3)), sloi.layers.Dense(5, use_bias=False),
-                             sloi.layers.BatchNormalization(momentum=0.8),
+                             sloi.layers.BatchNormalization(momentum=0.8,
+                                                            synchronized=synchronized),
                              sloi.layers.GlobalAveragePooling1D(), sloi.layers.Dense(1)])
     model.compile(optimizer="adam", loss="mse")
     return model

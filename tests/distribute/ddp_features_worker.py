@@ -32,6 +32,11 @@ def sync_batchnorm(out_dir, rank, report):
         model = common.bn_model()
         model.fit(x, y, batch_size=16, epochs=3, shuffle=False, verbose=0)
         save(out_dir, f"bn_sync_{sync}_", rank, model.get_weights())
+    # the layer's own synchronized=True, with the strategy's option off (created last above)
+    torch.manual_seed(common.SEED)
+    model = common.bn_model(synchronized=True)
+    model.fit(x, y, batch_size=16, epochs=3, shuffle=False, verbose=0)
+    save(out_dir, "bn_layer_synchronized_", rank, model.get_weights())
     # global_moments itself, with a mask: each process holds half of a batch
     rng = np.random.default_rng(11)
     full = torch.tensor(rng.standard_normal((6, 5, 4)) + 10.0, dtype=torch.float32)

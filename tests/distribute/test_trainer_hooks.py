@@ -56,6 +56,12 @@ def test_sync_batchnorm_trains_as_one_process_on_the_global_batches(run, bn_one_
         assert_same(rank_weights, bn_one_process, atol=1e-5)
 
 
+def test_a_layer_built_synchronized_syncs_without_the_strategy_option(run, bn_one_process):
+    _, arrays = run
+    for rank_weights in arrays("bn_layer_synchronized_"):
+        assert_same(rank_weights, bn_one_process, atol=1e-5)
+
+
 def test_without_sync_each_process_normalizes_by_its_own_share(run, bn_one_process):
     _, arrays = run
     for rank_weights in arrays("bn_sync_False_"):

@@ -31,9 +31,10 @@ class BatchNormalization(Layer):
         renorm: batch renormalization (Ioffe, 2017): in training the batch statistics are
             corrected towards moving ones (``renorm_momentum``), clipped by ``renorm_clipping``
             (a dict with optional ``"rmin"``, ``"rmax"``, ``"dmax"``).
-        synchronized: statistics across devices; only ``False`` is supported (as in Keras on
-            the torch backend). For statistics over the global batch of data-parallel
-            training, use ``sloi.distribute.DataParallel(sync_batchnorm=True)``.
+        synchronized: under data-parallel training in several processes (``sloi.distribute``),
+            compute the training statistics over the global batch, not this process's share
+            (``DataParallel(sync_batchnorm=True)`` does it for every layer). In one process it
+            changes nothing. Keras supports it on its TensorFlow backend only.
 
     Call arguments:
         inputs: a tensor of any rank of 2 or more.
@@ -68,12 +69,7 @@ class BatchNormalization(Layer):
                 f'Layer "{self.name}" (BatchNormalization): axis must be one int; got {axis!r}'
             )
         self.axis = int(axis)
-        if synchronized:
-            raise ValueError(
-                f'Layer "{self.name}" (BatchNormalization): synchronized=True is not supported '
-                "(Keras supports it only on the TensorFlow backend); got synchronized=True"
-            )
-        self.synchronized = synchronized
+        self.synchronized = bool(synchronized)
         self.momentum = float(momentum)
         self.epsilon = float(epsilon)
         self.center = center

@@ -206,7 +206,18 @@ def test_batch_norm_errors_name_layer_and_shapes():
     with pytest.raises(ValueError, match=r"the mask must have one axis less than the inputs; "
                                          r"got mask shape \(2,\) for inputs of shape \(2, 5, 3\)"):
         layer(torch.zeros(2, 5, 3), mask=torch.ones(2, dtype=torch.bool))
-    with pytest.raises(ValueError, match=r"synchronized=True is not supported"):
-        BatchNormalization(synchronized=True)
     with pytest.raises(ValueError, match=r"renorm_clipping keys must be among"):
         BatchNormalization(renorm=True, renorm_clipping={"rmux": 1.0})
+
+
+def test_synchronized_changes_nothing_in_one_process():
+    """``synchronized=True`` (Keras's TensorFlow-only option) is accepted: in one process the
+    layer computes exactly what the unsynchronized one does; tests/distribute checks several."""
+    x = torch.randn(8, 5, 3)
+    plain, synced = BatchNormalization(), BatchNormalization(synchronized=True)
+    plain.train(), synced.train()
+    torch.testing.assert_close(synced(x), plain(x), rtol=0, atol=0)
+    for a, b in zip(synced.get_weights(), plain.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    assert synced.get_config()["synchronized"] is True
+    assert BatchNormalization.from_config(synced.get_config()).synchronized is True
