@@ -10,6 +10,7 @@ from __future__ import annotations
 from sloi import activations, constraints, initializers, regularizers
 from sloi.engine import InputSpec, Layer
 from sloi.engine.symbolic import format_shape
+from sloi.layers.argument_checks import ArgumentChecks
 from sloi.ops.conv import (
     channel_axis,
     conv,
@@ -22,7 +23,7 @@ from sloi.ops.conv import (
 )
 
 
-class BaseConv(Layer):
+class BaseConv(ArgumentChecks, Layer):
     """N-D convolution (a cross-correlation, as in every deep learning library), plus a bias and
     an activation: ``activation(conv(inputs, kernel) + bias)``.
 
@@ -90,22 +91,6 @@ class BaseConv(Layer):
         self._extent = tuple((k - 1) * d + 1 for k, d in zip(self.kernel_size, self.dilation_rate,
                                                              strict=True))
         self.input_spec = InputSpec(ndim=rank + 2, layout=self._layout)
-
-    # ------------------------------------------------------------------ argument checks
-    def _error(self, message: str) -> ValueError:
-        return ValueError(f'Layer "{self.name}" ({type(self).__name__}): {message}')
-
-    def _checked(self, normalize, *args, **kwargs):
-        """Run an argument normaliser, naming this layer in its error."""
-        try:
-            return normalize(*args, **kwargs)
-        except ValueError as e:
-            raise self._error(str(e)) from None
-
-    def _positive_int(self, value, name: str) -> int:
-        if isinstance(value, bool) or not hasattr(value, "__index__") or int(value) <= 0:
-            raise self._error(f"`{name}` must be a positive integer; got {value!r}")
-        return int(value)
 
     # ------------------------------------------------------------------ building
     def build(self, input_shape):

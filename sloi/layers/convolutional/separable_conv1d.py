@@ -6,6 +6,7 @@ from __future__ import annotations
 from sloi import activations, constraints, initializers, regularizers
 from sloi.engine import InputSpec, Layer
 from sloi.engine.symbolic import format_shape
+from sloi.layers.argument_checks import ArgumentChecks
 from sloi.ops.conv import (
     channel_axis,
     describe_layout,
@@ -18,7 +19,7 @@ from sloi.ops.conv import (
 )
 
 
-class SeparableConv1D(Layer):
+class SeparableConv1D(ArgumentChecks, Layer):
     """Depthwise separable 1-D convolution:
     ``activation(pointwise(depthwise(inputs)) + bias)``.
 
@@ -84,21 +85,6 @@ class SeparableConv1D(Layer):
         self._layout = describe_layout(1, self.data_format)
         self._steps_axis = spatial_axes(3, self.data_format)[0]
         self.input_spec = InputSpec(ndim=3, layout=self._layout)
-
-    # ------------------------------------------------------------------ argument checks
-    def _error(self, message: str) -> ValueError:
-        return ValueError(f'Layer "{self.name}" (SeparableConv1D): {message}')
-
-    def _checked(self, normalize, *args, **kwargs):
-        try:
-            return normalize(*args, **kwargs)
-        except ValueError as e:
-            raise self._error(str(e)) from None
-
-    def _positive_int(self, value, name: str) -> int:
-        if isinstance(value, bool) or not hasattr(value, "__index__") or int(value) <= 0:
-            raise self._error(f"`{name}` must be a positive integer; got {value!r}")
-        return int(value)
 
     # ------------------------------------------------------------------ building
     def build(self, input_shape):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from sloi.engine import InputSpec, Layer
 from sloi.engine.symbolic import format_shape
+from sloi.layers.argument_checks import ArgumentChecks
 from sloi.ops.conv import (
     describe_layout,
     normalize_data_format,
@@ -15,7 +16,7 @@ from sloi.ops.conv import (
 )
 
 
-class BasePooling(Layer):
+class BasePooling(ArgumentChecks, Layer):
     """Reduce each ``pool_size`` window of the spatial axes to one value.
 
     Args:
@@ -44,15 +45,6 @@ class BasePooling(Layer):
         self.data_format = self._checked(normalize_data_format, data_format)
         self.input_spec = InputSpec(ndim=rank + 2, layout=describe_layout(rank, self.data_format))
         self._spatial_axes = spatial_axes(rank + 2, self.data_format)
-
-    def _error(self, message: str) -> ValueError:
-        return ValueError(f'Layer "{self.name}" ({type(self).__name__}): {message}')
-
-    def _checked(self, normalize, *args, **kwargs):
-        try:
-            return normalize(*args, **kwargs)
-        except ValueError as e:
-            raise self._error(str(e)) from None
 
     def build(self, input_shape):
         self.compute_output_shape(input_shape)  # refuses inputs smaller than the window

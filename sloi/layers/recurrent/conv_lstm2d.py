@@ -27,6 +27,7 @@ import torch
 from sloi import activations, constraints, initializers, regularizers
 from sloi.engine import InputSpec, Layer
 from sloi.engine.symbolic import format_shape
+from sloi.layers.argument_checks import ArgumentChecks
 from sloi.layers.recurrent.cell_args import serialize_cell_args
 from sloi.layers.recurrent.dropout_rnn_cell import DropoutRNNCell, check_rate
 from sloi.layers.recurrent.rnn import RNN
@@ -50,7 +51,7 @@ _CELL_ARGS = (
 )
 
 
-class ConvLSTM2DCell(DropoutRNNCell, Layer):
+class ConvLSTM2DCell(ArgumentChecks, DropoutRNNCell, Layer):
     """One ConvLSTM step over one frame. Args as ``ConvLSTM2D`` (without the sequence ones).
 
     Call: ``cell(x (batch, rows, cols, channels), [h, c]) -> (h, [h, c])`` with ``h`` and ``c``
@@ -101,15 +102,6 @@ class ConvLSTM2DCell(DropoutRNNCell, Layer):
         # counted from the end, the channel axis is the same for one frame and for a sequence
         self._channel_axis = -1 if self.data_format == "channels_last" else -3
         self.input_spec = InputSpec(ndim=4, layout=describe_layout(2, self.data_format))
-
-    def _error(self, message: str) -> ValueError:
-        return ValueError(f'Layer "{self.name}" ({type(self).__name__}): {message}')
-
-    def _checked(self, normalize, *args, **kwargs):
-        try:
-            return normalize(*args, **kwargs)
-        except ValueError as e:
-            raise self._error(str(e)) from None
 
     # ------------------------------------------------------------------ shapes and weights
     def state_shape(self, frame_shape) -> tuple:
