@@ -201,7 +201,7 @@ class RandomNormal(RandomInitializer):
         return {"mean": self.mean, "stddev": self.stddev, **super().get_config()}
 
 
-class TruncatedNormal(RandomInitializer):
+class TruncatedNormal(RandomNormal):
     """Draws from N(mean, stddev^2) restricted to `mean +- 2 * stddev`.
 
     Args:
@@ -209,16 +209,8 @@ class TruncatedNormal(RandomInitializer):
         seed: None (global torch RNG) or an int (same tensor on every call).
     """
 
-    def __init__(self, mean=0.0, stddev=0.05, seed=None):
-        super().__init__(seed)
-        self.mean = mean
-        self.stddev = stddev
-
     def __call__(self, shape, dtype=None):
         return self._truncated_normal(shape, dtype, self.mean, self.stddev)
-
-    def get_config(self):
-        return {"mean": self.mean, "stddev": self.stddev, **super().get_config()}
 
 
 class RandomUniform(RandomInitializer):
