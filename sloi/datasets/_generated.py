@@ -18,9 +18,14 @@ def check_fraction(module: str, name: str, value) -> float:
     return float(value)
 
 
+def train_count(num_samples: int, test_split: float) -> int:
+    """How many of ``num_samples`` ``split`` keeps for training."""
+    return num_samples - int(round(num_samples * test_split))
+
+
 def split(x, y, test_split: float):
     """The first ``1 - test_split`` of the (already shuffled) samples for training."""
-    n = len(x) - int(round(len(x) * test_split))
+    n = train_count(len(x), test_split)
     return (x[:n], y[:n]), (x[n:], y[n:])
 
 

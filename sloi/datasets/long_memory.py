@@ -85,7 +85,7 @@ def load_data(num_samples=4000, distance=100, vocab_size=20, num_classes=4, test
             f"padding, 1 for the marker, {num_classes} class tokens)")
     rng = np.random.default_rng(seed)
     labels = _generated.balanced_labels(rng, num_samples, num_classes)
-    n_train = len(_generated.split(labels, labels, test_split)[0][0])
+    n_train = _generated.train_count(num_samples, test_split)
     gaps = np.full(num_samples, distance, dtype=np.int64)
     if train_gaps == "varied":
         gaps[:n_train] = training_gaps(rng, n_train, distance)
