@@ -2,9 +2,12 @@
 
 1. ``fit`` on an Embedding → LSTM model on CUDA: host syncs counted with torch's sync debug
    mode (they must not grow with the number of steps), and ms per step against the same
-   model trained by a hand-written loop.
-2. How the recurrent weights reach cuDNN: converted per call (sloi today), packed into one
-   flat buffer per call, and nn.LSTM's own flattened weights, forward+backward.
+   model trained by a hand-written loop, with sloi's recurrent weights packed into one cuDNN
+   buffer (the default) and converted at every call (``rnn_ops.PACK_ON_CUDA = False``).
+2. How the recurrent weights reach cuDNN, forward+backward of one layer: sloi's packed
+   parameters, sloi converting per call, and nn.LSTM's own flattened weights; CUDA kernels
+   launched per step (from the profiler) and ms per step. Also: the packed parameters share
+   one buffer and give the converted path's numbers and gradients.
 
     PYTHONPATH=. python benchmarks/cuda_train_check.py
 """
@@ -16,10 +19,18 @@ import warnings
 
 import numpy as np
 import torch
-from torch import _VF
 
 import sloi
 from sloi import layers as L
+from sloi.ops import rnn as rnn_ops
+
+
+def use_packing(model, packed: bool):
+    """Pack (the default) or convert per call; converting starts from separate contiguous
+    parameters, as before packing existed."""
+    rnn_ops.PACK_ON_CUDA = packed
+    if not packed:
+        model._apply(lambda t: t.contiguous())
 
 
 def lstm_model():
@@ -48,11 +59,19 @@ def fit_check():
     one = count_syncs(model, x[:64 * 5], y[:64 * 5], 64, 1)
     many = count_syncs(model, x, y, 64, 1)
     print(f"host syncs in fit: {one} for 5 steps, {many} for 20 steps")
-    torch.cuda.synchronize()
-    start = time.perf_counter()
-    model.fit(x, y, batch_size=64, epochs=2, verbose=0)
-    torch.cuda.synchronize()
-    sloi_ms = (time.perf_counter() - start) / 40 * 1e3
+    sloi_ms = {}
+    for packed in (True, False, True, False):  # interleaved; the faster of the two runs
+        use_packing(model, packed)
+        model.fit(x[:128], y[:128], batch_size=64, epochs=1, verbose=0)
+        torch.cuda.synchronize()
+        start = time.perf_counter()
+        model.fit(x, y, batch_size=64, epochs=2, verbose=0)
+        torch.cuda.synchronize()
+        ms = (time.perf_counter() - start) / 40 * 1e3
+        sloi_ms[packed] = min(ms, sloi_ms.get(packed, float("inf")))
+    rnn_ops.PACK_ON_CUDA = True
+    model.predict(x[:64], verbose=0)  # packs again
+    save_check(model, x[:256])
 
     class Hand(torch.nn.Module):
         def __init__(self):
@@ -80,54 +99,92 @@ def fit_check():
             opt.step()
     torch.cuda.synchronize()
     hand_ms = (time.perf_counter() - start) / 40 * 1e3
-    print(f"fit LSTM step: sloi {sloi_ms:.2f} ms, hand-written {hand_ms:.2f} ms, "
-          f"ratio {sloi_ms / hand_ms:.2f}")
+    print(f"fit LSTM step: hand-written {hand_ms:.2f} ms; sloi packed {sloi_ms[True]:.2f} ms "
+          f"(ratio {sloi_ms[True] / hand_ms:.2f}), sloi converting {sloi_ms[False]:.2f} ms "
+          f"(ratio {sloi_ms[False] / hand_ms:.2f})", flush=True)
+
+
+def save_check(model, x):
+    """A packed model's weights file, loaded into a new model, gives its weights back."""
+    import os
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "lstm.weights.safetensors")
+        model.save_weights(path)
+        twin = lstm_model()
+        twin.load_weights(path)
+    same = all(np.array_equal(a, b) for a, b in zip(twin.get_weights(), model.get_weights()))
+    err = np.abs(twin.predict(x, verbose=0) - model.predict(x, verbose=0)).max()
+    print(f"{'ok ' if same and err < 1e-5 else 'BAD'} save_weights from packed CUDA weights "
+          f"and load_weights: weights equal {same}, predictions differ by {err:.1e}",
+          flush=True)
+
+
+def _kernels_per_step(fn):
+    from torch.profiler import ProfilerActivity, profile
+
+    fn().sum().backward()
+    torch.cuda.synchronize()
+    with profile(activities=[ProfilerActivity.CUDA]) as prof:
+        for _ in range(3):
+            fn().sum().backward()
+        torch.cuda.synchronize()
+    return sum(e.count for e in prof.key_averages() if e.device_type.name == "CUDA") / 3
 
 
 def weights_check():
     torch.manual_seed(0)
     batch, steps, units = 64, 200, 64
     x = torch.randn(batch, steps, units, device="cuda")
-    k = torch.randn(units, 4 * units, device="cuda", requires_grad=True)
-    rk = torch.randn(units, 4 * units, device="cuda", requires_grad=True)
-    b = torch.zeros(4 * units, device="cuda", requires_grad=True)
-    h0 = torch.zeros(1, batch, units, device="cuda")
-    lstm = torch.nn.LSTM(units, units, batch_first=True).cuda()
-
-    def per_call():
-        ws = [k.t().contiguous(), rk.t().contiguous(), b, torch.zeros_like(b)]
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            return _VF.lstm(x, (h0, h0), ws, True, 1, 0.0, True, False, True)[0]
-
-    def flat():
-        buf = torch.cat([k.t().reshape(-1), rk.t().reshape(-1), b, torch.zeros_like(b)])
-        n1, n2 = 4 * units * units, 4 * units * units
-        ws = [buf[:n1].view(4 * units, units), buf[n1:n1 + n2].view(4 * units, units),
-              buf[n1 + n2:n1 + n2 + 4 * units], buf[n1 + n2 + 4 * units:]]
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            out = _VF.lstm(x, (h0, h0), ws, True, 1, 0.0, True, False, True)[0]
-        flat.warned = any("contiguous chunk" in str(w.message) for w in caught)
-        return out
-
-    def module():
-        return lstm(x)[0]
-
-    for name, fn in (("per-call conversion", per_call), ("one flat buffer", flat),
-                     ("nn.LSTM", module)):
-        for _ in range(5):
-            fn().sum().backward()
-        torch.cuda.synchronize()
-        start = time.perf_counter()
-        for _ in range(50):
-            fn().sum().backward()
-        torch.cuda.synchronize()
-        extra = f" (cuDNN warned: {flat.warned})" if fn is flat else ""
-        print(f"LSTM fwd+bwd, {name}: {(time.perf_counter() - start) / 50 * 1e3:.3f} ms{extra}")
+    results, ok = {}, True
+    for name, make in (("LSTM", lambda: L.LSTM(units, return_sequences=True)),
+                       ("SimpleRNN", lambda: L.SimpleRNN(units, return_sequences=True)),
+                       ("Bidirectional(LSTM)", lambda: L.Bidirectional(
+                           L.LSTM(units, return_sequences=True)))):
+        layer = make()
+        layer(x[:1].cpu())
+        layer.to("cuda")
+        grads = {}
+        for packed in (False, True):
+            use_packing(layer, packed)
+            layer.zero_grad(set_to_none=True)
+            out = layer(x)
+            out.square().mean().backward()
+            grads[packed] = [out.detach()] + [p.grad.clone() for p in layer.trainable_weights]
+        shared = {p.untyped_storage().data_ptr() for p in layer.trainable_weights}
+        err = max((a - b).abs().max().item() for a, b in zip(grads[True], grads[False]))
+        good = len(shared) == 1 and err < 1e-5 and layer._last_path == "fused"
+        ok &= good
+        print(f"{'ok ' if good else 'BAD'} {name}: packed into {len(shared)} buffer(s), "
+              f"largest difference from converting {err:.1e}", flush=True)
+        results[name] = layer
+    torch_lstm = torch.nn.LSTM(units, units, batch_first=True).cuda()
+    print("\n| forward+backward, batch 64, 200 steps, 64 units | CUDA kernels | ms |")
+    print("|---|---:|---:|")
+    rows = [("nn.LSTM (flattened)", None, None, lambda: torch_lstm(x)[0])]
+    for name, layer in results.items():
+        rows += [(f"sloi {name}, packed", layer, True, lambda m=layer: m(x)),
+                 (f"sloi {name}, converted per call", layer, False, lambda m=layer: m(x))]
+    for title, layer, packed, fn in rows:
+        if layer is not None:
+            use_packing(layer, packed)
+        kernels = _kernels_per_step(fn)
+        best = float("inf")
+        for _ in range(3):
+            torch.cuda.synchronize()
+            start = time.perf_counter()
+            for _ in range(30):
+                fn().sum().backward()
+            torch.cuda.synchronize()
+            best = min(best, (time.perf_counter() - start) / 30 * 1e3)
+        print(f"| {title} | {kernels:.0f} | {best:.3f} |", flush=True)
+    rnn_ops.PACK_ON_CUDA = True
+    return ok
 
 
 if __name__ == "__main__":
-    print(torch.__version__, torch.cuda.get_device_name())
+    print(torch.__version__, torch.cuda.get_device_name(), flush=True)
+    good = weights_check()
     fit_check()
-    weights_check()
+    print("ALL OK" if good else "SOME CHECKS FAILED")

@@ -5,9 +5,11 @@ same model trained by a loop written by hand in PyTorch (same modules, ``torch.o
 zero_grad / forward / loss / backward / step), and Keras 3 on its torch backend; then
 milliseconds per batch of ``predict``. Both sides are timed the same way: the fastest epoch
 after a first warm-up one (so ``--epochs`` must be 2 or more), the fastest of five predictions.
-One run, one table.
+One run, one table. With ``--device cuda`` both run on the GPU (the hand-written loop moves
+each batch there, as a DataLoader loop does); ``--convert-rnn-weights`` turns off the packing
+of recurrent weights into one cuDNN buffer, to measure what it saves.
 
-    python benchmarks/train.py [--epochs 3] [--only LSTM] [--no-keras]
+    python benchmarks/train.py [--epochs 3] [--only LSTM] [--no-keras] [--device cuda]
 """
 
 from __future__ import annotations
@@ -139,13 +141,21 @@ TORCH_LOSSES = {
 }
 
 
-def hand_written_epoch(model, x, y, batch, loss_fn, optimizer):
+def _sync(device):
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+
+
+def hand_written_epoch(model, x, y, batch, loss_fn, optimizer, device):
     start = time.perf_counter()
     for i in range(0, len(x), batch):
         optimizer.zero_grad(set_to_none=True)
-        loss = loss_fn(model(x[i:i + batch]), y[i:i + batch])
+        xb = x[i:i + batch].to(device, non_blocking=True)
+        yb = y[i:i + batch].to(device, non_blocking=True)
+        loss = loss_fn(model(xb), yb)
         loss.backward()
         optimizer.step()
+    _sync(device)
     return (time.perf_counter() - start) / (len(x) // batch)
 
 
@@ -195,10 +205,20 @@ def main(argv=None):
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--only", default=None)
     parser.add_argument("--no-keras", action="store_true")
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--convert-rnn-weights", action="store_true")
     args = parser.parse_args(argv)
+    device = torch.device(args.device)
+    sloi.config.set_device(args.device)
+    if args.convert_rnn_weights:
+        from sloi.ops import rnn as rnn_ops
+
+        rnn_ops.PACK_ON_CUDA = False
     if args.epochs < 2:
         parser.error("--epochs must be 2 or more: the first epoch is a warm-up")
-    print(f"CPU threads {torch.get_num_threads()}, torch {torch.__version__}; ms per step "
+    where = torch.cuda.get_device_name() if device.type == "cuda" else "CPU"
+    print(f"{where}, CPU threads {torch.get_num_threads()}, torch {torch.__version__}; "
+          f"packed RNN weights {not args.convert_rnn_weights}; ms per step "
           f"(fastest of epochs 2-{args.epochs}) and per predict batch (fastest of 5)\n")
     print("| model | batch | fit: PyTorch loop | fit: sloi | ratio | fit: Keras 3 | "
           "Keras / sloi | predict: PyTorch | predict: sloi | ratio |")
@@ -211,6 +231,7 @@ def main(argv=None):
         ours = builder(sloi)
         theirs = make_torch()
         copy(ours, theirs)
+        theirs.to(device)
         ours.compile(optimizer=sloi.optimizers.SGD(0.01), loss=loss)
         timer = StepTimer()
         ours.fit(x, y, batch_size=batch, epochs=args.epochs, shuffle=False, verbose=0,
@@ -219,8 +240,8 @@ def main(argv=None):
         if kind == "ids":
             tx = tx.long()
         opt = torch.optim.SGD(theirs.parameters(), lr=0.01)
-        hand_written_epoch(theirs, tx, ty, batch, TORCH_LOSSES[loss], opt)  # warm-up, as fit's
-        t_torch = min(hand_written_epoch(theirs, tx, ty, batch, TORCH_LOSSES[loss], opt)
+        hand_written_epoch(theirs, tx, ty, batch, TORCH_LOSSES[loss], opt, device)  # warm-up
+        t_torch = min(hand_written_epoch(theirs, tx, ty, batch, TORCH_LOSSES[loss], opt, device)
                       for _ in range(args.epochs - 1))
         keras_cell = "–"
         ratio_keras = "–"
@@ -235,7 +256,7 @@ def main(argv=None):
         theirs.eval()
         with torch.no_grad():  # the same job as predict(): every batch, one numpy array
             p_torch = predict_time(lambda a, m=theirs, b=batch: torch.cat(
-                [m(a[i:i + b]) for i in range(0, len(a), b)]).numpy(), tx, batch)
+                [m(a[i:i + b].to(device)) for i in range(0, len(a), b)]).cpu().numpy(), tx, batch)
         p_sloi = predict_time(lambda a, m=ours, b=batch: m.predict(a, batch_size=b, verbose=0),
                               x, batch)
         print(f"| {title} | {batch} | {t_torch * 1e3:.2f} | {timer.per_step * 1e3:.2f} | "

@@ -12,6 +12,12 @@ The weight conversions live here and nowhere else. Keras keeps ``kernel (in, gat
 ``recurrent_kernel (units, gates*units)``; torch wants ``(gates*units, in)`` and a separate
 recurrent bias. LSTM gates are ``i, f, c, o`` in both; GRU gates are ``z, r, h`` in Keras and
 ``r, z, n`` in torch.
+
+On CUDA, cuDNN wants every weight inside one flat buffer; given separate tensors it copies them
+into a fresh one at every call (and the gradients back out). ``CudnnPack`` moves an LSTM's or a
+SimpleRNN's Keras-layout parameters *into* such a buffer, each as a transposed view, so that
+converting them costs nothing and cuDNN reads them in place, as it does for ``nn.LSTM``. A
+GRU's gate order differs between the two layouts, so no view can express it: it converts.
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ _KERNELS = {"lstm": _VF.lstm, "gru": _VF.gru, "rnn_tanh": _VF.rnn_tanh, "rnn_rel
 def lstm_weights(kernel, recurrent_kernel, bias) -> list[torch.Tensor]:
     """Torch's ``[w_ih, w_hh, b_ih, b_hh]`` for one direction of an LSTM (same gate order)."""
     # Contiguous copies (a few KB): cuDNN needs them, and oneDNN's GEMMs run a little faster.
+    # Parameters packed by CudnnPack are transposed views already: contiguous() is free.
     weights = [kernel.t().contiguous(), recurrent_kernel.t().contiguous()]
     if bias is not None:
         weights += [bias, torch.zeros_like(bias)]
@@ -51,6 +58,113 @@ def gru_weights(kernel, recurrent_kernel, bias, units: int) -> list[torch.Tensor
     if bias is not None:
         weights += [_z_r_swap(bias[0], units), _z_r_swap(bias[1], units)]
     return weights
+
+
+def torch_weights(mode: str, groups) -> list[torch.Tensor]:
+    """Torch-layout weights for ``groups``: one ``(kernel, recurrent_kernel, bias | None)``
+    of Keras-layout tensors per direction."""
+    weights = []
+    for kernel, recurrent_kernel, bias in groups:
+        if mode == "gru":
+            weights += gru_weights(kernel, recurrent_kernel, bias, recurrent_kernel.shape[0])
+        else:
+            weights += lstm_weights(kernel, recurrent_kernel, bias)
+    return weights
+
+
+# ---------------------------------------------------------------------- cuDNN's flat buffer
+_CUDNN_MODES = {"rnn_relu": 0, "rnn_tanh": 1, "lstm": 2}
+PACK_ON_CUDA = True  # False: convert at every call (benchmarks/cuda_train_check.py compares)
+
+
+class CudnnPack:
+    """Keeps one recurrent layer's Keras-layout parameters inside one cuDNN weight buffer.
+
+    ``weights(mode, groups)`` gives torch-layout weights that are views of that buffer,
+    re-packing first when the parameters left it (moved to another device or dtype, or never
+    packed). Each parameter stays the same ``nn.Parameter`` object with its Keras shape: only
+    its storage moves (``kernel`` becomes a ``(in, 4*units)`` view with strides ``(1, in)``),
+    so optimizers, ``state_dict``, ``set_weights`` and saving see no difference. The recurrent
+    bias cuDNN also reads (Keras has none) is a zero view of the buffer, never trained.
+
+    Returns None where packing does not apply: not CUDA, a GRU, mixed dtypes, or while
+    ``torch.compile`` / ``torch.export`` / ``torch.jit`` capture a graph.
+    """
+
+    def __init__(self):
+        self._buffer = None
+        self._pointers = None
+        self._zeros = None
+        self._refused = False
+
+    def __getstate__(self):  # a copy or a pickle starts unpacked; the next call packs again
+        return {}
+
+    def __setstate__(self, state):
+        self.__init__()
+
+    def weights(self, mode: str, groups) -> list[torch.Tensor] | None:
+        params = [t for group in groups for t in group if t is not None]
+        first = params[0]
+        if (not PACK_ON_CUDA or self._refused or mode not in _CUDNN_MODES
+                or not _on_cudnn(first) or _capturing()
+                or any(t.dtype != first.dtype or t.device != first.device or not t.is_leaf
+                       for t in params)):
+            return None
+        if self._pointers != tuple(t.data_ptr() for t in params):
+            try:
+                self._pack(mode, groups, params)  # flattens first: no parameter moves on error
+            except RuntimeError as error:
+                self._refused = True
+                warnings.warn(f"sloi: cuDNN would not pack the recurrent weights into one "
+                              f"buffer ({error}); they are converted at each call instead",
+                              RuntimeWarning, stacklevel=3)
+                return None
+        weights = []
+        for (kernel, recurrent_kernel, bias), zero in zip(groups, self._zeros):
+            weights += [kernel.t(), recurrent_kernel.t()]
+            if bias is not None:
+                weights += [bias, zero]
+        return weights
+
+    def _pack(self, mode, groups, params):
+        kernel, recurrent_kernel, bias = groups[0]
+        has_bias = bias is not None
+        with torch.no_grad():
+            staged = torch_weights(mode, [tuple(t.detach() if t is not None else None
+                                                for t in group) for group in groups])
+            staged = [t.clone() for t in staged]  # fresh tensors: flatten re-points them
+            per_group = 4 if has_bias else 2
+            buffer = _flatten(staged, per_group, kernel.shape[0], _CUDNN_MODES[mode],
+                              recurrent_kernel.shape[0], len(groups) == 2)
+            storage = buffer.untyped_storage()
+            zeros = []
+            for g, group in enumerate(groups):
+                views = staged[g * per_group:(g + 1) * per_group]
+                for param, view in zip(group, views):
+                    if param is None:
+                        continue
+                    stride = (1, param.shape[0]) if param.dim() == 2 else (1,)
+                    param.set_(storage, view.storage_offset(), param.shape, stride)
+                zeros.append(views[3] if has_bias else None)
+        self._buffer, self._zeros = buffer, zeros
+        self._pointers = tuple(t.data_ptr() for t in params)
+
+
+def _on_cudnn(t: torch.Tensor) -> bool:
+    return t.is_cuda and torch.backends.cudnn.enabled
+
+
+def _flatten(staged, per_group, input_size, mode_code, units, bidirectional) -> torch.Tensor:
+    """cuDNN's weight buffer for ``staged`` (torch-layout weights), whose tensors become views
+    of it at the offsets cuDNN expects (the same call ``nn.LSTM.flatten_parameters`` makes)."""
+    return torch._cudnn_rnn_flatten_weight(staged, per_group, input_size, mode_code, units, 0,
+                                           1, True, bidirectional)
+
+
+def _capturing() -> bool:
+    return (torch.compiler.is_compiling() or torch.compiler.is_exporting()
+            or torch.jit.is_tracing() or torch.jit.is_scripting())
 
 
 # ---------------------------------------------------------------------- masks
@@ -80,20 +194,26 @@ def repeat_last_valid(outputs: torch.Tensor, lengths: torch.Tensor) -> torch.Ten
 
 
 # ---------------------------------------------------------------------- runners
-def fused(mode: str, inputs: torch.Tensor, states: list[torch.Tensor], weights: list,
-          has_bias: bool, bidirectional: bool = False, lengths: torch.Tensor | None = None):
+def fused(mode: str, inputs: torch.Tensor, states: list[torch.Tensor], groups,
+          bidirectional: bool = False, lengths: torch.Tensor | None = None,
+          pack: CudnnPack | None = None):
     """Run a whole sequence through one fused kernel.
 
     Args:
         mode: ``"lstm"``, ``"gru"``, ``"rnn_tanh"`` or ``"rnn_relu"``.
         inputs: ``(batch, steps, features)``.
         states: ``[h0]`` (or ``[h0, c0]`` for an LSTM), each ``(directions, batch, units)``.
-        weights: torch-layout weights, one group of 2 or 4 per direction.
+        groups: Keras-layout ``(kernel, recurrent_kernel, bias | None)``, one per direction.
         lengths: for right-padded sequences, each sequence's length.
+        pack: the layer's ``CudnnPack``, to run on CUDA from one flat weight buffer.
 
     Returns: ``outputs (batch, steps, directions*units)`` (zeros past each length) and the
     final states, each ``(directions, batch, units)``.
     """
+    weights = pack.weights(mode, groups) if pack is not None else None
+    if weights is None:
+        weights = torch_weights(mode, groups)
+    has_bias = groups[0][2] is not None
     kernel = _KERNELS[mode]
     if inputs.is_cuda:
         kernel = _quiet(kernel)
@@ -117,9 +237,9 @@ def fused(mode: str, inputs: torch.Tensor, states: list[torch.Tensor], weights: 
 
 
 def _quiet(kernel):
-    """cuDNN warns when the weights are not one flat buffer; ours are converted from Keras's
-    layout at each call (so that gradients reach the Keras-layout parameters), and cuDNN
-    copies them into its own buffer, which is what the warning is about."""
+    """cuDNN warns when the weights are not one flat buffer: a GRU's, or any layer's under
+    torch.compile or autocast, are converted at each call (so that gradients reach the
+    Keras-layout parameters), and cuDNN copies them into its own buffer."""
 
     def call(*args):
         with warnings.catch_warnings():

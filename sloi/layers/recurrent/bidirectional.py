@@ -86,6 +86,7 @@ class Bidirectional(Layer):
         self.input_spec = layer.input_spec
         self._initial_weights_bidir = weights
         self._last_path = None
+        self._cudnn_pack = rnn_ops.CudnnPack()  # on CUDA: both directions as one buffer
 
     def build(self, sequences_shape, initial_state_shape=None):
         for direction in (self.forward_layer, self.backward_layer):
@@ -188,7 +189,8 @@ class Bidirectional(Layer):
             return None
         spec_f = getattr(f.cell, "fused_spec", lambda: None)()
         spec_b = getattr(b.cell, "fused_spec", lambda: None)()
-        if spec_f is None or spec_b is None or spec_f[0] != spec_b[0] or spec_f[2] != spec_b[2]:
+        if spec_f is None or spec_b is None or spec_f[0] != spec_b[0] or (
+                (spec_f[1][2] is None) != (spec_b[1][2] is None)):
             return None
         lengths = None
         if mask is not None:
@@ -198,8 +200,9 @@ class Bidirectional(Layer):
         states_f = f._starting_states(sequences, fwd_states)
         states_b = b._starting_states(sequences, bwd_states)
         stacked = [torch.stack([sf, sb]) for sf, sb in zip(states_f, states_b)]
-        outputs, final = rnn_ops.fused(spec_f[0], sequences, stacked, spec_f[1] + spec_b[1],
-                                       spec_f[2], bidirectional=True, lengths=lengths)
+        outputs, final = rnn_ops.fused(spec_f[0], sequences, stacked, [spec_f[1], spec_b[1]],
+                                       bidirectional=True, lengths=lengths,
+                                       pack=self._cudnn_pack)
         units = outputs.shape[-1] // 2
         fwd_seq, bwd_seq = outputs[..., :units], outputs[..., units:]
         states_f = [s[0] for s in final]

@@ -19,7 +19,6 @@ from sloi.engine import Layer
 from sloi.layers.recurrent.cell_args import assign_cell_args, serialize_cell_args
 from sloi.layers.recurrent.dropout_rnn_cell import DropoutRNNCell
 from sloi.layers.recurrent.rnn import RNN
-from sloi.ops import rnn as rnn_ops
 
 _CELL_ARGS = (
     "units", "activation", "recurrent_activation", "use_bias", "kernel_initializer",
@@ -95,13 +94,12 @@ class GRUCell(DropoutRNNCell, Layer):
         return h, [h]
 
     def fused_spec(self):
-        """``("gru", torch weights, has_bias)`` when PyTorch's fused GRU computes this cell:
+        """``("gru", (kernel, recurrent_kernel, bias))`` when PyTorch's fused GRU computes it:
         default activations and reset_after=True (torch's formula)."""
         if not self.reset_after or self.activation is not activations.tanh or (
                 self.recurrent_activation is not activations.sigmoid):
             return None
-        weights = rnn_ops.gru_weights(self.kernel, self.recurrent_kernel, self.bias, self.units)
-        return "gru", weights, self.bias is not None
+        return "gru", (self.kernel, self.recurrent_kernel, self.bias)
 
     def get_config(self):
         return {**super().get_config(), **serialize_cell_args(self, _CELL_ARGS)}

@@ -21,7 +21,6 @@ from sloi.engine import Layer
 from sloi.layers.recurrent.cell_args import assign_cell_args, serialize_cell_args
 from sloi.layers.recurrent.dropout_rnn_cell import DropoutRNNCell
 from sloi.layers.recurrent.rnn import RNN
-from sloi.ops import rnn as rnn_ops
 
 _CELL_ARGS = (
     "units", "activation", "recurrent_activation", "use_bias", "kernel_initializer",
@@ -89,12 +88,12 @@ class LSTMCell(DropoutRNNCell, Layer):
         return h, [h, c]
 
     def fused_spec(self):
-        """``("lstm", torch weights, has_bias)`` when PyTorch's fused LSTM computes this cell."""
+        """``("lstm", (kernel, recurrent_kernel, bias))`` when PyTorch's fused LSTM computes
+        this cell."""
         if self.activation is not activations.tanh or (
                 self.recurrent_activation is not activations.sigmoid):
             return None
-        return "lstm", rnn_ops.lstm_weights(self.kernel, self.recurrent_kernel,
-                                            self.bias), self.bias is not None
+        return "lstm", (self.kernel, self.recurrent_kernel, self.bias)
 
     def get_config(self):
         return {**super().get_config(), **serialize_cell_args(self, _CELL_ARGS)}

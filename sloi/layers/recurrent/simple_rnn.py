@@ -11,7 +11,6 @@ from sloi.engine import Layer
 from sloi.layers.recurrent.cell_args import assign_cell_args, serialize_cell_args
 from sloi.layers.recurrent.dropout_rnn_cell import DropoutRNNCell
 from sloi.layers.recurrent.rnn import RNN
-from sloi.ops import rnn as rnn_ops
 
 _CELL_ARGS = (
     "units", "activation", "use_bias", "kernel_initializer", "recurrent_initializer",
@@ -65,15 +64,15 @@ class SimpleRNNCell(DropoutRNNCell, Layer):
         return h, [h]
 
     def fused_spec(self):
-        """``("rnn_tanh" | "rnn_relu", torch weights, has_bias)`` for tanh and plain relu."""
+        """``("rnn_tanh" | "rnn_relu", (kernel, recurrent_kernel, bias))`` for tanh and plain
+        relu."""
         if self.activation is activations.tanh:
             mode = "rnn_tanh"
         elif self.activation is activations.relu:
             mode = "rnn_relu"
         else:
             return None
-        weights = rnn_ops.simple_rnn_weights(self.kernel, self.recurrent_kernel, self.bias)
-        return mode, weights, self.bias is not None
+        return mode, (self.kernel, self.recurrent_kernel, self.bias)
 
     def get_config(self):
         return {**super().get_config(), **serialize_cell_args(self, _CELL_ARGS)}

@@ -1,0 +1,178 @@
+"""``CudnnPack``: Keras-layout recurrent parameters living inside one weight buffer.
+
+cuDNN is not on the CI machine, so these tests stand in for its flatten call with one that
+lays the torch-layout weights out in a buffer with NaN-filled gaps between them (cuDNN may
+align its matrices; any read outside a view then shows up as NaN), and let the CPU take the
+packed path. What they check is sloi's side: the parameters are re-pointed into the buffer
+without changing value, shape or identity, the kernels compute the same numbers and
+gradients from the views, training updates the buffer in place, and a move re-packs.
+``benchmarks/cuda_train_check.py`` runs the real cuDNN path on a GPU.
+"""
+
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+import pytest
+import torch
+
+import sloi
+from sloi import layers as L
+from sloi.ops import rnn as rnn_ops
+
+GAP = 3
+
+
+def _fake_flatten(staged, per_group, input_size, mode_code, units, bidirectional):
+    sizes = [t.numel() for t in staged]
+    buffer = torch.full((sum(sizes) + GAP * (len(sizes) + 1),), float("nan"),
+                        dtype=staged[0].dtype)
+    offset = GAP
+    for t, n in zip(staged, sizes):
+        buffer[offset:offset + n] = t.reshape(-1)
+        t.set_(buffer.untyped_storage(), offset, t.shape, t.stride())
+        offset += n + GAP
+    return buffer
+
+
+@pytest.fixture
+def packed(monkeypatch):
+    """Let CPU tensors take the packed path, with the stand-in flatten."""
+    monkeypatch.setattr(rnn_ops, "_on_cudnn", lambda t: True)
+    monkeypatch.setattr(rnn_ops, "_flatten", _fake_flatten)
+
+
+def _run(layer, x):
+    x = x.clone().requires_grad_()
+    out = layer(x)
+    out = out[0] if isinstance(out, (list, tuple)) else out
+    layer.zero_grad(set_to_none=True)
+    out.square().sum().backward()
+    return out.detach(), x.grad, [p.grad.clone() for p in layer.trainable_weights]
+
+
+CASES = {
+    "LSTM": lambda: L.LSTM(6, return_sequences=True),
+    "LSTM without bias": lambda: L.LSTM(6, use_bias=False),
+    "SimpleRNN": lambda: L.SimpleRNN(6, return_sequences=True),
+    "SimpleRNN relu": lambda: L.SimpleRNN(6, activation="relu", return_state=True),
+    "Bidirectional(LSTM)": lambda: L.Bidirectional(L.LSTM(6, return_sequences=True)),
+}
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_packed_views_give_the_converted_numbers(name, monkeypatch):
+    torch.manual_seed(0)
+    layer = CASES[name]()
+    x = torch.randn(4, 9, 5)
+    layer(x)
+    before = [p for p in layer.trainable_weights]
+    values = [p.detach().clone() for p in before]
+    reference = _run(layer, x)
+    monkeypatch.setattr(rnn_ops, "_on_cudnn", lambda t: True)
+    monkeypatch.setattr(rnn_ops, "_flatten", _fake_flatten)
+    result = _run(layer, x)
+    assert layer._last_path == "fused"
+    # the same Parameter objects, shapes and values, now views of one buffer
+    assert [p for p in layer.trainable_weights] == before
+    storages = {p.untyped_storage().data_ptr() for p in layer.trainable_weights}
+    assert len(storages) == 1, "all parameters share the pack's buffer"
+    for p, v in zip(layer.trainable_weights, values):
+        assert p.shape == v.shape
+        torch.testing.assert_close(p.detach(), v, rtol=0, atol=0)
+        if p.dim() == 2:
+            assert p.stride() == (1, p.shape[0]), "a transposed view of torch's layout"
+    torch.testing.assert_close(result[0], reference[0], rtol=1e-6, atol=1e-6)
+    torch.testing.assert_close(result[1], reference[1], rtol=1e-6, atol=1e-6)
+    for got, want in zip(result[2], reference[2]):
+        assert got.shape == want.shape
+        torch.testing.assert_close(got, want, rtol=1e-5, atol=1e-6)
+
+
+def _model():
+    torch.manual_seed(1)
+    model = sloi.Sequential([
+        L.Input(shape=(7, 3)),
+        L.Bidirectional(L.LSTM(4, return_sequences=True)),
+        L.SimpleRNN(5),
+        L.Dense(1),
+    ])
+    model.compile(optimizer=sloi.optimizers.Adam(0.05), loss="mse")
+    return model
+
+
+def test_training_on_packed_weights_equals_training_on_converted_ones(monkeypatch):
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((32, 7, 3)).astype("float32")
+    y = rng.standard_normal((32, 1)).astype("float32")
+    plain, packed_model = _model(), _model()
+    packed_model.set_weights(plain.get_weights())
+    plain.fit(x, y, batch_size=8, epochs=2, shuffle=False, verbose=0)
+    monkeypatch.setattr(rnn_ops, "_on_cudnn", lambda t: True)
+    monkeypatch.setattr(rnn_ops, "_flatten", _fake_flatten)
+    history = packed_model.fit(x, y, batch_size=8, epochs=2, shuffle=False, verbose=0)
+    assert np.isfinite(history.history["loss"]).all()
+    for got, want in zip(packed_model.get_weights(), plain.get_weights()):
+        np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-5)
+    bidirectional = packed_model.layers[0]
+    zeros = bidirectional._cudnn_pack._zeros
+    assert len(zeros) == 2 and all(bool((z == 0).all()) for z in zeros), (
+        "the recurrent bias cuDNN reads stays zero: it is no parameter")
+    assert all(p.untyped_storage().data_ptr() == bidirectional._cudnn_pack._buffer.data_ptr()
+               for p in bidirectional.trainable_weights)
+    # the training state survives a save and a load into an unpacked model
+    restored = _model()
+    restored.set_weights(packed_model.get_weights())
+    np.testing.assert_allclose(restored.predict(x, verbose=0), packed_model.predict(x, verbose=0),
+                               rtol=1e-5, atol=1e-6)
+
+
+def test_a_move_or_a_copy_packs_again(packed):
+    torch.manual_seed(2)
+    layer = L.LSTM(4)
+    x = torch.randn(3, 5, 2)
+    first = layer(x)
+    pack = layer._cudnn_pack
+    buffer = pack._buffer
+    layer._apply(lambda t: t.clone())  # what .to("cuda") does: fresh storage for each one
+    assert layer.cell.kernel.untyped_storage().data_ptr() != buffer.data_ptr()
+    again = layer(x)
+    assert pack._buffer is not None and pack._buffer is not buffer
+    assert layer.cell.kernel.untyped_storage().data_ptr() == pack._buffer.data_ptr()
+    torch.testing.assert_close(again, first, rtol=0, atol=0)
+
+    twin = copy.deepcopy(layer)
+    assert twin._cudnn_pack._buffer is None  # a copy starts unpacked
+    torch.testing.assert_close(twin(x), again, rtol=0, atol=0)
+    assert twin._cudnn_pack._buffer is not None
+    with torch.no_grad():
+        twin.cell.kernel.add_(1.0)  # the twin packed its own buffer: the original is apart
+    torch.testing.assert_close(layer(x), again, rtol=0, atol=0)
+    assert not torch.equal(twin(x), again)
+
+
+def test_no_pack_where_it_cannot_apply(packed, monkeypatch):
+    gru = L.GRU(4)
+    x = torch.randn(2, 5, 3)
+    gru(x)
+    assert gru._cudnn_pack._buffer is None, "a GRU's gate order has no view: it converts"
+    monkeypatch.setattr(rnn_ops, "PACK_ON_CUDA", False)
+    lstm = L.LSTM(4)
+    lstm(x)
+    assert lstm._cudnn_pack._buffer is None
+    assert lstm.cell.kernel.is_contiguous()
+
+
+def test_a_refused_pack_warns_once_and_converts(packed, monkeypatch):
+    def refuse(*args):
+        raise RuntimeError("unsupported configuration")
+
+    monkeypatch.setattr(rnn_ops, "_flatten", refuse)
+    layer = L.LSTM(4, return_sequences=True)
+    x = torch.randn(2, 5, 3)
+    with pytest.warns(RuntimeWarning, match="would not pack.*unsupported configuration"):
+        out = layer(x)
+    assert layer.cell.kernel.is_contiguous() and layer._cudnn_pack._buffer is None
+    monkeypatch.setattr(rnn_ops, "_on_cudnn", lambda t: False)
+    torch.testing.assert_close(layer(x), out, rtol=0, atol=0)
