@@ -14,10 +14,9 @@ recurrent bias. LSTM gates are ``i, f, c, o`` in both; GRU gates are ``z, r, h``
 ``r, z, n`` in torch.
 
 On CUDA, cuDNN wants every weight inside one flat buffer; given separate tensors it copies them
-into a fresh one at every call (and the gradients back out). ``CudnnPack`` moves an LSTM's or a
-SimpleRNN's Keras-layout parameters *into* such a buffer, each as a transposed view, so that
-converting them costs nothing and cuDNN reads them in place, as it does for ``nn.LSTM``. A
-GRU's gate order differs between the two layouts, so no view can express it: it converts.
+into a fresh one at every call (and the gradients back out). ``FusedWeights`` hands it one
+buffer: an LSTM's or a SimpleRNN's parameters live in it as transposed views (nothing to
+convert, as with ``nn.LSTM``); a GRU's is gathered from its parameters in one kernel.
 """
 
 from __future__ import annotations
@@ -35,7 +34,7 @@ _KERNELS = {"lstm": _VF.lstm, "gru": _VF.gru, "rnn_tanh": _VF.rnn_tanh, "rnn_rel
 def lstm_weights(kernel, recurrent_kernel, bias) -> list[torch.Tensor]:
     """Torch's ``[w_ih, w_hh, b_ih, b_hh]`` for one direction of an LSTM (same gate order)."""
     # Contiguous copies (a few KB): cuDNN needs them, and oneDNN's GEMMs run a little faster.
-    # Parameters packed by CudnnPack are transposed views already: contiguous() is free.
+    # Parameters packed by FusedWeights are transposed views already: contiguous() is free.
     weights = [kernel.t().contiguous(), recurrent_kernel.t().contiguous()]
     if bias is not None:
         weights += [bias, torch.zeros_like(bias)]
@@ -73,53 +72,95 @@ def torch_weights(mode: str, groups) -> list[torch.Tensor]:
 
 
 # ---------------------------------------------------------------------- cuDNN's flat buffer
-_CUDNN_MODES = {"rnn_relu": 0, "rnn_tanh": 1, "lstm": 2}
+_CUDNN_MODES = {"rnn_relu": 0, "rnn_tanh": 1, "lstm": 2, "gru": 3}
 PACK_ON_CUDA = True  # False: convert at every call (benchmarks/cuda_train_check.py compares)
 
 
-class CudnnPack:
-    """Keeps one recurrent layer's Keras-layout parameters inside one cuDNN weight buffer.
+class FusedWeights:
+    """A recurrent layer's weights as the fused kernels want them, made as cheaply as possible.
 
-    ``weights(mode, groups)`` gives torch-layout weights that are views of that buffer,
-    re-packing first when the parameters left it (moved to another device or dtype, or never
-    packed). Each parameter stays the same ``nn.Parameter`` object with its Keras shape: only
-    its storage moves (``kernel`` becomes a ``(in, 4*units)`` view with strides ``(1, in)``),
-    so optimizers, ``state_dict``, ``set_weights`` and saving see no difference. The recurrent
-    bias cuDNN also reads (Keras has none) is a zero view of the buffer, never trained.
+    ``get(mode, groups)`` gives the torch-layout weights for ``groups`` (one Keras-layout
+    ``(kernel, recurrent_kernel, bias | None)`` per direction) and whether they form cuDNN's
+    flat buffer. On cuDNN they always do:
 
-    Returns None where packing does not apply: not CUDA, a GRU, mixed dtypes, or while
-    ``torch.compile`` / ``torch.export`` / ``torch.jit`` capture a graph.
+    - **LSTM and SimpleRNN: the parameters live in the buffer.** Their gate order is the same
+      in both layouts, so each Keras-layout parameter can be a view of cuDNN's buffer:
+      ``kernel`` becomes an ``(in, 4*units)`` view with strides ``(1, in)`` of cuDNN's
+      ``(4*units, in)`` matrix. It stays the same ``nn.Parameter`` with its Keras shape, so
+      optimizers, ``state_dict``, ``set_weights`` and saving see no difference, and a call
+      converts nothing. The recurrent bias cuDNN also reads (Keras has none) is a zero view of
+      the buffer, never trained.
+    - **GRU: one gather per call.** Keras orders the gates ``z, r, h`` and cuDNN ``r, z, n``,
+      which no view expresses, so the buffer is gathered from the concatenated parameters by
+      one precomputed index (one kernel, and one scatter-add in backward).
+
+    The layout (offsets, any gaps) comes from cuDNN itself, once per device and dtype, and is
+    made again when the parameters moved. Elsewhere (the CPU, mixed dtypes, graph capture by
+    ``torch.compile`` / ``torch.export`` / ``torch.jit``) the weights are converted.
+
+    Nothing converted is kept between calls, not even for inference: a parameter's version
+    counter would tell when it changed, but torch's fused optimizers (Adam's, which sloi uses)
+    write without bumping it.
     """
 
     def __init__(self):
-        self._buffer = None
-        self._pointers = None
-        self._zeros = None
+        self._pointers = None  # the parameters' data pointers when the layout was made
+        self._buffer = None  # LSTM / SimpleRNN: the buffer the parameters live in
+        self._zeros = None  # LSTM / SimpleRNN: each direction's zero recurrent bias
+        self._index = None  # GRU: buffer position -> position in the concatenated parameters
+        self._slots = None  # GRU: (offset, shape) of each torch-layout weight in the buffer
+        self._pads = []  # GRU: a zero to gather cuDNN's gaps from, if its layout has any
         self._refused = False
 
-    def __getstate__(self):  # a copy or a pickle starts unpacked; the next call packs again
+    def __getstate__(self):  # a copy or a pickle starts empty; the next call lays out again
         return {}
 
     def __setstate__(self, state):
         self.__init__()
 
-    def weights(self, mode: str, groups) -> list[torch.Tensor] | None:
+    def get(self, mode: str, groups, dtype: torch.dtype | None = None
+            ) -> tuple[list[torch.Tensor], bool]:
+        """``(weights, flat)``, the weights in ``dtype`` when given (autocast's)."""
         params = [t for group in groups for t in group if t is not None]
+        if dtype == params[0].dtype:
+            dtype = None
+        if _capturing():
+            return _cast_all(torch_weights(mode, groups), dtype), False
+        cudnn = self._cudnn_applies(mode, params)
+        if cudnn and mode != "gru":
+            weights = self._views(mode, groups, params)
+            if weights is not None:  # cast one by one: cuDNN then flattens the copies
+                return (weights, True) if dtype is None else (_cast_all(weights, dtype), False)
+            cudnn = False
+        weights = self._gathered(mode, groups, params, dtype) if cudnn else None
+        if weights is not None:
+            return weights, True
+        return _cast_all(torch_weights(mode, groups), dtype), False
+
+    def _cudnn_applies(self, mode, params) -> bool:
         first = params[0]
-        if (not PACK_ON_CUDA or self._refused or mode not in _CUDNN_MODES
-                or not _on_cudnn(first) or _capturing()
-                or any(t.dtype != first.dtype or t.device != first.device or not t.is_leaf
-                       for t in params)):
+        return (PACK_ON_CUDA and not self._refused and mode in _CUDNN_MODES
+                and _on_cudnn(first)
+                and all(t.dtype == first.dtype and t.device == first.device and t.is_leaf
+                        for t in params))
+
+    def _laid_out(self, mode, groups, params) -> bool:
+        """Whether the layout for ``params`` is ready, making it when they moved."""
+        if self._pointers == tuple(t.data_ptr() for t in params):
+            return True
+        try:  # cuDNN lays out first: nothing moves if it refuses
+            (self._gather_layout if mode == "gru" else self._pack)(mode, groups, params)
+        except RuntimeError as error:
+            self._refused = True
+            warnings.warn(f"sloi: cuDNN would not lay the recurrent weights out in one "
+                          f"buffer ({error}); they are converted at each call instead",
+                          RuntimeWarning, stacklevel=4)
+            return False
+        return True
+
+    def _views(self, mode, groups, params):
+        if not self._laid_out(mode, groups, params):
             return None
-        if self._pointers != tuple(t.data_ptr() for t in params):
-            try:
-                self._pack(mode, groups, params)  # flattens first: no parameter moves on error
-            except RuntimeError as error:
-                self._refused = True
-                warnings.warn(f"sloi: cuDNN would not pack the recurrent weights into one "
-                              f"buffer ({error}); they are converted at each call instead",
-                              RuntimeWarning, stacklevel=3)
-                return None
         weights = []
         for (kernel, recurrent_kernel, bias), zero in zip(groups, self._zeros):
             weights += [kernel.t(), recurrent_kernel.t()]
@@ -127,28 +168,75 @@ class CudnnPack:
                 weights += [bias, zero]
         return weights
 
-    def _pack(self, mode, groups, params):
+    def _gathered(self, mode, groups, params, dtype):
+        if not self._laid_out(mode, groups, params):
+            return None
+        flat = torch.cat([t.reshape(-1) for t in params] + self._pads)
+        buffer = flat.index_select(0, self._index)
+        if dtype is not None:
+            buffer = buffer.to(dtype)  # the whole buffer at once: it stays flat
+        return [buffer.narrow(0, offset, _numel(shape)).view(shape)
+                for offset, shape in self._slots]
+
+    @staticmethod
+    def _layout(mode, groups, staged):
+        """cuDNN's buffer for the torch-layout ``staged``, which become views of it."""
         kernel, recurrent_kernel, bias = groups[0]
-        has_bias = bias is not None
+        return _flatten(staged, 4 if bias is not None else 2, kernel.shape[0],
+                        _CUDNN_MODES[mode], recurrent_kernel.shape[0], len(groups) == 2)
+
+    def _pack(self, mode, groups, params):
         with torch.no_grad():
-            staged = torch_weights(mode, [tuple(t.detach() if t is not None else None
-                                                for t in group) for group in groups])
-            staged = [t.clone() for t in staged]  # fresh tensors: flatten re-points them
-            per_group = 4 if has_bias else 2
-            buffer = _flatten(staged, per_group, kernel.shape[0], _CUDNN_MODES[mode],
-                              recurrent_kernel.shape[0], len(groups) == 2)
+            staged = [t.clone() for t in torch_weights(mode, _detached(groups))]
+            buffer = self._layout(mode, groups, staged)
             storage = buffer.untyped_storage()
+            per_group = len(staged) // len(groups)
             zeros = []
             for g, group in enumerate(groups):
                 views = staged[g * per_group:(g + 1) * per_group]
                 for param, view in zip(group, views):
-                    if param is None:
-                        continue
-                    stride = (1, param.shape[0]) if param.dim() == 2 else (1,)
-                    param.set_(storage, view.storage_offset(), param.shape, stride)
-                zeros.append(views[3] if has_bias else None)
+                    if param is not None:
+                        stride = (1, param.shape[0]) if param.dim() == 2 else (1,)
+                        param.set_(storage, view.storage_offset(), param.shape, stride)
+                zeros.append(views[3] if per_group == 4 else None)
         self._buffer, self._zeros = buffer, zeros
         self._pointers = tuple(t.data_ptr() for t in params)
+
+    def _gather_layout(self, mode, groups, params):
+        with torch.no_grad():
+            staged = [t.clone() for t in torch_weights(mode, _detached(groups))]
+            buffer = self._layout(mode, groups, staged)
+            # the conversion applied to positions instead of values gives, for each
+            # torch-layout element, where it sits in the concatenated Keras parameters
+            total = sum(t.numel() for t in params)
+            positions = torch.arange(total, device=buffer.device).split(
+                [t.numel() for t in params])
+            shaped = iter(p.view(t.shape) for p, t in zip(positions, params))
+            position_groups = [tuple(None if t is None else next(shaped) for t in group)
+                               for group in groups]
+            index = torch.full((buffer.numel(),), total, dtype=torch.long, device=buffer.device)
+            slots = []
+            for view, where in zip(staged, torch_weights(mode, position_groups)):
+                offset = view.storage_offset() - buffer.storage_offset()
+                index[offset:offset + view.numel()] = where.reshape(-1)
+                slots.append((offset, tuple(view.shape)))
+        self._index, self._slots = index, slots
+        self._pads = [] if bool((index < total).all()) else [params[0].new_zeros(1)]
+        self._pointers = tuple(t.data_ptr() for t in params)
+
+def _cast_all(weights, dtype):
+    return weights if dtype is None else [w.to(dtype) for w in weights]
+
+
+def _detached(groups):
+    return [tuple(None if t is None else t.detach() for t in group) for group in groups]
+
+
+def _numel(shape) -> int:
+    n = 1
+    for d in shape:
+        n *= d
+    return n
 
 
 def _on_cudnn(t: torch.Tensor) -> bool:
@@ -196,7 +284,7 @@ def repeat_last_valid(outputs: torch.Tensor, lengths: torch.Tensor) -> torch.Ten
 # ---------------------------------------------------------------------- runners
 def fused(mode: str, inputs: torch.Tensor, states: list[torch.Tensor], groups,
           bidirectional: bool = False, lengths: torch.Tensor | None = None,
-          pack: CudnnPack | None = None):
+          holder: FusedWeights | None = None):
     """Run a whole sequence through one fused kernel.
 
     Args:
@@ -205,18 +293,28 @@ def fused(mode: str, inputs: torch.Tensor, states: list[torch.Tensor], groups,
         states: ``[h0]`` (or ``[h0, c0]`` for an LSTM), each ``(directions, batch, units)``.
         groups: Keras-layout ``(kernel, recurrent_kernel, bias | None)``, one per direction.
         lengths: for right-padded sequences, each sequence's length.
-        pack: the layer's ``CudnnPack``, to run on CUDA from one flat weight buffer.
+        holder: the layer's ``FusedWeights`` (cuDNN's flat buffer, weights kept for
+            inference); without one, the weights are converted at this call.
 
     Returns: ``outputs (batch, steps, directions*units)`` (zeros past each length) and the
     final states, each ``(directions, batch, units)``.
     """
-    weights = pack.weights(mode, groups) if pack is not None else None
-    if weights is None:
-        weights = torch_weights(mode, groups)
-    has_bias = groups[0][2] is not None
+    device_type = inputs.device.type
+    dtype = None  # under autocast, everything goes in its dtype, as Keras computes in the
+    if torch.is_autocast_enabled(device_type):  # policy's compute dtype (torch alone would
+        dtype = torch.get_autocast_dtype(device_type)  # keep a GRU in float32 on the CPU)
+        inputs = inputs.to(dtype)
+        states = [s.to(dtype) for s in states]
+    if holder is not None:
+        weights, flat = holder.get(mode, groups, dtype)
+    else:
+        weights, flat = _cast_all(torch_weights(mode, groups), dtype), False
     kernel = _KERNELS[mode]
-    if inputs.is_cuda:
+    if inputs.is_cuda and not flat:
         kernel = _quiet(kernel)
+    if dtype is not None:
+        kernel = _without_autocast(kernel, device_type)
+    has_bias = groups[0][2] is not None
     hx = tuple(states) if mode == "lstm" else states[0]
     train = torch.is_grad_enabled()  # cuDNN keeps what backward needs only in training mode
     if lengths is None:
@@ -234,6 +332,16 @@ def fused(mode: str, inputs: torch.Tensor, states: list[torch.Tensor], groups,
         batch_first=True, total_length=inputs.shape[1],
     )
     return outputs, [h.index_select(1, packed.unsorted_indices) for h in final]
+
+
+def _without_autocast(kernel, device_type):
+    """The kernel with autocast off: its arguments are already in autocast's dtype."""
+
+    def call(*args):
+        with torch.autocast(device_type, enabled=False):
+            return kernel(*args)
+
+    return call
 
 
 def _quiet(kernel):

@@ -1,11 +1,12 @@
-"""``CudnnPack``: Keras-layout recurrent parameters living inside one weight buffer.
+"""``FusedWeights``: recurrent weights handed to cuDNN as one buffer in its layout.
 
 cuDNN is not on the CI machine, so these tests stand in for its flatten call with one that
 lays the torch-layout weights out in a buffer with NaN-filled gaps between them (cuDNN may
 align its matrices; any read outside a view then shows up as NaN), and let the CPU take the
-packed path. What they check is sloi's side: the parameters are re-pointed into the buffer
-without changing value, shape or identity, the kernels compute the same numbers and
-gradients from the views, training updates the buffer in place, and a move re-packs.
+packed path. What they check is sloi's side: an LSTM's or SimpleRNN's parameters are
+re-pointed into the buffer without changing value, shape or identity, a GRU's buffer is
+gathered in cuDNN's gate order, the kernels compute the same numbers and gradients as from
+converted weights, training updates the buffer in place, and a move lays out again.
 ``benchmarks/cuda_train_check.py`` runs the real cuDNN path on a GPU.
 """
 
@@ -27,7 +28,7 @@ GAP = 3
 def _fake_flatten(staged, per_group, input_size, mode_code, units, bidirectional):
     sizes = [t.numel() for t in staged]
     buffer = torch.full((sum(sizes) + GAP * (len(sizes) + 1),), float("nan"),
-                        dtype=staged[0].dtype)
+                        dtype=staged[0].dtype, device=staged[0].device)
     offset = GAP
     for t, n in zip(staged, sizes):
         buffer[offset:offset + n] = t.reshape(-1)
@@ -58,6 +59,9 @@ CASES = {
     "SimpleRNN": lambda: L.SimpleRNN(6, return_sequences=True),
     "SimpleRNN relu": lambda: L.SimpleRNN(6, activation="relu", return_state=True),
     "Bidirectional(LSTM)": lambda: L.Bidirectional(L.LSTM(6, return_sequences=True)),
+    "GRU": lambda: L.GRU(6, return_sequences=True),
+    "GRU without bias": lambda: L.GRU(6, use_bias=False, return_state=True),
+    "Bidirectional(GRU)": lambda: L.Bidirectional(L.GRU(6)),
 }
 
 
@@ -74,15 +78,20 @@ def test_packed_views_give_the_converted_numbers(name, monkeypatch):
     monkeypatch.setattr(rnn_ops, "_flatten", _fake_flatten)
     result = _run(layer, x)
     assert layer._last_path == "fused"
-    # the same Parameter objects, shapes and values, now views of one buffer
+    # the same Parameter objects, shapes and values
     assert [p for p in layer.trainable_weights] == before
-    storages = {p.untyped_storage().data_ptr() for p in layer.trainable_weights}
-    assert len(storages) == 1, "all parameters share the pack's buffer"
     for p, v in zip(layer.trainable_weights, values):
         assert p.shape == v.shape
         torch.testing.assert_close(p.detach(), v, rtol=0, atol=0)
-        if p.dim() == 2:
-            assert p.stride() == (1, p.shape[0]), "a transposed view of torch's layout"
+    storages = {p.untyped_storage().data_ptr() for p in layer.trainable_weights}
+    if "GRU" in name:  # gathered at each call: the parameters stay where they were
+        assert len(storages) == len(before)
+        assert all(p.is_contiguous() for p in layer.trainable_weights)
+    else:
+        assert len(storages) == 1, "all parameters share the pack's buffer"
+        for p in layer.trainable_weights:
+            if p.dim() == 2:
+                assert p.stride() == (1, p.shape[0]), "a transposed view of torch's layout"
     torch.testing.assert_close(result[0], reference[0], rtol=1e-6, atol=1e-6)
     torch.testing.assert_close(result[1], reference[1], rtol=1e-6, atol=1e-6)
     for got, want in zip(result[2], reference[2]):
@@ -95,6 +104,7 @@ def _model():
     model = sloi.Sequential([
         L.Input(shape=(7, 3)),
         L.Bidirectional(L.LSTM(4, return_sequences=True)),
+        L.GRU(4, return_sequences=True),
         L.SimpleRNN(5),
         L.Dense(1),
     ])
@@ -116,10 +126,10 @@ def test_training_on_packed_weights_equals_training_on_converted_ones(monkeypatc
     for got, want in zip(packed_model.get_weights(), plain.get_weights()):
         np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-5)
     bidirectional = packed_model.layers[0]
-    zeros = bidirectional._cudnn_pack._zeros
+    zeros = bidirectional._fused_weights._zeros
     assert len(zeros) == 2 and all(bool((z == 0).all()) for z in zeros), (
         "the recurrent bias cuDNN reads stays zero: it is no parameter")
-    assert all(p.untyped_storage().data_ptr() == bidirectional._cudnn_pack._buffer.data_ptr()
+    assert all(p.untyped_storage().data_ptr() == bidirectional._fused_weights._buffer.data_ptr()
                for p in bidirectional.trainable_weights)
     # the training state survives a save and a load into an unpacked model
     restored = _model()
@@ -133,7 +143,7 @@ def test_a_move_or_a_copy_packs_again(packed):
     layer = L.LSTM(4)
     x = torch.randn(3, 5, 2)
     first = layer(x)
-    pack = layer._cudnn_pack
+    pack = layer._fused_weights
     buffer = pack._buffer
     layer._apply(lambda t: t.clone())  # what .to("cuda") does: fresh storage for each one
     assert layer.cell.kernel.untyped_storage().data_ptr() != buffer.data_ptr()
@@ -143,36 +153,99 @@ def test_a_move_or_a_copy_packs_again(packed):
     torch.testing.assert_close(again, first, rtol=0, atol=0)
 
     twin = copy.deepcopy(layer)
-    assert twin._cudnn_pack._buffer is None  # a copy starts unpacked
+    assert twin._fused_weights._buffer is None  # a copy starts unpacked
     torch.testing.assert_close(twin(x), again, rtol=0, atol=0)
-    assert twin._cudnn_pack._buffer is not None
+    assert twin._fused_weights._buffer is not None
     with torch.no_grad():
         twin.cell.kernel.add_(1.0)  # the twin packed its own buffer: the original is apart
     torch.testing.assert_close(layer(x), again, rtol=0, atol=0)
     assert not torch.equal(twin(x), again)
 
 
-def test_no_pack_where_it_cannot_apply(packed, monkeypatch):
-    gru = L.GRU(4)
-    x = torch.randn(2, 5, 3)
+def test_a_gru_gathers_its_buffer_in_cudnn_gate_order(packed):
+    torch.manual_seed(3)
+    gru = L.GRU(3, return_sequences=True)
+    x = torch.randn(2, 5, 4)
     gru(x)
-    assert gru._cudnn_pack._buffer is None, "a GRU's gate order has no view: it converts"
+    holder, cell = gru._fused_weights, gru.cell
+    weights, flat = holder.get("gru", [(cell.kernel, cell.recurrent_kernel, cell.bias)])
+    assert flat and len({w.untyped_storage().data_ptr() for w in weights}) == 1
+    # cuDNN's order: [w_ih, w_hh, b_ih, b_hh], gates r, z, n; Keras's: z, r, h
+    u = 3
+    kernel, recurrent, bias = cell.kernel, cell.recurrent_kernel, cell.bias
+    with torch.no_grad():
+        torch.testing.assert_close(weights[0][:u], kernel[:, u:2 * u].t(), rtol=0, atol=0)
+        torch.testing.assert_close(weights[0][u:2 * u], kernel[:, :u].t(), rtol=0, atol=0)
+        torch.testing.assert_close(weights[1][2 * u:], recurrent[:, 2 * u:].t(), rtol=0, atol=0)
+        torch.testing.assert_close(weights[2][u:2 * u], bias[0, :u], rtol=0, atol=0)
+        torch.testing.assert_close(weights[3][:u], bias[1, u:2 * u], rtol=0, atol=0)
+
+
+def test_no_pack_where_it_cannot_apply(packed, monkeypatch):
+    x = torch.randn(2, 5, 3)
     monkeypatch.setattr(rnn_ops, "PACK_ON_CUDA", False)
-    lstm = L.LSTM(4)
+    lstm, gru = L.LSTM(4), L.GRU(4)
     lstm(x)
-    assert lstm._cudnn_pack._buffer is None
+    gru(x)
+    assert lstm._fused_weights._buffer is None and gru._fused_weights._index is None
     assert lstm.cell.kernel.is_contiguous()
 
 
-def test_a_refused_pack_warns_once_and_converts(packed, monkeypatch):
+def test_a_refused_pack_warns_and_converts(packed, monkeypatch):
     def refuse(*args):
         raise RuntimeError("unsupported configuration")
 
     monkeypatch.setattr(rnn_ops, "_flatten", refuse)
     layer = L.LSTM(4, return_sequences=True)
     x = torch.randn(2, 5, 3)
-    with pytest.warns(RuntimeWarning, match="would not pack.*unsupported configuration"):
+    with pytest.warns(RuntimeWarning, match="would not lay.*unsupported configuration"):
         out = layer(x)
-    assert layer.cell.kernel.is_contiguous() and layer._cudnn_pack._buffer is None
+    assert layer.cell.kernel.is_contiguous() and layer._fused_weights._buffer is None
     monkeypatch.setattr(rnn_ops, "_on_cudnn", lambda t: False)
     torch.testing.assert_close(layer(x), out, rtol=0, atol=0)
+
+
+@pytest.mark.parametrize("fused", [True, False])
+def test_inference_after_an_optimizer_step_sees_the_new_weights(packed, fused):
+    """Regression: a fused Adam step writes the parameters without bumping their version
+    counters, so nothing converted may be kept between calls, not even without gradients."""
+    torch.manual_seed(4)
+    layer = L.Bidirectional(L.GRU(4))
+    x = torch.randn(3, 6, 2)
+    layer(x)
+    with torch.no_grad():
+        before = layer(x)
+    optimizer = torch.optim.Adam(layer.parameters(), lr=0.1, fused=fused or None)
+    layer(x).square().sum().backward()
+    optimizer.step()
+    with torch.no_grad():
+        after = layer(x)
+    twin = L.Bidirectional(L.GRU(4))
+    twin(x)
+    twin.set_weights(layer.get_weights())
+    twin._fused_weights = None  # converts at the call
+    with torch.no_grad():
+        torch.testing.assert_close(after, twin(x), rtol=0, atol=0)
+    assert not torch.allclose(after, before)
+
+
+@pytest.mark.parametrize("make", [lambda: L.LSTM(5, return_sequences=True),
+                                  lambda: L.GRU(5, return_sequences=True),
+                                  lambda: L.SimpleRNN(5, return_sequences=True),
+                                  lambda: L.Bidirectional(L.GRU(5, return_sequences=True))])
+@pytest.mark.parametrize("masked", [False, True])
+def test_under_autocast_the_fused_kernel_computes_in_its_dtype(make, masked):
+    """Keras computes a mixed-precision layer in its compute dtype; torch's own autocast would
+    leave a GRU or a SimpleRNN in float32 on the CPU."""
+    torch.manual_seed(5)
+    layer = make()
+    x = torch.randn(3, 7, 4)
+    mask = torch.arange(7)[None, :] < torch.tensor([7, 5, 2])[:, None] if masked else None
+    reference = layer(x, mask=mask)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        out = layer(x, mask=mask)
+    assert out.dtype == torch.bfloat16
+    torch.testing.assert_close(out.float(), reference, atol=0.05, rtol=0.05)
+    out.float().square().sum().backward()
+    assert all(p.grad is not None and p.grad.dtype == torch.float32
+               for p in layer.trainable_weights)

@@ -86,7 +86,7 @@ class Bidirectional(Layer):
         self.input_spec = layer.input_spec
         self._initial_weights_bidir = weights
         self._last_path = None
-        self._cudnn_pack = rnn_ops.CudnnPack()  # on CUDA: both directions as one buffer
+        self._fused_weights = rnn_ops.FusedWeights()  # both directions, for one fused call
 
     def build(self, sequences_shape, initial_state_shape=None):
         for direction in (self.forward_layer, self.backward_layer):
@@ -202,7 +202,7 @@ class Bidirectional(Layer):
         stacked = [torch.stack([sf, sb]) for sf, sb in zip(states_f, states_b)]
         outputs, final = rnn_ops.fused(spec_f[0], sequences, stacked, [spec_f[1], spec_b[1]],
                                        bidirectional=True, lengths=lengths,
-                                       pack=self._cudnn_pack)
+                                       holder=self._fused_weights)
         units = outputs.shape[-1] // 2
         fwd_seq, bwd_seq = outputs[..., :units], outputs[..., units:]
         states_f = [s[0] for s in final]

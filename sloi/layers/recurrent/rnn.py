@@ -60,7 +60,7 @@ class RNN(Layer):
         self.input_spec = InputSpec(ndim=3, layout="(batch, timesteps, features)")
         self._states = None
         self._last_path = None  # "fused" or "loop": which way the last call ran
-        self._cudnn_pack = rnn_ops.CudnnPack()  # on CUDA: the weights as one cuDNN buffer
+        self._fused_weights = rnn_ops.FusedWeights()  # the weights as the fused kernel wants
 
     # ------------------------------------------------------------------ shapes
     @property
@@ -187,7 +187,7 @@ class RNN(Layer):
             x = x.flip(1)
         mode, params = spec
         outputs, final = rnn_ops.fused(mode, x, [s.unsqueeze(0) for s in states], [params],
-                                       lengths=lengths, pack=self._cudnn_pack)
+                                       lengths=lengths, holder=self._fused_weights)
         final = [s.squeeze(0) for s in final]
         if lengths is not None and self.zero_output_for_mask:
             return outputs[:, -1], outputs, final  # a padded last step outputs zeros
