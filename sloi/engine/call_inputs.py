@@ -69,19 +69,37 @@ def check_symbolic_inputs(layer, inputs) -> None:
 
 
 def convert_eager(layer, x, dtype: torch.dtype):
-    """numpy arrays become tensors and floats take the layer's dtype, as Keras autocasts."""
+    """numpy arrays become tensors and floats take the layer's dtype, as Keras autocasts;
+    host inputs go to the device of a built layer's weights (below)."""
     if isinstance(x, torch.Tensor):
+        x = to_weights_device(layer, x)
         if x.is_floating_point() and x.dtype != dtype and dtype.is_floating_point:
             return x.to(dtype)
         return x
     if isinstance(x, np.ndarray):
-        t = torch.from_numpy(x)
+        t = to_weights_device(layer, torch.from_numpy(x))
         return t.to(dtype) if t.is_floating_point() and dtype.is_floating_point else t
     if isinstance(x, (list, tuple)) and x:
         return type(x)(convert_eager(layer, i, dtype) for i in x)
     if isinstance(x, dict):
         return {k: convert_eager(layer, v, dtype) for k, v in x.items()}
     raise not_a_tensor(layer, x)
+
+
+def to_weights_device(layer, x: torch.Tensor) -> torch.Tensor:
+    """A host tensor given to a layer (or model) whose weights are on CUDA moves there, as
+    Keras puts every input on its device: ``model(x_test)`` after ``fit`` on a GPU works with
+    numpy data. Costs two flag reads where no CUDA tensor can exist."""
+    if x.device.type != "cpu" or not torch.cuda.is_initialized():
+        return x
+    weight = next(layer.parameters(), None)
+    if weight is None or weight.device.type != "cuda":
+        return x
+    moved = x.to(weight.device)
+    mask = getattr(x, "_keras_mask", None)
+    if mask is not None:
+        moved._keras_mask = mask.to(weight.device)
+    return moved
 
 
 def carried_mask(x):
