@@ -6,9 +6,17 @@ Keras is the parity reference; it must see the torch backend before anything imp
 import os
 
 os.environ.setdefault("KERAS_BACKEND", "torch")
+# On a machine with a GPU, Keras's references are computed on the host (its tensors would
+# otherwise come back on CUDA), and TF32 is off so that GPU results meet the suite's 1e-5
+# tolerances; neither changes anything on a machine without one.
+os.environ.setdefault("KERAS_TORCH_DEVICE", "cpu")
 os.environ.setdefault("KERAS_HOME", os.path.join(os.path.dirname(__file__), ".keras-home"))
 
 import pytest  # noqa: E402
+import torch  # noqa: E402
+
+torch.backends.cuda.matmul.allow_tf32 = False
+torch.backends.cudnn.allow_tf32 = False
 
 
 @pytest.fixture(autouse=True)
