@@ -5,9 +5,9 @@
    model trained by a hand-written loop, with sloi's recurrent weights packed into one cuDNN
    buffer (the default) and converted at every call (``rnn_ops.PACK_ON_CUDA = False``).
 2. How the recurrent weights reach cuDNN, forward+backward of one layer: sloi's packed
-   parameters, sloi converting per call, and nn.LSTM's own flattened weights; CUDA kernels
-   launched per step (from the profiler) and ms per step. Also: the packed parameters share
-   one buffer and give the converted path's numbers and gradients.
+   parameters (a GRU's gathered buffer), sloi converting per call, and nn.LSTM's / nn.GRU's
+   own flattened weights; CUDA kernels launched per step (from the profiler) and ms per step.
+   Also: the one-buffer path gives the converted path's numbers and gradients.
 
     PYTHONPATH=. python benchmarks/cuda_train_check.py
 """
@@ -141,7 +141,10 @@ def weights_check():
     for name, make in (("LSTM", lambda: L.LSTM(units, return_sequences=True)),
                        ("SimpleRNN", lambda: L.SimpleRNN(units, return_sequences=True)),
                        ("Bidirectional(LSTM)", lambda: L.Bidirectional(
-                           L.LSTM(units, return_sequences=True)))):
+                           L.LSTM(units, return_sequences=True))),
+                       ("GRU", lambda: L.GRU(units, return_sequences=True)),
+                       ("Bidirectional(GRU)", lambda: L.Bidirectional(
+                           L.GRU(units, return_sequences=True)))):
         layer = make()
         layer(x[:1].cpu())
         layer.to("cuda")
@@ -153,18 +156,23 @@ def weights_check():
             out.square().mean().backward()
             grads[packed] = [out.detach()] + [p.grad.clone() for p in layer.trainable_weights]
         shared = {p.untyped_storage().data_ptr() for p in layer.trainable_weights}
+        holder = layer._fused_weights
+        laid_out = holder._index is not None if "GRU" in name else len(shared) == 1
         err = max((a - b).abs().max().item() for a, b in zip(grads[True], grads[False]))
-        good = len(shared) == 1 and err < 1e-5 and layer._last_path == "fused"
+        good = laid_out and err < 1e-5 and layer._last_path == "fused"
         ok &= good
-        print(f"{'ok ' if good else 'BAD'} {name}: packed into {len(shared)} buffer(s), "
-              f"largest difference from converting {err:.1e}", flush=True)
+        how = "gathered" if "GRU" in name else f"packed into {len(shared)} buffer(s)"
+        print(f"{'ok ' if good else 'BAD'} {name}: {how}, largest difference from converting "
+              f"{err:.1e}", flush=True)
         results[name] = layer
     torch_lstm = torch.nn.LSTM(units, units, batch_first=True).cuda()
     print("\n| forward+backward, batch 64, 200 steps, 64 units | CUDA kernels | ms |")
+    torch_gru = torch.nn.GRU(units, units, batch_first=True).cuda()
     print("|---|---:|---:|")
-    rows = [("nn.LSTM (flattened)", None, None, lambda: torch_lstm(x)[0])]
+    rows = [("nn.LSTM (flattened)", None, None, lambda: torch_lstm(x)[0]),
+            ("nn.GRU (flattened)", None, None, lambda: torch_gru(x)[0])]
     for name, layer in results.items():
-        rows += [(f"sloi {name}, packed", layer, True, lambda m=layer: m(x)),
+        rows += [(f"sloi {name}, one buffer", layer, True, lambda m=layer: m(x)),
                  (f"sloi {name}, converted per call", layer, False, lambda m=layer: m(x))]
     for title, layer, packed, fn in rows:
         if layer is not None:
