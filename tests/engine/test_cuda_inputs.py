@@ -23,8 +23,16 @@ def _trained_model():
     return model, x
 
 
+@pytest.fixture
+def on_cuda():
+    before = sloi.config.get_device()
+    sloi.config.set_device("cuda")  # other tests may have chosen the CPU for this process
+    yield
+    sloi.config.set_device(before)
+
+
 @cuda
-def test_numpy_and_host_tensors_reach_a_model_on_cuda():
+def test_numpy_and_host_tensors_reach_a_model_on_cuda(on_cuda):
     model, x = _trained_model()
     assert next(model.parameters()).is_cuda
     expected = model.predict(x, verbose=0)
