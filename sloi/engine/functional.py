@@ -212,6 +212,14 @@ class Functional(Model):
         """The inputs as a flat list of tensors in ``self.inputs`` order, floats in float32,
         each checked against its Input's shape."""
         expected = self._flat_inputs
+        if type(inputs) is torch.Tensor and len(expected) == 1:  # every batch of fit / predict
+            t = expected[0]
+            if inputs.dtype == t.dtype or not (inputs.is_floating_point()
+                                               and t.dtype.is_floating_point):
+                shape = inputs.shape
+                if len(shape) == len(t.shape) and all(
+                        d is None or d == s for d, s in zip(t.shape, shape)):
+                    return [inputs]
         if isinstance(inputs, dict):
             names = self.input_names
             missing = [n for n in names if n not in inputs]

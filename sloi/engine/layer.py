@@ -377,7 +377,9 @@ class Layer(nn.Module):
         return self._dtype if input_dtype.is_floating_point else input_dtype
 
     def __call__(self, *args, **kwargs):
-        if has_symbolic(args, kwargs):
+        # one plain tensor and nothing else (every batch of fit / predict): nothing symbolic
+        plain = len(args) == 1 and not kwargs and type(args[0]) is torch.Tensor
+        if not plain and has_symbolic(args, kwargs):
             return symbolic_call(self, args, kwargs)
         args = self._prepare_eager_inputs(args)
         first = args[0] if args else None
