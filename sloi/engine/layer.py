@@ -32,6 +32,7 @@ from sloi.engine.call_inputs import (
     has_symbolic,
     move_to_input_device,
     shapes_of,
+    to_weights_device,
 )
 from sloi.engine.dtypes import dtype_name, standardize_dtype
 from sloi.engine.input_spec import check_input
@@ -382,6 +383,8 @@ class Layer(nn.Module):
         if not plain and has_symbolic(args, kwargs):
             return symbolic_call(self, args, kwargs)
         args = self._prepare_eager_inputs(args)
+        if not plain and isinstance(kwargs.get("mask"), torch.Tensor):
+            kwargs["mask"] = to_weights_device(self, kwargs["mask"])  # with its input
         first = args[0] if args else None
         self._check_input_specs(first, lambda shape, x=None: f"shape {format_shape(shape)}")
         if not self.built:

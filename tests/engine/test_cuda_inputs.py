@@ -44,6 +44,19 @@ def test_numpy_and_host_tensors_reach_a_model_on_cuda(on_cuda):
     assert embedding(torch.from_numpy(x)).is_cuda  # one layer, called on its own
 
 
+@cuda
+def test_a_host_mask_follows_its_input_to_a_layer_on_cuda():
+    torch.manual_seed(0)
+    layer = L.LSTM(3, return_sequences=True)
+    x = torch.randn(2, 5, 4)
+    mask = torch.tensor([[0, 1, 1, 1, 1], [1, 1, 1, 0, 0]], dtype=torch.bool)  # the step loop
+    expected = layer(x, mask=mask)
+    layer.to("cuda")
+    out = layer(x, mask=mask)
+    assert out.is_cuda
+    torch.testing.assert_close(out.cpu(), expected, rtol=1e-5, atol=1e-6)
+
+
 def test_host_inputs_stay_on_the_host_for_a_host_model():
     model = sloi.Sequential([L.Input(shape=(3,)), L.Dense(2)])
     model.to("cpu")
