@@ -7,7 +7,8 @@ packed path. What they check is sloi's side: an LSTM's or SimpleRNN's parameters
 re-pointed into the buffer without changing value, shape or identity, a GRU's buffer is
 gathered in cuDNN's gate order, the kernels compute the same numbers and gradients as from
 converted weights, training updates the buffer in place, and a move lays out again.
-``benchmarks/cuda_train_check.py`` runs the real cuDNN path on a GPU.
+On a machine with CUDA the first test also runs on the real cuDNN flatten;
+``benchmarks/cuda_train_check.py`` times it.
 """
 
 from __future__ import annotations
@@ -65,17 +66,26 @@ CASES = {
 }
 
 
+@pytest.mark.parametrize("where", ["stand-in", pytest.param("cuDNN", marks=pytest.mark.skipif(
+    not torch.cuda.is_available(), reason="needs a CUDA device"))])
 @pytest.mark.parametrize("name", CASES)
-def test_packed_views_give_the_converted_numbers(name, monkeypatch):
+def test_packed_views_give_the_converted_numbers(name, where, monkeypatch):
     torch.manual_seed(0)
     layer = CASES[name]()
     x = torch.randn(4, 9, 5)
     layer(x)
+    if where == "cuDNN":  # the real flatten; converting first, to compare with
+        layer.to("cuda")
+        x = x.cuda()
+        monkeypatch.setattr(rnn_ops, "PACK_ON_CUDA", False)
     before = [p for p in layer.trainable_weights]
     values = [p.detach().clone() for p in before]
     reference = _run(layer, x)
-    monkeypatch.setattr(rnn_ops, "_on_cudnn", lambda t: True)
-    monkeypatch.setattr(rnn_ops, "_flatten", _fake_flatten)
+    if where == "cuDNN":
+        monkeypatch.setattr(rnn_ops, "PACK_ON_CUDA", True)
+    else:
+        monkeypatch.setattr(rnn_ops, "_on_cudnn", lambda t: True)
+        monkeypatch.setattr(rnn_ops, "_flatten", _fake_flatten)
     result = _run(layer, x)
     assert layer._last_path == "fused"
     # the same Parameter objects, shapes and values
