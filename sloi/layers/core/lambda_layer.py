@@ -3,39 +3,11 @@
 from __future__ import annotations
 
 import inspect
-import types
-import weakref
 
 from sloi.engine import Layer, tree
+from sloi.engine.known_functions import KnownFunctions, to_config
 
-# Plain module-level functions given to Lambda layers in this process, by qualified name, so
-# that ``Lambda.from_config(layer.get_config())`` (cloning a model) finds them again. Only
-# functions the program itself handed to ``Lambda`` are here: a config can never name an
-# arbitrary importable function (``os.remove``) and have it called.
-_KNOWN_FUNCTIONS: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
-
-
-def _qualified_name(fn) -> str:
-    module = getattr(fn, "__module__", None) or "?"
-    name = getattr(fn, "__qualname__", None) or getattr(fn, "__name__", None) or repr(fn)
-    return f"{module}.{name}"
-
-
-def _is_plain_function(fn) -> bool:
-    """A ``def`` at module level: its qualified name names it, and it alone."""
-    return (
-        isinstance(fn, types.FunctionType)
-        and "<" not in fn.__qualname__  # not a lambda, not a closure (``f.<locals>.g``)
-    )
-
-
-def _remember(fn):
-    if _is_plain_function(fn):
-        _KNOWN_FUNCTIONS[_qualified_name(fn)] = fn
-
-
-def _function_to_config(fn):
-    return _qualified_name(fn) if callable(fn) else fn
+_KNOWN = KnownFunctions()  # the plain functions given to Lambda layers in this process
 
 
 def _accepts(fn, name: str) -> bool:
@@ -92,7 +64,7 @@ class Lambda(Layer):
         self._fn_takes_training = _accepts(function, "training")
         for fn in (function, output_shape, mask):
             if callable(fn):
-                _remember(fn)
+                _KNOWN.remember(fn)
 
     def call(self, inputs, mask=None, training=None):
         kwargs = dict(self.arguments)
@@ -122,9 +94,9 @@ class Lambda(Layer):
         output_shape = self._output_shape
         return {
             **super().get_config(),
-            "function": _function_to_config(self.function),
-            "output_shape": _function_to_config(output_shape),
-            "mask": _function_to_config(self.mask),
+            "function": to_config(self.function),
+            "output_shape": to_config(output_shape),
+            "mask": to_config(self.mask),
             "arguments": dict(self.arguments),
         }
 
@@ -143,14 +115,10 @@ def _is_shape(x) -> bool:
 
 
 def _resolve_function(qualified: str, key: str, layer_name, custom_objects):
-    custom_objects = custom_objects or {}
-    short = qualified.rsplit(".", 1)[-1]
-    for candidate in (qualified, short):
-        if candidate in custom_objects:
-            return custom_objects[candidate]
-    fn = _KNOWN_FUNCTIONS.get(qualified)
+    fn = _KNOWN.find(qualified, custom_objects)
     if fn is not None:
         return fn
+    short = qualified.rsplit(".", 1)[-1]
     why = (
         "a lambda or a closure is never stored as code"
         if "<" in qualified else "it is not among the functions given to Lambda layers so far"

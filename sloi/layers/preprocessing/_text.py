@@ -21,11 +21,11 @@ import collections
 import math
 import re
 import string
-import types
-import weakref
 
 import numpy as np
 import torch
+
+from sloi.engine.known_functions import KnownFunctions
 
 STANDARDIZE_OPTIONS = ("lower_and_strip_punctuation", "lower", "strip_punctuation")
 SPLIT_OPTIONS = ("whitespace", "character")
@@ -192,34 +192,18 @@ class VocabularyCounter:
         )
 
 
-# Plain module-level functions given as ``standardize`` / ``split`` in this process, by
-# qualified name, so that ``from_config(get_config())`` finds them again. A config can only name
-# a function the program itself handed over: it never makes sloi import or call anything else.
-_KNOWN_FUNCTIONS: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
-
-
-def qualified_name(fn) -> str:
-    module = getattr(fn, "__module__", None) or "?"
-    name = getattr(fn, "__qualname__", None) or getattr(fn, "__name__", None) or repr(fn)
-    return f"{module}.{name}"
-
-
-def remember_function(fn) -> None:
-    if isinstance(fn, types.FunctionType) and "<" not in fn.__qualname__:
-        _KNOWN_FUNCTIONS[qualified_name(fn)] = fn
+# the plain functions given as ``standardize`` / ``split`` in this process
+_KNOWN = KnownFunctions()
+remember_function = _KNOWN.remember
 
 
 def resolve_function(qualified: str, key: str, layer_name, custom_objects):
     """The function a config names by ``qualified`` name, from ``custom_objects`` or from the
     functions this process gave to a TextVectorization layer."""
-    custom_objects = custom_objects or {}
-    short = qualified.rsplit(".", 1)[-1]
-    for candidate in (qualified, short):
-        if candidate in custom_objects:
-            return custom_objects[candidate]
-    fn = _KNOWN_FUNCTIONS.get(qualified)
+    fn = _KNOWN.find(qualified, custom_objects)
     if fn is not None:
         return fn
+    short = qualified.rsplit(".", 1)[-1]
     raise ValueError(
         f'Layer "{layer_name}" (TextVectorization): cannot rebuild its {key} function '
         f'"{qualified}" from the config (a config never carries code, and loading never '

@@ -25,6 +25,7 @@ import torch
 from torch import nn
 
 from sloi.engine import Layer
+from sloi.engine.known_functions import to_config
 from sloi.engine.symbolic import any_symbolic
 from sloi.layers.preprocessing import _text
 
@@ -363,8 +364,8 @@ class TextVectorization(Layer):
         return {
             **super().get_config(),
             "max_tokens": self.max_tokens,
-            "standardize": _callable_to_config(self.standardize),
-            "split": _callable_to_config(self.split),
+            "standardize": to_config(self.standardize),
+            "split": to_config(self.split),
             "ngrams": self.ngrams,
             "output_mode": self.output_mode,
             "output_sequence_length": self.output_sequence_length,
@@ -435,7 +436,3 @@ class TextVectorization(Layer):
 def _is_batch(data) -> bool:
     """One batch of strings (rather than an iterable of batches)."""
     return isinstance(data, (str, bytes, list, tuple, np.ndarray)) or hasattr(data, "numpy")
-
-
-def _callable_to_config(value):
-    return _text.qualified_name(value) if callable(value) else value
