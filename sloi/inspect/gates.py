@@ -149,19 +149,8 @@ def lstm_gates(layer, x, initial_state=None, mask=None) -> dict:
     results = []
     with torch.no_grad():
         for (_, rnn), init in zip(parts, inits):
-            cell = rnn.cell
-
-            def step(x_t, states, cell=cell):
-                h, c = states
-                z = x_t @ cell.kernel + h @ cell.recurrent_kernel
-                if cell.bias is not None:
-                    z = z + cell.bias
-                zi, zf, zg, zo = z.chunk(4, dim=-1)  # Keras's gate order: i, f, c, o
-                i, f, o = (cell.recurrent_activation(v) for v in (zi, zf, zo))
-                g = cell.activation(zg)
-                c = f * c + i * g
-                h = o * cell.activation(c)
-                gates = {"input": i, "forget": f, "cell_candidate": g, "output": o}
+            def step(x_t, states, cell=rnn.cell):
+                gates, h, c = cell.gates(x_t, *states)
                 return gates, [h, c]
 
             results.append(_run(rnn, x, mask, init, step))
@@ -188,30 +177,9 @@ def gru_gates(layer, x, initial_state=None, mask=None) -> dict:
     results = []
     with torch.no_grad():
         for (_, rnn), init in zip(parts, inits):
-            cell = rnn.cell
-            u = cell.units
-
-            def step(x_t, states, cell=cell, u=u):
-                (h,) = states
-                zx = x_t @ cell.kernel
-                if cell.bias is not None:
-                    zx = zx + (cell.bias[0] if cell.reset_after else cell.bias)
-                xz, xr, xn = zx.split(u, dim=-1)  # Keras's gate order: z, r, h
-                if cell.reset_after:  # r scales the recurrent product (bias included)
-                    rec = h @ cell.recurrent_kernel
-                    if cell.bias is not None:
-                        rec = rec + cell.bias[1]
-                    rz, rr, rn = rec.split(u, dim=-1)
-                    z = cell.recurrent_activation(xz + rz)
-                    r = cell.recurrent_activation(xr + rr)
-                    n = cell.activation(xn + r * rn)
-                else:  # r scales the state before the product
-                    uz, ur, un = cell.recurrent_kernel.split(u, dim=-1)
-                    z = cell.recurrent_activation(xz + h @ uz)
-                    r = cell.recurrent_activation(xr + h @ ur)
-                    n = cell.activation(xn + (r * h) @ un)
-                h = z * h + (1 - z) * n
-                return {"update": z, "reset": r, "candidate": n}, [h]
+            def step(x_t, states, cell=rnn.cell):
+                gates, h = cell.gates(x_t, states[0])
+                return gates, [h]
 
             results.append(_run(rnn, x, mask, init, step))
     return _gather(layer, parts, results)

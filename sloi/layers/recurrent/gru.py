@@ -72,12 +72,20 @@ class GRUCell(DropoutRNNCell, Layer):
         h_in = h
         if training and self.recurrent_dropout > 0:
             h_in = h * self.get_recurrent_dropout_mask(h)
+        _, h = self.gates(inputs, h, h_in)
+        return h, [h]
+
+    def gates(self, inputs, h, h_in=None):
+        """One step with its gates kept (``sloi.inspect.gru_gates`` reads them):
+        ``({"update", "reset", "candidate"}, new h)``. ``h_in`` is the state the recurrent
+        products see (``h`` after recurrent dropout); ``h`` by default."""
+        h_in = h if h_in is None else h_in
         u = self.units
         x = inputs @ self.kernel
         if self.bias is not None:
             x = x + (self.bias[0] if self.reset_after else self.bias)
-        x_z, x_r, x_h = x.split(u, dim=-1)
-        if self.reset_after:
+        x_z, x_r, x_h = x.split(u, dim=-1)  # Keras's gate order: z, r, h
+        if self.reset_after:  # r scales the recurrent product (bias included)
             rec = h_in @ self.recurrent_kernel
             if self.bias is not None:
                 rec = rec + self.bias[1]
@@ -85,13 +93,13 @@ class GRUCell(DropoutRNNCell, Layer):
             z = self.recurrent_activation(x_z + rec_z)
             r = self.recurrent_activation(x_r + rec_r)
             n = self.activation(x_h + r * rec_h)
-        else:
+        else:  # r scales the state before the product
             rec_z, rec_r = (h_in @ self.recurrent_kernel[:, : 2 * u]).split(u, dim=-1)
             z = self.recurrent_activation(x_z + rec_z)
             r = self.recurrent_activation(x_r + rec_r)
             n = self.activation(x_h + (r * h_in) @ self.recurrent_kernel[:, 2 * u:])
         h = z * h + (1 - z) * n
-        return h, [h]
+        return {"update": z, "reset": r, "candidate": n}, h
 
     def fused_spec(self):
         """``("gru", (kernel, recurrent_kernel, bias))`` when PyTorch's fused GRU computes it:

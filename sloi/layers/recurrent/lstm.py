@@ -78,14 +78,21 @@ class LSTMCell(DropoutRNNCell, Layer):
             inputs = inputs * self.get_dropout_mask(inputs)
         if training and self.recurrent_dropout > 0:
             h = h * self.get_recurrent_dropout_mask(h)
+        _, h, c = self.gates(inputs, h, c)
+        return h, [h, c]
+
+    def gates(self, inputs, h, c):
+        """One step with its gates kept (``sloi.inspect.lstm_gates`` reads them):
+        ``({"input", "forget", "cell_candidate", "output"}, new h, new c)``."""
         z = inputs @ self.kernel + h @ self.recurrent_kernel
         if self.bias is not None:
             z = z + self.bias
-        i, f, g, o = z.chunk(4, dim=-1)
+        i, f, g, o = z.chunk(4, dim=-1)  # Keras's gate order: i, f, c, o
         i, f, o = (self.recurrent_activation(v) for v in (i, f, o))
-        c = f * c + i * self.activation(g)
+        g = self.activation(g)
+        c = f * c + i * g
         h = o * self.activation(c)
-        return h, [h, c]
+        return {"input": i, "forget": f, "cell_candidate": g, "output": o}, h, c
 
     def fused_spec(self):
         """``("lstm", (kernel, recurrent_kernel, bias))`` when PyTorch's fused LSTM computes
