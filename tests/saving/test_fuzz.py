@@ -17,7 +17,9 @@ def _model(seed):
     return model
 
 
-def _damaged(data: bytes, rng, count: int):
+def damaged_copies(data: bytes, rng, count: int):
+    """``count`` damaged copies of ``data``: one flipped byte, four flipped bytes, or cut short,
+    in turn (also used by test_keras_h5.py)."""
     for i in range(count):
         damaged = bytearray(data)
         if i % 3 == 2:
@@ -49,7 +51,7 @@ def test_damaged_model_files(trained, tmp_path):
     rng = np.random.default_rng(1234)
     path = tmp_path / "d.sloi"
     outcomes = {"refused": 0, "same": 0}
-    for damaged in _damaged(data, rng, 50):
+    for damaged in damaged_copies(data, rng, 50):
         path.write_bytes(damaged)
         try:
             loaded = sloi.models.load_model(path)
@@ -70,7 +72,7 @@ def test_damaged_weights_files(trained, tmp_path):
     target = _model(1)
     before = target.get_weights()
     refused = 0
-    for damaged in _damaged(data, rng, 50):
+    for damaged in damaged_copies(data, rng, 50):
         path.write_bytes(damaged)
         try:
             target.load_weights(path)

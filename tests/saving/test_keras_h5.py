@@ -10,6 +10,7 @@ import torch
 import sloi
 from sloi.saving import FileFormatError
 from sloi.saving.keras_import import load_keras_model, load_keras_weights
+from tests.saving.test_fuzz import damaged_copies
 from tests.saving.test_keras_import import _keras_model, _predict, dense_net, two_branch_conv
 
 
@@ -63,17 +64,6 @@ def test_links_out_of_the_file_are_refused(tmp_path):
 
 
 # ---------------------------------------------------------------------------- damaged files
-def _damaged(data: bytes, rng, count: int):
-    for i in range(count):
-        damaged = bytearray(data)
-        if i % 3 == 2:
-            damaged = damaged[: int(rng.integers(0, len(data)))]
-        else:
-            for _ in range(1 if i % 3 == 0 else 4):
-                damaged[int(rng.integers(0, len(data)))] ^= int(rng.integers(1, 256))
-        yield bytes(damaged)
-
-
 @pytest.mark.parametrize("suffix", [".keras", ".h5"])
 def test_damaged_model_files_give_clear_errors(tmp_path, suffix):
     # The seeds are fixed: libhdf5 itself can loop forever on some damaged metadata (seen
@@ -83,7 +73,7 @@ def test_damaged_model_files_give_clear_errors(tmp_path, suffix):
     model.save(tmp_path / f"m{suffix}")
     data = (tmp_path / f"m{suffix}").read_bytes()
     refused = 0
-    for i, damaged in enumerate(_damaged(data, np.random.default_rng(7), 45)):
+    for i, damaged in enumerate(damaged_copies(data, np.random.default_rng(7), 45)):
         path = tmp_path / f"d{i}{suffix}"
         path.write_bytes(damaged)
         try:
@@ -102,7 +92,7 @@ def test_a_damaged_weights_file_leaves_the_model_as_it_was(tmp_path):
     data = (tmp_path / "m.weights.h5").read_bytes()
     ours = dense_net(sloi)
     refused = 0
-    for i, damaged in enumerate(_damaged(data, np.random.default_rng(8), 45)):
+    for i, damaged in enumerate(damaged_copies(data, np.random.default_rng(8), 45)):
         path = tmp_path / f"d{i}.weights.h5"
         path.write_bytes(damaged)
         before = ours.get_weights()
