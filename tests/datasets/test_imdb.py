@@ -12,13 +12,8 @@ from tests.datasets import tiny_files
 @pytest.fixture
 def cache(tmp_path, monkeypatch):
     """A temporary SLOI_HOME holding a tiny imdb.npz, its checksum registered, no network."""
-    monkeypatch.setenv("SLOI_HOME", str(tmp_path / "home"))
-    folder = tmp_path / "home" / "datasets"
-    folder.mkdir(parents=True)
-    path = tiny_files.imdb_file(str(folder))
-    tiny_files.register(monkeypatch, "imdb.npz", path)
-    tiny_files.no_network(monkeypatch)
-    monkeypatch.setattr(keras_imdb, "get_file", lambda *a, **k: path)  # Keras reads it too
+    folder, _ = tiny_files.cached(tmp_path, monkeypatch, tiny_files.imdb_file, "imdb.npz",
+                                  keras_imdb)
     return folder
 
 

@@ -6,13 +6,7 @@ from tests.datasets import tiny_files
 
 
 def test_matches_keras_on_the_same_file(tmp_path, monkeypatch):
-    monkeypatch.setenv("SLOI_HOME", str(tmp_path / "home"))
-    folder = tmp_path / "home" / "datasets"
-    folder.mkdir(parents=True)
-    path = tiny_files.mnist_file(str(folder))
-    tiny_files.register(monkeypatch, "mnist.npz", path)
-    tiny_files.no_network(monkeypatch)
-    monkeypatch.setattr(keras_mnist, "get_file", lambda *a, **k: path)
+    tiny_files.cached(tmp_path, monkeypatch, tiny_files.mnist_file, "mnist.npz", keras_mnist)
     mine, theirs = mnist.load_data(), keras_mnist.load_data()
     for (x1, y1), (x2, y2) in zip(mine, theirs):
         assert x1.dtype == np.uint8 and x1.shape[1:] == (28, 28)

@@ -38,6 +38,20 @@ def no_network(monkeypatch):
     return tried
 
 
+def cached(tmp_path, monkeypatch, make_file, name, keras_module):
+    """A temporary SLOI_HOME whose datasets folder holds ``make_file``'s tiny ``name``, its
+    checksum registered, no network, and ``keras_module`` reading the same file. Returns
+    ``(folder, path)``."""
+    monkeypatch.setenv("SLOI_HOME", str(tmp_path / "home"))
+    folder = tmp_path / "home" / "datasets"
+    folder.mkdir(parents=True)
+    path = make_file(str(folder))
+    register(monkeypatch, name, path)
+    no_network(monkeypatch)
+    monkeypatch.setattr(keras_module, "get_file", lambda *a, **k: path)
+    return folder, path
+
+
 def imdb_file(folder, seed=0):
     rng = np.random.default_rng(seed)
     path = os.path.join(folder, "imdb.npz")
