@@ -21,6 +21,7 @@ convert, as with ``nn.LSTM``); a GRU's is gathered from its parameters in one ke
 
 from __future__ import annotations
 
+import math
 import warnings
 
 import torch
@@ -175,20 +176,22 @@ class FusedWeights:
         buffer = flat.index_select(0, self._index)
         if dtype is not None:
             buffer = buffer.to(dtype)  # the whole buffer at once: it stays flat
-        return [buffer.narrow(0, offset, _numel(shape)).view(shape)
+        return [buffer.narrow(0, offset, math.prod(shape)).view(shape)
                 for offset, shape in self._slots]
 
     @staticmethod
-    def _layout(mode, groups, staged):
-        """cuDNN's buffer for the torch-layout ``staged``, which become views of it."""
+    def _layout(mode, groups):
+        """``(staged, buffer)``: copies of the torch-layout weights, and cuDNN's buffer for
+        them, of which they have become views (at the offsets cuDNN expects)."""
+        staged = [t.clone() for t in torch_weights(mode, _detached(groups))]
         kernel, recurrent_kernel, bias = groups[0]
-        return _flatten(staged, 4 if bias is not None else 2, kernel.shape[0],
-                        _CUDNN_MODES[mode], recurrent_kernel.shape[0], len(groups) == 2)
+        buffer = _flatten(staged, 4 if bias is not None else 2, kernel.shape[0],
+                          _CUDNN_MODES[mode], recurrent_kernel.shape[0], len(groups) == 2)
+        return staged, buffer
 
     def _pack(self, mode, groups, params):
         with torch.no_grad():
-            staged = [t.clone() for t in torch_weights(mode, _detached(groups))]
-            buffer = self._layout(mode, groups, staged)
+            staged, buffer = self._layout(mode, groups)
             storage = buffer.untyped_storage()
             per_group = len(staged) // len(groups)
             zeros = []
@@ -204,8 +207,7 @@ class FusedWeights:
 
     def _gather_layout(self, mode, groups, params):
         with torch.no_grad():
-            staged = [t.clone() for t in torch_weights(mode, _detached(groups))]
-            buffer = self._layout(mode, groups, staged)
+            staged, buffer = self._layout(mode, groups)
             # the conversion applied to positions instead of values gives, for each
             # torch-layout element, where it sits in the concatenated Keras parameters
             total = sum(t.numel() for t in params)
@@ -224,19 +226,13 @@ class FusedWeights:
         self._pads = [] if bool((index < total).all()) else [params[0].new_zeros(1)]
         self._pointers = tuple(t.data_ptr() for t in params)
 
+
 def _cast_all(weights, dtype):
     return weights if dtype is None else [w.to(dtype) for w in weights]
 
 
 def _detached(groups):
     return [tuple(None if t is None else t.detach() for t in group) for group in groups]
-
-
-def _numel(shape) -> int:
-    n = 1
-    for d in shape:
-        n *= d
-    return n
 
 
 def _on_cudnn(t: torch.Tensor) -> bool:
