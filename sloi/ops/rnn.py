@@ -16,12 +16,13 @@ recurrent bias. LSTM gates are ``i, f, c, o`` in both; GRU gates are ``z, r, h``
 On CUDA, cuDNN wants every weight inside one flat buffer; given separate tensors it copies them
 into a fresh one at every call (and the gradients back out). ``FusedWeights`` hands it one
 buffer: an LSTM's or a SimpleRNN's parameters live in it as transposed views (nothing to
-convert, as with ``nn.LSTM``); a GRU's is gathered from its parameters in one kernel.
+convert, as with ``nn.LSTM``); a GRU's is gathered from its parameters in one kernel. A GRU
+gathers its weights on every device: one kernel instead of a dozen small copies.
 """
 
 from __future__ import annotations
 
-import math
+import itertools
 import warnings
 
 import torch
@@ -93,11 +94,14 @@ class FusedWeights:
       the buffer, never trained.
     - **GRU: one gather per call.** Keras orders the gates ``z, r, h`` and cuDNN ``r, z, n``,
       which no view expresses, so the buffer is gathered from the concatenated parameters by
-      one precomputed index (one kernel, and one scatter-add in backward).
+      one precomputed index (one kernel, and one scatter-add in backward). Off cuDNN (the
+      CPU) the same gather fills a plain buffer, the torch-layout weights one after another:
+      it replaces the dozen splits, concatenations and copies of converting.
 
     The layout (offsets, any gaps) comes from cuDNN itself, once per device and dtype, and is
-    made again when the parameters moved. Elsewhere (the CPU, mixed dtypes, graph capture by
-    ``torch.compile`` / ``torch.export`` / ``torch.jit``) the weights are converted.
+    made again when the parameters moved. Elsewhere (an LSTM or SimpleRNN on the CPU, mixed
+    dtypes, graph capture by ``torch.compile`` / ``torch.export`` / ``torch.jit``) the weights
+    are converted.
 
     Nothing converted is kept between calls, not even for inference: a parameter's version
     counter would tell when it changed, but torch's fused optimizers (Adam's, which sloi uses)
@@ -105,11 +109,11 @@ class FusedWeights:
     """
 
     def __init__(self):
-        self._pointers = None  # the parameters' data pointers when the layout was made
+        self._key = None  # the parameters' data pointers (and cuDNN or not) at the layout
         self._buffer = None  # LSTM / SimpleRNN: the buffer the parameters live in
         self._zeros = None  # LSTM / SimpleRNN: each direction's zero recurrent bias
         self._index = None  # GRU: buffer position -> position in the concatenated parameters
-        self._slots = None  # GRU: (offset, shape) of each torch-layout weight in the buffer
+        self._slots = None  # GRU: (shape, strides, offset) of each torch-layout weight in it
         self._pads = []  # GRU: a zero to gather cuDNN's gaps from, if its layout has any
         self._refused = False
 
@@ -132,31 +136,37 @@ class FusedWeights:
             weights = self._views(mode, groups, params)
             if weights is not None:  # cast one by one: cuDNN then flattens the copies
                 return (weights, True) if dtype is None else (_cast_all(weights, dtype), False)
-            cudnn = False
-        weights = self._gathered(mode, groups, params, dtype) if cudnn else None
-        if weights is not None:
-            return weights, True
+        elif mode == "gru" and _alike(params):
+            weights = self._gathered(mode, groups, params, dtype, cudnn)
+            if weights is None and cudnn:  # cuDNN refused its layout: gather in the plain one
+                cudnn = False
+                weights = self._gathered(mode, groups, params, dtype, cudnn)
+            if weights is not None:
+                return weights, cudnn
         return _cast_all(torch_weights(mode, groups), dtype), False
 
     def _cudnn_applies(self, mode, params) -> bool:
-        first = params[0]
         return (PACK_ON_CUDA and not self._refused and mode in _CUDNN_MODES
-                and _on_cudnn(first)
-                and all(t.dtype == first.dtype and t.device == first.device and t.is_leaf
-                        for t in params))
+                and _on_cudnn(params[0]) and _alike(params))
 
-    def _laid_out(self, mode, groups, params) -> bool:
-        """Whether the layout for ``params`` is ready, making it when they moved."""
-        if self._pointers == tuple(t.data_ptr() for t in params):
+    def _laid_out(self, mode, groups, params, cudnn=True) -> bool:
+        """Whether the layout for ``params`` is ready, making it when they moved (or, for a
+        GRU, when cuDNN came or went)."""
+        key = (tuple(t.data_ptr() for t in params), cudnn)
+        if self._key == key:
             return True
         try:  # cuDNN lays out first: nothing moves if it refuses
-            (self._gather_layout if mode == "gru" else self._pack)(mode, groups, params)
+            if mode == "gru":
+                self._gather_layout(mode, groups, params, cudnn)
+            else:
+                self._pack(mode, groups, params)
         except RuntimeError as error:
             self._refused = True
             warnings.warn(f"sloi: cuDNN would not lay the recurrent weights out in one "
-                          f"buffer ({error}); they are converted at each call instead",
+                          f"buffer ({error}); cuDNN copies them into one at each call instead",
                           RuntimeWarning, stacklevel=4)
             return False
+        self._key = key
         return True
 
     def _views(self, mode, groups, params):
@@ -169,21 +179,26 @@ class FusedWeights:
                 weights += [bias, zero]
         return weights
 
-    def _gathered(self, mode, groups, params, dtype):
-        if not self._laid_out(mode, groups, params):
+    def _gathered(self, mode, groups, params, dtype, cudnn):
+        if not self._laid_out(mode, groups, params, cudnn):
             return None
         flat = torch.cat([t.reshape(-1) for t in params] + self._pads)
         buffer = flat.index_select(0, self._index)
         if dtype is not None:
             buffer = buffer.to(dtype)  # the whole buffer at once: it stays flat
-        return [buffer.narrow(0, offset, math.prod(shape)).view(shape)
-                for offset, shape in self._slots]
+        return [buffer.as_strided(*slot) for slot in self._slots]  # one call per weight
 
     @staticmethod
-    def _layout(mode, groups):
-        """``(staged, buffer)``: copies of the torch-layout weights, and cuDNN's buffer for
-        them, of which they have become views (at the offsets cuDNN expects)."""
+    def _layout(mode, groups, cudnn=True):
+        """``(staged, buffer)``: copies of the torch-layout weights, and one buffer of which
+        they have become views: cuDNN's (at the offsets it expects), or else one after the
+        other."""
         staged = [t.clone() for t in torch_weights(mode, _detached(groups))]
+        if not cudnn:
+            buffer = torch.cat([t.reshape(-1) for t in staged])
+            offsets = itertools.accumulate([t.numel() for t in staged], initial=0)
+            return [buffer.narrow(0, offset, t.numel()).view(t.shape)
+                    for offset, t in zip(offsets, staged)], buffer
         kernel, recurrent_kernel, bias = groups[0]
         buffer = _flatten(staged, 4 if bias is not None else 2, kernel.shape[0],
                           _CUDNN_MODES[mode], recurrent_kernel.shape[0], len(groups) == 2)
@@ -203,11 +218,10 @@ class FusedWeights:
                         param.set_(storage, view.storage_offset(), param.shape, stride)
                 zeros.append(views[3] if per_group == 4 else None)
         self._buffer, self._zeros = buffer, zeros
-        self._pointers = tuple(t.data_ptr() for t in params)
 
-    def _gather_layout(self, mode, groups, params):
+    def _gather_layout(self, mode, groups, params, cudnn):
         with torch.no_grad():
-            staged, buffer = self._layout(mode, groups)
+            staged, buffer = self._layout(mode, groups, cudnn)
             # the conversion applied to positions instead of values gives, for each
             # torch-layout element, where it sits in the concatenated Keras parameters
             total = sum(t.numel() for t in params)
@@ -221,14 +235,21 @@ class FusedWeights:
             for view, where in zip(staged, torch_weights(mode, position_groups)):
                 offset = view.storage_offset() - buffer.storage_offset()
                 index[offset:offset + view.numel()] = where.reshape(-1)
-                slots.append((offset, tuple(view.shape)))
+                slots.append((tuple(view.shape), view.stride(), offset))
         self._index, self._slots = index, slots
         self._pads = [] if bool((index < total).all()) else [params[0].new_zeros(1)]
-        self._pointers = tuple(t.data_ptr() for t in params)
 
 
 def _cast_all(weights, dtype):
     return weights if dtype is None else [w.to(dtype) for w in weights]
+
+
+def _alike(params) -> bool:
+    """Whether the parameters can share one layout: one dtype, one device, and leaves (whose
+    storage stays put between calls)."""
+    first = params[0]
+    return all(t.dtype == first.dtype and t.device == first.device and t.is_leaf
+               for t in params)
 
 
 def _detached(groups):

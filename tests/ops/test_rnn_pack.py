@@ -45,6 +45,11 @@ def packed(monkeypatch):
     monkeypatch.setattr(rnn_ops, "_flatten", _fake_flatten)
 
 
+def _converted(self, mode, groups, dtype=None):
+    """``FusedWeights.get`` without any layout: every weight converted at the call."""
+    return rnn_ops.torch_weights(mode, groups), False
+
+
 def _run(layer, x):
     x = x.clone().requires_grad_()
     out = layer(x)
@@ -80,7 +85,9 @@ def test_packed_views_give_the_converted_numbers(name, where, monkeypatch):
         monkeypatch.setattr(rnn_ops, "PACK_ON_CUDA", False)
     before = [p for p in layer.trainable_weights]
     values = [p.detach().clone() for p in before]
-    reference = _run(layer, x)
+    with monkeypatch.context() as converting:
+        converting.setattr(rnn_ops.FusedWeights, "get", _converted)
+        reference = _run(layer, x)
     if where == "cuDNN":
         monkeypatch.setattr(rnn_ops, "PACK_ON_CUDA", True)
     else:
@@ -197,8 +204,51 @@ def test_no_pack_where_it_cannot_apply(packed, monkeypatch):
     lstm, gru = L.LSTM(4), L.GRU(4)
     lstm(x)
     gru(x)
-    assert lstm._fused_weights._buffer is None and gru._fused_weights._index is None
+    assert lstm._fused_weights._buffer is None
+    # a GRU still gathers, into the plain layout: no gaps, not cuDNN's buffer
+    assert gru._fused_weights._pads == [] and gru._fused_weights._key[1] is False
     assert lstm.cell.kernel.is_contiguous()
+
+
+@pytest.mark.parametrize("name", [n for n in CASES if "GRU" in n])
+def test_a_gru_gathers_its_weights_on_the_cpu_too(name, monkeypatch):
+    """Off cuDNN a GRU's torch-layout weights come from one gather into a plain buffer (the
+    weights one after another): the same numbers and gradients as converting them."""
+    torch.manual_seed(4)
+    layer = CASES[name]()
+    x = torch.randn(3, 6, 5)
+    layer(x)
+    with monkeypatch.context() as converting:
+        converting.setattr(rnn_ops.FusedWeights, "get", _converted)
+        reference = _run(layer, x)
+    result = _run(layer, x)
+    holder = layer._fused_weights
+    groups = ([layer.cell] if hasattr(layer, "cell") else
+              [layer.forward_layer.cell, layer.backward_layer.cell])
+    groups = [(c.kernel, c.recurrent_kernel, c.bias) for c in groups]
+    weights, flat = holder.get("gru", groups)
+    assert not flat and holder._pads == []
+    assert len({w.untyped_storage().data_ptr() for w in weights}) == 1
+    offsets = [w.storage_offset() for w in weights]
+    assert offsets == sorted(offsets) and offsets[0] == 0
+    for got, want in zip(weights, rnn_ops.torch_weights("gru", groups)):
+        assert got.shape == want.shape and got.is_contiguous()
+        torch.testing.assert_close(got, want, rtol=0, atol=0)
+    torch.testing.assert_close(result[0], reference[0], rtol=0, atol=0)
+    torch.testing.assert_close(result[1], reference[1], rtol=1e-6, atol=1e-6)
+    for got, want in zip(result[2], reference[2]):
+        torch.testing.assert_close(got, want, rtol=1e-6, atol=1e-6)
+    # new values in the same parameters (set_weights, an optimizer step) show at the next call
+    with torch.no_grad():
+        groups[0][0].add_(0.5)
+    weights, _ = holder.get("gru", groups)
+    torch.testing.assert_close(weights[0], rnn_ops.torch_weights("gru", groups)[0], rtol=0,
+                               atol=0)
+    # new parameter storage (a move, a dtype change) lays out again
+    key = holder._key
+    layer._apply(lambda t: t.clone())
+    layer(x)
+    assert holder._key != key
 
 
 def test_a_refused_pack_warns_and_converts(packed, monkeypatch):
@@ -213,6 +263,26 @@ def test_a_refused_pack_warns_and_converts(packed, monkeypatch):
     assert layer.cell.kernel.is_contiguous() and layer._fused_weights._buffer is None
     monkeypatch.setattr(rnn_ops, "_on_cudnn", lambda t: False)
     torch.testing.assert_close(layer(x), out, rtol=0, atol=0)
+
+
+def test_a_refused_gru_layout_gathers_in_the_plain_one(packed, monkeypatch):
+    def refuse(*args):
+        raise RuntimeError("unsupported configuration")
+
+    layer = L.GRU(4, return_sequences=True)
+    x = torch.randn(2, 5, 3)
+    layer(x)
+    cell = layer.cell
+    groups = [(cell.kernel, cell.recurrent_kernel, cell.bias)]
+    _, flat = layer._fused_weights.get("gru", groups)
+    assert flat  # the stand-in cuDNN layout
+    monkeypatch.setattr(rnn_ops, "_flatten", refuse)
+    holder = layer._fused_weights = rnn_ops.FusedWeights()
+    with pytest.warns(RuntimeWarning, match="would not lay.*unsupported configuration"):
+        weights, flat = holder.get("gru", groups)
+    assert not flat and holder._key[1] is False
+    for got, want in zip(weights, rnn_ops.torch_weights("gru", groups)):
+        torch.testing.assert_close(got, want, rtol=0, atol=0)
 
 
 @pytest.mark.parametrize("fused", [True, False])

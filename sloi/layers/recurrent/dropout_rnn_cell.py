@@ -30,11 +30,15 @@ class DropoutRNNCell:
                 step_state, self.recurrent_dropout)
         return self._recurrent_dropout_mask
 
+    # Called before every sequence: assign only when there is a mask (a module's __setattr__
+    # costs about a microsecond, and most calls have no dropout).
     def reset_dropout_mask(self) -> None:
-        self._dropout_mask = None
+        if self._dropout_mask is not None:
+            self._dropout_mask = None
 
     def reset_recurrent_dropout_mask(self) -> None:
-        self._recurrent_dropout_mask = None
+        if self._recurrent_dropout_mask is not None:
+            self._recurrent_dropout_mask = None
 
 
 def _inverted_dropout_mask(like: torch.Tensor, rate: float) -> torch.Tensor:
