@@ -3,7 +3,7 @@
 1. ``fit`` on an Embedding → LSTM model on CUDA: host syncs counted with torch's sync debug
    mode (they must not grow with the number of steps), and ms per step against the same
    model trained by a hand-written loop, with sloi's recurrent weights packed into one cuDNN
-   buffer (the default) and converted at every call (``rnn_ops.PACK_ON_CUDA = False``).
+   buffer (the default) and converted at every call (``rnn_ops.PACK = False``).
 2. How the recurrent weights reach cuDNN, forward+backward of one layer: sloi's packed
    parameters (a GRU's gathered buffer), sloi converting per call, and nn.LSTM's / nn.GRU's
    own flattened weights; CUDA kernels launched per step (from the profiler) and ms per step.
@@ -28,7 +28,7 @@ from sloi.ops import rnn as rnn_ops
 def use_packing(model, packed: bool):
     """Pack (the default) or convert per call; converting starts from separate contiguous
     parameters, as before packing existed."""
-    rnn_ops.PACK_ON_CUDA = packed
+    rnn_ops.PACK = packed
     if not packed:
         model._apply(lambda t: t.contiguous())
 
@@ -69,7 +69,7 @@ def fit_check():
         torch.cuda.synchronize()
         ms = (time.perf_counter() - start) / 40 * 1e3
         sloi_ms[packed] = min(ms, sloi_ms.get(packed, float("inf")))
-    rnn_ops.PACK_ON_CUDA = True
+    rnn_ops.PACK = True
     model.predict(x[:64], verbose=0)  # packs again
     save_check(model, x[:256])
 
@@ -187,7 +187,7 @@ def weights_check():
             torch.cuda.synchronize()
             best = min(best, (time.perf_counter() - start) / 30 * 1e3)
         print(f"| {title} | {kernels:.0f} | {best:.3f} |", flush=True)
-    rnn_ops.PACK_ON_CUDA = True
+    rnn_ops.PACK = True
     return ok
 
 

@@ -213,7 +213,7 @@ def main(argv=None):
     if args.convert_rnn_weights:
         from sloi.ops import rnn as rnn_ops
 
-        rnn_ops.PACK_ON_CUDA = False
+        rnn_ops.PACK = False
     if args.epochs < 2:
         parser.error("--epochs must be 2 or more: the first epoch is a warm-up")
     where = torch.cuda.get_device_name() if device.type == "cuda" else "CPU"

@@ -13,11 +13,11 @@ The weight conversions live here and nowhere else. Keras keeps ``kernel (in, gat
 recurrent bias. LSTM gates are ``i, f, c, o`` in both; GRU gates are ``z, r, h`` in Keras and
 ``r, z, n`` in torch.
 
-On CUDA, cuDNN wants every weight inside one flat buffer; given separate tensors it copies them
-into a fresh one at every call (and the gradients back out). ``FusedWeights`` hands it one
-buffer: an LSTM's or a SimpleRNN's parameters live in it as transposed views (nothing to
-convert, as with ``nn.LSTM``); a GRU's is gathered from its parameters in one kernel. A GRU
-gathers its weights on every device: one kernel instead of a dozen small copies.
+The kernels want the torch layout; on CUDA, cuDNN wants every weight inside one flat buffer
+(given separate tensors it copies them into a fresh one at every call, and the gradients back
+out). ``FusedWeights`` hands them one buffer: an LSTM's or a SimpleRNN's parameters live in it
+as transposed views (nothing to convert, as with ``nn.LSTM``); a GRU's is gathered from its
+parameters in one kernel.
 """
 
 from __future__ import annotations
@@ -73,9 +73,9 @@ def torch_weights(mode: str, groups) -> list[torch.Tensor]:
     return weights
 
 
-# ---------------------------------------------------------------------- cuDNN's flat buffer
+# ---------------------------------------------------------------------- one buffer
 _CUDNN_MODES = {"rnn_relu": 0, "rnn_tanh": 1, "lstm": 2, "gru": 3}
-PACK_ON_CUDA = True  # False: convert at every call (benchmarks/cuda_train_check.py compares)
+PACK = True  # False: convert at every call (benchmarks/cuda_train_check.py compares)
 
 
 class FusedWeights:
@@ -83,25 +83,26 @@ class FusedWeights:
 
     ``get(mode, groups)`` gives the torch-layout weights for ``groups`` (one Keras-layout
     ``(kernel, recurrent_kernel, bias | None)`` per direction) and whether they form cuDNN's
-    flat buffer. On cuDNN they always do:
+    flat buffer. They come from one buffer in every case, laid out once:
 
     - **LSTM and SimpleRNN: the parameters live in the buffer.** Their gate order is the same
-      in both layouts, so each Keras-layout parameter can be a view of cuDNN's buffer:
-      ``kernel`` becomes an ``(in, 4*units)`` view with strides ``(1, in)`` of cuDNN's
+      in both layouts, so each Keras-layout parameter can be a view of the torch-layout
+      buffer: ``kernel`` becomes an ``(in, 4*units)`` view with strides ``(1, in)`` of the
       ``(4*units, in)`` matrix. It stays the same ``nn.Parameter`` with its Keras shape, so
       optimizers, ``state_dict``, ``set_weights`` and saving see no difference, and a call
-      converts nothing. The recurrent bias cuDNN also reads (Keras has none) is a zero view of
+      converts nothing. The recurrent bias torch also reads (Keras has none) is a zero view of
       the buffer, never trained.
-    - **GRU: one gather per call.** Keras orders the gates ``z, r, h`` and cuDNN ``r, z, n``,
+    - **GRU: one gather per call.** Keras orders the gates ``z, r, h`` and torch ``r, z, n``,
       which no view expresses, so the buffer is gathered from the concatenated parameters by
-      one precomputed index (one kernel, and one scatter-add in backward). Off cuDNN (the
-      CPU) the same gather fills a plain buffer, the torch-layout weights one after another:
-      it replaces the dozen splits, concatenations and copies of converting.
+      one precomputed index (one kernel, and one scatter-add in backward) instead of a dozen
+      splits, concatenations and copies.
 
-    The layout (offsets, any gaps) comes from cuDNN itself, once per device and dtype, and is
-    made again when the parameters moved. Elsewhere (an LSTM or SimpleRNN on the CPU, mixed
-    dtypes, graph capture by ``torch.compile`` / ``torch.export`` / ``torch.jit``) the weights
-    are converted.
+    On cuDNN the buffer is cuDNN's own (its offsets and any alignment gaps come from cuDNN,
+    the call ``nn.LSTM.flatten_parameters`` makes); elsewhere the torch-layout weights lie one
+    after another. The layout is made again when the parameters moved (``.to``, a dtype
+    change). Weights of mixed dtypes or devices, non-leaf weights, and graph capture by
+    ``torch.compile`` / ``torch.export`` / ``torch.jit`` are converted at each call instead,
+    as everything is with ``PACK = False``.
 
     Nothing converted is kept between calls, not even for inference: a parameter's version
     counter would tell when it changed, but torch's fused optimizers (Adam's, which sloi uses)
@@ -129,29 +130,21 @@ class FusedWeights:
         params = [t for group in groups for t in group if t is not None]
         if dtype == params[0].dtype:
             dtype = None
-        if _capturing():
+        if not PACK or _capturing() or not _alike(params):
             return _cast_all(torch_weights(mode, groups), dtype), False
-        cudnn = self._cudnn_applies(mode, params)
-        if cudnn and mode != "gru":
-            weights = self._views(mode, groups, params)
-            if weights is not None:  # cast one by one: cuDNN then flattens the copies
-                return (weights, True) if dtype is None else (_cast_all(weights, dtype), False)
-        elif mode == "gru" and _alike(params):
-            weights = self._gathered(mode, groups, params, dtype, cudnn)
-            if weights is None and cudnn:  # cuDNN refused its layout: gather in the plain one
-                cudnn = False
-                weights = self._gathered(mode, groups, params, dtype, cudnn)
-            if weights is not None:
-                return weights, cudnn
-        return _cast_all(torch_weights(mode, groups), dtype), False
+        cudnn = not self._refused and _on_cudnn(params[0])
+        weights = self._laid_out_weights(mode, groups, params, dtype, cudnn)
+        if weights is None and cudnn:  # cuDNN refused its layout: the plain one, then
+            cudnn = False
+            weights = self._laid_out_weights(mode, groups, params, dtype, cudnn)
+        if weights is None:
+            return _cast_all(torch_weights(mode, groups), dtype), False
+        # an LSTM's weights cast one by one are copies: cuDNN then flattens them itself
+        return weights, cudnn and (mode == "gru" or dtype is None)
 
-    def _cudnn_applies(self, mode, params) -> bool:
-        return (PACK_ON_CUDA and not self._refused and mode in _CUDNN_MODES
-                and _on_cudnn(params[0]) and _alike(params))
-
-    def _laid_out(self, mode, groups, params, cudnn=True) -> bool:
-        """Whether the layout for ``params`` is ready, making it when they moved (or, for a
-        GRU, when cuDNN came or went)."""
+    def _laid_out(self, mode, groups, params, cudnn) -> bool:
+        """Whether the layout for ``params`` is ready, making it when they moved (or when
+        cuDNN came or went)."""
         key = (tuple(t.data_ptr() for t in params), cudnn)
         if self._key == key:
             return True
@@ -159,37 +152,37 @@ class FusedWeights:
             if mode == "gru":
                 self._gather_layout(mode, groups, params, cudnn)
             else:
-                self._pack(mode, groups, params)
+                self._pack(mode, groups, params, cudnn)
         except RuntimeError as error:
+            if not cudnn:
+                raise
             self._refused = True
             warnings.warn(f"sloi: cuDNN would not lay the recurrent weights out in one "
                           f"buffer ({error}); cuDNN copies them into one at each call instead",
                           RuntimeWarning, stacklevel=4)
             return False
-        self._key = key
+        self._key = (tuple(t.data_ptr() for t in params), cudnn)  # packing moved them
         return True
 
-    def _views(self, mode, groups, params):
-        if not self._laid_out(mode, groups, params):
+    def _laid_out_weights(self, mode, groups, params, dtype, cudnn):
+        """The torch-layout weights from the layout, or None when cuDNN refused it."""
+        if not self._laid_out(mode, groups, params, cudnn):
             return None
+        if mode == "gru":
+            flat = torch.cat([t.reshape(-1) for t in params] + self._pads)
+            buffer = flat.index_select(0, self._index)
+            if dtype is not None:
+                buffer = buffer.to(dtype)  # the whole buffer at once: it stays flat
+            return [buffer.as_strided(*slot) for slot in self._slots]  # one call per weight
         weights = []
         for (kernel, recurrent_kernel, bias), zero in zip(groups, self._zeros):
             weights += [kernel.t(), recurrent_kernel.t()]
             if bias is not None:
                 weights += [bias, zero]
-        return weights
-
-    def _gathered(self, mode, groups, params, dtype, cudnn):
-        if not self._laid_out(mode, groups, params, cudnn):
-            return None
-        flat = torch.cat([t.reshape(-1) for t in params] + self._pads)
-        buffer = flat.index_select(0, self._index)
-        if dtype is not None:
-            buffer = buffer.to(dtype)  # the whole buffer at once: it stays flat
-        return [buffer.as_strided(*slot) for slot in self._slots]  # one call per weight
+        return _cast_all(weights, dtype)
 
     @staticmethod
-    def _layout(mode, groups, cudnn=True):
+    def _layout(mode, groups, cudnn):
         """``(staged, buffer)``: copies of the torch-layout weights, and one buffer of which
         they have become views: cuDNN's (at the offsets it expects), or else one after the
         other."""
@@ -204,10 +197,9 @@ class FusedWeights:
                           _CUDNN_MODES[mode], recurrent_kernel.shape[0], len(groups) == 2)
         return staged, buffer
 
-    def _pack(self, mode, groups, params):
+    def _pack(self, mode, groups, params, cudnn):
         with torch.no_grad():
-            staged, buffer = self._layout(mode, groups)
-            storage = buffer.untyped_storage()
+            staged, buffer = self._layout(mode, groups, cudnn)
             per_group = len(staged) // len(groups)
             zeros = []
             for g, group in enumerate(groups):
@@ -215,7 +207,9 @@ class FusedWeights:
                 for param, view in zip(group, views):
                     if param is not None:
                         stride = (1, param.shape[0]) if param.dim() == 2 else (1,)
-                        param.set_(storage, view.storage_offset(), param.shape, stride)
+                        # .data, not set_(): set_ would give the parameter a new gradient
+                        # accumulator, and hooks on the old one (DDP's) would never fire
+                        param.data = view.as_strided(param.shape, stride)
                 zeros.append(views[3] if per_group == 4 else None)
         self._buffer, self._zeros = buffer, zeros
 

@@ -1,9 +1,10 @@
 """``FusedWeights``: recurrent weights handed to cuDNN as one buffer in its layout.
 
-cuDNN is not on the CI machine, so these tests stand in for its flatten call with one that
-lays the torch-layout weights out in a buffer with NaN-filled gaps between them (cuDNN may
-align its matrices; any read outside a view then shows up as NaN), and let the CPU take the
-packed path. What they check is sloi's side: an LSTM's or SimpleRNN's parameters are
+Off cuDNN the buffer is a plain one, the torch-layout weights one after another: the CPU's
+case. cuDNN is not on the CI machine, so these tests also stand in for its flatten call with
+one that lays the torch-layout weights out in a buffer with NaN-filled gaps between them (cuDNN
+may align its matrices; any read outside a view then shows up as NaN), and let the CPU take the
+cuDNN path. What they check is sloi's side: an LSTM's or SimpleRNN's parameters are
 re-pointed into the buffer without changing value, shape or identity, a GRU's buffer is
 gathered in cuDNN's gate order, the kernels compute the same numbers and gradients as from
 converted weights, training updates the buffer in place, and a move lays out again.
@@ -71,30 +72,29 @@ CASES = {
 }
 
 
-@pytest.mark.parametrize("where", ["stand-in", pytest.param("cuDNN", marks=pytest.mark.skipif(
-    not torch.cuda.is_available(), reason="needs a CUDA device"))])
+@pytest.mark.parametrize("where", ["plain", "stand-in", pytest.param(
+    "cuDNN", marks=pytest.mark.skipif(not torch.cuda.is_available(),
+                                      reason="needs a CUDA device"))])
 @pytest.mark.parametrize("name", CASES)
 def test_packed_views_give_the_converted_numbers(name, where, monkeypatch):
     torch.manual_seed(0)
     layer = CASES[name]()
     x = torch.randn(4, 9, 5)
     layer(x)
-    if where == "cuDNN":  # the real flatten; converting first, to compare with
+    if where == "cuDNN":  # the real flatten
         layer.to("cuda")
         x = x.cuda()
-        monkeypatch.setattr(rnn_ops, "PACK_ON_CUDA", False)
     before = [p for p in layer.trainable_weights]
     values = [p.detach().clone() for p in before]
     with monkeypatch.context() as converting:
         converting.setattr(rnn_ops.FusedWeights, "get", _converted)
         reference = _run(layer, x)
-    if where == "cuDNN":
-        monkeypatch.setattr(rnn_ops, "PACK_ON_CUDA", True)
-    else:
+    if where == "stand-in":
         monkeypatch.setattr(rnn_ops, "_on_cudnn", lambda t: True)
         monkeypatch.setattr(rnn_ops, "_flatten", _fake_flatten)
     result = _run(layer, x)
     assert layer._last_path == "fused"
+    assert layer._fused_weights._key[1] == (where != "plain"), "cuDNN's layout, or the plain one"
     # the same Parameter objects, shapes and values
     assert [p for p in layer.trainable_weights] == before
     for p, v in zip(layer.trainable_weights, values):
@@ -198,16 +198,26 @@ def test_a_gru_gathers_its_buffer_in_cudnn_gate_order(packed):
         torch.testing.assert_close(weights[3][:u], bias[1, u:2 * u], rtol=0, atol=0)
 
 
-def test_no_pack_where_it_cannot_apply(packed, monkeypatch):
+def test_no_pack_when_switched_off(packed, monkeypatch):
     x = torch.randn(2, 5, 3)
-    monkeypatch.setattr(rnn_ops, "PACK_ON_CUDA", False)
+    monkeypatch.setattr(rnn_ops, "PACK", False)
     lstm, gru = L.LSTM(4), L.GRU(4)
     lstm(x)
     gru(x)
-    assert lstm._fused_weights._buffer is None
-    # a GRU still gathers, into the plain layout: no gaps, not cuDNN's buffer
-    assert gru._fused_weights._pads == [] and gru._fused_weights._key[1] is False
+    assert lstm._fused_weights._buffer is None and gru._fused_weights._index is None
     assert lstm.cell.kernel.is_contiguous()
+
+
+def test_weights_of_two_dtypes_are_converted(packed):
+    lstm = L.LSTM(4)
+    x = torch.randn(2, 5, 3)
+    lstm(x)
+    holder = lstm._fused_weights = rnn_ops.FusedWeights()
+    cell = lstm.cell
+    weights, flat = holder.get("lstm", [(cell.kernel, cell.recurrent_kernel,
+                                         cell.bias.detach().double())])
+    assert not flat and holder._key is None
+    torch.testing.assert_close(weights[0], cell.kernel.t(), rtol=0, atol=0)
 
 
 @pytest.mark.parametrize("name", [n for n in CASES if "GRU" in n])
@@ -251,38 +261,30 @@ def test_a_gru_gathers_its_weights_on_the_cpu_too(name, monkeypatch):
     assert holder._key != key
 
 
-def test_a_refused_pack_warns_and_converts(packed, monkeypatch):
+@pytest.mark.parametrize("make", [lambda: L.LSTM(4, return_sequences=True),
+                                  lambda: L.GRU(4, return_sequences=True)])
+def test_a_refused_cudnn_layout_warns_and_takes_the_plain_one(packed, monkeypatch, make):
     def refuse(*args):
         raise RuntimeError("unsupported configuration")
 
-    monkeypatch.setattr(rnn_ops, "_flatten", refuse)
-    layer = L.LSTM(4, return_sequences=True)
-    x = torch.randn(2, 5, 3)
-    with pytest.warns(RuntimeWarning, match="would not lay.*unsupported configuration"):
-        out = layer(x)
-    assert layer.cell.kernel.is_contiguous() and layer._fused_weights._buffer is None
-    monkeypatch.setattr(rnn_ops, "_on_cudnn", lambda t: False)
-    torch.testing.assert_close(layer(x), out, rtol=0, atol=0)
-
-
-def test_a_refused_gru_layout_gathers_in_the_plain_one(packed, monkeypatch):
-    def refuse(*args):
-        raise RuntimeError("unsupported configuration")
-
-    layer = L.GRU(4, return_sequences=True)
+    layer = make()
     x = torch.randn(2, 5, 3)
     layer(x)
-    cell = layer.cell
-    groups = [(cell.kernel, cell.recurrent_kernel, cell.bias)]
-    _, flat = layer._fused_weights.get("gru", groups)
-    assert flat  # the stand-in cuDNN layout
+    assert layer._fused_weights._key[1] is True  # the stand-in cuDNN layout
+    with monkeypatch.context() as converting:
+        converting.setattr(rnn_ops.FusedWeights, "get", _converted)
+        want = layer(x)
     monkeypatch.setattr(rnn_ops, "_flatten", refuse)
     holder = layer._fused_weights = rnn_ops.FusedWeights()
     with pytest.warns(RuntimeWarning, match="would not lay.*unsupported configuration"):
-        weights, flat = holder.get("gru", groups)
-    assert not flat and holder._key[1] is False
-    for got, want in zip(weights, rnn_ops.torch_weights("gru", groups)):
-        torch.testing.assert_close(got, want, rtol=0, atol=0)
+        got = layer(x)
+    assert holder._refused and holder._key[1] is False
+    torch.testing.assert_close(got, want, rtol=0, atol=0)
+    cell = layer.cell
+    weights, flat = holder.get(cell.fused_spec()[0], [cell.fused_spec()[1]])
+    assert not flat
+    for w, t in zip(weights, rnn_ops.torch_weights(cell.fused_spec()[0], [cell.fused_spec()[1]])):
+        torch.testing.assert_close(w, t, rtol=0, atol=0)
 
 
 @pytest.mark.parametrize("fused", [True, False])
@@ -329,3 +331,31 @@ def test_under_autocast_the_fused_kernel_computes_in_its_dtype(make, masked):
     out.float().square().sum().backward()
     assert all(p.grad is not None and p.grad.dtype == torch.float32
                for p in layer.trainable_weights)
+
+
+@pytest.mark.parametrize("make", [lambda: L.LSTM(4), lambda: L.SimpleRNN(4),
+                                  lambda: L.Bidirectional(L.LSTM(4, return_sequences=True))])
+def test_the_layout_is_made_when_the_weights_get_their_storage(make):
+    """Built or moved, the parameters already have the strides a call gives them: a
+    DistributedDataParallel wrapped around the model in between sizes its gradient buckets by
+    them (a later change scrambled the first step's averaged gradients)."""
+    model = sloi.Sequential([L.Input((5, 3)), make(), L.Dense(1)])
+    layer = model.layers[0]
+
+    def layout():
+        return [(p.stride(), p.data_ptr()) for p in layer.trainable_weights]
+
+    built = layout()
+    first = layer._fused_weights._buffer  # held: a new buffer cannot take its address
+    assert any(p.dim() == 2 and not p.is_contiguous() for p in layer.trainable_weights)
+    model(torch.randn(2, 5, 3))
+    assert layout() == built, "a call moved nothing"
+    model.to(torch.float64)
+    assert layout() != built and layer._fused_weights._buffer.dtype == torch.float64
+    model.to(torch.float32)
+    moved = layout()
+    assert moved != built and layer._fused_weights._buffer.dtype == torch.float32
+    assert all(p.untyped_storage().data_ptr() == layer._fused_weights._buffer.data_ptr()
+               for p in layer.trainable_weights) and first is not layer._fused_weights._buffer
+    model(torch.randn(2, 5, 3))
+    assert layout() == moved

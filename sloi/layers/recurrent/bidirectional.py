@@ -13,13 +13,14 @@ from __future__ import annotations
 import torch
 
 from sloi.engine import Layer
+from sloi.layers.recurrent.fused_layout import FusedLayout
 from sloi.layers.recurrent.rnn import RNN
 from sloi.ops import rnn as rnn_ops
 
 _MERGE_MODES = ("concat", "sum", "mul", "ave", None)
 
 
-class Bidirectional(Layer):
+class Bidirectional(FusedLayout, Layer):
     """Bidirectional wrapper for recurrent layers.
 
     Args:
@@ -97,6 +98,7 @@ class Bidirectional(Layer):
         if self._initial_weights_bidir is not None:
             self.set_weights(self._initial_weights_bidir)
             self._initial_weights_bidir = None
+        self._lay_out_weights()
 
     def compute_output_shape(self, sequences_shape):
         shape = self.forward_layer.compute_output_shape(sequences_shape)
@@ -174,23 +176,32 @@ class Bidirectional(Layer):
             return y * y_rev
         return [y, y_rev]
 
+    def _fused_groups(self):
+        """``(mode, [forward group, backward group])`` when both directions can run as one
+        bidirectional kernel call: the same fused cell type, reading opposite ways,
+        stateless, with or without biases alike."""
+        f, b = self.forward_layer, self.backward_layer
+        if f.go_backwards or not b.go_backwards or type(f.cell) is not type(b.cell):
+            return None
+        if f.stateful or b.stateful:
+            return None
+        fused_f, fused_b = f._fused_groups(), b._fused_groups()
+        if fused_f is None or fused_b is None or fused_f[0] != fused_b[0] or (
+                (fused_f[1][0][2] is None) != (fused_b[1][0][2] is None)):
+            return None
+        return fused_f[0], fused_f[1] + fused_b[1]
+
     def _run_fused(self, sequences, fwd_states, bwd_states, mask, training):
         """Both directions in one bidirectional kernel call, or None when that cannot give
         the same numbers (different cells, dropout in training, a mask not right-padded).
         Returns ``(y, y_rev, states_f, states_b, both)``; ``both`` is the kernel's own
         ``[forward, backward]`` sequence output (None for the last step only)."""
         f, b = self.forward_layer, self.backward_layer
-        if f.go_backwards or not b.go_backwards or type(f.cell) is not type(b.cell):
-            return None
         if training and any(getattr(cell, rate, 0) > 0 for cell in (f.cell, b.cell)
                             for rate in ("dropout", "recurrent_dropout")):
             return None  # each direction draws its own dropout mask
-        if f.stateful or b.stateful:
-            return None
-        spec_f = getattr(f.cell, "fused_spec", lambda: None)()
-        spec_b = getattr(b.cell, "fused_spec", lambda: None)()
-        if spec_f is None or spec_b is None or spec_f[0] != spec_b[0] or (
-                (spec_f[1][2] is None) != (spec_b[1][2] is None)):
+        fused = self._fused_groups()
+        if fused is None:
             return None
         lengths = None
         if mask is not None:
@@ -200,9 +211,9 @@ class Bidirectional(Layer):
         states_f = f._starting_states(sequences, fwd_states)
         states_b = b._starting_states(sequences, bwd_states)
         stacked = [torch.stack([sf, sb]) for sf, sb in zip(states_f, states_b)]
-        outputs, final = rnn_ops.fused(spec_f[0], sequences, stacked, [spec_f[1], spec_b[1]],
-                                       bidirectional=True, lengths=lengths,
-                                       holder=self._fused_weights)
+        mode, groups = fused
+        outputs, final = rnn_ops.fused(mode, sequences, stacked, groups, bidirectional=True,
+                                       lengths=lengths, holder=self._fused_weights)
         units = outputs.shape[-1] // 2
         fwd_seq, bwd_seq = outputs[..., :units], outputs[..., units:]
         states_f = [s[0] for s in final]

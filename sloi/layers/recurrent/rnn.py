@@ -15,10 +15,11 @@ import torch
 
 from sloi.engine import InputSpec, Layer
 from sloi.layers.recurrent.cell_args import serialize_cell_args
+from sloi.layers.recurrent.fused_layout import FusedLayout
 from sloi.ops import rnn as rnn_ops
 
 
-class RNN(Layer):
+class RNN(FusedLayout, Layer):
     """Recurrent layer around a cell.
 
     Args:
@@ -84,6 +85,7 @@ class RNN(Layer):
             self.cell._build_input_shape = step_shape
             self.cell.build(step_shape)
             self.cell.built = True
+        self._lay_out_weights()
 
     def compute_output_shape(self, sequences_shape):
         batch, steps = sequences_shape[0], sequences_shape[1]
@@ -164,16 +166,22 @@ class RNN(Layer):
         output = outputs if self.return_sequences else last
         return (output, *final) if self.return_state else output
 
+    def _fused_groups(self):
+        """``(mode, [(kernel, recurrent_kernel, bias)])`` when the cell has a fused kernel."""
+        cell = self.cell
+        spec_fn = getattr(cell, "fused_spec", None)
+        if spec_fn is None or not getattr(cell, "built", True):
+            return None
+        spec = spec_fn()
+        return None if spec is None else (spec[0], [spec[1]])
+
     def _run_fused(self, sequences, states, mask, training):
         """The fused path, or None when the arguments need the step loop."""
-        spec_fn = getattr(self.cell, "fused_spec", None)
-        if spec_fn is None:
-            return None
         dropout_mask = None
         if training and getattr(self.cell, "recurrent_dropout", 0) > 0:
             return None
-        spec = spec_fn()
-        if spec is None:
+        fused = self._fused_groups()
+        if fused is None:
             return None
         lengths = None
         if mask is not None:
@@ -185,8 +193,8 @@ class RNN(Layer):
         x = sequences if dropout_mask is None else sequences * dropout_mask[:, None, :]
         if self.go_backwards:
             x = x.flip(1)
-        mode, params = spec
-        outputs, final = rnn_ops.fused(mode, x, [s.unsqueeze(0) for s in states], [params],
+        mode, groups = fused
+        outputs, final = rnn_ops.fused(mode, x, [s.unsqueeze(0) for s in states], groups,
                                        lengths=lengths, holder=self._fused_weights)
         final = [s.squeeze(0) for s in final]
         if lengths is not None and self.zero_output_for_mask:
