@@ -130,24 +130,32 @@ class FusedWeights:
         params = [t for group in groups for t in group if t is not None]
         if dtype == params[0].dtype:
             dtype = None
-        if not PACK or _capturing() or not _alike(params):
+        if not PACK or _capturing():
             return _cast_all(torch_weights(mode, groups), dtype), False
         cudnn = not self._refused and _on_cudnn(params[0])
-        weights = self._laid_out_weights(mode, groups, params, dtype, cudnn)
-        if weights is None and cudnn:  # cuDNN refused its layout: the plain one, then
-            cudnn = False
-            weights = self._laid_out_weights(mode, groups, params, dtype, cudnn)
-        if weights is None:
-            return _cast_all(torch_weights(mode, groups), dtype), False
-        # an LSTM's weights cast one by one are copies: cuDNN then flattens them itself
-        return weights, cudnn and (mode == "gru" or dtype is None)
+        if self._key != (tuple(t.data_ptr() for t in params), cudnn):  # first, or moved
+            if not _alike(params):
+                return _cast_all(torch_weights(mode, groups), dtype), False
+            if not self._lay_out(mode, groups, params, cudnn):
+                cudnn = False  # cuDNN refused its layout: the plain one, then
+                self._lay_out(mode, groups, params, cudnn)
+        if mode == "gru":
+            flat = torch.cat([t.reshape(-1) for t in params] + self._pads)
+            buffer = flat.index_select(0, self._index)
+            if dtype is not None:
+                buffer = buffer.to(dtype)  # the whole buffer at once: it stays flat
+            return [buffer.as_strided(*slot) for slot in self._slots], cudnn
+        weights = []
+        for (kernel, recurrent_kernel, bias), zero in zip(groups, self._zeros):
+            weights += [kernel.t(), recurrent_kernel.t()]
+            if bias is not None:
+                weights += [bias, zero]
+        if dtype is None:
+            return weights, cudnn
+        return _cast_all(weights, dtype), False  # copies: cuDNN then flattens them itself
 
-    def _laid_out(self, mode, groups, params, cudnn) -> bool:
-        """Whether the layout for ``params`` is ready, making it when they moved (or when
-        cuDNN came or went)."""
-        key = (tuple(t.data_ptr() for t in params), cudnn)
-        if self._key == key:
-            return True
+    def _lay_out(self, mode, groups, params, cudnn) -> bool:
+        """Make the layout for ``params``; False when cuDNN refused its own."""
         try:  # cuDNN lays out first: nothing moves if it refuses
             if mode == "gru":
                 self._gather_layout(mode, groups, params, cudnn)
@@ -163,23 +171,6 @@ class FusedWeights:
             return False
         self._key = (tuple(t.data_ptr() for t in params), cudnn)  # packing moved them
         return True
-
-    def _laid_out_weights(self, mode, groups, params, dtype, cudnn):
-        """The torch-layout weights from the layout, or None when cuDNN refused it."""
-        if not self._laid_out(mode, groups, params, cudnn):
-            return None
-        if mode == "gru":
-            flat = torch.cat([t.reshape(-1) for t in params] + self._pads)
-            buffer = flat.index_select(0, self._index)
-            if dtype is not None:
-                buffer = buffer.to(dtype)  # the whole buffer at once: it stays flat
-            return [buffer.as_strided(*slot) for slot in self._slots]  # one call per weight
-        weights = []
-        for (kernel, recurrent_kernel, bias), zero in zip(groups, self._zeros):
-            weights += [kernel.t(), recurrent_kernel.t()]
-            if bias is not None:
-                weights += [bias, zero]
-        return _cast_all(weights, dtype)
 
     @staticmethod
     def _layout(mode, groups, cudnn):

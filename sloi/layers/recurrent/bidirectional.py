@@ -142,10 +142,19 @@ class Bidirectional(FusedLayout, Layer):
         fused = self._run_fused(sequences, fwd_states, bwd_states, mask, training)
         output = None
         if fused is not None:
-            y, y_rev, states_f, states_b, both = fused
-            if self.merge_mode == "concat":
-                output = both  # the kernel's own [forward, backward] outputs: no second copy
-            self._last_path = "fused"
+            # torch puts the backward outputs in forward order, after the forward ones
+            outputs, final = fused
+            if not self.return_sequences:
+                y, y_rev = final[0][0], final[0][1]  # each direction's last h
+            elif self.merge_mode == "concat":
+                output = outputs  # the kernel's own [forward, backward] outputs: no copy
+            else:
+                units = outputs.shape[-1] // 2
+                y, y_rev = outputs[..., :units], outputs[..., units:]
+            states_f = states_b = ()
+            if self.return_state:
+                states_f, states_b = [s[0] for s in final], [s[1] for s in final]
+            path = "fused"
         else:
             y = self.forward_layer(sequences, initial_state=fwd_states, mask=mask,
                                    training=training)
@@ -157,7 +166,9 @@ class Bidirectional(FusedLayout, Layer):
                 y_rev, states_b = y_rev[0], y_rev[1:]
             if self.return_sequences:
                 y_rev = y_rev.flip(1)
-            self._last_path = "separate"
+            path = "separate"
+        if self._last_path != path:  # nn.Module's __setattr__ is slow, and this is every call
+            self._last_path = path
         if output is None:
             output = self._merge(y, y_rev)
         if self.return_state:
@@ -194,8 +205,8 @@ class Bidirectional(FusedLayout, Layer):
     def _run_fused(self, sequences, fwd_states, bwd_states, mask, training):
         """Both directions in one bidirectional kernel call, or None when that cannot give
         the same numbers (different cells, dropout in training, a mask not right-padded).
-        Returns ``(y, y_rev, states_f, states_b, both)``; ``both`` is the kernel's own
-        ``[forward, backward]`` sequence output (None for the last step only)."""
+        Returns the kernel's ``outputs (batch, steps, 2*units)`` (forward then backward, both
+        in forward order) and its final states, each ``(2, batch, units)``."""
         f, b = self.forward_layer, self.backward_layer
         if training and any(getattr(cell, rate, 0) > 0 for cell in (f.cell, b.cell)
                             for rate in ("dropout", "recurrent_dropout")):
@@ -208,20 +219,16 @@ class Bidirectional(FusedLayout, Layer):
             lengths = rnn_ops.right_padded_lengths(mask)
             if lengths is None:
                 return None
-        states_f = f._starting_states(sequences, fwd_states)
-        states_b = b._starting_states(sequences, bwd_states)
-        stacked = [torch.stack([sf, sb]) for sf, sb in zip(states_f, states_b)]
+        if fwd_states is None and bwd_states is None:  # zeros for both directions at once
+            stacked = [sequences.new_zeros(2, sequences.shape[0], size)
+                       for size in f._state_sizes]
+        else:
+            states_f = f._starting_states(sequences, fwd_states)
+            states_b = b._starting_states(sequences, bwd_states)
+            stacked = [torch.stack([sf, sb]) for sf, sb in zip(states_f, states_b)]
         mode, groups = fused
-        outputs, final = rnn_ops.fused(mode, sequences, stacked, groups, bidirectional=True,
-                                       lengths=lengths, holder=self._fused_weights)
-        units = outputs.shape[-1] // 2
-        fwd_seq, bwd_seq = outputs[..., :units], outputs[..., units:]
-        states_f = [s[0] for s in final]
-        states_b = [s[1] for s in final]
-        if self.return_sequences:
-            # torch already puts the backward outputs in forward order, after the forward ones
-            return fwd_seq, bwd_seq, states_f, states_b, outputs
-        return states_f[0], states_b[0], states_f, states_b, None
+        return rnn_ops.fused(mode, sequences, stacked, groups, bidirectional=True,
+                             lengths=lengths, holder=self._fused_weights)
 
     # ------------------------------------------------------------------ config
     def get_config(self):

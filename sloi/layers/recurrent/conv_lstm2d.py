@@ -296,10 +296,11 @@ class ConvLSTM2D(RNN):
         return states
 
     # ------------------------------------------------------------------ running
-    def _run_fused(self, sequences, states, mask, training):
+    def _run_fused(self, sequences, initial_state, mask, training):
         """All frames through the input convolution at once, then the step loop for the
         recurrent half (``ConvLSTM2DCell.recurrent_step``). Same numbers as calling the cell
         frame by frame, Keras's way."""
+        states = self._starting_states(sequences, initial_state)
         cell = self.cell
         dropout_mask = None
         if training and cell.dropout > 0:

@@ -63,6 +63,15 @@ class RNN(FusedLayout, Layer):
         self._last_path = None  # "fused" or "loop": which way the last call ran
         self._fused_weights = rnn_ops.FusedWeights()  # the weights as the fused kernel wants
 
+    @property
+    def cell(self):
+        # read straight from _modules (nn.Module.__setattr__ keeps it there): nn.Module's
+        # __getattr__ costs almost a microsecond, and every batch reads the cell a few times
+        try:
+            return self._modules["cell"]
+        except KeyError:
+            raise AttributeError(f"{type(self).__name__} has no cell yet") from None
+
     # ------------------------------------------------------------------ shapes
     @property
     def _state_sizes(self) -> list[int]:
@@ -145,22 +154,24 @@ class RNN(FusedLayout, Layer):
                 f'Layer "{self.name}" ({type(self).__name__}) expects a mask of shape '
                 f"(batch, timesteps) = {tuple(sequences.shape[:2])}; got {tuple(mask.shape)}"
             )
-        states = self._starting_states(sequences, initial_state)
         cell = self.cell
         for reset in ("reset_dropout_mask", "reset_recurrent_dropout_mask"):
             if hasattr(cell, reset):
                 getattr(cell, reset)()
-        result = self._run_fused(sequences, states, mask, training)
+        result = self._run_fused(sequences, initial_state, mask, training)
         if result is None:
+            states = self._starting_states(sequences, initial_state)
             # cell.call, not cell(): the step loop is hot and the cell is already built
             step = functools.partial(cell.call, training=training) if _accepts_training(
                 cell) else cell.call
             last, outputs, final = rnn_ops.step_loop(
                 step, sequences, states, mask, self.go_backwards, self.zero_output_for_mask)
-            self._last_path = "loop"
+            path = "loop"
         else:
             last, outputs, final = result
-            self._last_path = "fused"
+            path = "fused"
+        if self._last_path != path:
+            self._last_path = path
         if self.stateful:
             self._states = [s.detach() for s in final]
         output = outputs if self.return_sequences else last
@@ -175,8 +186,10 @@ class RNN(FusedLayout, Layer):
         spec = spec_fn()
         return None if spec is None else (spec[0], [spec[1]])
 
-    def _run_fused(self, sequences, states, mask, training):
-        """The fused path, or None when the arguments need the step loop."""
+    def _run_fused(self, sequences, initial_state, mask, training):
+        """The fused path, or None when the arguments need the step loop. Returns
+        ``(last, outputs, final)``; ``final`` holds only h unless states are returned or
+        carried."""
         dropout_mask = None
         if training and getattr(self.cell, "recurrent_dropout", 0) > 0:
             return None
@@ -193,10 +206,15 @@ class RNN(FusedLayout, Layer):
         x = sequences if dropout_mask is None else sequences * dropout_mask[:, None, :]
         if self.go_backwards:
             x = x.flip(1)
+        if initial_state is None and not (self.stateful and self._states is not None):
+            states = [x.new_zeros(1, x.shape[0], size) for size in self._state_sizes]
+        else:
+            states = [s.unsqueeze(0) for s in self._starting_states(sequences, initial_state)]
         mode, groups = fused
-        outputs, final = rnn_ops.fused(mode, x, [s.unsqueeze(0) for s in states], groups,
-                                       lengths=lengths, holder=self._fused_weights)
-        final = [s.squeeze(0) for s in final]
+        outputs, final = rnn_ops.fused(mode, x, states, groups, lengths=lengths,
+                                       holder=self._fused_weights)
+        keep_all = self.return_state or self.stateful  # else only h is read: the last output
+        final = [s.squeeze(0) for s in (final if keep_all else final[:1])]
         if lengths is not None and self.zero_output_for_mask:
             return outputs[:, -1], outputs, final  # a padded last step outputs zeros
         if lengths is not None and self.return_sequences:
