@@ -238,6 +238,10 @@ def test_a_gru_gathers_its_weights_on_the_cpu_too(name, monkeypatch):
     groups = [(c.kernel, c.recurrent_kernel, c.bias) for c in groups]
     weights, flat = holder.get("gru", groups)
     assert not flat and holder._pads == []
+    # with gradients the weights are pieces of one split (backward: one concatenation), not
+    # as_strided views (backward: a buffer-sized zero tensor and a copy for each)
+    split = {w.grad_fn.next_functions[0][0].name() for w in weights}
+    assert split == {"SplitWithSizesBackward0"}
     assert len({w.untyped_storage().data_ptr() for w in weights}) == 1
     offsets = [w.storage_offset() for w in weights]
     assert offsets == sorted(offsets) and offsets[0] == 0
