@@ -184,15 +184,27 @@ _CHANNELS_LAST_FORMAT = {4: torch.channels_last, 5: torch.channels_last_3d}
 
 
 def _weight_like(weight: torch.Tensor, channels_last: bool) -> torch.Tensor:
-    """The torch-layout view of a Keras kernel, copied into the memory layout of the input it
-    meets. The view's strides match no layout oneDNN knows for some shapes, which sends it to
-    a slow path (measured, CPU forward, a (32, 64, 64, 1) input and a 4x4x1x64 kernel: 6.5 ms
-    as a view, 0.75 ms copied; for 16 or 64 input channels the same either way). The copy is a
-    few kilobytes a call, and gradients flow through it."""
+    """The torch-layout view of a Keras kernel in the memory layout of the input it meets: a
+    free view when the kernel was laid out that way (``torch_layout_kernel``), else a copy.
+    A view whose strides match no layout oneDNN knows goes down a slow path for some shapes
+    (measured, CPU forward, a (32, 64, 64, 1) input and a 4x4x1x64 kernel: 6.5 ms as a view,
+    0.75 ms copied). Gradients flow through the copy."""
     layout = _CHANNELS_LAST_FORMAT.get(weight.dim()) if channels_last else None
     if layout is None:
         return weight.contiguous()
     return weight.contiguous(memory_format=layout)
+
+
+def torch_layout_kernel(kernel: torch.Tensor, data_format: str) -> torch.Tensor:
+    """``kernel``'s values in its own Keras shape, stored in the order ``conv`` hands torch the
+    weight (channels-last for channels-last inputs): a conv layer keeps its kernel this way, so
+    that no call copies it. The copy of the other layout is a few kilobytes; a move (``.to``)
+    or a clone keeps the strides."""
+    rank = kernel.dim() - 2
+    weight = kernel_to_torch(kernel.unsqueeze(0) if rank == 1 else kernel)
+    weight = _weight_like(weight, data_format == "channels_last")
+    laid = kernel_from_torch(weight)
+    return laid.squeeze(0) if rank == 1 else laid
 
 
 def conv(
@@ -213,26 +225,28 @@ def conv(
     rank = kernel.dim() - 2
     strides = as_tuple(strides, rank)
     dilation = as_tuple(dilation_rate, rank)
+    channels_last = data_format == "channels_last"
+    squeeze = None
     if rank == 1:
         # torch's conv1d has no channels-last path: run it as a 2-D convolution over a height of
         # 1, which oneDNN / cuDNN do channels-last without copies (3x faster on CPU, measured on
         # (32, 500, 128) inputs, forward and backward).
-        axis = height_axis_1d(data_format)
-        y = conv(x.unsqueeze(axis), kernel.unsqueeze(0), bias, (1,) + strides, padding,
-                 (1,) + dilation, data_format)
-        return y.squeeze(axis)
-    channels_last = data_format == "channels_last"
+        squeeze = height_axis_1d(data_format)
+        x, kernel = x.unsqueeze(squeeze), kernel.unsqueeze(0)
+        strides, dilation, rank = (1,) + strides, (1,) + dilation, 2
     x_cf = to_channels_first(x) if channels_last else x
-    sizes, kernel_size = x_cf.shape[2:], kernel.shape[:rank]
-    pads = [
-        padding_amounts(size, k, s, d, padding)
-        for size, k, s, d in zip(sizes, kernel_size, strides, dilation, strict=True)
-    ]
-    x_cf, pad = torch_padding(x_cf, pads)
+    if padding == "valid":
+        pad = 0
+    else:
+        pads = [padding_amounts(size, k, s, d, padding) for size, k, s, d in zip(
+            x_cf.shape[2:], kernel.shape[:rank], strides, dilation, strict=True)]
+        x_cf, pad = torch_padding(x_cf, pads)
     weight = _weight_like(kernel_to_torch(kernel), channels_last)
     groups = x_cf.shape[1] // weight.shape[1]
     y = _TORCH_CONV[rank](x_cf, weight, bias, strides, pad, dilation, groups)
-    return to_channels_last(y) if channels_last else y
+    if channels_last:
+        y = to_channels_last(y)
+    return y if squeeze is None else y.squeeze(squeeze)
 
 
 def conv_sequence(

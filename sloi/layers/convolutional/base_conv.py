@@ -7,6 +7,8 @@ weights, shape rules, errors and config are the same for every rank. The arithme
 
 from __future__ import annotations
 
+import torch
+
 from sloi import activations, constraints, initializers, regularizers
 from sloi.engine import InputSpec, Layer
 from sloi.engine.symbolic import format_shape
@@ -20,6 +22,7 @@ from sloi.ops.conv import (
     normalize_tuple,
     output_length,
     spatial_axes,
+    torch_layout_kernel,
 )
 
 
@@ -111,6 +114,7 @@ class BaseConv(ArgumentChecks, Layer):
         self.kernel = self.add_weight("kernel", kernel_shape, self.kernel_initializer,
                                       regularizer=self.kernel_regularizer,
                                       constraint=self.kernel_constraint)
+        self._lay_out_kernel()
         self.bias = None
         if self.use_bias:
             self.bias = self.add_weight("bias", (self.filters,), self.bias_initializer,
@@ -118,6 +122,13 @@ class BaseConv(ArgumentChecks, Layer):
                                         constraint=self.bias_constraint)
         self.input_spec = InputSpec(ndim=self.rank + 2, axes={axis: channels},
                                     layout=self._layout)
+
+    def _lay_out_kernel(self) -> None:
+        """Keep the kernel in the order the convolution hands it to torch (same shape and
+        values), so that no call copies it. Done at build, before an optimizer or a
+        DistributedDataParallel sees the parameter; ``.data`` keeps its gradient hooks."""
+        with torch.no_grad():
+            self.kernel.data = torch_layout_kernel(self.kernel, self.data_format)
 
     def compute_output_shape(self, input_shape):
         input_shape = tuple(input_shape)
