@@ -13,11 +13,11 @@ The weight conversions live here and nowhere else. Keras keeps ``kernel (in, gat
 recurrent bias. LSTM gates are ``i, f, c, o`` in both; GRU gates are ``z, r, h`` in Keras and
 ``r, z, n`` in torch.
 
-The kernels want the torch layout; on CUDA, cuDNN wants every weight inside one flat buffer
-(given separate tensors it copies them into a fresh one at every call, and the gradients back
-out). ``FusedWeights`` hands them one buffer: an LSTM's or a SimpleRNN's parameters live in it
-as transposed views (nothing to convert, as with ``nn.LSTM``); a GRU's is gathered from its
-parameters in one kernel.
+On CUDA, cuDNN wants every weight inside one flat buffer (given separate tensors it copies them
+into a fresh one at every call, and the gradients back out). ``FusedWeights`` hands it one: an
+LSTM's or a SimpleRNN's parameters live in it as transposed views (nothing to convert, as with
+``nn.LSTM``). A GRU's torch-layout weights are gathered from its parameters in one kernel, on
+every device.
 """
 
 from __future__ import annotations
@@ -84,26 +84,27 @@ class FusedWeights:
 
     ``get(mode, groups)`` gives the torch-layout weights for ``groups`` (one Keras-layout
     ``(kernel, recurrent_kernel, bias | None)`` per direction) and whether they form cuDNN's
-    flat buffer. They come from one buffer in every case, laid out once:
+    flat buffer (on cuDNN they always do):
 
-    - **LSTM and SimpleRNN: the parameters live in the buffer.** Their gate order is the same
-      in both layouts, so each Keras-layout parameter can be a view of the torch-layout
+    - **LSTM and SimpleRNN on cuDNN: the parameters live in its buffer.** Their gate order is
+      the same in both layouts, so each Keras-layout parameter can be a view of cuDNN's
       buffer: ``kernel`` becomes an ``(in, 4*units)`` view with strides ``(1, in)`` of the
       ``(4*units, in)`` matrix. It stays the same ``nn.Parameter`` with its Keras shape, so
       optimizers, ``state_dict``, ``set_weights`` and saving see no difference, and a call
-      converts nothing. The recurrent bias torch also reads (Keras has none) is a zero view of
-      the buffer, never trained.
-    - **GRU: one gather per call.** Keras orders the gates ``z, r, h`` and torch ``r, z, n``,
-      which no view expresses, so the buffer is gathered from the concatenated parameters by
-      one precomputed index (one kernel, and one scatter-add in backward) instead of a dozen
-      splits, concatenations and copies.
+      converts nothing. The recurrent bias cuDNN also reads (Keras has none) is a zero view of
+      the buffer, never trained. Elsewhere (oneDNN on the CPU) they are converted at each call:
+      two small copies, and the parameters stay contiguous, as ``nn.LSTM``'s are there.
+    - **GRU, on every device: one gather per call.** Keras orders the gates ``z, r, h`` and
+      torch ``r, z, n``, which no view expresses, so the torch-layout buffer is gathered from
+      the concatenated parameters by one precomputed index (one kernel, and one scatter-add in
+      backward) instead of a dozen splits, concatenations and copies. Off cuDNN the buffer
+      holds the torch-layout weights one after another.
 
-    On cuDNN the buffer is cuDNN's own (its offsets and any alignment gaps come from cuDNN,
-    the call ``nn.LSTM.flatten_parameters`` makes); elsewhere the torch-layout weights lie one
-    after another. The layout is made again when the parameters moved (``.to``, a dtype
-    change). Weights of mixed dtypes or devices, non-leaf weights, and graph capture by
-    ``torch.compile`` / ``torch.export`` / ``torch.jit`` are converted at each call instead,
-    as everything is with ``PACK = False``.
+    cuDNN's layout (its offsets and any alignment gaps) comes from cuDNN itself, the call
+    ``nn.LSTM.flatten_parameters`` makes, and is made again when the parameters moved
+    (``.to``, a dtype change). Weights of mixed dtypes or devices, non-leaf weights, and graph
+    capture by ``torch.compile`` / ``torch.export`` / ``torch.jit`` are converted at each call
+    instead, as everything is with ``PACK = False``.
 
     Nothing converted is kept between calls, not even for inference: a parameter's version
     counter would tell when it changed, but torch's fused optimizers (Adam's, which sloi uses)
@@ -135,11 +136,15 @@ class FusedWeights:
         if not PACK or _capturing():
             return _cast_all(torch_weights(mode, groups), dtype), False
         cudnn = not self._refused and _on_cudnn(params[0])
+        if not cudnn and mode != "gru":  # the copies oneDNN likes; the parameters stay as
+            return _cast_all(torch_weights(mode, groups), dtype), False  # they are
         if self._key != (tuple(t.data_ptr() for t in params), cudnn):  # first, or moved
             if not _alike(params):
                 return _cast_all(torch_weights(mode, groups), dtype), False
             if not self._lay_out(mode, groups, params, cudnn):
-                cudnn = False  # cuDNN refused its layout: the plain one, then
+                if mode != "gru":
+                    return _cast_all(torch_weights(mode, groups), dtype), False
+                cudnn = False  # cuDNN refused its layout: a GRU gathers in the plain one
                 self._lay_out(mode, groups, params, cudnn)
         if mode == "gru":
             flat = torch.cat([t.reshape(-1) for t in params] + self._pads)
@@ -198,7 +203,7 @@ class FusedWeights:
 
     def _pack(self, mode, groups, params, cudnn):
         with torch.no_grad():
-            staged, buffer = self._layout(mode, groups, cudnn)
+            staged, buffer = self._layout(mode, groups, cudnn)  # cuDNN's: only it gains
             per_group = len(staged) // len(groups)
             zeros = []
             for g, group in enumerate(groups):

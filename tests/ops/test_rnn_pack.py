@@ -1,7 +1,8 @@
 """``FusedWeights``: recurrent weights handed to cuDNN as one buffer in its layout.
 
-Off cuDNN the buffer is a plain one, the torch-layout weights one after another: the CPU's
-case. cuDNN is not on the CI machine, so these tests also stand in for its flatten call with
+Off cuDNN an LSTM's or a SimpleRNN's weights are converted at each call, and a GRU's buffer is a
+plain one, the torch-layout weights one after another: the CPU's case. cuDNN is not on the CI
+machine, so these tests also stand in for its flatten call with
 one that lays the torch-layout weights out in a buffer with NaN-filled gaps between them (cuDNN
 may align its matrices; any read outside a view then shows up as NaN), and let the CPU take the
 cuDNN path. What they check is sloi's side: an LSTM's or SimpleRNN's parameters are
@@ -86,6 +87,7 @@ def test_packed_views_give_the_converted_numbers(name, where, monkeypatch):
         x = x.cuda()
     before = [p for p in layer.trainable_weights]
     values = [p.detach().clone() for p in before]
+    pointers = [p.data_ptr() for p in before]
     with monkeypatch.context() as converting:
         converting.setattr(rnn_ops.FusedWeights, "get", _converted)
         reference = _run(layer, x)
@@ -94,16 +96,20 @@ def test_packed_views_give_the_converted_numbers(name, where, monkeypatch):
         monkeypatch.setattr(rnn_ops, "_flatten", _fake_flatten)
     result = _run(layer, x)
     assert layer._last_path == "fused"
-    assert layer._fused_weights._key[1] == (where != "plain"), "cuDNN's layout, or the plain one"
+    holder = layer._fused_weights
+    if where == "plain" and "GRU" not in name:  # oneDNN: converted, the parameters untouched
+        assert holder._key is None
+    else:
+        assert holder._key[1] == (where != "plain"), "cuDNN's layout, or the plain one"
     # the same Parameter objects, shapes and values
     assert [p for p in layer.trainable_weights] == before
     for p, v in zip(layer.trainable_weights, values):
         assert p.shape == v.shape
         torch.testing.assert_close(p.detach(), v, rtol=0, atol=0)
     storages = {p.untyped_storage().data_ptr() for p in layer.trainable_weights}
-    if "GRU" in name:  # gathered at each call: the parameters stay where they were
+    if "GRU" in name or where == "plain":  # the parameters stay where they were
         assert len(storages) == len(before)
-        assert all(p.is_contiguous() for p in layer.trainable_weights)
+        assert [p.data_ptr() for p in layer.trainable_weights] == pointers
     else:
         assert len(storages) == 1, "all parameters share the pack's buffer"
         for p in layer.trainable_weights:
@@ -267,7 +273,7 @@ def test_a_gru_gathers_its_weights_on_the_cpu_too(name, monkeypatch):
 
 @pytest.mark.parametrize("make", [lambda: L.LSTM(4, return_sequences=True),
                                   lambda: L.GRU(4, return_sequences=True)])
-def test_a_refused_cudnn_layout_warns_and_takes_the_plain_one(packed, monkeypatch, make):
+def test_a_refused_cudnn_layout_warns_and_does_without(packed, monkeypatch, make):
     def refuse(*args):
         raise RuntimeError("unsupported configuration")
 
@@ -282,7 +288,10 @@ def test_a_refused_cudnn_layout_warns_and_takes_the_plain_one(packed, monkeypatc
     holder = layer._fused_weights = rnn_ops.FusedWeights()
     with pytest.warns(RuntimeWarning, match="would not lay.*unsupported configuration"):
         got = layer(x)
-    assert holder._refused and holder._key[1] is False
+    if isinstance(layer, L.GRU):  # gathered in the plain layout
+        assert holder._refused and holder._key[1] is False
+    else:  # converted at each call
+        assert holder._refused and holder._key is None
     torch.testing.assert_close(got, want, rtol=0, atol=0)
     cell = layer.cell
     weights, flat = holder.get(cell.fused_spec()[0], [cell.fused_spec()[1]])
@@ -339,7 +348,7 @@ def test_under_autocast_the_fused_kernel_computes_in_its_dtype(make, masked):
 
 @pytest.mark.parametrize("make", [lambda: L.LSTM(4), lambda: L.SimpleRNN(4),
                                   lambda: L.Bidirectional(L.LSTM(4, return_sequences=True))])
-def test_the_layout_is_made_when_the_weights_get_their_storage(make):
+def test_the_layout_is_made_when_the_weights_get_their_storage(packed, make):
     """Built or moved, the parameters already have the strides a call gives them: a
     DistributedDataParallel wrapped around the model in between sizes its gradient buckets by
     them (a later change scrambled the first step's averaged gradients)."""
@@ -363,3 +372,27 @@ def test_the_layout_is_made_when_the_weights_get_their_storage(make):
                for p in layer.trainable_weights) and first is not layer._fused_weights._buffer
     model(torch.randn(2, 5, 3))
     assert layout() == moved
+
+
+def test_ddp_averages_the_first_step_of_packed_weights_right(packed, tmp_path):
+    """Regression: laid out at the first call, under a DistributedDataParallel that had sized
+    its gradient buckets by the old strides, the packed weights got scrambled gradients in the
+    first step (and with set_() none at all: DDP's hooks sat on the old gradient
+    accumulators). One gloo process shows both."""
+    import torch.distributed as dist
+
+    torch.manual_seed(6)
+    model = sloi.Sequential([L.Input((5, 3)), L.LSTM(4), L.Dense(1)])
+    twin = sloi.Sequential([L.Input((5, 3)), L.LSTM(4), L.Dense(1)])
+    twin.set_weights(model.get_weights())
+    x, y = torch.randn(6, 5, 3), torch.randn(6, 1)
+    dist.init_process_group("gloo", init_method=f"file://{tmp_path / 'rendezvous'}", rank=0,
+                            world_size=1)
+    try:
+        ddp = torch.nn.parallel.DistributedDataParallel(model)
+        (ddp(x) - y).square().mean().backward()
+    finally:
+        dist.destroy_process_group()
+    (twin(x) - y).square().mean().backward()
+    for got, want in zip(model.parameters(), twin.parameters()):
+        torch.testing.assert_close(got.grad, want.grad, rtol=1e-5, atol=1e-6)

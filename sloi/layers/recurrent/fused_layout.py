@@ -1,9 +1,9 @@
 """``FusedLayout``: a recurrent layer's weights laid out for the fused kernel as soon as they
 get their storage.
 
-``sloi.ops.rnn.FusedWeights`` lays an LSTM's or SimpleRNN's parameters out in one buffer,
-making them views of it (their strides change), and a GRU's gather index. Doing that at the
-first call would be too late for anything that read the parameters' layout in between:
+On cuDNN, ``sloi.ops.rnn.FusedWeights`` lays an LSTM's or SimpleRNN's parameters out in its
+buffer, making them views of it (their strides change); a GRU gets its gather index. Doing that
+at the first call would be too late for anything that read the parameters' layout in between:
 ``DistributedDataParallel`` sizes its gradient buckets by the strides it sees when it wraps the
 model, and a change after that scrambles the first step's averaged gradients. So the layout is
 made when the layer is built and again whenever its weights move (``.to``, ``.cuda``, a dtype
