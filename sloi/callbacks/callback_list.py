@@ -19,7 +19,12 @@ class CallbackList:
             if model is not None:
                 cb.set_model(model)
             cb.set_params(dict(params or {}))
-        self._active = {hook: self._overriding(hook) for hook in _HOOKS}
+        self._active = self._hooks()
+
+    def _hooks(self) -> dict:
+        if not self.callbacks:  # predict() without callbacks: nothing to look up
+            return dict.fromkeys(_HOOKS, ())
+        return {hook: self._overriding(hook) for hook in _HOOKS}
 
     def _overriding(self, hook: str) -> list:
         found = []
@@ -31,7 +36,7 @@ class CallbackList:
 
     def append(self, callback) -> None:
         self.callbacks.append(callback)
-        self._active = {hook: self._overriding(hook) for hook in _HOOKS}
+        self._active = self._hooks()
 
     def has(self, hook: str) -> bool:
         return bool(self._active[hook])

@@ -8,6 +8,7 @@ import numpy as np
 import torch
 
 from sloi.engine import tree
+from sloi.engine.module_tools import first_parameter
 from sloi.engine.symbolic import SymbolicTensor
 
 
@@ -92,7 +93,7 @@ def to_weights_device(layer, x: torch.Tensor) -> torch.Tensor:
     numpy data. Costs two flag reads where no CUDA tensor can exist."""
     if x.device.type != "cpu" or not torch.cuda.is_initialized():
         return x
-    weight = next(layer.parameters(), None)
+    weight = first_parameter(layer)
     if weight is None or weight.device.type != "cuda":
         return x
     moved = x.to(weight.device)

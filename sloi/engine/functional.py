@@ -18,6 +18,7 @@ from sloi.engine import naming, tree
 from sloi.engine.call_inputs import broadcast_masks, describe_value
 from sloi.engine.layer import Layer
 from sloi.engine.model import Model, saving_api
+from sloi.engine.module_tools import layer_list
 from sloi.engine.symbolic import SymbolicTensor, format_shape
 
 _module_call = nn.Module.__call__  # a step of the plan skips Layer.__call__'s symbolic checks
@@ -53,7 +54,7 @@ class Functional(Model):
         _check_unique_names(self.name, layers)
         # Registered by position, as nn.Sequential does: state_dict keys ("net.1.kernel") are
         # the same for every model built by the same code, whatever the auto-names.
-        self.net = nn.ModuleList(layers)
+        self.net = layer_list(layers)
         self._layers = layers
         self._nodes = [n for n in nodes if not n.is_input]
         self._flat_inputs = flat_inputs

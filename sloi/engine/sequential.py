@@ -6,14 +6,13 @@ of ``build``, or the first batch of data) the stack becomes a functional graph, 
 
 from __future__ import annotations
 
-from torch import nn
-
 from sloi.engine import naming
 from sloi.engine.call_inputs import describe_value
 from sloi.engine.functional import Functional
 from sloi.engine.input_layer import InputLayer
 from sloi.engine.layer import Layer
 from sloi.engine.model import Model, saving_api
+from sloi.engine.module_tools import layer_list
 from sloi.engine.symbolic import SymbolicTensor
 
 
@@ -24,7 +23,7 @@ class Sequential(Functional):
         Model.__init__(self, name=name or naming.unique_name("sequential"), trainable=trainable)
         self._stack: list[Layer] = []
         self._input_layer: InputLayer | None = None
-        self.net = nn.ModuleList()
+        self.net = layer_list()
         for layer in layers or []:
             self.add(layer, rebuild=False)
         self._rebuild()
@@ -67,7 +66,7 @@ class Sequential(Functional):
         if not self._stack:
             raise ValueError(f'Sequential "{self.name}" has no layers to pop')
         layer = self._stack.pop()
-        self.net = nn.ModuleList(self._stack)
+        self.net = layer_list(self._stack)
         self.built = False
         self._rebuild()
         return layer

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import contextlib
 
+from sloi.engine.module_tools import all_modules
+
 
 @contextlib.contextmanager
 def modes(model, training: bool):
     """Every module of ``model`` in training (``True``) or inference (``False``) mode for the
     block; afterwards the modules that were changed get their own mode back."""
-    changed = [m for m in model.modules() if m.training != training]
+    changed = [m for m in all_modules(model) if m.training != training]
     for m in changed:
         m.training = training
     try:

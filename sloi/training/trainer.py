@@ -16,6 +16,7 @@ from sloi import callbacks as callbacks_mod
 from sloi import config, mixed_precision
 from sloi import optimizers as optimizers_mod
 from sloi.engine import SymbolicTensor, tree
+from sloi.engine.module_tools import first_parameter
 from sloi.training import callback_setup, data_adapters, predict_loop, single_batch
 from sloi.training._distribution import hooks as _hooks
 from sloi.training.compile_utils import CompileLoss, CompileMetrics
@@ -95,7 +96,7 @@ class Trainer:
     # ------------------------------------------------------------------ device
     def _device(self) -> torch.device:
         chosen = config.get_device()
-        param = next(iter(self.model.parameters()), None)
+        param = first_parameter(self.model)
         if chosen is not None:
             device = torch.device(chosen)
         elif param is not None:
@@ -229,7 +230,8 @@ class Trainer:
                                        SymbolicTensor)
                         and self.loss.losses[0] is not None and self.loss.weights[0] == 1.0)
         self._single_loss = self.loss.losses[0] if self._single else None
-        device = next((p.device for p in self.model.parameters()), torch.device("cpu"))
+        first = first_parameter(self.model)
+        device = first.device if first is not None else torch.device("cpu")
         self._autocast_dtype = mixed_precision.autocast_dtype()
         self._device_type = device.type
         self._scaler = None

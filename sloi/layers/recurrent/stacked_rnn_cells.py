@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from torch import nn
-
 from sloi.engine import Layer
+from sloi.engine.module_tools import layer_list
 
 
 class StackedRNNCells(Layer):
@@ -24,7 +23,7 @@ class StackedRNNCells(Layer):
                     f'Layer "{self.name}" (StackedRNNCells): every cell needs call(inputs, '
                     f"states) and state_size; got {type(cell).__name__}"
                 )
-        self.cells = nn.ModuleList(cells)
+        self.cells = layer_list(cells)
 
     @staticmethod
     def _sizes(cell) -> list[int]:
