@@ -134,46 +134,28 @@ class FusedWeights:
         if dtype == params[0].dtype:
             dtype = None
         if not PACK or _capturing():
-            return _cast_all(torch_weights(mode, groups), dtype), False
+            return _converted(mode, groups, dtype)
         cudnn = not self._refused and _on_cudnn(params[0])
-        if not cudnn and mode != "gru":  # the copies oneDNN likes; the parameters stay as
-            return _cast_all(torch_weights(mode, groups), dtype), False  # they are
-        if self._key != (tuple(t.data_ptr() for t in params), cudnn):  # first, or moved
-            if not _alike(params):
-                return _cast_all(torch_weights(mode, groups), dtype), False
-            if not self._lay_out(mode, groups, params, cudnn):
-                if mode != "gru":
-                    return _cast_all(torch_weights(mode, groups), dtype), False
-                cudnn = False  # cuDNN refused its layout: a GRU gathers in the plain one
-                self._lay_out(mode, groups, params, cudnn)
         if mode == "gru":
-            flat = torch.cat([t.reshape(-1) for t in params] + self._pads)
-            buffer = flat.index_select(0, self._index)
-            if dtype is not None:
-                buffer = buffer.to(dtype)  # the whole buffer at once: it stays flat
-            if buffer.requires_grad:
-                # one split: its backward is one concatenation, where each as_strided view's
-                # backward fills a buffer-sized zero tensor (14 CUDA kernels more a GRU step)
-                sizes, taken = self._pieces
-                pieces = buffer.split_with_sizes(sizes)
-                return [pieces[i].view(slot[0]) for i, slot in zip(taken, self._slots)], cudnn
-            return [buffer.as_strided(*slot) for slot in self._slots], cudnn  # the cheapest
-        weights = []
-        for (kernel, recurrent_kernel, bias), zero in zip(groups, self._zeros):
-            weights += [kernel.t(), recurrent_kernel.t()]
-            if bias is not None:
-                weights += [bias, zero]
-        if dtype is None:
-            return weights, cudnn
-        return _cast_all(weights, dtype), False  # copies: cuDNN then flattens them itself
+            return self._gathered(mode, groups, params, dtype, cudnn)
+        if cudnn and self._laid_out(mode, groups, params, cudnn):
+            return self._views(groups, dtype)
+        # oneDNN (the CPU): two copies of a few kilobytes, which it likes; the parameters
+        # stay contiguous, as nn.LSTM's are there
+        return _converted(mode, groups, dtype)
 
-    def _lay_out(self, mode, groups, params, cudnn) -> bool:
-        """Make the layout for ``params``; False when cuDNN refused its own."""
+    def _laid_out(self, mode, groups, params, cudnn) -> bool:
+        """Whether the layout for ``params`` is ready, making it when they are new or moved;
+        False when they cannot share one or cuDNN refused its own."""
+        if self._key == (tuple(t.data_ptr() for t in params), cudnn):
+            return True
+        if not _alike(params):
+            return False
         try:  # cuDNN lays out first: nothing moves if it refuses
             if mode == "gru":
                 self._gather_layout(mode, groups, params, cudnn)
             else:
-                self._pack(mode, groups, params, cudnn)
+                self._pack(mode, groups)
         except RuntimeError as error:
             if not cudnn:
                 raise
@@ -184,6 +166,35 @@ class FusedWeights:
             return False
         self._key = (tuple(t.data_ptr() for t in params), cudnn)  # packing moved them
         return True
+
+    def _views(self, groups, dtype):
+        """An LSTM's or a SimpleRNN's weights: its packed parameters seen in torch's layout."""
+        weights = []
+        for (kernel, recurrent_kernel, bias), zero in zip(groups, self._zeros):
+            weights += [kernel.t(), recurrent_kernel.t()]
+            if bias is not None:
+                weights += [bias, zero]
+        if dtype is None:
+            return weights, True
+        return _cast_all(weights, dtype), False  # copies: cuDNN then flattens them itself
+
+    def _gathered(self, mode, groups, params, dtype, cudnn):
+        """A GRU's weights: one gather from its parameters into the buffer, then views."""
+        if not self._laid_out(mode, groups, params, cudnn):
+            cudnn = False  # cuDNN refused its layout (or the weights cannot share one)
+            if not self._laid_out(mode, groups, params, cudnn):
+                return _converted(mode, groups, dtype)
+        flat = torch.cat([t.reshape(-1) for t in params] + self._pads)
+        buffer = flat.index_select(0, self._index)
+        if dtype is not None:
+            buffer = buffer.to(dtype)  # the whole buffer at once: it stays flat
+        if buffer.requires_grad:
+            # one split: its backward is one concatenation, where each as_strided view's
+            # backward fills a buffer-sized zero tensor (14 CUDA kernels more a GRU step)
+            sizes, taken = self._pieces
+            pieces = buffer.split_with_sizes(sizes)
+            return [pieces[i].view(slot[0]) for i, slot in zip(taken, self._slots)], cudnn
+        return [buffer.as_strided(*slot) for slot in self._slots], cudnn  # the cheapest
 
     @staticmethod
     def _layout(mode, groups, cudnn):
@@ -201,9 +212,10 @@ class FusedWeights:
                           _CUDNN_MODES[mode], recurrent_kernel.shape[0], len(groups) == 2)
         return staged, buffer
 
-    def _pack(self, mode, groups, params, cudnn):
+    def _pack(self, mode, groups):
+        """Re-point an LSTM's or a SimpleRNN's parameters into cuDNN's buffer."""
         with torch.no_grad():
-            staged, buffer = self._layout(mode, groups, cudnn)  # cuDNN's: only it gains
+            staged, buffer = self._layout(mode, groups, cudnn=True)
             per_group = len(staged) // len(groups)
             zeros = []
             for g, group in enumerate(groups):
@@ -218,6 +230,7 @@ class FusedWeights:
         self._buffer, self._zeros = buffer, zeros
 
     def _gather_layout(self, mode, groups, params, cudnn):
+        """A GRU's gather index, and where each weight sits in the gathered buffer."""
         with torch.no_grad():
             staged, buffer = self._layout(mode, groups, cudnn)
             # the conversion applied to positions instead of values gives, for each
@@ -251,6 +264,10 @@ class FusedWeights:
 
 def _cast_all(weights, dtype):
     return weights if dtype is None else [w.to(dtype) for w in weights]
+
+
+def _converted(mode, groups, dtype):
+    return _cast_all(torch_weights(mode, groups), dtype), False
 
 
 def _alike(params) -> bool:
