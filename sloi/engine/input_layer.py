@@ -49,6 +49,11 @@ class InputLayer(Layer):
     def call(self, inputs):
         return inputs
 
+    def _apply(self, fn, *args, **kwargs):
+        result = super()._apply(fn, *args, **kwargs)
+        self.output_tensor.dtype = self._dtype  # a model's float inputs follow .double() & co
+        return result
+
     def get_config(self):
         return {
             "batch_shape": self.batch_shape,

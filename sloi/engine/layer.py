@@ -101,6 +101,17 @@ class Layer(nn.Module):
     def dtype(self) -> str:
         return dtype_name(self._dtype)
 
+    def _apply(self, fn, *args, **kwargs):
+        # torch's conversions (.double(), .half(), .to(torch.bfloat16)...) all come here: a
+        # float layer takes the dtype its weights were given, so that it casts its inputs to
+        # it as Keras casts to a layer's dtype (and its config says so)
+        result = super()._apply(fn, *args, **kwargs)
+        if self._dtype.is_floating_point:
+            converted = _float_dtype_after(fn, self._dtype)
+            if converted is not None:
+                self._dtype = converted
+        return result
+
     compute_dtype = dtype
 
     @property
@@ -470,3 +481,14 @@ class Layer(nn.Module):
 
     def extra_repr(self) -> str:
         return f"name={self.name!r}"
+
+
+def _float_dtype_after(fn, dtype: torch.dtype) -> torch.dtype | None:
+    """The dtype a module conversion ``fn`` gives a tensor of ``dtype`` (None when it cannot
+    tell): the same one for a move, the new one for ``.double()`` and the like."""
+    try:
+        probe = fn(torch.zeros((), dtype=dtype))
+    except Exception:  # a conversion of the user's own, for other tensors
+        return None
+    dtype = getattr(probe, "dtype", None)
+    return dtype if isinstance(dtype, torch.dtype) and dtype.is_floating_point else None
