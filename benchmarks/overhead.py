@@ -21,9 +21,9 @@ from sloi.layers import Dense, Input
 
 
 class HandWritten(nn.Module):
-    def __init__(self):
+    def __init__(self, inputs=1000):
         super().__init__()
-        self.l1, self.l2, self.l3 = nn.Linear(1000, 16), nn.Linear(16, 16), nn.Linear(16, 1)
+        self.l1, self.l2, self.l3 = nn.Linear(inputs, 16), nn.Linear(16, 16), nn.Linear(16, 1)
 
     def forward(self, x):
         return torch.sigmoid(self.l3(torch.relu(self.l2(torch.relu(self.l1(x))))))

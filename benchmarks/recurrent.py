@@ -31,11 +31,12 @@ BATCH, STEPS, VOCAB, DIM = 64, 200, 20000, 64
 
 # ---------------------------------------------------------------------- hand-written torch
 class TorchRecurrent(nn.Module):
-    def __init__(self, kind: str):
+    def __init__(self, kind: str, vocab=VOCAB, dim=DIM):
         super().__init__()
-        self.embedding = nn.Embedding(VOCAB, DIM)
-        self.rnn = (nn.LSTM if kind == "lstm" else nn.GRU)(DIM, DIM, batch_first=True)
-        self.head = nn.Linear(DIM, 1)
+        self.embedding = nn.Embedding(vocab, dim)
+        layer = {"lstm": nn.LSTM, "gru": nn.GRU, "rnn": nn.RNN}[kind]
+        self.rnn = layer(dim, dim, batch_first=True)
+        self.head = nn.Linear(dim, 1)
 
     def forward(self, ids):
         _, h = self.rnn(self.embedding(ids))
@@ -44,11 +45,11 @@ class TorchRecurrent(nn.Module):
 
 
 class TorchConv(nn.Module):
-    def __init__(self):
+    def __init__(self, vocab=VOCAB, dim=DIM, filters=64, kernel_size=5):
         super().__init__()
-        self.embedding = nn.Embedding(VOCAB, DIM)
-        self.conv = nn.Conv1d(DIM, 64, 5)
-        self.head = nn.Linear(64, 1)
+        self.embedding = nn.Embedding(vocab, dim)
+        self.conv = nn.Conv1d(dim, filters, kernel_size)
+        self.head = nn.Linear(filters, 1)
 
     def forward(self, ids):
         x = F.relu(self.conv(self.embedding(ids).transpose(1, 2)))
@@ -56,11 +57,11 @@ class TorchConv(nn.Module):
 
 
 class TorchBidirectional(nn.Module):
-    def __init__(self):
+    def __init__(self, features=10, first=64, second=32, outputs=10):
         super().__init__()
-        self.lstm1 = nn.LSTM(10, 64, batch_first=True, bidirectional=True)
-        self.lstm2 = nn.LSTM(128, 32, batch_first=True, bidirectional=True)
-        self.head = nn.Linear(64, 10)
+        self.lstm1 = nn.LSTM(features, first, batch_first=True, bidirectional=True)
+        self.lstm2 = nn.LSTM(2 * first, second, batch_first=True, bidirectional=True)
+        self.head = nn.Linear(2 * second, outputs)
 
     def forward(self, x):
         x, _ = self.lstm1(x)

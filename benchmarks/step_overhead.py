@@ -18,63 +18,22 @@ between the two sides and the fastest of ``--repeats`` is kept.
 from __future__ import annotations
 
 import argparse
+import os
+import sys
 import time
 
 import numpy as np
 import torch
 import torch.nn.functional as F
-from torch import nn
 
 import sloi
 from sloi import layers as L
 
+sys.path.insert(0, os.path.dirname(__file__))
+from overhead import HandWritten  # noqa: E402
+from recurrent import TorchBidirectional, TorchConv, TorchRecurrent  # noqa: E402
+
 STEPS, VOCAB, UNITS, BATCH = 5, 100, 8, 8
-
-
-class HandRecurrent(nn.Module):
-    def __init__(self, kind):
-        super().__init__()
-        self.embedding = nn.Embedding(VOCAB, UNITS)
-        self.rnn = getattr(nn, kind)(UNITS, UNITS, batch_first=True)
-        self.head = nn.Linear(UNITS, 1)
-
-    def forward(self, ids):
-        _, h = self.rnn(self.embedding(ids))
-        return self.head((h[0] if isinstance(h, tuple) else h)[-1])
-
-
-class HandConv(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.embedding = nn.Embedding(VOCAB, UNITS)
-        self.conv = nn.Conv1d(UNITS, UNITS, 3)
-        self.head = nn.Linear(UNITS, 1)
-
-    def forward(self, ids):
-        x = F.relu(self.conv(self.embedding(ids).transpose(1, 2)))
-        return self.head(x.amax(dim=2))
-
-
-class HandBidirectional(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.first = nn.LSTM(4, UNITS, batch_first=True, bidirectional=True)
-        self.second = nn.LSTM(2 * UNITS, 4, batch_first=True, bidirectional=True)
-        self.head = nn.Linear(8, 1)
-
-    def forward(self, x):
-        x, _ = self.first(x)
-        _, (h, _) = self.second(x)
-        return self.head(torch.cat([h[0], h[1]], dim=1))
-
-
-class HandDense(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.l1, self.l2, self.l3 = nn.Linear(32, 16), nn.Linear(16, 16), nn.Linear(16, 1)
-
-    def forward(self, x):
-        return torch.sigmoid(self.l3(torch.relu(self.l2(torch.relu(self.l1(x))))))
 
 
 def recurrent(kind):
@@ -102,17 +61,21 @@ def dense():
 
 
 rng = np.random.default_rng(0)
+def _ids(n):
+    return rng.integers(1, VOCAB, (n, STEPS))
+
+
 CASES = {  # title: (sloi model, hand-written model, inputs (n samples) -> x)
-    "Dense 32→16→16→1": (dense, HandDense, lambda n: rng.standard_normal((n, 32))),
-    "Embedding → LSTM": (lambda: recurrent("LSTM"), lambda: HandRecurrent("LSTM"),
-                         lambda n: rng.integers(1, VOCAB, (n, STEPS))),
-    "Embedding → GRU": (lambda: recurrent("GRU"), lambda: HandRecurrent("GRU"),
-                        lambda n: rng.integers(1, VOCAB, (n, STEPS))),
-    "Embedding → SimpleRNN": (lambda: recurrent("RNN"), lambda: HandRecurrent("RNN"),
-                              lambda n: rng.integers(1, VOCAB, (n, STEPS))),
-    "Embedding → Conv1D → GlobalMaxPooling1D": (conv, HandConv,
-                                                lambda n: rng.integers(1, VOCAB, (n, STEPS))),
-    "Bidirectional LSTM ×2": (bidirectional, HandBidirectional,
+    "Dense 32→16→16→1": (dense, lambda: HandWritten(32), lambda n: rng.standard_normal((n, 32))),
+    "Embedding → LSTM": (lambda: recurrent("LSTM"),
+                         lambda: TorchRecurrent("lstm", VOCAB, UNITS), _ids),
+    "Embedding → GRU": (lambda: recurrent("GRU"), lambda: TorchRecurrent("gru", VOCAB, UNITS),
+                        _ids),
+    "Embedding → SimpleRNN": (lambda: recurrent("RNN"),
+                              lambda: TorchRecurrent("rnn", VOCAB, UNITS), _ids),
+    "Embedding → Conv1D → GlobalMaxPooling1D": (
+        conv, lambda: TorchConv(VOCAB, UNITS, UNITS, 3), _ids),
+    "Bidirectional LSTM ×2": (bidirectional, lambda: TorchBidirectional(4, UNITS, 4, 1),
                               lambda n: rng.standard_normal((n, STEPS, 4))),
 }
 
