@@ -27,7 +27,8 @@ step train_converted_gru 60 $py benchmarks/train.py --device cuda --no-keras --e
     --only GRU --convert-rnn-weights
 step predict_lstm 60 $py benchmarks/predict_overhead.py --device cuda --layer LSTM
 step predict_gru 60 $py benchmarks/predict_overhead.py --device cuda --layer GRU
-step step_overhead 90 $py benchmarks/step_overhead.py --device cuda --lecture
+step step_overhead 60 $py benchmarks/step_overhead.py --device cuda
+step step_overhead_lecture 90 $py benchmarks/step_overhead.py --device cuda --lecture --repeats 3
 step cuda_check 120 $py benchmarks/cuda_check.py
 step mixed_precision 100 $py benchmarks/mixed_precision_check.py
 if [ "${1:-}" = "--with-tests" ]; then
