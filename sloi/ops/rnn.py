@@ -120,6 +120,7 @@ class FusedWeights:
         self._pieces = None  # GRU: the buffer cut in pieces (sizes), and the weights' pieces
         self._pads = []  # GRU: a zero to gather cuDNN's gaps from, if its layout has any
         self._refused = False
+        self._zero = None  # LSTM / SimpleRNN off cuDNN, in inference: the zero recurrent bias
 
     def __getstate__(self):  # a copy or a pickle starts empty; the next call lays out again
         return {}
@@ -140,9 +141,27 @@ class FusedWeights:
             return self._gathered(mode, groups, params, dtype, cudnn)
         if cudnn and self._laid_out(mode, groups, params, cudnn):
             return self._views(groups, dtype)
-        # oneDNN (the CPU): two copies of a few kilobytes, which it likes; the parameters
-        # stay contiguous, as nn.LSTM's are there
+        # oneDNN (the CPU): the parameters stay contiguous, as nn.LSTM's are there. Inference
+        # hands it transposed views, which it reorders as fast as copies (2704 against 2696
+        # µs, batch 64 x 200 steps x 64 units), without two copies a call; training keeps the
+        # copies (its backward was up to 1.5% slower with views)
+        if not torch.is_grad_enabled():
+            return _cast_all(self._transposed(groups), dtype), False
         return _converted(mode, groups, dtype)
+
+    def _transposed(self, groups):
+        """An LSTM's or a SimpleRNN's torch-layout weights as views, with a zero recurrent
+        bias kept between calls (never written: only the kernel reads it)."""
+        weights = []
+        for kernel, recurrent_kernel, bias in groups:
+            weights += [kernel.t(), recurrent_kernel.t()]
+            if bias is not None:
+                zero = self._zero
+                if (zero is None or zero.shape != bias.shape or zero.dtype != bias.dtype
+                        or zero.device != bias.device):
+                    zero = self._zero = torch.zeros_like(bias)
+                weights += [bias, zero]
+        return weights
 
     def _laid_out(self, mode, groups, params, cudnn) -> bool:
         """Whether the layout for ``params`` is ready, making it when they are new or moved;

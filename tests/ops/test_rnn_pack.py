@@ -396,3 +396,28 @@ def test_ddp_averages_the_first_step_of_packed_weights_right(packed, tmp_path):
     (twin(x) - y).square().mean().backward()
     for got, want in zip(model.parameters(), twin.parameters()):
         torch.testing.assert_close(got.grad, want.grad, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("name", [n for n in CASES if "GRU" not in n])
+def test_inference_off_cudnn_hands_over_views_of_the_parameters(name):
+    """On the CPU, inference gives oneDNN the parameters' transposed views (no copies); with
+    gradients it gets contiguous copies. Both give the same numbers."""
+    torch.manual_seed(7)
+    layer = CASES[name]()
+    x = torch.randn(3, 6, 5)
+    trained = layer(x)
+    trained = trained[0] if isinstance(trained, (list, tuple)) else trained
+    groups = ([layer.cell] if hasattr(layer, "cell") else
+              [layer.forward_layer.cell, layer.backward_layer.cell])
+    groups = [(c.kernel, c.recurrent_kernel, c.bias) for c in groups]
+    mode = layer._fused_groups()[0]
+    with torch.no_grad():
+        weights, flat = layer._fused_weights.get(mode, groups)
+        inferred = layer(x)
+    inferred = inferred[0] if isinstance(inferred, (list, tuple)) else inferred
+    assert not flat
+    assert weights[0].data_ptr() == groups[0][0].data_ptr() and not weights[0].is_contiguous()
+    torch.testing.assert_close(inferred, trained.detach(), rtol=1e-6, atol=1e-6)
+    with torch.enable_grad():
+        copies, _ = layer._fused_weights.get(mode, groups)
+    assert copies[0].is_contiguous() and copies[0].data_ptr() != groups[0][0].data_ptr()
