@@ -22,7 +22,7 @@ def _model(seed):
                             L.SimpleRNN(2), L.Dense(1)])
 
 
-def test_the_laid_out_parameters_are_views():
+def test_some_parameters_are_not_contiguous():  # what makes the round trips below matter
     model = _model(0)
     state = model.state_dict()
     assert not all(t.is_contiguous() for t in state.values())
