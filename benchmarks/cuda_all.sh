@@ -28,7 +28,8 @@ step train_converted_gru 60 $py benchmarks/train.py --device cuda --no-keras --e
 step predict_lstm 60 $py benchmarks/predict_overhead.py --device cuda --layer LSTM
 step predict_gru 60 $py benchmarks/predict_overhead.py --device cuda --layer GRU
 step step_overhead 60 $py benchmarks/step_overhead.py --device cuda
-step step_overhead_lecture 90 $py benchmarks/step_overhead.py --device cuda --lecture --repeats 3
+step step_overhead_lecture 90 $py benchmarks/step_overhead.py --device cuda --lecture --repeats 3 \
+    --batches 100
 step conv1d_probe 60 $py benchmarks/conv1d_probe.py --device cuda
 step cuda_check 120 $py benchmarks/cuda_check.py
 step mixed_precision 100 $py benchmarks/mixed_precision_check.py
