@@ -1,0 +1,48 @@
+"""The benchmark scripts that ``benchmarks/cuda_all.sh`` runs on a lent GPU, run here on the
+CPU with the smallest sizes: a script broken by a change would otherwise be found on the
+device, in its few minutes. Nothing is timed or compared here."""
+
+from __future__ import annotations
+
+import importlib
+import os
+
+import pytest
+
+import sloi
+
+BENCHMARKS = os.path.join(os.path.dirname(__file__), "..", "..", "benchmarks")
+
+
+@pytest.fixture
+def bench(monkeypatch):
+    """Imports a benchmark script; the device it chooses is put back afterwards."""
+    monkeypatch.syspath_prepend(os.path.abspath(BENCHMARKS))
+    before = sloi.config.get_device()
+    yield importlib.import_module
+    sloi.config.set_device(before)
+
+
+def test_step_overhead(bench, capsys):
+    bench("step_overhead").main(["--batches", "2", "--repeats", "1", "--threads", "1"])
+    rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith("| ")]
+    assert len(rows) == 1 + 6  # the header and the six models
+    assert all(len(row.split("|")) == 9 for row in rows)
+
+
+def test_predict_overhead(bench, capsys):
+    bench("predict_overhead").main(["--layer", "GRU", "--steps", "3", "--units", "4",
+                                    "--batch", "2", "--batches", "2"])
+    assert "GRU, cpu, batch 2, 3 steps: hand-written" in capsys.readouterr().out
+
+
+def test_conv1d_probe(bench, capsys):
+    bench("conv1d_probe").main(["--steps", "1", "--rows", "3"])
+    out = capsys.readouterr().out
+    assert "== hand-written, 1 steps on cpu" in out and "== sloi, 1 steps on cpu" in out
+
+
+def test_train_table(bench, capsys):
+    bench("train").main(["--only", "Dense", "--no-keras", "--epochs", "2"])
+    rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith("| ")]
+    assert rows[-1].startswith("| functional Dense")
