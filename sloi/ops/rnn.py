@@ -146,22 +146,20 @@ class FusedWeights:
         # µs, batch 64 x 200 steps x 64 units), without two copies a call; training keeps the
         # copies (its backward was up to 1.5% slower with views)
         if not torch.is_grad_enabled():
-            return _cast_all(self._transposed(groups), dtype), False
+            zero = self._zero_like(groups[0][2])
+            return _cast_all(_transposed(groups, [zero] * len(groups)), dtype), False
         return _converted(mode, groups, dtype)
 
-    def _transposed(self, groups):
-        """An LSTM's or a SimpleRNN's torch-layout weights as views, with a zero recurrent
-        bias kept between calls (never written: only the kernel reads it)."""
-        weights = []
-        for kernel, recurrent_kernel, bias in groups:
-            weights += [kernel.t(), recurrent_kernel.t()]
-            if bias is not None:
-                zero = self._zero
-                if (zero is None or zero.shape != bias.shape or zero.dtype != bias.dtype
-                        or zero.device != bias.device):
-                    zero = self._zero = torch.zeros_like(bias)
-                weights += [bias, zero]
-        return weights
+    def _zero_like(self, bias):
+        """A zero recurrent bias like ``bias``, kept between calls (only the kernel reads it,
+        never writes it); None without a bias."""
+        if bias is None:
+            return None
+        zero = self._zero
+        if (zero is None or zero.shape != bias.shape or zero.dtype != bias.dtype
+                or zero.device != bias.device):
+            zero = self._zero = torch.zeros_like(bias)
+        return zero
 
     def _laid_out(self, mode, groups, params, cudnn) -> bool:
         """Whether the layout for ``params`` is ready, making it when they are new or moved;
@@ -188,11 +186,7 @@ class FusedWeights:
 
     def _views(self, groups, dtype):
         """An LSTM's or a SimpleRNN's weights: its packed parameters seen in torch's layout."""
-        weights = []
-        for (kernel, recurrent_kernel, bias), zero in zip(groups, self._zeros):
-            weights += [kernel.t(), recurrent_kernel.t()]
-            if bias is not None:
-                weights += [bias, zero]
+        weights = _transposed(groups, self._zeros)
         if dtype is None:
             return weights, True
         return _cast_all(weights, dtype), False  # copies: cuDNN then flattens them itself
@@ -283,6 +277,17 @@ class FusedWeights:
 
 def _cast_all(weights, dtype):
     return weights if dtype is None else [w.to(dtype) for w in weights]
+
+
+def _transposed(groups, zeros) -> list[torch.Tensor]:
+    """An LSTM's or a SimpleRNN's torch-layout weights as views of its Keras-layout ones, with
+    each direction's zero recurrent bias."""
+    weights = []
+    for (kernel, recurrent_kernel, bias), zero in zip(groups, zeros):
+        weights += [kernel.t(), recurrent_kernel.t()]
+        if bias is not None:
+            weights += [bias, zero]
+    return weights
 
 
 def _converted(mode, groups, dtype):
