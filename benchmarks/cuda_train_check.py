@@ -22,7 +22,7 @@ import torch
 
 import sloi
 from sloi import layers as L
-from sloi.ops import rnn as rnn_ops
+from sloi.kernels import rnn as rnn_ops
 
 
 def use_packing(model, packed: bool):

@@ -98,7 +98,7 @@ def _copy(dst: torch.Tensor, src: torch.Tensor):
 
 
 def _copy_rnn(torch_rnn: nn.Module, sloi_layer, suffix=""):
-    from sloi.ops import rnn as rnn_ops
+    from sloi.kernels import rnn as rnn_ops
 
     cell = sloi_layer.cell
     if isinstance(cell, L.GRUCell):

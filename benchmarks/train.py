@@ -211,7 +211,7 @@ def main(argv=None):
     device = torch.device(args.device)
     sloi.config.set_device(args.device)
     if args.convert_rnn_weights:
-        from sloi.ops import rnn as rnn_ops
+        from sloi.kernels import rnn as rnn_ops
 
         rnn_ops.PACK = False
     if args.epochs < 2:

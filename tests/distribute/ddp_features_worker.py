@@ -17,7 +17,7 @@ sys.path.insert(0, os.path.dirname(__file__))
 import ddp_common as common  # noqa: E402
 
 import sloi  # noqa: E402
-from sloi.ops import normalization as norm_ops  # noqa: E402
+from sloi.kernels import normalization as norm_ops  # noqa: E402
 
 
 def save(out_dir, name, rank, arrays):

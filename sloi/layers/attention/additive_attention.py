@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sloi.layers.attention.attention import Attention
-from sloi.ops.attention import additive_scores
+from sloi.kernels.attention import additive_scores
 
 
 class AdditiveAttention(Attention):

@@ -13,7 +13,7 @@ import torch.nn.functional as F
 
 from sloi.engine import InputSpec, Layer
 from sloi.engine.symbolic import format_shape
-from sloi.ops.attention import (
+from sloi.kernels.attention import (
     apply_scores,
     as_mask,
     concat_scores,

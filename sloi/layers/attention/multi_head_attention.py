@@ -15,7 +15,7 @@ from sloi import constraints, initializers, regularizers
 from sloi.engine import Layer, naming
 from sloi.engine.symbolic import format_shape
 from sloi.layers.regularization.dropout import Dropout
-from sloi.ops.attention import (
+from sloi.kernels.attention import (
     as_mask,
     multi_head_attention,
     multi_head_mask,

@@ -2,7 +2,7 @@
 
 A subclass only fixes ``rank`` (the number of spatial axes) and its defaults; the arguments,
 weights, shape rules, errors and config are the same for every rank. The arithmetic lives in
-``sloi.ops.conv``.
+``sloi.kernels.conv``.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from sloi import activations, constraints, initializers, regularizers
 from sloi.engine import InputSpec, Layer
 from sloi.engine.symbolic import format_shape
 from sloi.layers.argument_checks import ArgumentChecks
-from sloi.ops.conv import (
+from sloi.kernels.conv import (
     channel_axis,
     conv,
     describe_layout,

@@ -6,7 +6,7 @@ from __future__ import annotations
 from sloi.engine import InputSpec
 from sloi.engine.symbolic import format_shape
 from sloi.layers.convolutional.base_conv import BaseConv
-from sloi.ops.conv import (
+from sloi.kernels.conv import (
     channel_axis,
     conv_transpose,
     conv_transpose_output_length,

@@ -7,7 +7,7 @@ from sloi import activations, constraints, initializers, regularizers
 from sloi.engine import InputSpec, Layer
 from sloi.engine.symbolic import format_shape
 from sloi.layers.argument_checks import ArgumentChecks
-from sloi.ops.conv import (
+from sloi.kernels.conv import (
     channel_axis,
     describe_layout,
     normalize_data_format,

@@ -2,7 +2,7 @@
 
 from sloi import activations, constraints, initializers, regularizers
 from sloi.engine import InputSpec, Layer
-from sloi.ops.linear import dense
+from sloi.kernels.linear import dense
 
 
 class Dense(Layer):

@@ -13,7 +13,7 @@ import torch
 
 from sloi.engine import Layer
 from sloi.engine.symbolic import SymbolicTensor, format_shape
-from sloi.ops.merging import expand_to_rank, or_masks
+from sloi.kernels.merging import expand_to_rank, or_masks
 
 
 def _describe_one(x) -> str:

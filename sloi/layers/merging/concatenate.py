@@ -3,7 +3,7 @@
 import torch
 
 from sloi.layers.merging.base_merge import Merge
-from sloi.ops.merging import concatenate_masks
+from sloi.kernels.merging import concatenate_masks
 
 
 class Concatenate(Merge):

@@ -3,7 +3,7 @@
 import torch
 
 from sloi.layers.merging.base_merge import Merge
-from sloi.ops.merging import masked_extreme
+from sloi.kernels.merging import masked_extreme
 
 
 class Maximum(Merge):

@@ -9,7 +9,7 @@ import torch
 from sloi import constraints, initializers, regularizers
 from sloi.engine import Layer
 from sloi.engine.symbolic import format_shape
-from sloi.ops import normalization as norm_ops
+from sloi.kernels import normalization as norm_ops
 
 
 class LayerNormalization(Layer):

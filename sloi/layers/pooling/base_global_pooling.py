@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from sloi.engine import InputSpec, Layer
-from sloi.ops.conv import channel_axis, describe_layout, normalize_data_format
+from sloi.kernels.conv import channel_axis, describe_layout, normalize_data_format
 
 
 class BaseGlobalPooling(Layer):

@@ -6,7 +6,7 @@ from __future__ import annotations
 from sloi.engine import InputSpec, Layer
 from sloi.engine.symbolic import format_shape
 from sloi.layers.argument_checks import ArgumentChecks
-from sloi.ops.conv import (
+from sloi.kernels.conv import (
     describe_layout,
     normalize_data_format,
     normalize_padding,

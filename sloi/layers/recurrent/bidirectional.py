@@ -15,7 +15,7 @@ import torch
 from sloi.engine import Layer
 from sloi.layers.recurrent.fused_layout import FusedLayout
 from sloi.layers.recurrent.rnn import RNN
-from sloi.ops import rnn as rnn_ops
+from sloi.kernels import rnn as rnn_ops
 
 _MERGE_MODES = ("concat", "sum", "mul", "ave", None)
 

@@ -31,8 +31,8 @@ from sloi.layers.argument_checks import ArgumentChecks
 from sloi.layers.recurrent.cell_args import serialize_cell_args
 from sloi.layers.recurrent.dropout_rnn_cell import DropoutRNNCell, check_rate
 from sloi.layers.recurrent.rnn import RNN
-from sloi.ops import rnn as rnn_ops
-from sloi.ops.conv import (
+from sloi.kernels import rnn as rnn_ops
+from sloi.kernels.conv import (
     conv,
     conv_sequence,
     describe_layout,

@@ -1,7 +1,7 @@
 """``FusedLayout``: a recurrent layer's weights laid out for the fused kernel as soon as they
 get their storage.
 
-On cuDNN, ``sloi.ops.rnn.FusedWeights`` lays an LSTM's or SimpleRNN's parameters out in its
+On cuDNN, ``sloi.kernels.rnn.FusedWeights`` lays an LSTM's or SimpleRNN's parameters out in its
 buffer, making them views of it (their strides change); a GRU gets its gather index. Doing that
 at the first call would be too late for anything that read the parameters' layout in between:
 ``DistributedDataParallel`` sizes its gradient buckets by the strides it sees when it wraps the

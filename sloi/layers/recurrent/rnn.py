@@ -16,7 +16,7 @@ import torch
 from sloi.engine import InputSpec, Layer
 from sloi.layers.recurrent.cell_args import serialize_cell_args
 from sloi.layers.recurrent.fused_layout import FusedLayout
-from sloi.ops import rnn as rnn_ops
+from sloi.kernels import rnn as rnn_ops
 
 
 class RNN(FusedLayout, Layer):

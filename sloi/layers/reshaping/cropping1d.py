@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sloi.engine import InputSpec, Layer
 from sloi.engine.symbolic import format_shape
-from sloi.ops.conv import normalize_tuple
+from sloi.kernels.conv import normalize_tuple
 
 
 class Cropping1D(Layer):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sloi.engine import InputSpec, Layer
-from sloi.ops.conv import (
+from sloi.kernels.conv import (
     describe_layout,
     normalize_data_format,
     normalize_tuple,

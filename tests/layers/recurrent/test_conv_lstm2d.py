@@ -5,8 +5,8 @@ import torch
 
 import sloi
 from sloi.layers import ConvLSTM2D, ConvLSTM2DCell
-from sloi.ops import rnn as rnn_ops
-from sloi.ops.conv import conv
+from sloi.kernels import rnn as rnn_ops
+from sloi.kernels.conv import conv
 from tests.conformance import run_layer_test
 from tests.parity import assert_same_model
 

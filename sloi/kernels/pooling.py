@@ -1,6 +1,6 @@
 """Pooling on Keras-layout tensors, for any number of spatial axes (1, 2 or 3).
 
-Like the convolutions in ``sloi.ops.conv``, channels-last inputs go to torch's kernels as
+Like the convolutions in ``sloi.kernels.conv``, channels-last inputs go to torch's kernels as
 permuted views (torch's ``channels_last`` memory format), so no copy is made either way; 1-D
 pooling runs as 2-D pooling over a height of 1.
 
@@ -18,7 +18,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from sloi.ops.conv import (
+from sloi.kernels.conv import (
     as_tuple,
     height_axis_1d,
     padding_amounts,
@@ -36,7 +36,7 @@ def _pool(x, pool_size, strides, padding, data_format, average: bool):
     rank = x.dim() - 2
     pool_size = as_tuple(pool_size, rank)
     strides = pool_size if strides is None else as_tuple(strides, rank)
-    if rank == 1:  # as an image of height 1, to stay channels-last (see ``sloi.ops.conv.conv``)
+    if rank == 1:  # as an image of height 1, to stay channels-last (see ``sloi.kernels.conv.conv``)
         axis = height_axis_1d(data_format)
         y = _pool(x.unsqueeze(axis), (1,) + pool_size, (1,) + strides, padding, data_format,
                   average)

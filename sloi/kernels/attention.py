@@ -25,7 +25,7 @@ import math
 import torch
 import torch.nn.functional as F
 
-from sloi.ops.linear import dense
+from sloi.kernels.linear import dense
 
 
 def _is_half(dtype: torch.dtype) -> bool:

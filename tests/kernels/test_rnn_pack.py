@@ -23,7 +23,7 @@ import torch
 
 import sloi
 from sloi import layers as L
-from sloi.ops import rnn as rnn_ops
+from sloi.kernels import rnn as rnn_ops
 
 GAP = 3
 

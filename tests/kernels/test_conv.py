@@ -1,4 +1,4 @@
-"""``sloi.ops.conv``: a conv layer keeps its kernel in the order the convolution hands torch the
+"""``sloi.kernels.conv``: a conv layer keeps its kernel in the order the convolution hands torch the
 weight, so that no call copies it, with the same numbers as a plain contiguous kernel."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import torch
 
 import sloi
 from sloi import layers as L
-from sloi.ops import conv as conv_ops
+from sloi.kernels import conv as conv_ops
 
 CASES = {
     "Conv1D": (lambda fmt: L.Conv1D(6, 3, data_format=fmt), (4, 9, 5)),
