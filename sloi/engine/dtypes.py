@@ -48,3 +48,64 @@ def standardize_dtype(dtype) -> torch.dtype:
 def dtype_name(dtype: torch.dtype) -> str:
     """``torch.float32`` -> ``"float32"``."""
     return _BY_DTYPE.get(dtype, str(dtype).replace("torch.", ""))
+
+
+# ---------------------------------------------------------------------------- promotion
+# Keras 3's type promotion (JAX's lattice): each type points to the types just above it.
+# "int" and "float" are Python's weak numbers: they adapt to the tensor they meet
+# (int8 + 1 stays int8; float16 * 0.5 stays float16) and become int32 / float32 alone.
+_ABOVE = {
+    "bool": ["int"],
+    "int": ["uint8", "int8"],
+    "uint8": ["int16", "uint16"], "uint16": ["int32", "uint32"], "uint32": ["int64", "uint64"],
+    "uint64": ["float"],
+    "int8": ["int16"], "int16": ["int32"], "int32": ["int64"], "int64": ["float"],
+    "float": ["bfloat16", "float16", "complex64"],
+    "bfloat16": ["float32"], "float16": ["float32"], "float32": ["float64", "complex64"],
+    "float64": ["complex128"], "complex64": ["complex128"], "complex128": [],
+}
+
+
+def _upper_set(name: str) -> frozenset:
+    seen, todo = {name}, [name]
+    while todo:
+        for up in _ABOVE[todo.pop()]:
+            if up not in seen:
+                seen.add(up)
+                todo.append(up)
+    return frozenset(seen)
+
+
+_UPPER = {name: _upper_set(name) for name in _ABOVE}
+
+
+def _lattice_name(dtype) -> str:
+    if dtype is bool:
+        return "bool"
+    if dtype is int or dtype == "int":
+        return "int"
+    if dtype is float or dtype == "float":
+        return "float"
+    if dtype is complex:
+        return "complex64"
+    if isinstance(dtype, torch.dtype):
+        return dtype_name(dtype)
+    name = dtype if isinstance(dtype, str) else np.dtype(dtype).name
+    return _ALIASES.get(name, name) if name not in ("int", "float") else name
+
+
+def result_type(*dtypes) -> torch.dtype:
+    """The dtype Keras gives an operation on ``dtypes`` (torch, numpy or Keras dtypes, or the
+    Python types ``bool`` / ``int`` / ``float`` for Python numbers)."""
+    if not dtypes:
+        return torch.float32
+    names = [_lattice_name(d) for d in dtypes]
+    for name in names:
+        if name not in _UPPER:
+            raise ValueError(f"Unknown dtype {name!r} in result_type{tuple(names)}")
+    common = frozenset.intersection(*(_UPPER[n] for n in names))
+    joined = next(n for n in common if _UPPER[n] == common)
+    joined = {"int": "int32", "float": "float32"}.get(joined, joined)
+    if joined in ("uint16", "uint32", "uint64", "complex128"):
+        return getattr(torch, joined)
+    return _BY_NAME[joined]

@@ -18,6 +18,7 @@ from sloi.engine import naming, tree
 from sloi.engine.call_inputs import broadcast_masks, describe_value
 from sloi.engine.layer import Layer
 from sloi.engine.model import Model, saving_api
+from sloi.engine.operation import Operation
 from sloi.engine.module_tools import layer_list
 from sloi.engine.symbolic import SymbolicTensor, format_shape
 
@@ -106,6 +107,13 @@ class Functional(Model):
 
     @property
     def layers(self) -> list[Layer]:
+        """The layers, in Keras's order; op nodes (``x + y``, ``ops.mean``) are steps of the
+        graph but not layers, as in Keras."""
+        return [layer for layer in self._layers if not isinstance(layer, Operation)]
+
+    @property
+    def operations(self) -> list[Layer]:
+        """Every step of the graph: the layers and the op nodes (Keras's ``operations``)."""
         return list(self._layers)
 
     @property

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import textwrap
 
+from sloi.engine.operation import type_name
 from sloi.engine.symbolic import format_shape
 
 
@@ -30,7 +31,8 @@ def print_summary(model, line_length=None, positions=None, print_fn=None, show_t
         headers.append("Trainable")
     line_length = line_length or (88 if stack_like else 108)
     widths = _column_widths(len(headers), line_length, positions, stack_like)
-    rows = [_row(model, layer, stack_like, show_trainable) for layer in model.layers]
+    steps = model.layers if stack_like else model.operations
+    rows = [_row(model, layer, stack_like, show_trainable) for layer in steps]
 
     lines = [f'Model: "{model.name}"']
     lines.append(_rule("┏", "┳", "┓", "━", widths))
@@ -82,7 +84,7 @@ def _cells(values, widths, bar, align_right=()):
 
 def _row(model, layer, stack_like, show_trainable):
     nodes = _nodes_in_model(model, layer)
-    row = [f"{layer.name} ({type(layer).__name__})", _output_shape(layer, nodes),
+    row = [f"{layer.name} ({type_name(layer)})", _output_shape(layer, nodes),
            _param_text(layer)]
     if not stack_like:
         links = []

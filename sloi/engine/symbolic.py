@@ -75,6 +75,52 @@ class SymbolicTensor:
             "model is called on data."
         )
 
+    # Python's operators record op nodes, as Keras's KerasTensor does: ``x + inputs``,
+    # ``2 * x``, ``x[:, -1]``. The ops live in ``operators`` (same floor, imported on first
+    # use: that module builds on this one). ``==`` stays identity, as in Keras, so symbolic
+    # tensors can key dicts.
+    __hash__ = object.__hash__
+
+    def __getitem__(self, key):
+        return _operators().get_item(self, key)
+
+    def __round__(self, ndigits=None):
+        return _operators().round(self, decimals=ndigits or 0)
+
+
+def _operators():
+    from sloi.engine import operators  # noqa: PLC0415 - operators imports this module
+
+    return operators
+
+
+def _binary(dunder: str):
+    def method(self, other):
+        op, swapped = _operators().BINARY[dunder]
+        return op(other, self) if swapped else op(self, other)
+
+    method.__name__ = dunder
+    return method
+
+
+def _unary(dunder: str):
+    def method(self):
+        return _operators().UNARY[dunder](self)
+
+    method.__name__ = dunder
+    return method
+
+
+for _dunder in (
+    "__add__", "__radd__", "__sub__", "__rsub__", "__mul__", "__rmul__", "__truediv__",
+    "__rtruediv__", "__floordiv__", "__rfloordiv__", "__mod__", "__rmod__", "__pow__",
+    "__rpow__", "__matmul__", "__rmatmul__", "__lt__", "__le__", "__gt__", "__ge__", "__ne__",
+    "__and__", "__rand__", "__or__", "__ror__", "__xor__", "__rxor__",
+):
+    setattr(SymbolicTensor, _dunder, _binary(_dunder))
+for _dunder in ("__neg__", "__abs__", "__invert__"):
+    setattr(SymbolicTensor, _dunder, _unary(_dunder))
+
 
 class Node:
     """One call of ``layer`` while a graph was being built."""

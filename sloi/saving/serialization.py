@@ -16,6 +16,7 @@ import torch
 
 from sloi.engine import Functional, InputLayer, Layer, Sequential, SymbolicTensor
 from sloi.engine.dtypes import dtype_name
+from sloi.engine.operation import OPERATION_MODULES, Operation
 from sloi.saving import families as fam
 from sloi.saving import object_registration as registry
 
@@ -86,6 +87,12 @@ def serialize_keras_object(obj):
         array = obj.detach().cpu().numpy() if isinstance(obj, torch.Tensor) else obj
         return {"class_name": "__tensor__" if isinstance(obj, torch.Tensor) else "__numpy__",
                 "config": {"value": array.tolist(), "dtype": str(array.dtype)}}
+    if isinstance(obj, slice):  # an index of x[...] in an op node
+        return {"class_name": "__slice__", "config": {
+            "start": serialize_keras_object(obj.start), "stop": serialize_keras_object(obj.stop),
+            "step": serialize_keras_object(obj.step)}}
+    if obj is Ellipsis:
+        return {"class_name": "__ellipsis__", "config": {}}
     if isinstance(obj, bytes):
         return {"class_name": "__bytes__", "config": {"value": obj.decode("utf-8")}}
     if isinstance(obj, Layer):
@@ -140,6 +147,11 @@ def _serialize_function(fn) -> dict:
 
 def _serialize_layer(layer) -> dict:
     cls = type(layer)
+    if cls is Operation:  # an op node: its Keras class, found again in the op catalogue
+        name = layer.op_class_name
+        return {"module": OPERATION_MODULES.get(name, "keras.src.ops.numpy"),
+                "class_name": name, "config": serialize_keras_object(layer.get_config()),
+                "registered_name": name}
     if cls in (Functional, Sequential):
         module, registered = "keras", None
     elif fam.is_builtin_class(cls):

@@ -15,6 +15,7 @@ import shutil
 import subprocess
 import tempfile
 
+from sloi.engine.operation import type_name
 from sloi.engine.symbolic import format_shape
 
 _RANKDIRS = ("TB", "LR", "BT", "RL")
@@ -79,7 +80,7 @@ def layer_info(model, layer) -> dict:
     activation = getattr(layer, "activation", None)
     return {
         "name": layer.name,
-        "type": type(layer).__name__,
+        "type": type_name(layer),
         # an InputLayer has no inputs: its input shape is its output shape, as in Keras
         "input_shape": _shapes_text(ins) if ins else _shapes_text(outs),
         "output_shape": _shapes_text(outs),

@@ -1,0 +1,33 @@
+"""``sloi.ops.numpy``: Keras 3's numpy-like ops, by theme. Each file reads on its own;
+this module gathers their public names.
+
+- Python's operators and comparisons (``add``, ``get_item``, ...): ``sloi.engine.operators``,
+  where functional tensors' ``+`` / ``[...]`` find them.
+"""
+
+from sloi.engine.operators import (  # noqa: F401
+    abs,
+    absolute,
+    add,
+    divide,
+    equal,
+    floor_divide,
+    get_item,
+    greater,
+    greater_equal,
+    less,
+    less_equal,
+    logical_and,
+    logical_not,
+    logical_or,
+    logical_xor,
+    matmul,
+    mod,
+    multiply,
+    negative,
+    not_equal,
+    power,
+    round,
+    subtract,
+    true_divide,
+)
