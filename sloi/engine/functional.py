@@ -18,8 +18,8 @@ from sloi.engine import naming, tree
 from sloi.engine.call_inputs import broadcast_masks, describe_value
 from sloi.engine.layer import Layer
 from sloi.engine.model import Model, saving_api
-from sloi.engine.operation import Operation
 from sloi.engine.module_tools import layer_list
+from sloi.engine.operation import Operation
 from sloi.engine.symbolic import SymbolicTensor, format_shape
 
 _module_call = nn.Module.__call__  # a step of the plan skips Layer.__call__'s symbolic checks

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from sloi.layers.attention.attention import Attention
 from sloi.kernels.attention import additive_scores
+from sloi.layers.attention.attention import Attention
 
 
 class AdditiveAttention(Attention):

@@ -14,7 +14,6 @@ import torch
 from sloi import constraints, initializers, regularizers
 from sloi.engine import Layer, naming
 from sloi.engine.symbolic import format_shape
-from sloi.layers.regularization.dropout import Dropout
 from sloi.kernels.attention import (
     as_mask,
     multi_head_attention,
@@ -22,6 +21,7 @@ from sloi.kernels.attention import (
     project_in,
     project_out,
 )
+from sloi.layers.regularization.dropout import Dropout
 
 
 class MultiHeadAttention(Layer):

@@ -12,7 +12,6 @@ import torch
 from sloi import activations, constraints, initializers, regularizers
 from sloi.engine import InputSpec, Layer
 from sloi.engine.symbolic import format_shape
-from sloi.layers.argument_checks import ArgumentChecks
 from sloi.kernels.conv import (
     channel_axis,
     conv,
@@ -24,6 +23,7 @@ from sloi.kernels.conv import (
     spatial_axes,
     torch_layout_kernel,
 )
+from sloi.layers.argument_checks import ArgumentChecks
 
 
 class BaseConv(ArgumentChecks, Layer):

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from sloi.engine import InputSpec
 from sloi.engine.symbolic import format_shape
-from sloi.layers.convolutional.base_conv import BaseConv
 from sloi.kernels.conv import (
     channel_axis,
     conv_transpose,
@@ -13,6 +12,7 @@ from sloi.kernels.conv import (
     normalize_padding,
     normalize_tuple,
 )
+from sloi.layers.convolutional.base_conv import BaseConv
 
 
 class Conv1DTranspose(BaseConv):

@@ -6,7 +6,6 @@ from __future__ import annotations
 from sloi import activations, constraints, initializers, regularizers
 from sloi.engine import InputSpec, Layer
 from sloi.engine.symbolic import format_shape
-from sloi.layers.argument_checks import ArgumentChecks
 from sloi.kernels.conv import (
     channel_axis,
     describe_layout,
@@ -17,6 +16,7 @@ from sloi.kernels.conv import (
     separable_conv,
     spatial_axes,
 )
+from sloi.layers.argument_checks import ArgumentChecks
 
 
 class SeparableConv1D(ArgumentChecks, Layer):

@@ -2,8 +2,8 @@
 
 import torch
 
-from sloi.layers.merging.base_merge import Merge
 from sloi.kernels.merging import concatenate_masks
+from sloi.layers.merging.base_merge import Merge
 
 
 class Concatenate(Merge):

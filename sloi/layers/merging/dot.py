@@ -1,7 +1,7 @@
 """``Dot``: the per-sample dot product of two tensors over one axis of each."""
 
-from sloi.layers.merging.base_merge import Merge
 from sloi.kernels.merging import batch_dot, l2_normalize
+from sloi.layers.merging.base_merge import Merge
 
 
 class Dot(Merge):

@@ -2,8 +2,8 @@
 
 import torch
 
-from sloi.layers.merging.base_merge import Merge
 from sloi.kernels.merging import masked_extreme
+from sloi.layers.merging.base_merge import Merge
 
 
 class Minimum(Merge):

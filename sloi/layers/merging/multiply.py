@@ -1,7 +1,7 @@
 """``Multiply``: the element-wise product of a list of tensors."""
 
-from sloi.layers.merging.base_merge import Merge
 from sloi.kernels.merging import masked_multiply
+from sloi.layers.merging.base_merge import Merge
 
 
 class Multiply(Merge):

@@ -1,7 +1,7 @@
 """``AveragePooling1D``: the mean of each window of a sequence, channel by channel."""
 
-from sloi.layers.pooling.base_pooling import BasePooling
 from sloi.kernels.pooling import average_pool
+from sloi.layers.pooling.base_pooling import BasePooling
 
 
 class AveragePooling1D(BasePooling):

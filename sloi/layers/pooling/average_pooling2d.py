@@ -1,7 +1,7 @@
 """``AveragePooling2D``: the mean of each window of an image, channel by channel."""
 
-from sloi.layers.pooling.base_pooling import BasePooling
 from sloi.kernels.pooling import average_pool
+from sloi.layers.pooling.base_pooling import BasePooling
 
 
 class AveragePooling2D(BasePooling):

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from sloi.engine import InputSpec, Layer
 from sloi.engine.symbolic import format_shape
-from sloi.layers.argument_checks import ArgumentChecks
 from sloi.kernels.conv import (
     describe_layout,
     normalize_data_format,
@@ -14,6 +13,7 @@ from sloi.kernels.conv import (
     output_length,
     spatial_axes,
 )
+from sloi.layers.argument_checks import ArgumentChecks
 
 
 class BasePooling(ArgumentChecks, Layer):

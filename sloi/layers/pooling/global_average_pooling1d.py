@@ -1,7 +1,7 @@
 """``GlobalAveragePooling1D``: the mean of each channel over the (unmasked) time steps."""
 
-from sloi.layers.pooling.base_global_pooling import BaseGlobalPooling
 from sloi.kernels.pooling import global_average_pool, masked_global_average_pool
+from sloi.layers.pooling.base_global_pooling import BaseGlobalPooling
 
 
 class GlobalAveragePooling1D(BaseGlobalPooling):

@@ -1,7 +1,7 @@
 """``GlobalAveragePooling2D``: the mean of each channel over the whole image."""
 
-from sloi.layers.pooling.base_global_pooling import BaseGlobalPooling
 from sloi.kernels.pooling import global_average_pool
+from sloi.layers.pooling.base_global_pooling import BaseGlobalPooling
 
 
 class GlobalAveragePooling2D(BaseGlobalPooling):

@@ -1,7 +1,7 @@
 """``GlobalMaxPooling1D``: the maximum of each channel over all time steps."""
 
-from sloi.layers.pooling.base_global_pooling import BaseGlobalPooling
 from sloi.kernels.pooling import global_max_pool
+from sloi.layers.pooling.base_global_pooling import BaseGlobalPooling
 
 
 class GlobalMaxPooling1D(BaseGlobalPooling):

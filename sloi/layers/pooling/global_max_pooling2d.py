@@ -1,7 +1,7 @@
 """``GlobalMaxPooling2D``: the maximum of each channel over the whole image."""
 
-from sloi.layers.pooling.base_global_pooling import BaseGlobalPooling
 from sloi.kernels.pooling import global_max_pool
+from sloi.layers.pooling.base_global_pooling import BaseGlobalPooling
 
 
 class GlobalMaxPooling2D(BaseGlobalPooling):

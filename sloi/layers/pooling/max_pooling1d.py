@@ -1,7 +1,7 @@
 """``MaxPooling1D``: the maximum of each window of a sequence, channel by channel."""
 
-from sloi.layers.pooling.base_pooling import BasePooling
 from sloi.kernels.pooling import max_pool
+from sloi.layers.pooling.base_pooling import BasePooling
 
 
 class MaxPooling1D(BasePooling):

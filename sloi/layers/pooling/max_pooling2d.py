@@ -1,7 +1,7 @@
 """``MaxPooling2D``: the maximum of each window of an image, channel by channel."""
 
-from sloi.layers.pooling.base_pooling import BasePooling
 from sloi.kernels.pooling import max_pool
+from sloi.layers.pooling.base_pooling import BasePooling
 
 
 class MaxPooling2D(BasePooling):

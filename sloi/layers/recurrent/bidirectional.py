@@ -13,9 +13,9 @@ from __future__ import annotations
 import torch
 
 from sloi.engine import Layer
+from sloi.kernels import rnn as rnn_ops
 from sloi.layers.recurrent.fused_layout import FusedLayout
 from sloi.layers.recurrent.rnn import RNN
-from sloi.kernels import rnn as rnn_ops
 
 _MERGE_MODES = ("concat", "sum", "mul", "ave", None)
 

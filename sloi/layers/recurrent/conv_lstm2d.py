@@ -27,10 +27,6 @@ import torch
 from sloi import activations, constraints, initializers, regularizers
 from sloi.engine import InputSpec, Layer
 from sloi.engine.symbolic import format_shape
-from sloi.layers.argument_checks import ArgumentChecks
-from sloi.layers.recurrent.cell_args import serialize_cell_args
-from sloi.layers.recurrent.dropout_rnn_cell import DropoutRNNCell, check_rate
-from sloi.layers.recurrent.rnn import RNN
 from sloi.kernels import rnn as rnn_ops
 from sloi.kernels.conv import (
     conv,
@@ -41,6 +37,10 @@ from sloi.kernels.conv import (
     normalize_tuple,
     output_length,
 )
+from sloi.layers.argument_checks import ArgumentChecks
+from sloi.layers.recurrent.cell_args import serialize_cell_args
+from sloi.layers.recurrent.dropout_rnn_cell import DropoutRNNCell, check_rate
+from sloi.layers.recurrent.rnn import RNN
 
 _CELL_ARGS = (
     "filters", "kernel_size", "strides", "padding", "data_format", "dilation_rate", "activation",

@@ -14,9 +14,9 @@ import inspect
 import torch
 
 from sloi.engine import InputSpec, Layer
+from sloi.kernels import rnn as rnn_ops
 from sloi.layers.recurrent.cell_args import serialize_cell_args
 from sloi.layers.recurrent.fused_layout import FusedLayout
-from sloi.kernels import rnn as rnn_ops
 
 
 class RNN(FusedLayout, Layer):

@@ -4,9 +4,9 @@ import pytest
 import torch
 
 import sloi
-from sloi.layers import ConvLSTM2D, ConvLSTM2DCell
 from sloi.kernels import rnn as rnn_ops
 from sloi.kernels.conv import conv
+from sloi.layers import ConvLSTM2D, ConvLSTM2DCell
 from tests.conformance import run_layer_test
 from tests.parity import assert_same_model
 
