@@ -16,6 +16,7 @@ from sloi import (
     metrics,
     mixed_precision,
     models,
+    ops,
     optimizers,
     regularizers,
     saving,
@@ -29,6 +30,6 @@ __version__ = "0.1.0"
 __all__ = [
     "Input", "InputLayer", "Layer", "Model", "Sequential", "activations", "callbacks",
     "clear_session", "config", "constraints", "datasets", "distribute", "initializers",
-    "layers", "losses", "metrics", "mixed_precision", "models", "optimizers", "regularizers",
+    "layers", "losses", "metrics", "mixed_precision", "models", "ops", "optimizers", "regularizers",
     "saving", "training", "utils",
 ]

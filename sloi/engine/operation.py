@@ -66,6 +66,13 @@ def keras_op(fn=None, *, class_name=None, module="numpy", aliases=()):
     return op
 
 
+def is_operation(config: dict) -> bool:
+    """Whether a serialized object is an op node: Keras writes its ops with their module
+    (``keras.src.ops.numpy``), and sloi the same."""
+    module = config.get("module")
+    return isinstance(module, str) and module.startswith(("keras.src.ops", "keras.ops"))
+
+
 def _has_symbolic(structure) -> bool:
     if isinstance(structure, SymbolicTensor):
         return True

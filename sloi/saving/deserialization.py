@@ -18,7 +18,7 @@ import numpy as np
 import torch
 
 from sloi.engine import Functional, Layer, Model, Sequential
-from sloi.engine.operation import Operation
+from sloi.engine.operation import Operation, is_operation
 from sloi.layers.core.lambda_layer import Lambda
 from sloi.saving import families as fam
 from sloi.saving import object_registration as registry
@@ -114,7 +114,7 @@ def deserialize(config, ctx: _Context, family: str | None = None, build: bool = 
         return special(inner, ctx)
     if class_name == "function":
         return _resolve_function(config, ctx, family)
-    if _is_operation(config):
+    if is_operation(config):
         return Operation.from_class_name(class_name, inner or {})
     cls, builtin_family = _resolve_class(config, ctx, family)
     if builtin_family is not None and builtin_family != "layers":
@@ -126,14 +126,6 @@ def deserialize(config, ctx: _Context, family: str | None = None, build: bool = 
     if not inspect.isclass(cls):
         return cls  # a function registered under a class-like name
     return _call_from_config(cls, dict(inner or {}), ctx, class_name)
-
-
-def _is_operation(config) -> bool:
-    """An op node of a functional graph (``x + y``, ``ops.mean``): Keras writes the module
-    of its ops (``keras.src.ops.numpy``), sloi the same."""
-    module = config.get("module")
-    return isinstance(module, str) and (module.startswith("keras.src.ops")
-                                        or module.startswith("keras.ops"))
 
 
 def _resolve_class(config, ctx: _Context, family):

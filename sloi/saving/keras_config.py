@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import inspect
 
+from sloi.engine.operation import OPERATIONS, is_operation
 from sloi.saving import families as fam
 from sloi.saving.errors import FileFormatError
 
@@ -110,6 +111,12 @@ class _State:
         name = (inner.get("name") if isinstance(inner, dict) else None) or data.get("name")
         if class_name in self.custom_names or data.get("registered_name") in self.custom_names:
             return data  # the user's class: its config is the user's business
+        if is_operation(data):  # an op node (x + y, ops.mean): rebuilt by name, no code run
+            if class_name not in OPERATIONS:
+                raise ValueError(
+                    f'"{self.source}" holds operation "{name}" of class {class_name} (module '
+                    f'{data.get("module")}), which is not one of sloi.ops\'s operations')
+            return data
         if class_name == "Sequential" and isinstance(inner, list):  # Keras 2.0-2.2
             inner = {"name": name or "sequential", "layers": inner}
         if not isinstance(inner, dict):
