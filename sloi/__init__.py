@@ -5,6 +5,7 @@ Every layer and model is a ``torch.nn.Module``; every value a ``torch.Tensor``.
 
 from sloi import (
     activations,
+    backend,
     callbacks,
     config,
     constraints,
@@ -18,18 +19,42 @@ from sloi import (
     models,
     ops,
     optimizers,
+    random,
     regularizers,
     saving,
     training,
+    tree,
     utils,
 )
-from sloi.engine import Input, InputLayer, Layer, Model, Sequential, clear_session
+from sloi.engine import Input, InputLayer, InputSpec, Layer, Model, Sequential, clear_session
+from sloi.engine.functional import Functional as Function
+from sloi.engine.operation import Operation
+from sloi.engine.scopes import device, name_scope
+from sloi.engine.symbolic import SymbolicTensor as KerasTensor
+from sloi.engine.variable import Variable
+from sloi.initializers import Initializer
+from sloi.losses import Loss
+from sloi.metrics import Metric
+from sloi.mixed_precision import DTypePolicy
+from sloi.mixed_precision import DTypePolicy as FloatDTypePolicy
+from sloi.optimizers import Optimizer
+from sloi.regularizers import Regularizer
+from sloi.utils.remat import remat
 
 __version__ = "0.1.0"
 
+
+def version() -> str:
+    """sloi's version (``keras.version()``)."""
+    return __version__
+
+
 __all__ = [
-    "Input", "InputLayer", "Layer", "Model", "Sequential", "activations", "callbacks",
-    "clear_session", "config", "constraints", "datasets", "distribute", "initializers",
-    "layers", "losses", "metrics", "mixed_precision", "models", "ops", "optimizers", "regularizers",
-    "saving", "training", "utils",
+    "DTypePolicy", "FloatDTypePolicy", "Function", "Initializer", "Input", "InputLayer",
+    "InputSpec", "KerasTensor", "Layer", "Loss", "Metric", "Model", "Operation", "Optimizer",
+    "Regularizer", "Sequential", "Variable", "activations", "backend", "callbacks",
+    "clear_session", "config", "constraints", "datasets", "device", "distribute",
+    "initializers", "layers", "losses", "metrics", "mixed_precision", "models", "name_scope",
+    "ops", "optimizers", "random", "regularizers", "remat", "saving", "training", "tree",
+    "utils", "version",
 ]

@@ -1,27 +1,62 @@
-"""Global settings: where models train (``set_device``)."""
+"""``sloi.config``: Keras 3's ``keras.config``, plus where models train (``set_device``).
 
-from __future__ import annotations
+The settings themselves live in ``sloi.settings``; the dtype policy in
+``sloi.mixed_precision``; unsafe deserialization in ``sloi.saving``.
+"""
 
-_device = None
-_auto = True
+from sloi.mixed_precision import global_policy as dtype_policy
+from sloi.mixed_precision import set_global_policy as set_dtype_policy
+from sloi.saving.serialization import enable_unsafe_deserialization
+from sloi.settings import (
+    auto_device,
+    disable_flash_attention,
+    disable_interactive_logging,
+    disable_traceback_filtering,
+    enable_flash_attention,
+    enable_interactive_logging,
+    enable_traceback_filtering,
+    epsilon,
+    floatx,
+    get_device,
+    image_data_format,
+    is_flash_attention_enabled,
+    is_interactive_logging_enabled,
+    is_traceback_filtering_enabled,
+    max_epochs,
+    max_steps_per_epoch,
+    set_auto_device,
+    set_device,
+    set_epsilon,
+    set_floatx,
+    set_image_data_format,
+    set_max_epochs,
+    set_max_steps_per_epoch,
+)
 
 
-def set_device(device) -> None:
-    """Train and predict on ``device`` ("cpu", "cuda", "cuda:1", a torch.device); None goes
-    back to the default: CUDA when available, else the CPU."""
-    global _device
-    _device = None if device is None else str(device)
+def backend() -> str:
+    """The backend sloi computes with: always ``"torch"``."""
+    return "torch"
 
 
-def get_device():
-    return _device
+def set_backend(backend) -> None:
+    """sloi runs on torch only: ``set_backend("torch")`` is accepted, any other raises."""
+    if backend != "torch":
+        raise ValueError(f"sloi runs on PyTorch only; set_backend({backend!r}) is not possible")
 
 
-def auto_device() -> bool:
-    """Whether a model on the CPU moves to CUDA by itself when CUDA is there."""
-    return _auto
+def is_nnx_enabled() -> bool:
+    """Flax NNX is a JAX feature: never enabled in sloi."""
+    return False
 
 
-def set_auto_device(value: bool) -> None:
-    global _auto
-    _auto = bool(value)
+__all__ = [
+    "auto_device", "backend", "disable_flash_attention", "disable_interactive_logging",
+    "disable_traceback_filtering", "dtype_policy", "enable_flash_attention",
+    "enable_interactive_logging", "enable_traceback_filtering",
+    "enable_unsafe_deserialization", "epsilon", "floatx", "get_device", "image_data_format",
+    "is_flash_attention_enabled", "is_interactive_logging_enabled", "is_nnx_enabled",
+    "is_traceback_filtering_enabled", "max_epochs", "max_steps_per_epoch", "set_auto_device",
+    "set_backend", "set_device", "set_dtype_policy", "set_epsilon", "set_floatx",
+    "set_image_data_format", "set_max_epochs", "set_max_steps_per_epoch",
+]

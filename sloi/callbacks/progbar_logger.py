@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sloi.callbacks.callback import Callback
-from sloi.training.progbar import Progbar
+from sloi.training.progbar import Progbar, print_msg
 
 
 class ProgbarLogger(Callback):
@@ -19,11 +19,7 @@ class ProgbarLogger(Callback):
         self.bar = Progbar(target, verbose=self.verbose, stream=self.stream)
 
     def _write(self, text):
-        import sys
-
-        stream = self.stream or sys.stdout
-        stream.write(text + "\n")
-        stream.flush()
+        print_msg(text, self.stream)
 
     def on_epoch_begin(self, epoch, logs=None):
         if self.params.get("epochs", 1) > 1 and self.verbose:

@@ -3,6 +3,8 @@
 import numpy as np
 import torch
 
+from sloi import settings
+
 _BY_NAME = {
     "float16": torch.float16,
     "bfloat16": torch.bfloat16,
@@ -23,7 +25,7 @@ _BY_DTYPE = {v: k for k, v in _BY_NAME.items()}
 def standardize_dtype(dtype) -> torch.dtype:
     """Accept ``"float32"``, ``torch.float32``, ``np.float32`` or ``None`` (float32)."""
     if dtype is None:
-        return torch.float32
+        return _BY_NAME[settings.floatx()]
     if isinstance(dtype, torch.dtype):
         return dtype
     if isinstance(dtype, dict):  # Keras 3 serializes a DTypePolicy as a dict
@@ -95,8 +97,10 @@ def _lattice_name(dtype) -> str:
 
 
 def result_type(*dtypes) -> torch.dtype:
-    """The dtype Keras gives an operation on ``dtypes`` (torch, numpy or Keras dtypes, or the
-    Python types ``bool`` / ``int`` / ``float`` for Python numbers)."""
+    """The dtype Keras's ``backend.result_type`` gives an operation on ``dtypes`` (torch,
+    numpy or Keras dtypes, or the Python types ``bool`` / ``int`` / ``float`` for Python
+    numbers). As in Keras, a 64-bit join comes back in 32 bits (float64 -> float32); ops that
+    let torch promote keep 64-bit inputs in 64 bits."""
     if not dtypes:
         return torch.float32
     names = [_lattice_name(d) for d in dtypes]
@@ -105,7 +109,10 @@ def result_type(*dtypes) -> torch.dtype:
             raise ValueError(f"Unknown dtype {name!r} in result_type{tuple(names)}")
     common = frozenset.intersection(*(_UPPER[n] for n in names))
     joined = next(n for n in common if _UPPER[n] == common)
-    joined = {"int": "int32", "float": "float32"}.get(joined, joined)
-    if joined in ("uint16", "uint32", "uint64", "complex128"):
+    joined = {"int": "int32", "float": settings.floatx()}.get(joined, joined)
+    # Keras's last step (JAX without x64): no 64-bit results
+    joined = {"float64": "float32", "int64": "int32", "uint64": "uint32",
+              "complex128": "complex64"}.get(joined, joined)
+    if joined in ("uint16", "uint32"):
         return getattr(torch, joined)
     return _BY_NAME[joined]

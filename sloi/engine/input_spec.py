@@ -9,17 +9,32 @@ class InputSpec:
     """Rank and sizes a layer expects of one input.
 
     Args:
+        dtype: the dtype Keras records for the input (kept for configs; sloi casts as Keras).
+        shape: the full expected shape, ``None`` for any size: gives the rank and the sizes.
         ndim: exact rank, counting the batch.
         min_ndim / max_ndim: rank bounds.
         axes: ``{axis: size}`` sizes that must match (set in ``build`` once known).
+        allow_last_axis_squeeze: accepted for Keras code; sloi checks ranks exactly.
+        name: the input's name. optional: whether the input may be None.
         layout: how the axes read, for messages: ``"(batch, height, width, channels)"``.
     """
 
-    def __init__(self, ndim=None, min_ndim=None, max_ndim=None, axes=None, layout=None):
+    def __init__(self, dtype=None, shape=None, ndim=None, max_ndim=None, min_ndim=None,
+                 axes=None, allow_last_axis_squeeze=False, name=None, optional=False,
+                 layout=None):
+        self.dtype = dtype
+        self.shape = None if shape is None else tuple(shape)
+        if self.shape is not None:
+            ndim = len(self.shape)
+            axes = {**{i: d for i, d in enumerate(self.shape) if d is not None},
+                    **dict(axes or {})}
         self.ndim = ndim
         self.min_ndim = min_ndim
         self.max_ndim = max_ndim
         self.axes = dict(axes or {})
+        self.allow_last_axis_squeeze = allow_last_axis_squeeze
+        self.name = name
+        self.optional = optional
         self.layout = layout
 
     def __repr__(self):

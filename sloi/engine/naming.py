@@ -22,6 +22,16 @@ def unique_name(base: str) -> str:
     return base if count == 0 else f"{base}_{count}"
 
 
+_uids: dict[str, int] = {}
+
+
+def get_uid(prefix: str = "") -> int:
+    """1 for the first call with ``prefix``, then 2, 3, ... (``keras.backend.get_uid``)."""
+    _uids[prefix] = _uids.get(prefix, 0) + 1
+    return _uids[prefix]
+
+
 def clear_session() -> None:
     """Forget every name given so far (``keras.backend.clear_session()``)."""
     _counts.clear()
+    _uids.clear()

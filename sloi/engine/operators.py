@@ -49,7 +49,7 @@ def _python_dtype(x) -> torch.dtype:
     if isinstance(x, int):
         return torch.int32 if -(2**31) <= x < 2**31 else torch.int64
     if isinstance(x, float):
-        return torch.float32
+        return standardize_dtype(None)  # floatx
     return torch.complex64
 
 

@@ -7,8 +7,10 @@ their size in memory.
 
 from __future__ import annotations
 
+import logging
 import textwrap
 
+from sloi import settings
 from sloi.engine.operation import type_name
 from sloi.engine.symbolic import format_shape
 
@@ -48,7 +50,7 @@ def print_summary(model, line_length=None, positions=None, print_fn=None, show_t
     lines.append(f" Trainable params: {trainable[0]:,} ({_readable_size(trainable[1])})")
     lines.append(
         f" Non-trainable params: {non_trainable[0]:,} ({_readable_size(non_trainable[1])})")
-    emit = print_fn or print
+    emit = print_fn or _print_line
     for line in lines:
         emit(line)
 
@@ -143,3 +145,12 @@ def _readable_size(num_bytes: float) -> str:
             return f"{num_bytes:.2f} {unit}"
         num_bytes /= 1024
     return f"{num_bytes:.2f} TB"
+
+
+def _print_line(line: str) -> None:
+    """A summary line to stdout, or to the ``"sloi"`` logger after
+    ``sloi.config.disable_interactive_logging()``."""
+    if settings.is_interactive_logging_enabled():
+        print(line)
+    else:
+        logging.getLogger("sloi").info(line)

@@ -20,11 +20,14 @@ where every position is masked:
 
 from __future__ import annotations
 
+import contextlib
 import math
 
 import torch
 import torch.nn.functional as F
+from torch.nn.attention import SDPBackend, sdpa_kernel
 
+from sloi import settings
 from sloi.kernels.linear import dense
 
 
@@ -210,9 +213,10 @@ def multi_head_attention(query, key, value, attention_axes, mask=None, use_causa
         bias = None
         if mask is not None:
             bias = torch.where(mask, 0.0, _fused_fill(q.dtype)).to(q.dtype)
-        out = F.scaled_dot_product_attention(
-            q.contiguous(), k.contiguous(), v.contiguous(), attn_mask=bias,
-            is_causal=use_causal_mask and bias is None, scale=scale)
+        with _flash_choice():
+            out = F.scaled_dot_product_attention(
+                q.contiguous(), k.contiguous(), v.contiguous(), attn_mask=bias,
+                is_causal=use_causal_mask and bias is None, scale=scale)
         scores = None
     else:
         logits = torch.matmul(q * scale, k.transpose(-2, -1))  # (B', N, Tq, Tk)
@@ -243,3 +247,16 @@ def _inverse(perm):
     for i, p in enumerate(perm):
         inverse[p] = i
     return inverse
+
+
+def _flash_choice():
+    """The kernels ``scaled_dot_product_attention`` may use, as ``sloi.config`` says:
+    torch's own choice by default; only flash after ``enable_flash_attention()`` (an error
+    where flash cannot run); anything but flash after ``disable_flash_attention()``."""
+    choice = settings.is_flash_attention_enabled()
+    if choice is None:
+        return contextlib.nullcontext()
+    if choice:
+        return sdpa_kernel([SDPBackend.FLASH_ATTENTION])
+    return sdpa_kernel([SDPBackend.EFFICIENT_ATTENTION, SDPBackend.CUDNN_ATTENTION,
+                        SDPBackend.MATH])

@@ -28,6 +28,8 @@ import operator
 import torch
 import torch.nn.functional as F
 
+from sloi import settings
+
 _TORCH_CONV = {2: F.conv2d, 3: F.conv3d}  # 1-D goes through conv2d, see ``conv``
 
 
@@ -69,7 +71,7 @@ def normalize_padding(value, allow_causal: bool = False) -> str:
 
 
 def normalize_data_format(value) -> str:
-    data_format = "channels_last" if value is None else str(value).lower()
+    data_format = settings.image_data_format() if value is None else str(value).lower()
     if data_format not in ("channels_last", "channels_first"):
         raise ValueError(
             f'`data_format` must be "channels_last" or "channels_first"; got {value!r}'

@@ -17,7 +17,7 @@ def float_input(x, dtype=None) -> torch.Tensor:
     x = convert_to_tensor(x)
     if x.is_floating_point() or x.is_complex():
         return x
-    return x.to(standardize_dtype(dtype) if dtype is not None else torch.float32)
+    return x.to(standardize_dtype(dtype))  # None: floatx
 
 
 def axes(axis, ndim: int):

@@ -7,9 +7,12 @@ one line per epoch instead of thousands of redraws.
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 import time
+
+from sloi import settings
 
 
 def format_value(value: float) -> str:
@@ -30,6 +33,17 @@ def format_per_step(seconds: float, unit: str) -> str:
     if seconds >= 1e-3:
         return f"{seconds * 1e3:.0f}ms/{unit}"
     return f"{seconds * 1e6:.0f}us/{unit}"
+
+
+def print_msg(line: str, stream=None) -> None:
+    """One line of output: to ``stream`` (stdout), or to the ``"sloi"`` logger at INFO level
+    after ``sloi.config.disable_interactive_logging()``."""
+    if not settings.is_interactive_logging_enabled():
+        logging.getLogger("sloi").info(line)
+        return
+    stream = stream or sys.stdout
+    stream.write(line + "\n")
+    stream.flush()
 
 
 def is_interactive(stream) -> bool:
@@ -54,7 +68,8 @@ class Progbar:
         self.interval = interval
         self.unit_name = unit_name
         self.stream = stream or sys.stdout
-        self.dynamic = is_interactive(self.stream)
+        # a log records finished lines only: no redrawn bar
+        self.dynamic = is_interactive(self.stream) and settings.is_interactive_logging_enabled()
         self.start = time.perf_counter()
         self._last_draw = 0.0
         self._drawn_width = 0
@@ -108,5 +123,6 @@ class Progbar:
             self.stream.write("\r" + line + " " * pad + end)
             self._drawn_width = 0 if end else len(line)
         else:
-            self.stream.write(line + end)
+            print_msg(line, self.stream)
+            return
         self.stream.flush()

@@ -13,7 +13,7 @@ import contextlib
 import torch
 
 from sloi import callbacks as callbacks_mod
-from sloi import config, mixed_precision
+from sloi import mixed_precision, settings
 from sloi import optimizers as optimizers_mod
 from sloi.engine import SymbolicTensor, tree
 from sloi.engine.module_tools import first_parameter
@@ -95,13 +95,13 @@ class Trainer:
 
     # ------------------------------------------------------------------ device
     def _device(self) -> torch.device:
-        chosen = config.get_device()
+        chosen = settings.get_device()
         param = first_parameter(self.model)
         if chosen is not None:
             device = torch.device(chosen)
         elif param is not None:
             device = param.device
-            if device.type == "cpu" and torch.cuda.is_available() and config.auto_device():
+            if device.type == "cpu" and torch.cuda.is_available() and settings.auto_device():
                 device = torch.device("cuda")
         else:
             device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
@@ -261,6 +261,12 @@ class Trainer:
         if x is None:
             raise ValueError("fit() needs training data: x (and y)")
         device = self._device()
+        # sloi.config's caps, for quick runs of long programs
+        if settings.max_epochs() is not None:
+            epochs = min(epochs, settings.max_epochs())
+        cap = settings.max_steps_per_epoch()
+        if cap is not None:
+            steps_per_epoch = cap if steps_per_epoch is None else min(steps_per_epoch, cap)
         if validation_split and validation_data is None:
             (x, y, sample_weight), validation_data = data_adapters.split_validation(
                 x, y, sample_weight, validation_split)

@@ -2,11 +2,13 @@
 
 import math
 
+from sloi import settings
 from sloi.engine import InputSpec, Layer
 
 
 def _standardize_data_format(layer_name, data_format):
-    data_format = "channels_last" if data_format is None else str(data_format).lower()
+    data_format = settings.image_data_format() if data_format is None else str(
+        data_format).lower()
     if data_format not in ("channels_last", "channels_first"):
         raise ValueError(
             f'Layer "{layer_name}" (Flatten): data_format must be "channels_last" or '
