@@ -7,9 +7,9 @@ keeps the reduced axes with length 1. Dtypes follow Keras 3 on its torch backend
 ``prod`` widen bools and small ints to int32, ``mean`` / ``var`` / ``quantile`` give float32
 for ints and compute float16 in float32, ``argmax`` gives int32.
 
-Where Keras's torch backend ignores ``keepdims`` for ``axis=None`` (``max``, ``min``,
-``amax``, ``amin``, ``ptp``), sloi keeps the dimensions as numpy and Keras's own
-``compute_output_spec`` do: an argument sloi accepts is honoured.
+Where Keras's torch backend ignores ``keepdims`` for ``axis=None`` (``sum``, ``prod``,
+``nanprod``, ``max``, ``min``, ``amax``, ``amin``, ``ptp``), sloi keeps the dimensions as
+numpy and Keras's own ``compute_output_spec`` do: an argument sloi accepts is honoured.
 """
 
 from __future__ import annotations
@@ -39,11 +39,6 @@ def _no_axes(axis) -> bool:
     return isinstance(axis, (tuple, list)) and len(axis) == 0
 
 
-def _dim(axis, ndim: int):
-    """Keras's ``axis`` as torch's ``dim``: None, or a tuple of non-negative axes."""
-    return axes(axis, ndim)
-
-
 def _keep_all(result: torch.Tensor, ndim: int) -> torch.Tensor:
     """A full reduction with ``keepdims``: a length-1 axis for each of the input's axes."""
     return result.reshape((1,) * ndim)
@@ -64,7 +59,7 @@ def sum(x, axis=None, keepdims=False):  # noqa: A001 - Keras's name
     if _no_axes(axis):
         return x
     dtype = torch.int32 if x.dtype in _WIDENED_TO_INT32 else x.dtype
-    dim = _dim(axis, x.ndim)
+    dim = axes(axis, x.ndim)
     if dim is None:
         out = torch.sum(x)
         return (_keep_all(out, x.ndim) if keepdims else out).to(dtype)
@@ -85,7 +80,7 @@ def prod(x, axis=None, keepdims=False, dtype=None):
         dtype = standardize_dtype(dtype)
     # torch has no float16 product on the CPU: multiply in float32, round once at the end
     compute = torch.float32 if dtype == torch.float16 else dtype
-    dim = _dim(axis, x.ndim)
+    dim = axes(axis, x.ndim)
     if dim is None:
         out = torch.prod(x, dtype=compute)
         return (_keep_all(out, x.ndim) if keepdims else out).to(dtype)
@@ -107,7 +102,7 @@ def mean(x, axis=None, keepdims=False):
     # Keras keeps a float input's dtype, but computes float16 and float64 in float32
     out_dtype = x.dtype if x.is_floating_point() else compute
     x = x.to(compute)
-    dim = _dim(axis, x.ndim)
+    dim = axes(axis, x.ndim)
     out = torch.mean(x) if dim is None else torch.mean(x, dim=dim, keepdim=keepdims)
     if dim is None and keepdims:
         out = _keep_all(out, x.ndim)
@@ -128,7 +123,7 @@ def average(x, axis=None, weights=None):
     if _no_axes(axis):
         return x
     if weights is None:
-        return torch.mean(x) if axis is None else torch.mean(x, dim=_dim(axis, x.ndim))
+        return torch.mean(x) if axis is None else torch.mean(x, dim=axes(axis, x.ndim))
     weights = weights.to(dtype)
     if axis is None:
         if weights.shape != x.shape:
@@ -136,7 +131,7 @@ def average(x, axis=None, weights=None):
                 f"average: with axis=None, weights must have x's shape {tuple(x.shape)}; got "
                 f"weights of shape {tuple(weights.shape)}")
         return torch.sum(x * weights) / torch.sum(weights)
-    dim = _dim(axis, x.ndim)
+    dim = axes(axis, x.ndim)
     if len(dim) != 1:
         raise ValueError(f"average: weights take one axis (or None); got axis={axis}")
     (a,) = dim
@@ -155,7 +150,7 @@ def _extreme(x, axis, keepdims, reduce_all, reduce_dims):
     x = convert_to_tensor(x)
     if _no_axes(axis):
         return x
-    dim = _dim(axis, x.ndim)
+    dim = axes(axis, x.ndim)
     if dim is None:
         out = reduce_all(x)
         return _keep_all(out, x.ndim) if keepdims else out
@@ -236,7 +231,7 @@ def all(x, axis=None, keepdims=False):  # noqa: A001 - Keras's name
     x = convert_to_tensor(x)
     if _no_axes(axis):
         return x.to(torch.bool)
-    return torch.all(x, dim=_dim(axis, x.ndim), keepdim=keepdims).to(torch.bool)
+    return torch.all(x, dim=axes(axis, x.ndim), keepdim=keepdims).to(torch.bool)
 
 
 @keras_op
@@ -245,7 +240,7 @@ def any(x, axis=None, keepdims=False):  # noqa: A001 - Keras's name
     x = convert_to_tensor(x)
     if _no_axes(axis):
         return x.to(torch.bool)
-    return torch.any(x, dim=_dim(axis, x.ndim), keepdim=keepdims).to(torch.bool)
+    return torch.any(x, dim=axes(axis, x.ndim), keepdim=keepdims).to(torch.bool)
 
 
 @keras_op
@@ -254,7 +249,7 @@ def count_nonzero(x, axis=None):
     x = convert_to_tensor(x)
     if _no_axes(axis):
         return torch.ne(x, 0).to(torch.int32)
-    return torch.count_nonzero(x, dim=_dim(axis, x.ndim)).to(torch.int32)
+    return torch.count_nonzero(x, dim=axes(axis, x.ndim)).to(torch.int32)
 
 
 # ---------------------------------------------------------------------------- spread
@@ -265,7 +260,7 @@ def var(x, axis=None, keepdims=False):
     compute, out_dtype = _float_compute(x)
     if _no_axes(axis):
         return torch.zeros_like(x, dtype=out_dtype)
-    out = torch.var(x.to(compute), dim=_dim(axis, x.ndim), keepdim=keepdims, correction=0)
+    out = torch.var(x.to(compute), dim=axes(axis, x.ndim), keepdim=keepdims, correction=0)
     return out.to(out_dtype)
 
 
@@ -275,7 +270,7 @@ def std(x, axis=None, keepdims=False):
     x = convert_to_tensor(x)
     if not (x.is_floating_point() or x.is_complex()):
         x = x.float()
-    return torch.std(x, dim=_dim(axis, x.ndim), keepdim=keepdims, correction=0)
+    return torch.std(x, dim=axes(axis, x.ndim), keepdim=keepdims, correction=0)
 
 
 @keras_op
@@ -297,18 +292,19 @@ def _quantile(x, q, axis, method, keepdims, torch_fn):
     compute, out_dtype = _float_compute(x)
     x = x.to(compute)
     q = convert_to_tensor(q).to(compute)
-    dim = _dim(axis, x.ndim)
+    dim = axes(axis, x.ndim)
     if dim is None:
         flat = x.reshape(-1)
     else:
         kept = [d for d in range(x.ndim) if d not in dim]
         flat = x.permute(*kept, *dim).reshape(*[x.shape[d] for d in kept], -1)
     out = torch_fn(flat, q, dim=-1, interpolation=method)
-    if keepdims:
-        # q's own axis (if any) comes first; the reduced axes come back with length 1
-        offset = 1 if q.ndim > 0 else 0
-        for d in (range(x.ndim) if dim is None else sorted(dim)):
-            out = out.unsqueeze(d + offset if dim is not None else -1)
+    if keepdims and dim is None:
+        out = out.reshape(*out.shape, *(1,) * x.ndim)
+    elif keepdims:
+        # the reduced axes come back with length 1, after q's own axis (if q is a vector)
+        for d in sorted(dim):
+            out = out.unsqueeze(d + q.ndim)
     return out.to(out_dtype)
 
 
@@ -358,7 +354,7 @@ def nanmedian(x, axis=None, keepdims=False):
 
 # ---------------------------------------------------------------------------- NaN-ignoring
 def _all_nan(x, axis, keepdims):
-    return torch.isnan(x).all(dim=_dim(axis, x.ndim), keepdim=keepdims)
+    return torch.isnan(x).all(dim=axes(axis, x.ndim), keepdim=keepdims)
 
 
 @keras_op
@@ -370,7 +366,7 @@ def nansum(x, axis=None, keepdims=False):
     dtype = torch.int32 if x.dtype in _WIDENED_TO_INT32 else x.dtype
     if _no_axes(axis):
         return torch.nan_to_num(x, nan=0).to(dtype)
-    return torch.nansum(x, dim=_dim(axis, x.ndim), keepdim=keepdims).to(dtype)
+    return torch.nansum(x, dim=axes(axis, x.ndim), keepdim=keepdims).to(dtype)
 
 
 @keras_op
@@ -391,7 +387,7 @@ def nanmean(x, axis=None, keepdims=False):
     if _no_axes(axis):
         return x
     x = x.to(keras_result_type(x.dtype, float))
-    return torch.nanmean(x, dim=_dim(axis, x.ndim), keepdim=keepdims)
+    return torch.nanmean(x, dim=axes(axis, x.ndim), keepdim=keepdims)
 
 
 @keras_op
@@ -401,7 +397,7 @@ def nanvar(x, axis=None, keepdims=False):
     x = x.to(keras_result_type(x.dtype, float))
     if _no_axes(axis):
         return torch.where(torch.isnan(x), x, torch.zeros((), dtype=x.dtype))
-    dim = _dim(axis, x.ndim)
+    dim = axes(axis, x.ndim)
     valid = ~torch.isnan(x)
     centered = torch.where(valid, x - nanmean(x, axis=axis, keepdims=True), 0)
     squares = centered.abs().square() if centered.is_complex() else centered.square()
