@@ -3,8 +3,9 @@
 Each op maps every element (or every broadcast pair of elements) to one result, with the
 dtypes Keras 3 gives on its torch backend: most functions defined on floats turn int and bool
 inputs into float32 (torch's default float), a few follow Keras's own rules (``floor`` of int64
-is float32, ``hypot`` of int64 is float64), and binary ops promote their operands with Keras's
-lattice (``result_type``), where a Python number adapts to the tensor it meets.
+is float32, ``deg2rad`` of int64 is float64), and binary ops promote their operands with
+Keras's lattice (``keras_result_type``: no 64-bit results), where a Python number adapts to
+the tensor it meets.
 """
 
 from __future__ import annotations
@@ -27,8 +28,7 @@ __all__ = [
     "sign", "signbit", "sin", "sinc", "sinh", "sqrt", "square", "tan", "tanh", "trunc",
 ]
 
-_SMALL_INTS = (torch.int8, torch.int16, torch.int32, torch.uint8)
-_INTS = (*_SMALL_INTS, torch.int64)
+_INTS = (torch.uint8, torch.int8, torch.int16, torch.int32, torch.int64)
 
 
 def _pair(x1, x2):
@@ -56,14 +56,12 @@ def _dtype_of(x):
 
 
 def _int_to_float_pair(x1, x2):
-    """Keras's rule for ``hypot`` / ``heaviside``: ints up to 32 bits -> float32, int64 ->
-    float64, floats keep their common dtype."""
+    """Keras's rule for ``hypot`` / ``heaviside``: both in their common dtype, ints (int64
+    included: Keras's promotion has made it int32 already) as float32."""
     x1, x2 = _pair(x1, x2)
     dtype = keras_result_type(x1.dtype, x2.dtype)
-    if dtype in _SMALL_INTS:
+    if dtype in _INTS:
         dtype = torch.float32
-    elif dtype == torch.int64:
-        dtype = torch.float64
     return x1.to(dtype), x2.to(dtype)
 
 
