@@ -117,7 +117,7 @@ BINARY = {
     "left_shift": ("any", "nonneg", (II,)),
     "bitwise_right_shift": ("any", "nonneg", (II,)), "right_shift": ("any", "nonneg", (II,)),
 }
-PAIR_SHAPES = [((), ()), ((5,), (5,)), ((2, 3, 4), (4,)), ((2, 3, 4), (2, 3, 4))]
+PAIR_SHAPES = [((), ()), ((2, 3, 4), (4,)), ((2, 3, 4), (2, 3, 4))]
 
 
 @pytest.mark.parametrize("shapes", PAIR_SHAPES, ids=str)

@@ -27,7 +27,7 @@ def _data(shape, dtype, nans=False):
 # axis / keepdims variants; Keras's torch backend drops keepdims for axis=None in some ops,
 # those are checked against numpy below
 AXES = [dict(), dict(axis=1), dict(axis=-1, keepdims=True), dict(axis=(0, 2)),
-        dict(axis=[2, 0], keepdims=True), dict(axis=0)]
+        dict(axis=[2, 0], keepdims=True)]
 REDUCTIONS = {
     "sum": ("float32", "int32", "bool", "float16", "float64", "int8"),
     "prod": ("float32", "int32", "bool", "float16", "int64"),
@@ -108,6 +108,7 @@ def test_max_and_min_with_initial_match_keras():
     ((3, 4), dict(axis=1)), ((3, 4), dict(axis=-2)), ((5,), dict(axis=0)),
 ], ids=str)
 @pytest.mark.parametrize("dtype", ["float32", "int32", "bool"])
+@pytest.mark.filterwarnings("ignore::UserWarning")  # Keras's own x.T on non-2-D tensors
 def test_count_nonzero_matches_keras(shape, kwargs, dtype):
     check_op("count_nonzero", _data(shape, dtype), **kwargs)
 
