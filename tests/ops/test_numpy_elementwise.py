@@ -45,8 +45,8 @@ UNARY = {
     "arccosh": ("ge1", FLOAT_INT_BOOL), "arctanh": ("unit", ("float32",)),
     "deg2rad": ("any", ("float32", "int32", "int64")),
     "rad2deg": ("any", ("float32", "int32", "int64")),
-    "floor": ("any", (*FLOAT_INT_BOOL, "int64", "float16")),
-    "ceil": ("any", (*FLOAT_INT_BOOL, "int64", "float16")),
+    "floor": ("any", (*FLOAT_INT_BOOL, "int64", "float16", "float64")),
+    "ceil": ("any", (*FLOAT_INT_BOOL, "int64", "float16", "float64")),
     "trunc": ("any", FLOAT_INT_BOOL), "sign": ("any", ("float32", "int32")),
     "signbit": ("any", FLOAT_INT_BOOL), "fabs": ("any", (*FLOAT_INT_BOOL, "float64")),
     "copy": ("any", FLOAT_INT_BOOL), "nan_to_num": ("any", ("float32", "int32")),
@@ -205,3 +205,15 @@ def test_gradients_flow_through_divide_no_nan_without_nans():
     ops.divide_no_nan(x, y).sum().backward()
     assert torch.isfinite(x.grad).all() and torch.isfinite(y.grad).all()
     np.testing.assert_allclose(x.grad.numpy(), [0.0, 0.25])
+
+
+# Keras's promotion has no 64-bit results (float64 with float32 is float32), while the ops
+# that let torch pick the dtype keep float64: every binary op on float64 operands
+@pytest.mark.parametrize("name", sorted(n for n, (_, _, ds) in BINARY.items()
+                                        if F in ds and n not in ("allclose", "isclose")))
+@pytest.mark.parametrize("dtypes", [("float64", "float64"), ("float64", "float32"),
+                                    ("int64", "float32")], ids=str)
+def test_binary_ops_on_64_bit_operands_match_keras(name, dtypes):
+    domain1, domain2, _ = BINARY[name]
+    x2 = _data((2, 3), dtypes[1], domain2)
+    check_op(name, _data((2, 3), dtypes[0], domain1), x2)

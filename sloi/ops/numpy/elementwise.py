@@ -66,10 +66,8 @@ def _int_to_float_pair(x1, x2):
 
 
 def _rounding_dtype(x: torch.Tensor) -> torch.dtype:
-    """``floor`` / ``ceil`` results: floats keep their dtype, int64 and smaller ints and bool
-    become float32 (Keras's rule)."""
-    if x.dtype == torch.int64:
-        return torch.float32
+    """``floor`` / ``ceil`` results (Keras's rule): float16 and float32 keep their dtype;
+    ints, bools and float64 become float32."""
     return keras_result_type(x.dtype, float)
 
 
