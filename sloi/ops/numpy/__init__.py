@@ -31,3 +31,5 @@ from sloi.engine.operators import (  # noqa: F401
     subtract,
     true_divide,
 )
+from sloi.ops.numpy.elementwise import *  # noqa: F401,F403
+from sloi.ops.numpy.reductions import *  # noqa: F401,F403
