@@ -689,7 +689,11 @@ def rms_normalization(x, scale=None, axis=-1, epsilon=None):
         return F.rms_norm(x, shape, None if scale is None else scale.reshape(shape),
                           epsilon).to(dtype)
     y = x * torch.rsqrt(torch.mean(torch.square(x), dim=dims, keepdim=True) + epsilon)
-    return (y if scale is None else y * scale).to(dtype)
+    if scale is not None:
+        # a scale over the normalized axes, placed on them (Keras 3.15 broadcasts it from the
+        # right instead, which fails or misplaces it for axes that are not trailing)
+        y = y * scale.reshape([x.shape[d] if d in dims else 1 for d in range(x.dim())])
+    return y.to(dtype)
 
 
 @keras_op(module="nn")
