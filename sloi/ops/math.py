@@ -312,6 +312,6 @@ def view_as_complex(x):
 def view_as_real(x):
     """Complex numbers ``(...)`` as ``(..., 2)`` pairs (real, imag)."""
     x = convert_to_tensor(x)
-    if x.is_complex():
-        return torch.stack((x.real, x.imag), dim=-1)
-    return torch.stack((x, torch.zeros_like(x)), dim=-1)
+    if not x.is_complex():  # as in Keras on torch, which has no imaginary part of a real
+        raise ValueError(f"view_as_real: `x` must be complex; got {dtype_name(x.dtype)}")
+    return torch.stack((x.real, x.imag), dim=-1)

@@ -456,3 +456,19 @@ def test_op_nodes_carry_keras_class_names():
     text = "\n".join(lines)
     for name in ("(Softmax)", "(LayerNorm)", "(CTCDecode)"):
         assert name in text
+
+
+def test_a_model_of_nn_and_math_ops_survives_its_config():
+    inputs = sloi.Input((4, 6))
+    lengths = sloi.Input((), dtype="int32")
+    h = ops.layer_normalization(ops.softmax(inputs, axis=1), epsilon=1e-3)
+    _, scores = ops.ctc_decode(h, lengths, strategy="beam_search", beam_width=3)
+    model = sloi.Model([inputs, lengths], [scores, ops.logsumexp(h, axis=-1)])
+    config = model.get_config()
+    assert [layer["class_name"] for layer in config["layers"]] == [
+        "InputLayer", "Softmax", "LayerNorm", "InputLayer", "CTCDecode", "Logsumexp"]
+    rebuilt = sloi.Model.from_config(config)
+    data = [normal(2, 4, 6), np.array([4, 3], "int32")]
+    for a, b in zip(model.predict(data, verbose=0), rebuilt.predict(data, verbose=0),
+                    strict=True):
+        np.testing.assert_array_equal(a, b)
