@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 
@@ -544,57 +545,68 @@ def _greedy_decode(inputs, lengths, merge_repeated, blank):
 
 
 def _beam_search_decode(inputs, lengths, beam_width, top_paths, blank):
-    """Prefix beam search, one sequence at a time: a beam maps each label prefix to the
-    log-probabilities of the step so far ending in a label (``emit``) or in a blank."""
-    log_probs = F.log_softmax(inputs, dim=-1)
+    """Prefix beam search (Hannun et al., 2014), one sequence at a time. A beam is a list of
+    label prefixes, each with two log-probabilities: of the steps so far ending in a label
+    (``emit``) and ending in a blank. Every step extends each prefix by every class (numpy, a
+    row per prefix), merges the extensions that reach the same prefix, and keeps the
+    ``beam_width`` best."""
+    log_probs = F.log_softmax(inputs, dim=-1).detach().cpu().double().numpy()
     batch, steps, classes = inputs.shape
-    all_paths = torch.full((top_paths, batch, steps), -1, dtype=torch.int32)
-    all_scores = torch.full((batch, top_paths), -math.inf, dtype=inputs.dtype)
-    table = log_probs.detach().cpu().double().tolist()
+    paths = torch.full((top_paths, batch, steps), -1, dtype=torch.int32)
+    scores = torch.full((batch, top_paths), -math.inf, dtype=inputs.dtype)
     for b in range(batch):
-        x = table[b]
+        x = log_probs[b]
         # the first step: the best min(classes, beam_width) classes start the prefixes
-        first = sorted(range(classes), key=lambda c: x[0][c], reverse=True)[:beam_width]
-        beams = {}
-        for c in first:
-            if c == blank:
-                beams[()] = (-math.inf, x[0][c])
-            else:
-                beams[(c,)] = (x[0][c], -math.inf)
+        first = np.argsort(-x[0], kind="stable")[:beam_width]
+        prefixes = [() if c == blank else (int(c),) for c in first]
+        emit = np.where(first == blank, -np.inf, x[0][first])
+        blank_end = np.where(first == blank, x[0][first], -np.inf)
         for t in range(1, int(lengths[b])):
-            grown: dict[tuple, list[float]] = {}  # prefix -> [emit, blank_end]
-            for prefix, (emit, blank_end) in beams.items():
-                _add_path(grown, prefix, 1, _log_add(emit, blank_end) + x[t][blank])
-                last = prefix[-1] if prefix else None
-                for c in range(classes):
-                    if c == blank:
-                        continue
-                    # after a label, the same class again continues it (CTC merges
-                    # repeats); after a blank it is a new label
-                    _add_path(grown, prefix if c == last else prefix + (c,), 0, emit + x[t][c])
-                    _add_path(grown, prefix + (c,), 0, blank_end + x[t][c])
-            best = sorted(grown.items(), key=lambda kv: _log_add(*kv[1]), reverse=True)
-            beams = {prefix: tuple(score) for prefix, score in best[:beam_width]}
-        ranked = sorted(((_log_add(*s), p) for p, s in beams.items()), reverse=True)
-        for k, (score, prefix) in enumerate(ranked[:top_paths]):
-            all_paths[k, b, : len(prefix)] = torch.tensor(prefix, dtype=torch.int32)
-            all_scores[b, k] = score
-    return all_paths.to(inputs.device), all_scores.to(inputs.device)
+            prefixes, emit, blank_end = _beam_step(prefixes, emit, blank_end, x[t], blank,
+                                                   beam_width)
+        total = np.logaddexp(emit, blank_end)
+        for k, i in enumerate(np.argsort(-total, kind="stable")[:top_paths]):
+            paths[k, b, : len(prefixes[i])] = torch.tensor(prefixes[i], dtype=torch.int32)
+            scores[b, k] = float(total[i])
+    return paths.to(inputs.device), scores.to(inputs.device)
 
 
-def _add_path(beams: dict, prefix: tuple, slot: int, score: float) -> None:
-    entry = beams.setdefault(prefix, [-math.inf, -math.inf])
-    entry[slot] = _log_add(entry[slot], score)
-
-
-def _log_add(a: float, b: float) -> float:
-    """``log(exp(a) + exp(b))`` without overflow."""
-    if a == -math.inf:
-        return b
-    if b == -math.inf:
-        return a
-    high, low = (a, b) if a > b else (b, a)
-    return high + math.log1p(math.exp(low - high))
+def _beam_step(prefixes, emit, blank_end, x, blank, beam_width):
+    """One time step of prefix beam search; ``x`` holds the step's log-probabilities."""
+    n, classes = len(prefixes), x.shape[0]
+    last = np.array([p[-1] if p else -1 for p in prefixes])
+    # staying on the same prefix: a blank after anything, or the last label repeated (CTC
+    # merges repeats unless a blank separates them)
+    stay_blank = np.logaddexp(emit, blank_end) + x[blank]
+    stay_emit = np.where(last >= 0, emit + x[np.maximum(last, 0)], -np.inf)
+    # growing prefix i by label c: after a blank always; after a label unless c repeats it
+    after_label = emit[:, None] + x[None, :]
+    after_label[np.arange(n), np.maximum(last, 0)] = np.where(
+        last >= 0, -np.inf, after_label[np.arange(n), 0])
+    grow = np.logaddexp(after_label, blank_end[:, None] + x[None, :])
+    grow[:, blank] = -np.inf
+    # a grown prefix that is already in the beam adds to that prefix's emit score instead
+    index = {p: i for i, p in enumerate(prefixes)}
+    for j, p in enumerate(prefixes):
+        parent = index.get(p[:-1]) if p else None
+        if parent is not None:
+            stay_emit[j] = np.logaddexp(stay_emit[j], grow[parent, p[-1]])
+            grow[parent, p[-1]] = -np.inf
+    totals = np.concatenate([np.logaddexp(stay_emit, stay_blank), grow.reshape(-1)])
+    keep = [i for i in np.argsort(-totals, kind="stable")[:beam_width]
+            if totals[i] > -np.inf]
+    new_prefixes, new_emit, new_blank = [], [], []
+    for i in keep:
+        if i < n:
+            new_prefixes.append(prefixes[i])
+            new_emit.append(stay_emit[i])
+            new_blank.append(stay_blank[i])
+        else:
+            parent, c = divmod(i - n, classes)
+            new_prefixes.append(prefixes[parent] + (int(c),))
+            new_emit.append(grow[parent, c])
+            new_blank.append(-np.inf)
+    return new_prefixes, np.array(new_emit), np.array(new_blank)
 
 
 # ============================================================================ normalization

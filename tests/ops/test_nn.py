@@ -81,6 +81,16 @@ def test_activations_on_ints_match_keras_or_fail_with_it(name, kwargs):
     check_op_or_both_raise(name, I32, **kwargs)
 
 
+@pytest.mark.parametrize("name,kwargs", ACTIVATIONS[::3] + [("softmax", {}),
+                                                           ("log_softmax", {})],
+                         ids=lambda v: str(v))
+@pytest.mark.parametrize("dtype", ["float16", "float64", "int8", "bool"])
+def test_activations_on_other_dtypes_match_keras_or_fail_with_it(name, kwargs, dtype):
+    x = X2 > 0 if dtype == "bool" else X2.astype(dtype)
+    tolerance = {"rtol": 1e-3, "atol": 1e-3} if dtype == "float16" else {}
+    check_op_or_both_raise(name, x, **kwargs, **tolerance, symbolic=False)
+
+
 @pytest.mark.parametrize("name", ["softmax", "log_softmax", "sparsemax", "glu"])
 @pytest.mark.parametrize("axis", [-1, 0, 1])
 @pytest.mark.parametrize("x", [normal(2, 4, 6), normal(4, 6)], ids=["rank3", "rank2"])
@@ -308,6 +318,22 @@ def test_ctc_beam_search_decode_matches_keras(beam_width, top_paths, mask_index)
     _, logits, _, lengths = ctc_batch(batch=3, steps=9, classes=5)
     check_op("ctc_decode", logits * 2, lengths, strategy="beam_search", beam_width=beam_width,
              top_paths=top_paths, mask_index=mask_index, rtol=1e-5, symbolic=False)
+
+
+def test_ctc_beam_search_with_a_wide_beam_scores_each_path_by_its_exact_probability():
+    # a beam wider than the number of prefixes drops nothing: each path's score is then
+    # log P(path | inputs), summed over all alignments, which is -ctc_loss of the path
+    _, logits, _, _ = ctc_batch(batch=2, steps=5, classes=3)
+    lengths = np.array([5, 4], "int32")
+    paths, scores = ops.ctc_decode(logits, lengths, strategy="beam_search", beam_width=100,
+                                   top_paths=4)
+    for b in range(2):
+        for k in range(4):
+            path = paths[k, b][paths[k, b] >= 0]
+            loss = ops.ctc_loss(path[None].numpy(), logits[b:b + 1], np.array([len(path)]),
+                                lengths[b:b + 1])
+            np.testing.assert_allclose(scores[b, k].item(), -loss.item(), rtol=1e-5)
+    assert (scores[:, :-1] >= scores[:, 1:]).all()
 
 
 def test_ctc_decode_symbolic_shapes_match_keras():
