@@ -35,6 +35,12 @@ def _segment_reduce(op: str, data, segment_ids, num_segments, how: str, empty: f
         raise ValueError(f"{op}: `segment_ids` and `data` must have the same first axis; got "
                          f"{tuple(segment_ids.shape)} and {tuple(data.shape)}")
     if num_segments is None:
+        if segment_ids.device.type == "meta":
+            # shape inference of a graph: Keras leaves the size unknown (None); sloi can only
+            # infer sizes that do not depend on values, so it asks instead of guessing
+            raise ValueError(
+                f"{op}: on functional-API tensors `num_segments` must be given (the number "
+                "of segments depends on the values of `segment_ids`)")
         num_segments = int(segment_ids.max()) + 1
     ids = segment_ids.long()
     # one spare segment receives the dropped rows, and is cut off at the end

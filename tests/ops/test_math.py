@@ -100,6 +100,14 @@ def test_segment_reductions_match_keras(name, shape, num_segments, dtype):
              symbolic=num_segments is not None)
 
 
+def test_segments_of_functional_tensors_need_their_number():
+    data, ids = sloi.Input((3,)), sloi.Input((), dtype="int32")
+    assert tuple(ops.segment_max(data, ids, num_segments=4).shape) == (4, 3)
+    with pytest.raises(ValueError, match="segment_sum: on functional-API tensors "
+                                         "`num_segments` must be given"):
+        ops.segment_sum(data, ids)
+
+
 def test_segment_ids_must_be_one_per_row():
     with pytest.raises(ValueError, match=r"segment_sum: `segment_ids` and `data` must have the "
                                          r"same first axis; got \(3,\) and \(4, 2\)"):

@@ -370,6 +370,19 @@ def test_layer_normalization_matches_keras(axis, affine):
              batch_none=0 not in (axis if isinstance(axis, list) else [axis]))
 
 
+def test_layer_normalization_over_an_axis_that_is_not_last_follows_the_formula():
+    # Keras 3.15 on torch hands any contiguous axes to F.layer_norm, which normalizes the
+    # *trailing* axes: for axis=1 of a (3, 4, 4) tensor it silently normalizes axis 2. sloi
+    # normalizes the axis asked for, checked against the formula written out
+    x = normal(3, 4, 4) * 2 + 1
+    gamma, beta = normal(4), normal(4)
+    mean, var = x.mean(axis=1, keepdims=True), x.var(axis=1, keepdims=True)
+    expected = (x - mean) / np.sqrt(var + 1e-3) * gamma[:, None] + beta[:, None]
+    np.testing.assert_allclose(ops.layer_normalization(x, gamma, beta, axis=1,
+                                                       epsilon=1e-3).numpy(),
+                               expected, rtol=1e-5, atol=1e-5)
+
+
 @pytest.mark.parametrize("axis", [-1, (1, 2), (0, 2)])
 @pytest.mark.parametrize("with_scale", [False, True])
 def test_rms_normalization_matches_keras(axis, with_scale):
