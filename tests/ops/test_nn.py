@@ -511,3 +511,22 @@ def test_a_model_of_nn_and_math_ops_survives_its_config():
     for a, b in zip(model.predict(data, verbose=0), rebuilt.predict(data, verbose=0),
                     strict=True):
         np.testing.assert_array_equal(a, b)
+
+
+def test_a_keras_model_of_these_ops_loads_from_its_json_and_agrees():
+    K = keras.ops
+    inputs, lengths = keras.Input((4, 6)), keras.Input((), dtype="int32")
+    h = K.layer_normalization(K.softmax(inputs, axis=1), epsilon=1e-3)
+    _, scores = K.ctc_decode(h, lengths, strategy="beam_search", beam_width=3)
+    y = K.logsumexp(h, axis=-1)
+    outputs = [scores, y, K.top_k(y, 2)[0],
+               K.gelu(K.max_pool(inputs, 2, padding="same"), approximate=False),
+               K.one_hot(lengths, 5), K.rms_normalization(inputs, axis=(1, 2)),
+               K.segment_sum(inputs, lengths, num_segments=3), K.stft(inputs, 4, 2, 4)[0],
+               K.moments(inputs, axes=[1])[1]]
+    model = keras.Model([inputs, lengths], outputs)
+    ours = sloi.models.model_from_json(model.to_json())
+    data = [normal(3, 4, 6), np.array([4, 3, 2], "int32")]
+    for a, b in zip(ours.predict(data, verbose=0), model.predict(data, verbose=0),
+                    strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-6)
