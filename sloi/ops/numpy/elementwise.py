@@ -4,7 +4,7 @@ Each op maps every element (or every broadcast pair of elements) to one result, 
 dtypes Keras 3 gives on its torch backend: most functions defined on floats turn int and bool
 inputs into float32 (torch's default float), a few follow Keras's own rules (``floor`` of int64
 is float32, ``deg2rad`` of int64 is float64), and binary ops promote their operands with
-Keras's lattice (``keras_result_type``: no 64-bit results), where a Python number adapts to
+Keras's lattice (``result_type``: no 64-bit results), where a Python number adapts to
 the tensor it meets.
 """
 
@@ -13,8 +13,7 @@ from __future__ import annotations
 import torch
 
 from sloi.engine.operation import keras_op
-from sloi.ops._helpers import convert_to_tensor, float_input
-from sloi.ops.numpy._promotion import keras_result_type
+from sloi.ops._helpers import convert_to_tensor, float_input, result_type
 
 __all__ = [
     "allclose", "angle", "arccos", "arccosh", "arcsin", "arcsinh", "arctan", "arctan2",
@@ -38,14 +37,14 @@ def _pair(x1, x2):
 def _float_pair(x1, x2):
     """Both operands in their common dtype joined with a float (ints give float32)."""
     x1, x2 = _pair(x1, x2)
-    dtype = keras_result_type(x1.dtype, x2.dtype, float)
+    dtype = result_type(x1.dtype, x2.dtype, float)
     return x1.to(dtype), x2.to(dtype)
 
 
 def _weak_pair(x1, x2):
     """Both operands in their common dtype, a Python number taking the tensor's dtype
     (``maximum(int8_tensor, 1)`` stays int8), as Keras promotes ``maximum`` / ``fmax``."""
-    dtype = keras_result_type(_dtype_of(x1), _dtype_of(x2))
+    dtype = result_type(_dtype_of(x1), _dtype_of(x2))
     return convert_to_tensor(x1, dtype), convert_to_tensor(x2, dtype)
 
 
@@ -59,7 +58,7 @@ def _int_to_float_pair(x1, x2):
     """Keras's rule for ``hypot`` / ``heaviside``: both in their common dtype, ints (int64
     included: Keras's promotion has made it int32 already) as float32."""
     x1, x2 = _pair(x1, x2)
-    dtype = keras_result_type(x1.dtype, x2.dtype)
+    dtype = result_type(x1.dtype, x2.dtype)
     if dtype in _INTS:
         dtype = torch.float32
     return x1.to(dtype), x2.to(dtype)
@@ -68,7 +67,7 @@ def _int_to_float_pair(x1, x2):
 def _rounding_dtype(x: torch.Tensor) -> torch.dtype:
     """``floor`` / ``ceil`` results (Keras's rule): float16 and float32 keep their dtype;
     ints, bools and float64 become float32."""
-    return keras_result_type(x.dtype, float)
+    return result_type(x.dtype, float)
 
 
 # ---------------------------------------------------------------------------- exp and log
@@ -386,7 +385,7 @@ def fmin(x1, x2):
 def fmod(x1, x2):
     """Element-wise remainder of ``x1 / x2`` with the sign of ``x1`` (C's ``fmod``)."""
     x1, x2 = _pair(x1, x2)
-    if keras_result_type(x1.dtype, x2.dtype) == torch.bool:
+    if result_type(x1.dtype, x2.dtype) == torch.bool:
         x1, x2 = x1.to(torch.int32), x2.to(torch.int32)
     return torch.fmod(x1, x2)
 
@@ -394,7 +393,7 @@ def fmod(x1, x2):
 @keras_op
 def divide_no_nan(x1, x2):
     """Element-wise ``x1 / x2``, 0 where ``x2`` is 0 (no inf or NaN from zero divisors)."""
-    dtype = keras_result_type(_dtype_of(x1), _dtype_of(x2), float)
+    dtype = result_type(_dtype_of(x1), _dtype_of(x2), float)
     x1, x2 = convert_to_tensor(x1, dtype), convert_to_tensor(x2, dtype)
     zero = x2 == 0
     # divide by 1 where x2 is 0, so no inf/NaN is ever made (its gradient would be NaN too)
@@ -414,7 +413,7 @@ def ldexp(x1, x2):
     x1, x2 = _pair(x1, x2)
     if x2.dtype not in _INTS:
         raise TypeError(f"ldexp exponent must be an integer type. Received: x2 dtype={x2.dtype}")
-    return torch.ldexp(x1, x2).to(keras_result_type(x1.dtype, x2.dtype, float))
+    return torch.ldexp(x1, x2).to(result_type(x1.dtype, x2.dtype, float))
 
 
 @keras_op
@@ -422,7 +421,7 @@ def nextafter(x1, x2):
     """Element-wise next representable float after ``x1`` toward ``x2`` (taken in float64,
     then cast to the operands' float dtype, as Keras does)."""
     x1, x2 = _pair(x1, x2)
-    dtype = keras_result_type(x1.dtype, x2.dtype, float)
+    dtype = result_type(x1.dtype, x2.dtype, float)
     return torch.nextafter(x1.double(), x2.double()).to(dtype)
 
 
@@ -443,7 +442,7 @@ def lcm(x1, x2):
 def isclose(x1, x2, rtol=1e-5, atol=1e-8, equal_nan=False):
     """Element-wise ``|x1 - x2| <= atol + rtol * |x2|`` (bool); integers compare exactly."""
     x1, x2 = _pair(x1, x2)
-    dtype = keras_result_type(x1.dtype, x2.dtype)
+    dtype = result_type(x1.dtype, x2.dtype)
     x1, x2 = x1.to(dtype), x2.to(dtype)
     if dtype.is_floating_point:
         return torch.isclose(x1, x2, rtol=rtol, atol=atol, equal_nan=equal_nan)

@@ -19,8 +19,7 @@ import builtins
 import torch
 
 from sloi.engine.operation import keras_op
-from sloi.ops._helpers import axes, convert_to_tensor, standardize_dtype
-from sloi.ops.numpy._promotion import keras_result_type
+from sloi.ops._helpers import axes, convert_to_tensor, result_type, standardize_dtype
 
 __all__ = [
     "all", "any", "amax", "amin", "argmax", "argmin", "average", "bincount", "corrcoef",
@@ -47,7 +46,7 @@ def _keep_all(result: torch.Tensor, ndim: int) -> torch.Tensor:
 def _float_compute(x: torch.Tensor):
     """(the dtype to compute a mean-like statistic in, the dtype of its result): ints and
     bools give float32; float16 is computed in float32 and rounded back."""
-    return keras_result_type(x.dtype, "float32"), keras_result_type(x.dtype, float)
+    return result_type(x.dtype, "float32"), result_type(x.dtype, float)
 
 
 # ---------------------------------------------------------------------------- sum, prod, mean
@@ -74,7 +73,7 @@ def prod(x, axis=None, keepdims=False, dtype=None):
     if _no_axes(axis):
         return x
     if dtype is None:
-        dtype = keras_result_type(x.dtype)
+        dtype = result_type(x.dtype)
         dtype = torch.int32 if dtype in _WIDENED_TO_INT32 else dtype
     else:
         dtype = standardize_dtype(dtype)
@@ -118,7 +117,7 @@ def average(x, axis=None, weights=None):
     if weights is not None:
         weights = convert_to_tensor(weights)
         dtypes.append(weights.dtype)
-    dtype = keras_result_type(*dtypes)
+    dtype = result_type(*dtypes)
     x = x.to(dtype)
     if _no_axes(axis):
         return x
@@ -386,7 +385,7 @@ def nanmean(x, axis=None, keepdims=False):
     x = convert_to_tensor(x)
     if _no_axes(axis):
         return x
-    x = x.to(keras_result_type(x.dtype, float))
+    x = x.to(result_type(x.dtype, float))
     return torch.nanmean(x, dim=axes(axis, x.ndim), keepdim=keepdims)
 
 
@@ -394,7 +393,7 @@ def nanmean(x, axis=None, keepdims=False):
 def nanvar(x, axis=None, keepdims=False):
     """:func:`var` of the non-NaN elements (divides by their count)."""
     x = convert_to_tensor(x)
-    x = x.to(keras_result_type(x.dtype, float))
+    x = x.to(result_type(x.dtype, float))
     if _no_axes(axis):
         return torch.where(torch.isnan(x), x, torch.zeros((), dtype=x.dtype))
     dim = axes(axis, x.ndim)
@@ -457,7 +456,7 @@ def _running(fn, x, axis, dtype):
     x = convert_to_tensor(x)
     if axis is None:
         x, axis = x.reshape(-1), 0
-    dtype = keras_result_type(x.dtype if dtype is None else standardize_dtype(dtype))
+    dtype = result_type(x.dtype if dtype is None else standardize_dtype(dtype))
     if dtype == torch.bool:
         dtype = torch.int32
     if dtype == torch.float16:
@@ -521,7 +520,7 @@ def bincount(x, weights=None, minlength=0, sparse=False):
     x = convert_to_tensor(x)
     if weights is not None:
         weights = convert_to_tensor(weights)
-        dtype = keras_result_type(x.dtype, weights.dtype)
+        dtype = result_type(x.dtype, weights.dtype)
     else:
         dtype = torch.int32
     if x.ndim == 2:
