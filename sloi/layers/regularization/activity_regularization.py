@@ -26,14 +26,14 @@ class ActivityRegularization(Layer):
 
     def __init__(self, l1=0.0, l2=0.0, **kwargs):
         kwargs.pop("activity_regularizer", None)  # fixed by l1 and l2
+        super().__init__(**kwargs)
         for arg, value in (("l1", l1), ("l2", l2)):
             if isinstance(value, bool) or not isinstance(value, numbers.Real) or value < 0:
                 raise ValueError(
-                    f'Layer "{kwargs.get("name") or "activity_regularization"}" '
-                    f"(ActivityRegularization): {arg} must be a non-negative number; got "
-                    f"{arg}={value!r}"
+                    f'Layer "{self.name}" (ActivityRegularization): {arg} must be a '
+                    f"non-negative number; got {arg}={value!r}"
                 )
-        super().__init__(activity_regularizer=regularizers.L1L2(l1=l1, l2=l2), **kwargs)
+        self.activity_regularizer = regularizers.L1L2(l1=l1, l2=l2)
         self.l1 = l1
         self.l2 = l2
         self.supports_masking = True

@@ -31,14 +31,17 @@ class SpatialDropout3D(Dropout):
     """
 
     def __init__(self, rate, data_format=None, seed=None, **kwargs):
+        if "noise_shape" in kwargs:  # fixed by the layer, as in Keras
+            raise TypeError("SpatialDropout3D.__init__() got an unexpected keyword argument "
+                            "'noise_shape' (the layer drops whole channels)")
+        super().__init__(rate, seed=seed, **kwargs)
         try:
             data_format = normalize_data_format(data_format)
         except ValueError as e:
-            raise ValueError(f'Layer "{kwargs.get("name") or "spatial_dropout3d"}" '
-                             f"(SpatialDropout3D): {e}") from None
-        noise_shape = ((None, 1, 1, 1, None) if data_format == "channels_last"
-                       else (None, None, 1, 1, 1))
-        super().__init__(rate, noise_shape=noise_shape, seed=seed, **kwargs)
+            raise ValueError(f'Layer "{self.name}" (SpatialDropout3D): {e}') from None
+        # one draw per (sample, channel), broadcast over the spatial axes
+        self.noise_shape = ((None, 1, 1, 1, None) if data_format == "channels_last"
+                            else (None, None, 1, 1, 1))
         self.data_format = data_format
         self.input_spec = InputSpec(ndim=5, layout=describe_layout(3, data_format))
 

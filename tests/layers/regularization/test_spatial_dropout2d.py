@@ -43,3 +43,10 @@ def test_spatial_dropout2d_seed_and_errors():
         SpatialDropout2D(0.5, data_format="channels_middle")
     with pytest.raises(ValueError, match=r'\(SpatialDropout3D\): `data_format` must be'):
         SpatialDropout3D(0.5, data_format="nhwc")
+
+
+def test_spatial_dropout2d_noise_shape_is_fixed_by_the_layer():
+    with pytest.raises(TypeError, match=r"noise_shape"):
+        SpatialDropout2D(0.5, noise_shape=(None, 1, 1, 4))
+    with pytest.raises(TypeError, match=r"noise_shape"):
+        SpatialDropout3D(0.5, noise_shape=(None, 1, 1, 1, 4))
