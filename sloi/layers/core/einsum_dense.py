@@ -46,13 +46,12 @@ def _analyze(equation, bias_axes, input_shape, partial_output_shape) -> _EinsumS
     input_spec, kernel_spec, output_spec, left_elided = parts
     input_shape = tuple(input_shape)
     elided = len(input_shape) - len(input_spec)
-    if elided < 0:
+    if elided < 0 or (elided > 0 and "..." not in equation):
         raise ValueError(f"equation {equation!r} names {len(input_spec)} input axes; the "
                          f"input has shape {format_shape(input_shape)}")
     output = [input_shape[0], *partial_output_shape]
-    if elided > 0 and left_elided:
-        for i in range(1, elided):
-            output.insert(1, input_shape[i])
+    if elided > 0 and left_elided:  # the batch, then the other axes "..." stands for
+        output[1:1] = input_shape[1:elided]
     elif elided > 0:
         output.extend(input_shape[len(input_shape) - elided:])
     if left_elided:

@@ -69,6 +69,15 @@ def test_einsum_dense_kernel_fans_come_from_the_equation():
     assert layer.get_config()["kernel_initializer"]["config"]["input_axes"] is None
 
 
+def test_einsum_dense_carries_every_axis_of_the_ellipsis_in_order():
+    layer = EinsumDense("...b,bc->...c", 4, bias_axes="c")
+    x = torch.randn(2, 3, 5, 6)
+    out = layer(x)
+    kernel, bias = layer.get_weights()
+    assert tuple(out.shape) == layer.compute_output_shape((2, 3, 5, 6)) == (2, 3, 5, 4)
+    np.testing.assert_allclose(out.detach().numpy(), x.numpy() @ kernel + bias, atol=1e-5)
+
+
 def test_einsum_dense_errors():
     with pytest.raises(ValueError, match=r'Layer "einsum_dense" \(EinsumDense\): equation must '
                                          r"read"):
@@ -78,6 +87,9 @@ def test_einsum_dense_errors():
     with pytest.raises(ValueError, match=r"axis 'b' has size 5 in the input of shape "
                                          r"\(None, 5, 3\) but 6 in output_shape"):
         EinsumDense("abc,cd->abd", (6, 4))(sloi.Input(shape=(5, 3)))
+    with pytest.raises(ValueError, match=r"equation 'ab,bc->ac' names 2 input axes; the input "
+                                         r"has shape \(None, 5, 3\)"):
+        EinsumDense("ab,bc->ac", 4)(sloi.Input(shape=(5, 3)))
     with pytest.raises(ValueError, match=r"lora_rank \(LoRA / quantization\) is not supported"):
         EinsumDense("ab,bc->ac", 4, lora_rank=2)
     with pytest.raises(ValueError, match=r"output_shape must be an int or a tuple"):
