@@ -35,6 +35,4 @@ class ELU(Layer):
         return tuple(input_shape)
 
     def get_config(self):
-        # Keras 3.15 leaves alpha out of ELU's config (a reloaded layer forgets it); sloi
-        # writes it so that from_config(get_config()) gives the same layer.
         return {**super().get_config(), "alpha": self.alpha}

@@ -47,5 +47,7 @@ class SpatialDropout3D(Dropout):
 
     def get_config(self):
         config = super().get_config()
-        del config["noise_shape"]  # fixed by the layer, not an argument
+        # noise_shape is fixed by the layer; Keras's spatial dropouts take no ``trainable``
+        # (they have no weights) and write none
+        del config["noise_shape"], config["trainable"]
         return {**config, "data_format": self.data_format}

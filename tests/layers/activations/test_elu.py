@@ -23,3 +23,7 @@ def test_elu_written_out():
 def test_elu_errors():
     with pytest.raises(ValueError, match=r'Layer "elu" \(ELU\): alpha must be a number'):
         ELU(alpha="big")
+
+
+def test_elu_config_keys_are_keras():
+    assert set(ELU(alpha=0.5).get_config()) == set(keras.layers.ELU(alpha=0.5).get_config())

@@ -50,3 +50,9 @@ def test_spatial_dropout2d_noise_shape_is_fixed_by_the_layer():
         SpatialDropout2D(0.5, noise_shape=(None, 1, 1, 4))
     with pytest.raises(TypeError, match=r"noise_shape"):
         SpatialDropout3D(0.5, noise_shape=(None, 1, 1, 1, 4))
+
+
+@pytest.mark.parametrize("sloi_cls, keras_cls", [(SpatialDropout2D, keras.layers.SpatialDropout2D),
+                                                 (SpatialDropout3D, keras.layers.SpatialDropout3D)])
+def test_spatial_dropout_config_keys_are_keras(sloi_cls, keras_cls):
+    assert set(sloi_cls(0.2, seed=1).get_config()) == set(keras_cls(0.2, seed=1).get_config())
