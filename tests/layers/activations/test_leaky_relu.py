@@ -26,3 +26,12 @@ def test_leaky_relu_errors():
         LeakyReLU(-0.1)
     with pytest.raises(ValueError, match=r"negative_slope=None"):
         LeakyReLU(None)
+
+
+def test_leakyrelu_config_keys_and_values_are_keras():
+    kwargs = {}
+    ours, theirs = LeakyReLU(**kwargs).get_config(), keras.layers.LeakyReLU(**kwargs).get_config()
+    assert set(ours) == set(theirs)
+    for key in set(ours) - {"name", "dtype"}:
+        if not (isinstance(ours[key], dict) or isinstance(theirs[key], dict)):
+            assert ours[key] == theirs[key], key

@@ -47,3 +47,12 @@ def test_prelu_errors():
         PReLU(shared_axes=[3])(sloi.Input(shape=(4, 5)))
     with pytest.raises(ValueError, match=r"sizes of the unshared axes to be known"):
         PReLU()(sloi.Input(shape=(None, 5)))
+
+
+def test_prelu_config_keys_and_values_are_keras():
+    kwargs = {'shared_axes': [1]}
+    ours, theirs = PReLU(**kwargs).get_config(), keras.layers.PReLU(**kwargs).get_config()
+    assert set(ours) == set(theirs)
+    for key in set(ours) - {"name", "dtype"}:
+        if not (isinstance(ours[key], dict) or isinstance(theirs[key], dict)):
+            assert ours[key] == theirs[key], key

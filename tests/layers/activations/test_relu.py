@@ -29,3 +29,12 @@ def test_relu_rejects_negative_arguments(arg):
     with pytest.raises(ValueError, match=rf'Layer "re_lu" \(ReLU\): {arg} must be a '
                                          rf"non-negative number; got {arg}=-1"):
         ReLU(**{arg: -1})
+
+
+def test_relu_config_keys_and_values_are_keras():
+    kwargs = {'max_value': 2.0}
+    ours, theirs = ReLU(**kwargs).get_config(), keras.layers.ReLU(**kwargs).get_config()
+    assert set(ours) == set(theirs)
+    for key in set(ours) - {"name", "dtype"}:
+        if not (isinstance(ours[key], dict) or isinstance(theirs[key], dict)):
+            assert ours[key] == theirs[key], key

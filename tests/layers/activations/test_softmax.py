@@ -54,3 +54,12 @@ def test_softmax_errors():
                                          r"\(2, 3\) does not broadcast to the inputs of shape "
                                          r"\(2, 3, 4\)"):
         Softmax()(torch.zeros(2, 3, 4), mask=torch.ones(2, 3, dtype=torch.bool))
+
+
+def test_softmax_config_keys_and_values_are_keras():
+    kwargs = {'axis': [1, 2]}
+    ours, theirs = Softmax(**kwargs).get_config(), keras.layers.Softmax(**kwargs).get_config()
+    assert set(ours) == set(theirs)
+    for key in set(ours) - {"name", "dtype"}:
+        if not (isinstance(ours[key], dict) or isinstance(theirs[key], dict)):
+            assert ours[key] == theirs[key], key

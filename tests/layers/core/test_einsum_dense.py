@@ -94,3 +94,12 @@ def test_einsum_dense_errors():
         EinsumDense("ab,bc->ac", 4, lora_rank=2)
     with pytest.raises(ValueError, match=r"output_shape must be an int or a tuple"):
         EinsumDense("ab,bc->ac", "4")
+
+
+def test_einsumdense_config_keys_and_values_are_keras():
+    kwargs = {'equation': 'ab,bc->ac', 'output_shape': 3, 'bias_axes': 'c'}
+    ours, theirs = EinsumDense(**kwargs).get_config(), keras.layers.EinsumDense(**kwargs).get_config()
+    assert set(ours) == set(theirs)
+    for key in set(ours) - {"name", "dtype"}:
+        if not (isinstance(ours[key], dict) or isinstance(theirs[key], dict)):
+            assert ours[key] == theirs[key], key

@@ -64,3 +64,12 @@ def test_group_norm_errors():
         GroupNormalization(groups=2)(sloi.Input(shape=(3, None)))
     with pytest.raises(ValueError, match=r"axis 3 must be an axis of the input"):
         GroupNormalization(groups=2, axis=3)(sloi.Input(shape=(3, 6)))
+
+
+def test_groupnormalization_config_keys_and_values_are_keras():
+    kwargs = {'groups': 2}
+    ours, theirs = GroupNormalization(**kwargs).get_config(), keras.layers.GroupNormalization(**kwargs).get_config()
+    assert set(ours) == set(theirs)
+    for key in set(ours) - {"name", "dtype"}:
+        if not (isinstance(ours[key], dict) or isinstance(theirs[key], dict)):
+            assert ours[key] == theirs[key], key

@@ -61,3 +61,12 @@ def test_rms_norm_errors():
     with pytest.raises(ValueError, match=r"axis 2 is out of range or repeated for inputs of shape "
                                          r"\(None, 4\)"):
         RMSNormalization(axis=2)(sloi.Input(shape=(4,)))
+
+
+def test_rmsnormalization_config_keys_and_values_are_keras():
+    kwargs = {}
+    ours, theirs = RMSNormalization(**kwargs).get_config(), keras.layers.RMSNormalization(**kwargs).get_config()
+    assert set(ours) == set(theirs)
+    for key in set(ours) - {"name", "dtype"}:
+        if not (isinstance(ours[key], dict) or isinstance(theirs[key], dict)):
+            assert ours[key] == theirs[key], key

@@ -40,3 +40,12 @@ def test_unit_norm_errors():
     with pytest.raises(ValueError, match=r"axis 3 is out of range for inputs of shape "
                                          r"\(None, 4, 5\)"):
         UnitNormalization(axis=3)(sloi.Input(shape=(4, 5)))
+
+
+def test_unitnormalization_config_keys_and_values_are_keras():
+    kwargs = {}
+    ours, theirs = UnitNormalization(**kwargs).get_config(), keras.layers.UnitNormalization(**kwargs).get_config()
+    assert set(ours) == set(theirs)
+    for key in set(ours) - {"name", "dtype"}:
+        if not (isinstance(ours[key], dict) or isinstance(theirs[key], dict)):
+            assert ours[key] == theirs[key], key

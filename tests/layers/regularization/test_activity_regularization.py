@@ -48,3 +48,12 @@ def test_activity_regularization_errors():
                                          r"\(ActivityRegularization\): l1 must be a non-negative "
                                          r"number; got l1=-1"):
         ActivityRegularization(l1=-1)
+
+
+def test_activity_regularization_config_keys_and_values_are_keras():
+    kwargs = {'l1': 0.1}
+    ours, theirs = ActivityRegularization(**kwargs).get_config(), keras.layers.ActivityRegularization(**kwargs).get_config()
+    assert set(ours) == set(theirs)
+    for key in set(ours) - {"name", "dtype"}:
+        if not (isinstance(ours[key], dict) or isinstance(theirs[key], dict)):
+            assert ours[key] == theirs[key], key

@@ -48,3 +48,12 @@ def test_alpha_dropout_errors():
         AlphaDropout(2)
     with pytest.raises(ValueError, match=r"rate=1 drops every unit"):
         AlphaDropout(1.0)(torch.ones(2, 3), training=True)
+
+
+def test_alphadropout_config_keys_and_values_are_keras():
+    kwargs = {'rate': 0.1}
+    ours, theirs = AlphaDropout(**kwargs).get_config(), keras.layers.AlphaDropout(**kwargs).get_config()
+    assert set(ours) == set(theirs)
+    for key in set(ours) - {"name", "dtype"}:
+        if not (isinstance(ours[key], dict) or isinstance(theirs[key], dict)):
+            assert ours[key] == theirs[key], key

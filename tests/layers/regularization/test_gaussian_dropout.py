@@ -38,3 +38,12 @@ def test_gaussian_dropout_errors():
     with pytest.raises(ValueError, match=r'Layer "gaussian_dropout" \(GaussianDropout\): rate must '
                                          r"be a number between 0 and 1; got rate=-0.1"):
         GaussianDropout(-0.1)
+
+
+def test_gaussiandropout_config_keys_and_values_are_keras():
+    kwargs = {'rate': 0.1}
+    ours, theirs = GaussianDropout(**kwargs).get_config(), keras.layers.GaussianDropout(**kwargs).get_config()
+    assert set(ours) == set(theirs)
+    for key in set(ours) - {"name", "dtype"}:
+        if not (isinstance(ours[key], dict) or isinstance(theirs[key], dict)):
+            assert ours[key] == theirs[key], key

@@ -42,3 +42,12 @@ def test_gaussian_noise_errors():
     with pytest.raises(ValueError, match=r'Layer "gaussian_noise" \(GaussianNoise\): stddev must '
                                          r"be a number between 0 and 1; got stddev=1.5"):
         GaussianNoise(1.5)
+
+
+def test_gaussiannoise_config_keys_and_values_are_keras():
+    kwargs = {'stddev': 0.1, 'seed': 2}
+    ours, theirs = GaussianNoise(**kwargs).get_config(), keras.layers.GaussianNoise(**kwargs).get_config()
+    assert set(ours) == set(theirs)
+    for key in set(ours) - {"name", "dtype"}:
+        if not (isinstance(ours[key], dict) or isinstance(theirs[key], dict)):
+            assert ours[key] == theirs[key], key
