@@ -4,6 +4,7 @@ Each family lives in its own folder, one layer a file; this module only re-expor
 """
 
 from sloi.engine import Input, InputLayer, InputSpec, Layer
+from sloi.layers.activations import *  # noqa: F401,F403
 from sloi.layers.attention import *  # noqa: F401,F403
 from sloi.layers.convolutional import *  # noqa: F401,F403
 from sloi.layers.core import *  # noqa: F401,F403
