@@ -8,7 +8,7 @@ import numbers
 import torch
 
 from sloi.engine import Layer
-from sloi.layers.regularization.seed_generator import SeedGenerator
+from sloi.layers.regularization.seeded_generator import SeededGenerator
 
 
 class GaussianDropout(Layer):
@@ -38,7 +38,7 @@ class GaussianDropout(Layer):
                              f"between 0 and 1; got rate={rate!r}")
         self.rate = rate
         self.seed = seed
-        self._seeds = SeedGenerator(seed)
+        self._seeds = SeededGenerator(seed)
         self.supports_masking = True
 
     def call(self, inputs, training=None):

@@ -7,7 +7,7 @@ import numbers
 import torch
 
 from sloi.engine import Layer
-from sloi.layers.regularization.seed_generator import SeedGenerator
+from sloi.layers.regularization.seeded_generator import SeededGenerator
 
 
 class GaussianNoise(Layer):
@@ -39,7 +39,7 @@ class GaussianNoise(Layer):
                              f"between 0 and 1; got stddev={stddev!r}")
         self.stddev = stddev
         self.seed = seed
-        self._seeds = SeedGenerator(seed)
+        self._seeds = SeededGenerator(seed)
         self.supports_masking = True
 
     def call(self, inputs, training=None):

@@ -1,11 +1,11 @@
-"""``SeedGenerator``: the random generators of a noise layer given a ``seed``."""
+"""``SeededGenerator``: the random generators of a noise layer given a ``seed``."""
 
 from __future__ import annotations
 
 import torch
 
 
-class SeedGenerator:
+class SeededGenerator:
     """One ``torch.Generator`` per device, seeded with ``seed`` when first used, so that two
     layers with the same seed draw the same noise, call after call. Without a seed
     (``seed=None``) ``generator`` returns None: torch's global generator is used.
