@@ -3,12 +3,15 @@
 from sloi.layers.preprocessing.category_encoding import CategoryEncoding
 from sloi.layers.preprocessing.center_crop import CenterCrop
 from sloi.layers.preprocessing.discretization import Discretization
+from sloi.layers.preprocessing.hashed_crossing import HashedCrossing
+from sloi.layers.preprocessing.hashing import Hashing
 from sloi.layers.preprocessing.normalization import Normalization
 from sloi.layers.preprocessing.rescaling import Rescaling
 from sloi.layers.preprocessing.resizing import Resizing
 from sloi.layers.preprocessing.text_vectorization import TextVectorization
 
 __all__ = [
-    "CategoryEncoding", "CenterCrop", "Discretization", "Normalization", "Rescaling",
+    "CategoryEncoding", "CenterCrop", "Discretization", "HashedCrossing", "Hashing",
+    "Normalization", "Rescaling",
     "Resizing", "TextVectorization",
 ]

@@ -216,6 +216,8 @@ def as_hash_bytes(value, encoding: str = "utf-8") -> bytes:
     float's, truncated to int64) decimal text."""
     if isinstance(value, bytes):
         return value
+    if isinstance(value, (bool, np.bool_)):
+        return b"true" if value else b"false"
     if isinstance(value, str):
         return value.encode(encoding)
     if isinstance(value, (float, np.floating)):
@@ -226,10 +228,26 @@ def as_hash_bytes(value, encoding: str = "utf-8") -> bytes:
 def hash_buckets(values, num_buckets: int, salt=None, encoding: str = "utf-8") -> np.ndarray:
     """``to_hash_bucket_fast`` (``salt`` None) or ``to_hash_bucket_strong(key=salt)`` of each
     value of a numpy array: int64 buckets in ``[0, num_buckets)``, the array's shape."""
-    flat = values.reshape(-1)
-    if salt is None:
-        buckets = [fingerprint64(as_hash_bytes(v, encoding)) % num_buckets for v in flat]
-    else:
-        key = (int(salt[0]), int(salt[1]))
-        buckets = [siphash24(key, as_hash_bytes(v, encoding)) % num_buckets for v in flat]
+    key = None if salt is None else (int(salt[0]), int(salt[1]))
+    known: dict = {}  # each distinct value is hashed once
+    buckets = []
+    for v in values.reshape(-1).tolist():
+        bucket = known.get(v)
+        if bucket is None:
+            data = as_hash_bytes(v, encoding)
+            digest = fingerprint64(data) if key is None else siphash24(key, data)
+            bucket = known[v] = digest % num_buckets
+        buckets.append(bucket)
     return np.array(buckets, dtype=np.int64).reshape(values.shape)
+
+
+def feature_fingerprints(values, encoding: str = "utf-8") -> list[int]:
+    """What ``tf.sparse.cross_hashed`` hashes for each value of a feature: a string's
+    ``fingerprint64``, an integer itself (as an unsigned 64-bit word)."""
+    result = []
+    for v in values.reshape(-1).tolist():
+        if isinstance(v, (str, bytes)):
+            result.append(fingerprint64(v.encode(encoding) if isinstance(v, str) else v))
+        else:
+            result.append(int(v) & _MASK)
+    return result
