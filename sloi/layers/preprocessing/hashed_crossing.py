@@ -8,7 +8,6 @@ itself) is chained in with ``FingerprintCat64``, and the result taken modulo ``n
 
 from __future__ import annotations
 
-import numpy as np
 import torch
 from torch import nn
 
