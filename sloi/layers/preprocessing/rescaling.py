@@ -52,6 +52,18 @@ class Rescaling(Layer):
         return {**super().get_config(), "scale": _plain(self.scale),
                 "offset": _plain(self.offset)}
 
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        for key in ("scale", "offset"):
+            value = config.get(key)
+            # Keras writes a numpy array as {"class_name": "__numpy__", "config": {...}}
+            if isinstance(value, dict) and value.get("class_name") in ("__numpy__",
+                                                                       "__tensor__"):
+                inner = value.get("config", {})
+                config[key] = np.asarray(inner.get("value"), dtype=inner.get("dtype"))
+        return cls(**config)
+
 
 def _plain(value):
     """Arrays and tensors as nested lists, so that the config is JSON."""

@@ -29,6 +29,14 @@ def test_config_keys_match_keras():
                                                           .get_config())
 
 
+def test_reads_keras_config_with_numpy_scale():
+    keras_layer = keras.layers.Rescaling(np.array([1.0, 2.0]), offset=[0.5, 1.0])
+    ours = Rescaling.from_config(keras_layer.get_config())
+    x = np.ones((2, 2), "float32")
+    np.testing.assert_allclose(ours(x).numpy(), keras_layer(x).cpu().numpy())
+    assert ours.get_config()["scale"] == [1.0, 2.0]
+
+
 def test_bad_scale_names_layer_and_argument():
     with pytest.raises(TypeError, match=r'"r" \(Rescaling\).*`scale`'):
         Rescaling("big", name="r")
