@@ -8,6 +8,7 @@ itself) is chained in with ``FingerprintCat64``, and the result taken modulo ``n
 
 from __future__ import annotations
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -59,6 +60,9 @@ class HashedCrossing(Layer):
         self._check_is_list(inputs)
         if not any_symbolic(inputs) and any(_inputs.is_string_data(x) for x in inputs):
             return nn.Module.__call__(self, inputs, *args, **kwargs)
+        if not any_symbolic(inputs):  # nested lists of numbers, as Keras takes them
+            inputs = [x if isinstance(x, (torch.Tensor, np.ndarray)) else np.asarray(x)
+                      for x in inputs]
         return super().__call__(inputs, *args, **kwargs)
 
     def _where(self):

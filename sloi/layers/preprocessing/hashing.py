@@ -79,6 +79,8 @@ class Hashing(Layer):
         if not any_symbolic(inputs) and _inputs.is_string_data(inputs):
             # strings have no torch dtype: nn.Module's call, without the conversion to tensors
             return nn.Module.__call__(self, inputs, *args, **kwargs)
+        if isinstance(inputs, (list, tuple, int, float)):
+            inputs = np.asarray(inputs)  # nested lists of numbers, as Keras takes them
         return super().__call__(inputs, *args, **kwargs)
 
     def call(self, inputs):

@@ -53,6 +53,11 @@ def test_strings_and_integers_mixed_in_a_model_free_call():
                                                     _cross(["x", 4], 11)])
 
 
+def test_python_lists_of_integers():
+    assert HashedCrossing(11)([[1, 2], [3, 4]]).tolist() == [_cross([1, 3], 11),
+                                                             _cross([2, 4], 11)]
+
+
 def test_config_keys_and_errors():
     config = HashedCrossing(3).get_config()
     assert set(config) == {"num_bins", "output_mode", "sparse", "name", "dtype"}

@@ -65,6 +65,11 @@ def test_strings_as_numpy_bytes_and_tensors_of_ints_agree():
                                   Hashing(7)([["3"], ["-12"]]).numpy())
 
 
+def test_python_lists_of_numbers():
+    np.testing.assert_array_equal(Hashing(3)([[0], [1], [2]]).numpy(),
+                                  Hashing(3)(np.array([[0], [1], [2]])).numpy())
+
+
 def test_siphash_published_vector():
     key = struct.unpack("<QQ", bytes(range(16)))
     assert _hashing.siphash24(key, bytes(range(15))) == 0xA129CA6149BE45E5
