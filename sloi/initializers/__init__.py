@@ -24,6 +24,7 @@ from sloi.initializers.initializers import (
     Zeros,
 )
 from sloi.initializers.lookup import deserialize, get, serialize
+from sloi.initializers.stft import STFT, STFTInitializer
 
 constant = Constant
 glorot_normal = GlorotNormal
@@ -37,6 +38,7 @@ ones = Ones
 orthogonal = Orthogonal
 random_normal = RandomNormal
 random_uniform = RandomUniform
+stft = STFT
 truncated_normal = TruncatedNormal
 variance_scaling = VarianceScaling
 zeros = Zeros
@@ -44,9 +46,9 @@ zeros = Zeros
 __all__ = [
     "Constant", "GlorotNormal", "GlorotUniform", "HeNormal", "HeUniform", "Identity",
     "IdentityInitializer", "Initializer", "LecunNormal", "LecunUniform", "Ones", "Orthogonal",
-    "OrthogonalInitializer", "RandomNormal", "RandomUniform", "TruncatedNormal",
-    "VarianceScaling", "Zeros", "constant", "deserialize", "get", "glorot_normal",
-    "glorot_uniform", "he_normal", "he_uniform", "identity", "lecun_normal", "lecun_uniform",
-    "ones", "orthogonal", "random_normal", "random_uniform", "serialize", "truncated_normal",
-    "variance_scaling", "zeros",
+    "OrthogonalInitializer", "RandomNormal", "RandomUniform", "STFT", "STFTInitializer",
+    "TruncatedNormal", "VarianceScaling", "Zeros", "constant", "deserialize", "get",
+    "glorot_normal", "glorot_uniform", "he_normal", "he_uniform", "identity", "lecun_normal",
+    "lecun_uniform", "ones", "orthogonal", "random_normal", "random_uniform", "serialize",
+    "stft", "truncated_normal", "variance_scaling", "zeros",
 ]

@@ -26,6 +26,7 @@ from sloi.initializers.initializers import (
     _to_dtype,
     _to_shape,
 )
+from sloi.initializers.stft import STFT
 
 _CLASSES = (
     Zeros, Ones, Constant, Identity, RandomNormal, RandomUniform, TruncatedNormal,
@@ -39,6 +40,8 @@ _BY_NAME = {
     # Older Keras spellings that Keras 3 still accepts.
     "IdentityInitializer": Identity, "OrthogonalInitializer": Orthogonal,
     "normal": RandomNormal, "uniform": RandomUniform, "one": Ones, "zero": Zeros,
+    # an acronym: not snake-cased letter by letter
+    "STFT": STFT, "STFTInitializer": STFT, "stft": STFT,
 }
 
 

@@ -1,0 +1,35 @@
+"""Inputs of the layers that take strings as well as numbers (Hashing, HashedCrossing,
+StringLookup, IntegerLookup): torch has no string dtype, so strings stay numpy arrays."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from sloi.layers.preprocessing import _text
+
+
+def is_string_data(inputs) -> bool:
+    """A str, bytes, a list of them (nested), or a numpy array of str / bytes / objects."""
+    if isinstance(inputs, (str, bytes)):
+        return True
+    if isinstance(inputs, np.ndarray):
+        return inputs.dtype.kind in "USO"
+    if isinstance(inputs, (list, tuple)):
+        first = inputs
+        while isinstance(first, (list, tuple)) and first:
+            first = first[0]
+        return isinstance(first, (str, bytes, np.str_, np.bytes_))
+    return False
+
+
+def string_array(inputs, encoding: str, where: str) -> np.ndarray:
+    """Strings as a numpy array of Python str (dtype object), the input's shape."""
+    return _text.to_string_array(inputs, encoding, where)
+
+
+def numeric_array(inputs) -> np.ndarray:
+    """Numbers (a tensor, array, list or scalar) as a numpy array, on the host."""
+    if isinstance(inputs, torch.Tensor):
+        return inputs.detach().cpu().numpy()
+    return np.asarray(inputs)
