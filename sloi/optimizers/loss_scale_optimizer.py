@@ -6,6 +6,8 @@ NaN is skipped and the scale halved; after `dynamic_growth_steps` good steps in 
 doubles. Deciding to skip needs one value from the device per step, as torch's GradScaler.
 """
 
+import warnings
+
 import torch
 
 from sloi.optimizers.base_optimizer import Optimizer
@@ -75,6 +77,8 @@ class LossScaleOptimizer(Optimizer):
         # Host-side numbers: the scale only ever doubles or halves, exact in float32 as Keras.
         self.dynamic_scale = float(initial_scale)
         self.step_counter = 0
+        self._scaled = False
+        self._warned = False
 
     # -- delegated state ---------------------------------------------------------------------
 
@@ -122,6 +126,7 @@ class LossScaleOptimizer(Optimizer):
 
     def scale_loss(self, loss):
         """`loss * scale`, the current dynamic scale (`initial_scale` before `build`)."""
+        self._scaled = True
         return loss * (self.dynamic_scale if self.built else float(self.initial_scale))
 
     @torch.no_grad()
@@ -133,6 +138,18 @@ class LossScaleOptimizer(Optimizer):
                 "The optimizer is not built: call `optimizer.build(model.trainable_weights)` "
                 "before `step()`."
             )
+        if not self._scaled and not self._warned:
+            # The gradients will be divided by the scale all the same, as Keras does; a loop
+            # that never calls scale_loss (it should, before backward) would train on
+            # gradients `scale` times too small, so say it once.
+            warnings.warn(
+                "LossScaleOptimizer.step() ran without scale_loss() since the last step: the "
+                "gradients are divided by the loss scale all the same. Call "
+                "`loss = optimizer.scale_loss(loss)` before `loss.backward()`.",
+                stacklevel=3,  # the caller of step(), past torch.no_grad's wrapper
+            )
+            self._warned = True
+        self._scaled = False
         grads = [p.grad for p in self._params if p.grad is not None]
         finite = True
         for device, group in _by_device(grads).items():

@@ -86,3 +86,44 @@ def test_reads_a_keras_schedule_in_an_optimizer_config():
     ours = optimizers.deserialize(keras.optimizers.serialize(theirs))
     assert isinstance(ours._learning_rate, optimizers.schedules.ExponentialDecay)
     assert ours.learning_rate == pytest.approx(0.1)
+
+
+# sloi's fit does not call scale_loss yet (initial_scale=1.0 keeps the numbers right).
+@pytest.mark.filterwarnings("ignore:LossScaleOptimizer.step:UserWarning")
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: optimizers.LossScaleOptimizer(optimizers.Adam(0.01), initial_scale=1.0),
+        lambda: optimizers.Adafactor(0.05, use_ema=True),
+        lambda: optimizers.MultiOptimizer(optimizers.OptimizerMap(optimizers.Lamb(0.05))),
+        lambda: optimizers.Muon(0.05),
+        lambda: optimizers.ScheduleFreeAdamW(0.05),
+    ],
+    ids=["LossScaleOptimizer", "Adafactor-ema", "MultiOptimizer", "Muon", "ScheduleFreeAdamW"],
+)
+def test_saved_model_resumes_training_identically(make, tmp_path):
+    import numpy as np
+
+    import sloi
+    import sloi.training  # noqa: F401  (plugs fit() into Model)
+
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((16, 3)).astype("float32")
+    y = rng.standard_normal((16, 1)).astype("float32")
+
+    def model():
+        m = sloi.Sequential([sloi.layers.Dense(4, input_shape=(3,)), sloi.layers.Dense(1)])
+        m.compile(optimizer=make(), loss="mse")
+        return m
+
+    straight, interrupted = model(), model()
+    interrupted.set_weights(straight.get_weights())
+    fit = {"batch_size": 4, "shuffle": False, "verbose": 0}
+    straight.fit(x, y, epochs=2, **fit)
+    interrupted.fit(x, y, epochs=1, **fit)
+    interrupted.save(tmp_path / "m.sloi")
+    resumed = sloi.models.load_model(tmp_path / "m.sloi")
+    assert type(resumed.optimizer) is type(straight.optimizer)
+    resumed.fit(x, y, epochs=1, **fit)
+    for a, b in zip(resumed.get_weights(), straight.get_weights()):
+        np.testing.assert_array_equal(a, b)
