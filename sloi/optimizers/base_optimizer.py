@@ -76,8 +76,8 @@ class Optimizer:
             most this. At most one of the three clipping options may be set.
         use_ema: keep an exponential moving average (EMA) of the weights, updated after every
             step: `average = ema_momentum * average + (1 - ema_momentum) * w` (the first step
-            copies the weights). `finalize_variable_values` (called at the end of `fit`) and
-            the `SwapEMAWeights` callback put it into the model.
+            copies the weights). `finalize_variable_values(weights)` (which Keras's `fit` calls
+            at its end) and the `SwapEMAWeights` callback put it into the model.
         ema_momentum: the EMA's momentum, in [0, 1] (default 0.99).
         ema_overwrite_frequency: if set, every this many steps the weights are overwritten
             with their moving average.
@@ -450,7 +450,6 @@ class Optimizer:
         saved = state_dict.get("torch_optimizer")
         if saved is not None and self.torch_optimizer is not None:
             self.torch_optimizer.load_state_dict(saved)
-        lr = state_dict.get("learning_rate")
         averages = state_dict.get("moving_average")
         if averages is not None and self._averages is not None:
             if len(averages) != len(self._averages):
@@ -461,6 +460,7 @@ class Optimizer:
             with torch.no_grad():
                 torch._foreach_copy_(self._averages, [a.to(p.device) for a, p in
                                                       zip(averages, self._averages)])
+        lr = state_dict.get("learning_rate")
         if lr is not None and isinstance(self._learning_rate, float):
             self._learning_rate = float(lr)  # Keras saves its learning-rate variable too
         # torch restored the saved param_groups' lr; make them agree with ours again.

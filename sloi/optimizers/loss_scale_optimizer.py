@@ -96,9 +96,7 @@ class LossScaleOptimizer(Optimizer):
 
     @iterations.setter
     def iterations(self, value):
-        # The base class sets 0 when constructed; the count lives in the inner optimizer.
-        if getattr(self, "inner_optimizer", None) is not None:
-            self.inner_optimizer.iterations = value
+        self.inner_optimizer.iterations = value
 
     @property
     def trainable_variables(self):
