@@ -9,7 +9,8 @@ One training step, as the training loop drives it::
 
 `step()` follows Keras's `apply`: unscale the gradients (`loss_scale_factor`), clip them
 (`clipnorm`, `global_clipnorm` or `clipvalue`), apply Keras's decoupled weight decay
-`w <- w * (1 - learning_rate * weight_decay)`, run the torch update, count the iteration.
+`w <- w * (1 - learning_rate * weight_decay)`, run the torch update, update the moving average of
+the weights (`use_ema`), count the iteration.
 Everything per step is host-side Python numbers or device-side `torch._foreach_*` ops: no value
 is read back from the device.
 """
@@ -73,15 +74,21 @@ class Optimizer:
         clipvalue: if set, gradient elements are clamped to `[-clipvalue, clipvalue]`.
         global_clipnorm: if set, all gradients are rescaled together to a joint L2 norm of at
             most this. At most one of the three clipping options may be set.
-        use_ema: not implemented (True raises NotImplementedError).
-        ema_momentum, ema_overwrite_frequency: kept in the config for Keras compatibility.
+        use_ema: keep an exponential moving average (EMA) of the weights, updated after every
+            step: `average = ema_momentum * average + (1 - ema_momentum) * w` (the first step
+            copies the weights). `finalize_variable_values(weights)` (which Keras's `fit` calls
+            at its end) and the `SwapEMAWeights` callback put it into the model.
+        ema_momentum: the EMA's momentum, in [0, 1] (default 0.99).
+        ema_overwrite_frequency: if set, every this many steps the weights are overwritten
+            with their moving average.
         loss_scale_factor: if set, gradients are divided by it before anything else (multiply
             the loss by it with `scale_loss`).
         gradient_accumulation_steps: not implemented (an int >= 2 raises NotImplementedError).
         name: the optimizer's name (default: the snake-cased class name, made unique).
 
     Subclasses set `_torch_weight_decay = True` when their torch optimizer applies Keras's
-    decoupled decay itself, and implement `_make_torch_optimizer(param_groups, lr)`.
+    decoupled decay itself (each param group then carries its `weight_decay`, 0.0 for the
+    excluded weights), and implement `_make_torch_optimizer(param_groups, lr)`.
     """
 
     _torch_weight_decay = False
@@ -98,9 +105,18 @@ class Optimizer:
         if kwargs:
             raise ValueError(f"Argument(s) not recognized: {kwargs}")
         if use_ema:
-            raise NotImplementedError(
-                "use_ema=True (a moving average of the weights) is not implemented in sloi."
-            )
+            if not 0 <= ema_momentum <= 1:
+                raise ValueError(
+                    f"`ema_momentum` must be in the range [0, 1]. Received: ema_momentum="
+                    f"{ema_momentum}"
+                )
+            if ema_overwrite_frequency and (
+                not isinstance(ema_overwrite_frequency, int) or ema_overwrite_frequency < 1
+            ):
+                raise ValueError(
+                    "`ema_overwrite_frequency` must be an integer >= 1 or None. Received: "
+                    f"ema_overwrite_frequency={ema_overwrite_frequency}"
+                )
         if gradient_accumulation_steps:
             if gradient_accumulation_steps < 2:
                 raise ValueError(
@@ -127,14 +143,25 @@ class Optimizer:
         self._learning_rate = _check_learning_rate(learning_rate)
         # A Python int: the step count is known on the host, so schedules and bias corrections
         # never wait for the device.
-        self.iterations = 0
+        self._iterations = 0
         self.built = False
         self.torch_optimizer = None
         self._params = []
+        self._averages = None
+        self._paths = {}
         self._decayed = []
         self._exclude_ids = set()
         self._exclude_pattern = None
         self._pending_state = None
+
+    @property
+    def iterations(self):
+        """The number of steps taken, a Python int."""
+        return self._iterations
+
+    @iterations.setter
+    def iterations(self, value):
+        self._iterations = int(value)
 
     # -- learning rate ---------------------------------------------------------------------
 
@@ -195,6 +222,14 @@ class Optimizer:
         self._exclude_ids = {id(v) for v in var_list or ()}
         self._exclude_pattern = re.compile("|".join(set(var_names))) if var_names else None
 
+    def _variable_path(self, variable):
+        """The weight's name: from `build`'s `(name, weight)` pairs, else its `path` or `name`
+        attribute, else None. For subclasses that pick rules by name (Muon)."""
+        name = self._paths.get(id(variable))
+        if name is None:
+            name = getattr(variable, "path", None) or getattr(variable, "name", None)
+        return name
+
     def _use_weight_decay(self, name, variable):
         if id(variable) in self._exclude_ids:
             return False
@@ -224,6 +259,10 @@ class Optimizer:
                 seen.add(id(weight))
                 named.append((name, weight))
         self._params = [w for _, w in named]
+        self._paths = {id(w): n for n, w in named if n is not None}
+        if self.use_ema:
+            # Zeros, as Keras: the first step's momentum is 0, which copies the weights in.
+            self._averages = [torch.zeros_like(w, requires_grad=False) for w in self._params]
         decayed = [w for n, w in named if self.weight_decay and self._use_weight_decay(n, w)]
         if self._torch_weight_decay:
             decayed_ids = {id(w) for w in decayed}
@@ -324,7 +363,32 @@ class Optimizer:
                 torch._foreach_mul_(decayed, 1.0 - lr * self.weight_decay)
         self._prepare_torch_step()
         self.torch_optimizer.step()
+        self._update_moving_average()
         self.iterations += 1
+
+    def _update_moving_average(self):
+        """Keras's EMA step over every weight, stepped or not; runs before `iterations` counts
+        the step, so `iterations == 0` marks the first one."""
+        if not self.use_ema:
+            return
+        if self.iterations == 0:
+            torch._foreach_copy_(self._averages, self._params)
+        else:
+            torch._foreach_lerp_(self._averages, self._params, 1.0 - self.ema_momentum)
+        frequency = self.ema_overwrite_frequency
+        if frequency and (self.iterations + 1) % frequency == 0:
+            torch._foreach_copy_(self._params, self._averages)
+
+    @property
+    def trainable_variables(self):
+        """The weights the optimizer was built on, in `build` order."""
+        return list(self._params)
+
+    @property
+    def model_variables_moving_average(self):
+        """With `use_ema`, the moving averages aligned with `trainable_variables` (tensors
+        the caller may swap values with); None otherwise or before `build`."""
+        return self._averages
 
     def _clip_gradients(self, grads):
         # Keras allows only one of the three; the checks mirror its order.
@@ -347,13 +411,23 @@ class Optimizer:
         """`loss * loss_scale_factor` (unchanged without a factor)."""
         return loss if self.loss_scale_factor is None else loss * self.loss_scale_factor
 
+    @torch.no_grad()
     def finalize_variable_values(self, var_list):
-        """Keras's end-of-training hook (swaps in EMA weights there); nothing to do here."""
+        """Keras's end-of-training hook: with `use_ema`, the weights in `var_list` take their
+        moving averages' values (weights the optimizer does not know are left alone)."""
+        if not self.use_ema or self._averages is None:
+            return
+        index = {id(p): i for i, p in enumerate(self._params)}
+        for variable in var_list:
+            i = index.get(id(variable))
+            if i is not None:
+                variable.copy_(self._averages[i])
 
     # -- state and config ------------------------------------------------------------------
 
     def state_dict(self):
-        """The torch optimizer's state, the iteration count and a float learning rate."""
+        """The torch optimizer's state, the iteration count, a float learning rate and, with
+        `use_ema`, the moving averages."""
         return {
             "iterations": self.iterations,
             "learning_rate": (
@@ -361,6 +435,9 @@ class Optimizer:
             ),
             "torch_optimizer": (
                 self.torch_optimizer.state_dict() if self.torch_optimizer is not None else None
+            ),
+            "moving_average": (
+                [a.clone() for a in self._averages] if self._averages is not None else None
             ),
         }
 
@@ -373,6 +450,16 @@ class Optimizer:
         saved = state_dict.get("torch_optimizer")
         if saved is not None and self.torch_optimizer is not None:
             self.torch_optimizer.load_state_dict(saved)
+        averages = state_dict.get("moving_average")
+        if averages is not None and self._averages is not None:
+            if len(averages) != len(self._averages):
+                raise ValueError(
+                    f"The saved state has {len(averages)} moving averages; this optimizer "
+                    f"keeps {len(self._averages)}."
+                )
+            with torch.no_grad():
+                torch._foreach_copy_(self._averages, [a.to(p.device) for a, p in
+                                                      zip(averages, self._averages)])
         lr = state_dict.get("learning_rate")
         if lr is not None and isinstance(self._learning_rate, float):
             self._learning_rate = float(lr)  # Keras saves its learning-rate variable too

@@ -4,25 +4,29 @@ import difflib
 import inspect
 
 from sloi.optimizers.adadelta import Adadelta
+from sloi.optimizers.adafactor import Adafactor
 from sloi.optimizers.adagrad import Adagrad
 from sloi.optimizers.adam import Adam, AdamW
 from sloi.optimizers.adamax import Adamax
 from sloi.optimizers.base_optimizer import Optimizer
+from sloi.optimizers.ftrl import Ftrl
+from sloi.optimizers.lamb import Lamb
 from sloi.optimizers.lion import Lion
+from sloi.optimizers.loss_scale_optimizer import LossScaleOptimizer
+from sloi.optimizers.multi_optimizer import MultiOptimizer, OptimizerMap
+from sloi.optimizers.muon import Muon
 from sloi.optimizers.nadam import Nadam
 from sloi.optimizers.rmsprop import RMSprop
+from sloi.optimizers.schedule_free_adamw import ScheduleFreeAdamW
 from sloi.optimizers.sgd import SGD
 
 # Keras looks names up case-insensitively by class name: "adam", "Adam", "RMSprop", "rmsprop".
 _BY_NAME = {
     cls.__name__.lower(): cls
-    for cls in (Adadelta, Adagrad, Adam, AdamW, Adamax, Lion, Nadam, RMSprop, SGD)
-}
-
-# Keras optimizers that sloi does not provide: refused by name rather than called unknown.
-_NOT_IN_SLOI = {
-    "adafactor", "ftrl", "lamb", "lossscaleoptimizer", "multioptimizer", "muon",
-    "schedulefreeadamw",
+    for cls in (
+        Adadelta, Adafactor, Adagrad, Adam, AdamW, Adamax, Ftrl, Lamb, Lion, LossScaleOptimizer,
+        MultiOptimizer, Muon, Nadam, OptimizerMap, RMSprop, ScheduleFreeAdamW, SGD,
+    )
 }
 
 
@@ -33,11 +37,6 @@ def _lookup(name, custom_objects=None):
     cls = _BY_NAME.get(name.lower())
     if cls is not None:
         return cls
-    if name.lower() in _NOT_IN_SLOI:
-        raise ValueError(
-            f"The Keras optimizer {name!r} is not available in sloi. Available optimizers: "
-            f"{', '.join(sorted(_BY_NAME))}."
-        )
     close = difflib.get_close_matches(name.lower(), list(_BY_NAME), n=3, cutoff=0.5)
     hint = f" Did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
     raise ValueError(
