@@ -238,6 +238,13 @@ class Layer(nn.Module):
                     result.append((path, w))
         return result
 
+    def trainable_weights_with_paths(self) -> list[tuple[str, torch.Tensor]]:
+        """``[("dense/kernel", weight), ...]``: the trainable weights with Keras's paths, which
+        optimizers that choose by name read (``OptimizerMap``, Muon's exclusions, weight
+        decay's ``exclude_from_weight_decay``)."""
+        trainable = {id(w) for w in self.trainable_weights}
+        return [(p, w) for p, w in self._weights_with_paths() if id(w) in trainable]
+
     @property
     def weights(self) -> list[torch.Tensor]:
         return [w for _, w in self._weights_with_paths()]

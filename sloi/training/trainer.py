@@ -17,6 +17,7 @@ from sloi import mixed_precision, settings
 from sloi import optimizers as optimizers_mod
 from sloi.engine import SymbolicTensor, tree
 from sloi.engine.module_tools import first_parameter
+from sloi.optimizers import LossScaleOptimizer
 from sloi.training import callback_setup, data_adapters, predict_loop, single_batch
 from sloi.training._distribution import hooks as _hooks
 from sloi.training.compile_utils import CompileLoss, CompileMetrics
@@ -169,10 +170,11 @@ class Trainer:
         with self._autocast():
             total, parts, y_pred, targets, weights = self._step_fn(x, y, sw, self._ddp)
         if not self.optimizer.built:
-            self.optimizer.build(list(self.model.trainable_weights))
+            self.optimizer.build(self.model.trainable_weights_with_paths())
         self.optimizer.zero_grad()
         if self._scaler is None:
-            total.backward()
+            # a LossScaleOptimizer or loss_scale_factor scales the loss; its step unscales
+            (self.optimizer.scale_loss(total) if self._optimizer_scales else total).backward()
             self.optimizer.step()
         else:
             self._scaler.backward_and_step(total, self.optimizer, self.model.trainable_weights)
@@ -235,12 +237,17 @@ class Trainer:
         self._autocast_dtype = mixed_precision.autocast_dtype()
         self._device_type = device.type
         self._scaler = None
-        if self._autocast_dtype == torch.float16:
+        self._optimizer_scales = (isinstance(self.optimizer, LossScaleOptimizer)
+                                  or getattr(self.optimizer, "loss_scale_factor", None)
+                                  is not None)
+        if self._autocast_dtype == torch.float16 and not isinstance(self.optimizer,
+                                                                    LossScaleOptimizer):
             self._scaler = self.__dict__.get("_loss_scaler") or LossScaler(device)
             self._loss_scaler = self._scaler
         self._strategy = _hooks().use_strategy(self)
         self._plain = (self._strategy is None and self._autocast_dtype is None
-                       and self._scaler is None and not self._constrained)
+                       and self._scaler is None and not self._constrained
+                       and not self._optimizer_scales)
         if self._step_fn is None:
             self._step_fn = self._forward_and_loss
             if self.jit_compile:
@@ -336,6 +343,8 @@ class Trainer:
             _hooks().end_of_epoch(self)  # processes meet and agree on stop_training
             if self.model.stop_training or getattr(data, "exhausted", False):
                 break
+        # as Keras: with use_ema, the weights end as their moving averages
+        self.optimizer.finalize_variable_values(self.model.trainable_weights)
         cbs.on_train_end(epoch_logs)
         _hooks().end_of_fit(self)
 

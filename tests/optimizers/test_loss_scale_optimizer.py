@@ -147,3 +147,28 @@ def test_mixed_precision_exports():
     finally:
         mixed_precision.set_dtype_policy("float32")
         keras.mixed_precision.set_dtype_policy("float32")
+
+
+def test_fit_scales_the_loss_and_trains_as_the_inner_optimizer_alone(recwarn):
+    import numpy as np
+
+    import sloi
+
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((32, 3)).astype("float32")
+    y = rng.standard_normal((32, 1)).astype("float32")
+
+    def model(optimizer):
+        m = sloi.Sequential([sloi.Input((3,)), sloi.layers.Dense(4), sloi.layers.Dense(1)])
+        m.compile(optimizer=optimizer, loss="mse")
+        return m
+
+    scaled = model(sloi.optimizers.LossScaleOptimizer(sloi.optimizers.SGD(0.1),
+                                                      initial_scale=2.0 ** 10))
+    plain = model(sloi.optimizers.SGD(0.1))
+    plain.set_weights(scaled.get_weights())
+    for m in (scaled, plain):
+        m.fit(x, y, batch_size=8, epochs=2, shuffle=False, verbose=0)
+    for a, b in zip(scaled.get_weights(), plain.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+    assert not [w for w in recwarn if "scale_loss" in str(w.message)]

@@ -195,12 +195,27 @@ def test_saved_compile_arguments_are_used(tmp_path, suffix):
 
 
 def test_a_training_config_sloi_cannot_rebuild_leaves_the_model_uncompiled(tmp_path):
+    @keras.saving.register_keras_serializable(package="test")
+    class Unknown(keras.optimizers.SGD):
+        pass
+
     model, x, expected = _keras_model(dense_net)
-    model.compile(keras.optimizers.Ftrl(), "mse")
+    model.compile(Unknown(), "mse")
     model.save(tmp_path / "m.keras")
-    with pytest.warns(UserWarning, match="loaded but not compiled.*'Ftrl'"):
+    with pytest.warns(UserWarning, match="loaded but not compiled.*'Unknown'"):
         ours = load_keras_model(tmp_path / "m.keras")
     assert ours.optimizer is None
+    np.testing.assert_allclose(_predict(ours, x), expected, atol=1e-5, rtol=0)
+
+
+def test_a_keras_ftrl_training_config_loads_compiled(tmp_path):
+    model, x, expected = _keras_model(dense_net)
+    model.compile(keras.optimizers.Ftrl(learning_rate=0.02, l1_regularization_strength=0.1),
+                  "mse")
+    model.save(tmp_path / "m.keras")
+    ours = load_keras_model(tmp_path / "m.keras")
+    assert type(ours.optimizer).__name__ == "Ftrl"
+    assert ours.optimizer.get_config()["l1_regularization_strength"] == pytest.approx(0.1)
     np.testing.assert_allclose(_predict(ours, x), expected, atol=1e-5, rtol=0)
 
 
