@@ -7,5 +7,11 @@ live by Keras's grouping: ``numpy`` (by theme, in ``sloi/ops/numpy/``), ``nn``, 
 ``linalg``, ``core`` and ``image``; all are also here at the top, as in Keras.
 """
 
-from sloi.ops import numpy  # noqa: F401
+from sloi.ops import (
+    core,  # noqa: F401
+    einops,  # noqa: F401
+    numpy,  # noqa: F401
+)
+from sloi.ops.core import *  # noqa: F401,F403
+from sloi.ops.einops import *  # noqa: F401,F403
 from sloi.ops.numpy import *  # noqa: F401,F403
