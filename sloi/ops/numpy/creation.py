@@ -11,7 +11,8 @@ from __future__ import annotations
 import torch
 
 from sloi.engine.operation import keras_op
-from sloi.ops._helpers import convert_to_tensor, result_type, standardize_dtype
+from sloi.ops._helpers import convert_to_tensor, standardize_dtype
+from sloi.ops._promotion import keras_result_type
 
 __all__ = [
     "arange", "array", "bartlett", "blackman", "diag", "diagflat", "diagonal", "empty",
@@ -35,7 +36,7 @@ def _shape(shape) -> tuple:
 def arange(start, stop=None, step=None, dtype=None):
     """Evenly spaced values in ``[start, stop)`` (``[0, start)`` when ``stop`` is None)."""
     if dtype is None:
-        dtype = result_type(*[_dtype_of(v) for v in (start, stop, step) if v is not None])
+        dtype = keras_result_type(*[_dtype_of(v) for v in (start, stop, step) if v is not None])
     if stop is None:
         start, stop = 0, start
     return torch.arange(start, stop, 1 if step is None else step,
@@ -45,7 +46,7 @@ def arange(start, stop=None, step=None, dtype=None):
 def _range_dtype(start, stop, dtype):
     # the endpoints' promotion with a Python float: integers give float32
     if dtype is None:
-        return result_type(_dtype_of(start), _dtype_of(stop), float)
+        return keras_result_type(_dtype_of(start), _dtype_of(stop), float)
     return standardize_dtype(dtype)
 
 
@@ -121,10 +122,22 @@ def geomspace(start, stop, num=50, endpoint=True, dtype=None, axis=0):
 @keras_op
 def meshgrid(*x, indexing="xy"):
     """Coordinate grids from 1-D coordinate vectors (``"xy"``: Cartesian, ``"ij"``: matrix
-    indexing)."""
+    indexing); each grid keeps its vector's dtype."""
     if indexing not in ("xy", "ij"):
         raise ValueError(f'meshgrid: indexing must be "xy" or "ij"; got {indexing!r}')
-    return list(torch.meshgrid([convert_to_tensor(v) for v in x], indexing=indexing))
+    vectors = [convert_to_tensor(v).reshape(-1) for v in x]
+    positions = list(range(len(vectors)))
+    if indexing == "xy" and len(vectors) > 1:
+        positions[0], positions[1] = 1, 0  # Cartesian: the first vector runs along columns
+    shape = [0] * len(vectors)
+    for v, p in zip(vectors, positions):
+        shape[p] = v.shape[0]
+    grids = []
+    for v, p in zip(vectors, positions):
+        view = [1] * len(vectors)
+        view[p] = -1
+        grids.append(v.reshape(view).expand(shape))
+    return grids
 
 
 # ---------------------------------------------------------------------------- constants
@@ -258,7 +271,7 @@ def vander(x, N=None, increasing=False):  # noqa: N803 - Keras's name
     x = convert_to_tensor(x)
     if x.ndim != 1:
         raise ValueError(f"vander expects a 1-D input; got shape {tuple(x.shape)}")
-    return torch.vander(x, N=N, increasing=increasing).to(result_type(x.dtype))
+    return torch.vander(x, N=N, increasing=increasing).to(keras_result_type(x.dtype))
 
 
 # ---------------------------------------------------------------------------- windows

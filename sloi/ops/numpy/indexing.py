@@ -18,7 +18,8 @@ import torch
 
 from sloi.engine.operation import keras_op
 from sloi.engine.symbolic import SymbolicTensor
-from sloi.ops._helpers import axes, convert_to_tensor, result_type
+from sloi.ops._helpers import axes, convert_to_tensor
+from sloi.ops._promotion import keras_result_type
 
 __all__ = [
     "argpartition", "argsort", "isin", "nonzero", "searchsorted", "select", "sort", "take",
@@ -105,7 +106,7 @@ def isin(x1, x2, assume_unique=False, invert=False):
     x1, x2 = convert_to_tensor(x1), convert_to_tensor(x2)
     if x1.dtype == torch.bool or x2.dtype == torch.bool:
         # torch.isin takes no bools: compare as the common numeric dtype
-        common = result_type(x1.dtype, x2.dtype)
+        common = keras_result_type(x1.dtype, x2.dtype)
         common = torch.int32 if common == torch.bool else common
         x1, x2 = x1.to(common), x2.to(common)
     return torch.isin(x1, x2, assume_unique=assume_unique, invert=invert)
@@ -187,7 +188,7 @@ def searchsorted(sorted_sequence, values, side="left"):
                          f"{tuple(sorted_sequence.shape)}")
     if side not in ("left", "right"):
         raise ValueError(f'searchsorted: side must be "left" or "right"; got {side!r}')
-    common = result_type(sorted_sequence.dtype, values.dtype)
+    common = torch.promote_types(sorted_sequence.dtype, values.dtype)
     out_int32 = sorted_sequence.shape[0] <= 2**31 - 1
     return torch.searchsorted(sorted_sequence.to(common), values.to(common), side=side,
                               out_int32=out_int32)

@@ -13,7 +13,8 @@ import torch
 import torch.nn.functional as F
 
 from sloi.engine.operation import keras_op
-from sloi.ops._helpers import axes, convert_to_tensor, result_type, standardize_dtype
+from sloi.ops._helpers import axes, convert_to_tensor, standardize_dtype
+from sloi.ops._promotion import keras_result_type
 
 __all__ = [
     "append", "array_split", "broadcast_to", "concatenate", "dsplit", "dstack", "expand_dims",
@@ -133,7 +134,7 @@ def unravel_index(indices, shape):
     """The coordinates in an array of ``shape`` of the flat ``indices``: a tuple, one tensor a
     dimension."""
     indices = convert_to_tensor(indices)
-    dtype = result_type(indices.dtype)
+    dtype = keras_result_type(indices.dtype)
     return tuple(c.to(dtype) for c in torch.unravel_index(indices, tuple(shape)))
 
 

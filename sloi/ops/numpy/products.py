@@ -14,7 +14,8 @@ import torch
 import torch.nn.functional as F
 
 from sloi.engine.operation import keras_op
-from sloi.ops._helpers import convert_to_tensor, float_input, result_type
+from sloi.ops._helpers import convert_to_tensor, float_input
+from sloi.ops._promotion import keras_result_type
 
 __all__ = [
     "correlate", "cross", "dot", "einsum", "inner", "kron", "outer", "slogdet", "tensordot",
@@ -25,8 +26,8 @@ __all__ = [
 def _in_float(x1, x2):
     """Both operands in a float dtype wide enough for them, and the dtype the result has."""
     x1, x2 = convert_to_tensor(x1), convert_to_tensor(x2)
-    result = result_type(x1.dtype, x2.dtype)
-    compute = result_type(result, float)
+    result = keras_result_type(x1.dtype, x2.dtype)
+    compute = keras_result_type(result, float)
     if compute in (torch.float16, torch.bfloat16):
         compute = torch.float32  # torch's CPU matmul kernels take no half floats
     return x1.to(compute), x2.to(compute), result
@@ -93,7 +94,7 @@ def cross(x1, x2, axisa=-1, axisb=-1, axisc=-1, axis=None):
     x1, x2 = convert_to_tensor(x1), convert_to_tensor(x2)
     if axis is not None:
         axisa = axisb = axisc = axis
-    dtype = result_type(x1.dtype, x2.dtype)
+    dtype = keras_result_type(x1.dtype, x2.dtype)
     compute = torch.float32 if dtype in (torch.float16, torch.bfloat16) else dtype
     a, b = torch.movedim(x1, axisa, -1).to(compute), torch.movedim(x2, axisb, -1).to(compute)
     if a.shape[-1] not in (2, 3) or b.shape[-1] not in (2, 3):
@@ -116,7 +117,9 @@ def einsum(subscripts, *operands, **kwargs):
     if dtypes == {torch.int8}:
         # int8 products overflow: computed and returned in int32, as Keras does
         return torch.einsum(subscripts, *[x.to(torch.int32) for x in operands])
-    common = result_type(*dtypes)
+    common = operands[0].dtype
+    for x in operands[1:]:
+        common = torch.promote_types(common, x.dtype)
     return torch.einsum(subscripts, *[x.to(common) for x in operands])
 
 
@@ -145,11 +148,9 @@ def correlate(x1, x2, mode="valid"):
     if mode not in ("valid", "same", "full"):
         raise ValueError(f'correlate: mode must be "valid", "same" or "full"; got {mode!r}')
     x1, x2 = convert_to_tensor(x1), convert_to_tensor(x2)
-    dtype = result_type(x1.dtype, x2.dtype)
-    if dtype == torch.int64:
-        dtype = torch.float64
-    elif dtype not in (torch.bfloat16, torch.float16, torch.float64):
-        dtype = torch.float32
+    dtype = keras_result_type(x1.dtype, x2.dtype)
+    if dtype not in (torch.bfloat16, torch.float16):
+        dtype = torch.float32  # Keras correlates integers (and narrows float64) in float32
     if x1.ndim != 1 or x2.ndim != 1:
         raise ValueError(f"correlate expects 1-D inputs; got shapes {tuple(x1.shape)} and "
                          f"{tuple(x2.shape)}")
