@@ -144,7 +144,7 @@ def slogdet(x):
 @keras_op
 def correlate(x1, x2, mode="valid"):
     """The cross-correlation of the 1-D ``x1`` and ``x2`` (``"valid"``: where they fully
-    overlap, ``"same"``: ``x1``'s length, ``"full"``: every overlap)."""
+    overlap, ``"same"``: the longer input's length, ``"full"``: every overlap), as numpy."""
     if mode not in ("valid", "same", "full"):
         raise ValueError(f'correlate: mode must be "valid", "same" or "full"; got {mode!r}')
     x1, x2 = convert_to_tensor(x1), convert_to_tensor(x2)
@@ -158,7 +158,7 @@ def correlate(x1, x2, mode="valid"):
     full = F.conv1d(x1.to(dtype)[None, None], x2.to(dtype)[None, None], padding=n2 - 1)[0, 0]
     if mode == "full":
         return full
-    length = max(n1, n2) - min(n1, n2) + 1 if mode == "valid" else n1
+    length = max(n1, n2) - min(n1, n2) + 1 if mode == "valid" else max(n1, n2)
     start = (full.shape[0] - length) // 2
     return full[start:start + length]
 
