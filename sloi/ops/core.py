@@ -236,14 +236,25 @@ def scatter_update(inputs, indices, updates, reduction=None):
     return rows.reshape(inputs.shape)
 
 
-@keras_op(module="core")
-def unstack(x, num=None, axis=0):
+def _unstack(x, num=None, axis=0):
     """``x`` cut into the list of its slices along ``axis``."""
     x = _to_tensor(x)
     if num is not None and num != x.shape[axis]:
         raise ValueError(f"unstack: num={num} does not match axis {axis} of size "
                          f"{x.shape[axis]} (input shape {tuple(x.shape)})")
     return list(x.unbind(axis))
+
+
+_unstack_op = keras_op(_unstack, class_name="Unstack", module="core")
+
+
+def unstack(x, num=None, axis=0):
+    """``x`` cut into the list of its slices along ``axis`` (``num`` of them)."""
+    if isinstance(x, SymbolicTensor) and x.shape[axis] is None:
+        # how many outputs there are is part of the graph: it cannot wait for the data
+        raise ValueError(f"unstack: cannot cut axis {axis} of {x!r}, whose size is unknown, "
+                         "into a fixed number of tensors")
+    return _unstack_op(x, num=num, axis=axis)
 
 
 # ---------------------------------------------------------------------------- control flow
@@ -331,7 +342,7 @@ def map(f, xs):  # noqa: A001 - Keras's name
 def vectorized_map(function, elements):
     """``function`` mapped over the leading axis of ``elements`` in one vectorized call
     (``torch.vmap``)."""
-    return torch.vmap(function)(elements)
+    return torch.vmap(function)(tree.map_structure(_to_tensor, elements))
 
 
 def _take_along(x: torch.Tensor, start, stop, step, axis: int) -> torch.Tensor:
