@@ -9,6 +9,7 @@ import torch
 import sloi
 from sloi import layers, ops
 from sloi.engine.symbolic import SymbolicTensor
+from tests.ops.keras_configs import check_keras_config
 from tests.ops.op_parity import check_op
 
 RNG = np.random.default_rng(5)
@@ -255,3 +256,15 @@ def test_core_ops_record_nodes_in_a_functional_model(tmp_path):
     model.save(tmp_path / "m.sloi")
     loaded = sloi.saving.load_model(tmp_path / "m.sloi")
     np.testing.assert_array_equal(loaded.predict(data, verbose=0), expected.numpy())
+
+
+@pytest.mark.parametrize("name,args,kwargs", [
+    ("cast", (F32, "int32"), {}), ("saturate_cast", (F32 * 300, "uint8"), {}),
+    ("slice", (F32, (1, 0), (2, 3)), {}), ("slice_update", (F32, (1, 1), np.ones((2, 2), "float32")),
+                                           {}),
+    ("scatter", (np.array([[0, 1]], "int32"), np.ones(1, "float32"), (2, 3)), {}),
+    ("scatter_update", (F32, np.array([[0, 1]], "int32"), np.ones(1, "float32")), {}),
+    ("unstack", (F32,), {"axis": 1}), ("convert_to_tensor", (I32,), {"dtype": "float32"}),
+])
+def test_ops_rebuild_from_keras_configs(name, args, kwargs):
+    check_keras_config(name, *args, **kwargs)

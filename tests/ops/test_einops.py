@@ -6,6 +6,7 @@ import torch
 
 import sloi
 from sloi import layers, ops
+from tests.ops.keras_configs import check_keras_config
 from tests.ops.op_parity import check_op
 
 RNG = np.random.default_rng(6)
@@ -56,3 +57,7 @@ def test_rearrange_in_a_model_saves_and_loads(tmp_path):
     model.save(tmp_path / "m.sloi")
     loaded = sloi.saving.load_model(tmp_path / "m.sloi")
     np.testing.assert_allclose(loaded.predict(data, verbose=0), expected.numpy(), rtol=1e-6)
+
+
+def test_rearrange_rebuilds_from_a_keras_config():
+    check_keras_config("rearrange", IMAGES["float32"], "b (h h1) w c -> b h w (c h1)", h1=2)

@@ -7,6 +7,7 @@ import torch
 
 import sloi
 from sloi import ops
+from tests.ops.keras_configs import check_keras_config
 from tests.ops.op_parity import check_op
 
 RNG = np.random.default_rng(1)
@@ -167,3 +168,14 @@ def test_meshgrid_keeps_each_dtype_where_keras_torch_refuses():
 @pytest.mark.parametrize("dtype", [None, "float32", "int32"])
 def test_array(x, dtype):
     check_op("array", x, dtype=dtype, symbolic=isinstance(x, np.ndarray))
+
+
+@pytest.mark.parametrize("name,args,kwargs", [
+    ("tril", (F32,), {"k": 1}), ("triu", (I32,), {"k": -1}), ("diag", (F32,), {"k": 1}),
+    ("diagonal", (F32,), {"offset": 1}), ("diagflat", (F32[0],), {"k": -1}),
+    ("zeros_like", (F32,), {"dtype": "int32"}), ("ones_like", (I32,), {}),
+    ("full_like", (F32, 2.0), {}), ("vander", (F32[0],), {"N": 3}),
+    ("meshgrid", (F32[0], F32[1]), {"indexing": "ij"}), ("array", (I32,), {"dtype": "float32"}),
+])
+def test_ops_rebuild_from_keras_configs(name, args, kwargs):
+    check_keras_config(name, *args, **kwargs)

@@ -9,6 +9,7 @@ import torch
 import sloi
 from sloi import ops
 from sloi.engine.symbolic import SymbolicTensor
+from tests.ops.keras_configs import check_keras_config
 from tests.ops.op_parity import check_op
 
 RNG = np.random.default_rng(3)
@@ -189,3 +190,16 @@ def test_unique_sizes_are_unknown_unless_given():
         ours, theirs = (list(v) if isinstance(v, (tuple, list)) else [v]
                         for v in (ours, theirs))
         assert [o.shape for o in ours] == [tuple(t.shape) for t in theirs], kwargs
+
+
+@pytest.mark.parametrize("name,args,kwargs", [
+    ("sort", (F32,), {"axis": 0}), ("argsort", (F32,), {"axis": -1}),
+    ("take", (F32, np.array([0, 2], "int32")), {"axis": 1}),
+    ("take_along_axis", (F32, np.argsort(F32, axis=0).astype("int32")), {"axis": 0}),
+    ("where", (F32 > 0, F32, -F32), {}), ("isin", (I32, np.array([1, 2], "int32")), {}),
+    ("searchsorted", (np.sort(F32[0]), F32[1]), {"side": "right"}),
+    ("unique", (I32[0],), {"return_counts": True}),
+    ("select", ([F32 > 0], [F32]), {"default": 2.0}),
+])
+def test_ops_rebuild_from_keras_configs(name, args, kwargs):
+    check_keras_config(name, *args, **kwargs)

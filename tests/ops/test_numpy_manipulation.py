@@ -9,6 +9,7 @@ import torch
 import sloi
 from sloi import layers, ops
 from sloi.engine.symbolic import SymbolicTensor
+from tests.ops.keras_configs import check_keras_config
 from tests.ops.op_parity import check_op
 
 RNG = np.random.default_rng(2)
@@ -280,3 +281,21 @@ def test_a_functional_model_of_array_ops_predicts_eagerly_and_survives_saving(tm
     loaded = sloi.saving.load_model(tmp_path / "m.sloi")
     np.testing.assert_allclose(loaded.predict(data, verbose=0), predicted, rtol=1e-6)
     assert loaded.output_shape == (None, 2, 24)
+
+
+@pytest.mark.parametrize("name,args,kwargs", [
+    ("reshape", (X3["float32"], (6, 4)), {}), ("transpose", (X3["int32"],), {"axes": (2, 0, 1)}),
+    ("concatenate", ([X3["float32"], X3["float32"]],), {"axis": -1}),
+    ("stack", ([X2["int32"], X2["int32"]],), {"axis": 1}), ("expand_dims", (X2["float32"], 1), {}),
+    ("squeeze", (X3["float32"][:, :1],), {"axis": 1}), ("flip", (X3["float32"],), {"axis": 1}),
+    ("roll", (X3["float32"], 2), {"axis": -1}), ("repeat", (X2["int32"], 2), {"axis": 0}),
+    ("tile", (X2["float32"], (2, 1)), {}), ("split", (X3["float32"], 2), {"axis": -1}),
+    ("pad", (X2["float32"], ((1, 0), (2, 1))), {"constant_values": 1.0}),
+    ("swapaxes", (X3["float32"], 0, 2), {}), ("moveaxis", (X3["float32"], 0, -1), {}),
+    ("broadcast_to", (X2["float32"][:1], (4, 4)), {}), ("rot90", (X2["float32"],), {"k": 3}),
+    ("unravel_index", (np.array([1, 7], "int32"), (3, 4)), {}),
+    ("array_split", (X3["float32"], 3), {"axis": 2}), ("hsplit", (X3["int32"], 3), {}),
+    ("view", (X2["float32"],), {"dtype": "int32"}), ("append", (X2["float32"], X2["float32"]), {}),
+])
+def test_ops_rebuild_from_keras_configs(name, args, kwargs):
+    check_keras_config(name, *args, **kwargs)

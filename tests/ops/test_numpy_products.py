@@ -7,6 +7,7 @@ import torch
 
 from sloi import ops
 from sloi.engine.symbolic import SymbolicTensor
+from tests.ops.keras_configs import check_keras_config
 from tests.ops.op_parity import check_op
 
 RNG = np.random.default_rng(4)
@@ -176,3 +177,14 @@ def test_vectorize_leaves_excluded_arguments_alone():
     assert out.shape == (2, 3)
     with pytest.raises(ValueError, match="not a gufunc signature"):
         ops.vectorize(scale, signature="(n->)")(_f(2), _f(2))
+
+
+@pytest.mark.parametrize("name,args,kwargs", [
+    ("einsum", ("ij,jk->ik", _f(2, 3), _f(3, 4)), {}), ("dot", (_f(2, 3), _f(3, 4)), {}),
+    ("tensordot", (_f(2, 3), _f(3, 4)), {"axes": 1}), ("trace", (_f(3, 3),), {"offset": 1}),
+    ("cross", (_f(4, 3), _f(4, 3)), {}), ("correlate", (_f(6), _f(3)), {"mode": "full"}),
+    ("outer", (_f(3), _f(2)), {}), ("kron", (_f(2, 2), _f(2, 2)), {}),
+    ("inner", (_f(3), _f(3)), {}), ("vdot", (_f(3), _f(3)), {}), ("slogdet", (_f(3, 3),), {}),
+])
+def test_ops_rebuild_from_keras_configs(name, args, kwargs):
+    check_keras_config(name, *args, rtol=1e-5, **kwargs)

@@ -109,9 +109,13 @@ def cross(x1, x2, axisa=-1, axisb=-1, axisc=-1, axis=None):
 
 
 @keras_op
-def einsum(subscripts, *operands, **kwargs):
+def einsum(*operands, subscripts=None, **kwargs):
     """Einstein summation: the product of ``operands`` that ``subscripts`` spells
-    (``"ij,jk->ik"``)."""
+    (``einsum("ij,jk->ik", a, b)``, or ``subscripts=`` by name as a Keras config gives it)."""
+    if subscripts is None:
+        if not operands or not isinstance(operands[0], str):
+            raise TypeError("einsum needs subscripts: einsum('ij,jk->ik', a, b)")
+        subscripts, operands = operands[0], operands[1:]
     operands = [convert_to_tensor(x) for x in operands]
     dtypes = {x.dtype for x in operands}
     if dtypes == {torch.int8}:
