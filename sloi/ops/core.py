@@ -193,7 +193,8 @@ def slice_update(inputs, start_indices, updates):
 def scatter(indices, values, shape):  # noqa: F811 - Keras's argument name
     """A zero tensor of ``shape`` with ``values`` added at ``indices`` (each row of
     ``indices`` one position or slice; repeated positions sum)."""
-    indices, values = _to_tensor(indices).to(torch.int64), _to_tensor(values)
+    values = _to_tensor(values)
+    indices = _to_tensor(indices).to(device=values.device, dtype=torch.int64)
     shape = tuple(_ints(shape))
     depth = indices.shape[-1]
     indices = indices.reshape(-1, depth)
@@ -211,8 +212,8 @@ def scatter_update(inputs, indices, updates, reduction=None):
     replacing them, or combined by ``reduction`` (``"add"``, ``"max"``, ``"min"``,
     ``"mul"``)."""
     inputs = _to_tensor(inputs)
-    indices = _to_tensor(indices).to(torch.int64)
-    updates = _to_tensor(updates).to(inputs.dtype)
+    indices = _to_tensor(indices).to(device=inputs.device, dtype=torch.int64)
+    updates = _to_tensor(updates).to(device=inputs.device, dtype=inputs.dtype)
     outputs = inputs.clone()
     if reduction is None:
         outputs[tuple(indices.T)] = updates

@@ -61,7 +61,7 @@ def _interpolate(start, stop, num, endpoint, dtype):
         start = convert_to_tensor(start, dtype)
         stop = convert_to_tensor(stop, dtype)
         divisor = (num - 1) if endpoint else num
-        steps = torch.arange(num, dtype=dtype) / divisor
+        steps = torch.arange(num, dtype=dtype, device=start.device) / divisor
         steps = steps.reshape((num,) + (1,) * max(start.ndim, stop.ndim))
         return start[None] + steps * (stop - start)[None]
     start, stop = float(start), float(stop)

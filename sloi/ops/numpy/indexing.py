@@ -103,7 +103,8 @@ def select(condlist, choicelist, default=0):
 def isin(x1, x2, assume_unique=False, invert=False):
     """Whether each element of ``x1`` occurs in ``x2`` (bool, ``x1``'s shape); the opposite
     with ``invert``."""
-    x1, x2 = convert_to_tensor(x1), convert_to_tensor(x2)
+    x1 = convert_to_tensor(x1)
+    x2 = convert_to_tensor(x2).to(x1.device)
     if x1.dtype == torch.bool or x2.dtype == torch.bool:
         # torch.isin takes no bools: compare as the common numeric dtype
         common = keras_result_type(x1.dtype, x2.dtype)
@@ -122,7 +123,7 @@ def take(x, indices, axis=None):
     """The elements of ``x`` at ``indices`` along ``axis`` (of the flattened ``x`` when None);
     the result has ``indices``' shape in place of that axis."""
     x = convert_to_tensor(x)
-    indices = convert_to_tensor(indices).to(torch.int64)
+    indices = convert_to_tensor(indices).to(device=x.device, dtype=torch.int64)
     if axis is None:
         x, axis = x.reshape(-1), 0
     (axis,) = axes(axis, x.ndim)
@@ -136,7 +137,7 @@ def take_along_axis(x, indices, axis=None):
     """The elements of ``x`` at ``indices`` along ``axis``, ``indices`` broadcast against
     ``x`` elsewhere (both flattened when None)."""
     x = convert_to_tensor(x)
-    indices = convert_to_tensor(indices).to(torch.int64)
+    indices = convert_to_tensor(indices).to(device=x.device, dtype=torch.int64)
     length = x.numel() if axis is None else x.shape[axis]
     return torch.take_along_dim(x, _wrap_negative(indices, length), dim=axis)
 
@@ -182,7 +183,8 @@ def argpartition(x, kth, axis=-1):
 def searchsorted(sorted_sequence, values, side="left"):
     """Where each of ``values`` would be inserted into the 1-D ``sorted_sequence`` to keep it
     sorted (int32; the first such place for ``"left"``, the last for ``"right"``)."""
-    sorted_sequence, values = convert_to_tensor(sorted_sequence), convert_to_tensor(values)
+    sorted_sequence = convert_to_tensor(sorted_sequence)
+    values = convert_to_tensor(values).to(sorted_sequence.device)
     if sorted_sequence.ndim != 1:
         raise ValueError("searchsorted: sorted_sequence must be 1-D; got shape "
                          f"{tuple(sorted_sequence.shape)}")

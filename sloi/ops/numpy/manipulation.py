@@ -270,9 +270,12 @@ def repeat(x, repeats, axis=None):
     x = convert_to_tensor(x)
     if isinstance(repeats, torch.Tensor) and repeats.ndim == 0:
         repeats = int(repeats)
-    if not isinstance(repeats, int):
-        repeats = convert_to_tensor(repeats).to(torch.int64)
-    return torch.repeat_interleave(x, repeats, dim=axis)
+    if isinstance(repeats, int):
+        return torch.repeat_interleave(x, repeats, dim=axis)
+    repeats = convert_to_tensor(repeats).to(dtype=torch.int64)
+    # the output's length, known from the counts, lets shape inference run on meta tensors
+    size = None if repeats.is_meta else int(repeats.sum()) if repeats.numel() > 1 else None
+    return torch.repeat_interleave(x, repeats.to(x.device), dim=axis, output_size=size)
 
 
 @keras_op
@@ -306,7 +309,8 @@ def pad(x, pad_width, mode="constant", constant_values=None):
     # the index arithmetic each mode means
     for axis, (before, after) in enumerate(widths):
         if before or after:
-            x = torch.index_select(x, axis, _pad_index(x.shape[axis], before, after, mode))
+            index = _pad_index(x.shape[axis], before, after, mode).to(x.device)
+            x = torch.index_select(x, axis, index)
     return x
 
 
