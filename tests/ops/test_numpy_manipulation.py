@@ -250,6 +250,13 @@ def test_pad_modes_as_numpy(mode, x):
                                   np.pad(x, pad_width, mode=mode))
 
 
+def test_pad_refuses_modes_it_cannot_honour():
+    with pytest.raises(ValueError, match="linear_ramp"):
+        ops.pad(X2["float32"], 1, mode="linear_ramp")
+    with pytest.raises(ValueError, match="constant_values needs"):
+        ops.pad(X2["float32"], 1, mode="edge", constant_values=1)
+
+
 # ---------------------------------------------------------------------------- a model
 def _build():
     inputs = sloi.Input((4, 6))

@@ -102,6 +102,14 @@ def test_einsum(subscripts, shapes, make):
              batch_none=subscripts.startswith("b"))
 
 
+def test_einsum_takes_subscripts_by_name_and_refuses_options():
+    a, b = _f(2, 3), _f(3, 4)
+    np.testing.assert_allclose(ops.einsum(a, b, subscripts="ij,jk->ik").numpy(), a @ b,
+                               rtol=1e-5)
+    with pytest.raises(ValueError, match="optimize"):
+        ops.einsum("ij,jk->ik", a, b, optimize=True)
+
+
 def test_einsum_of_int8_gives_int32():
     a = RNG.integers(-100, 100, (3, 4)).astype("int8")
     out = check_op("einsum", "ij,jk->ik", a, a.T.copy(), batch_none=False)

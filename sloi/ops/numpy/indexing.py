@@ -11,7 +11,6 @@ condition, ``unique`` without ``size``): on functional-API tensors their data-de
 
 from __future__ import annotations
 
-import builtins
 import functools
 
 import torch
@@ -249,7 +248,7 @@ def _unique_unknown(i, args, kwargs):
         return set()
     axis = given.get("axis")
     if kinds[i] == "values" and axis is not None:
-        return {axis % builtins.len(given["x"].shape)}
+        return {axis % len(given["x"].shape)}
     return {0}
 
 

@@ -13,7 +13,8 @@ import torch
 import torch.nn.functional as F
 
 from sloi.engine.operation import keras_op
-from sloi.ops._helpers import axes, convert_to_tensor, standardize_dtype
+from sloi.ops._helpers import axes as canonical_axes
+from sloi.ops._helpers import convert_to_tensor, standardize_dtype
 from sloi.ops._promotion import keras_result_type
 
 __all__ = [
@@ -61,7 +62,7 @@ def expand_dims(x, axis):
     """``x`` with size-1 axes inserted at the positions ``axis`` (an int or a tuple) of the
     result."""
     x = convert_to_tensor(x)
-    positions = axes(axis, x.ndim + (1 if isinstance(axis, int) else len(axis)))
+    positions = canonical_axes(axis, x.ndim + (1 if isinstance(axis, int) else len(axis)))
     for a in sorted(positions):
         x = torch.unsqueeze(x, a)
     return x
@@ -74,7 +75,7 @@ def squeeze(x, axis=None):
     x = convert_to_tensor(x)
     if axis is None:
         return torch.squeeze(x)
-    chosen = axes(axis, x.ndim)
+    chosen = canonical_axes(axis, x.ndim)
     for a in chosen:
         if x.shape[a] != 1:
             raise ValueError(f"squeeze: axis {a} of a tensor of shape {tuple(x.shape)} has "
@@ -89,7 +90,7 @@ def broadcast_to(x, shape):
 
 
 @keras_op
-def transpose(x, axes=None):  # noqa: A002 - shadows the helper; Keras's name
+def transpose(x, axes=None):
     """``x`` with its axes permuted by ``axes`` (reversed when None)."""
     x = convert_to_tensor(x)
     order = tuple(reversed(range(x.ndim))) if axes is None else tuple(axes)
@@ -224,7 +225,7 @@ def dsplit(x, indices_or_sections):
 def flip(x, axis=None):
     """``x`` with the order of elements reversed along ``axis`` (all axes when None)."""
     x = convert_to_tensor(x)
-    dims = tuple(range(x.ndim)) if axis is None else axes(axis, x.ndim)
+    dims = tuple(range(x.ndim)) if axis is None else canonical_axes(axis, x.ndim)
     return torch.flip(x, dims)
 
 
@@ -251,7 +252,7 @@ def roll(x, shift, axis=None):
 
 
 @keras_op
-def rot90(array, k=1, axes=(0, 1)):  # noqa: A002 - Keras's names
+def rot90(array, k=1, axes=(0, 1)):
     """``array`` rotated by 90 degrees ``k`` times in the plane of ``axes`` (from the first
     axis toward the second)."""
     array = convert_to_tensor(array)
@@ -287,8 +288,7 @@ def tile(x, repeats):
     return torch.tile(convert_to_tensor(x), repeats)
 
 
-_TORCH_PAD_MODES = {"reflect": "reflect", "symmetric": None, "edge": "replicate",
-                    "wrap": "circular", "constant": "constant"}
+_PAD_MODES = ("constant", "reflect", "symmetric", "edge", "wrap")
 
 
 @keras_op
@@ -296,8 +296,9 @@ def pad(x, pad_width, mode="constant", constant_values=None):
     """``x`` padded by ``pad_width`` (``((before, after), ...)`` a dimension, or one pair /
     one number for all) with ``constant_values``, or by ``"reflect"``, ``"symmetric"``,
     ``"edge"`` or ``"wrap"``."""
-    if mode not in _TORCH_PAD_MODES:
-        raise ValueError(f"pad: mode must be one of {sorted(_TORCH_PAD_MODES)}; got {mode!r}")
+    if mode not in _PAD_MODES:
+        raise ValueError(f"pad: mode must be one of {_PAD_MODES}; got {mode!r} (numpy's "
+                         "statistical and ramp modes are not supported)")
     if constant_values is not None and mode != "constant":
         raise ValueError(f'pad: constant_values needs mode="constant"; got mode={mode!r}')
     x = convert_to_tensor(x)

@@ -112,6 +112,9 @@ def cross(x1, x2, axisa=-1, axisb=-1, axisc=-1, axis=None):
 def einsum(*operands, subscripts=None, **kwargs):
     """Einstein summation: the product of ``operands`` that ``subscripts`` spells
     (``einsum("ij,jk->ik", a, b)``, or ``subscripts=`` by name as a Keras config gives it)."""
+    if kwargs:
+        # numpy's and JAX's einsum options (optimize, precision) have no torch meaning
+        raise ValueError(f"einsum: sloi takes no options; got {sorted(kwargs)}")
     if subscripts is None:
         if not operands or not isinstance(operands[0], str):
             raise TypeError("einsum needs subscripts: einsum('ij,jk->ik', a, b)")
