@@ -113,7 +113,8 @@ def saturate_cast(x, dtype):  # noqa: F811 - Keras's argument name
             high = torch.nextafter(high, torch.zeros_like(high))
     if x.dtype == torch.bool:
         return x.to(target)
-    return torch.clamp(x, low, high).to(target)
+    # Python numbers clamp a tensor on any device
+    return torch.clamp(x, low.item(), high.item()).to(target)
 
 
 @keras_op(module="core")
@@ -226,8 +227,7 @@ def scatter_update(inputs, indices, updates, reduction=None):
     # positions (or slices) as rows of a 2-D view: one scatter_reduce over the rows
     depth = indices.shape[-1]
     lead = inputs.shape[:depth]
-    rows = outputs.reshape((-1,) + tuple(inputs.shape[depth:])).reshape(
-        int(np.prod(lead)), -1)
+    rows = outputs.reshape(int(np.prod(lead)), -1)
     flat_index = torch.zeros(indices.shape[0], dtype=torch.int64, device=indices.device)
     for axis in range(depth):
         flat_index = flat_index * lead[axis] + indices[:, axis]
