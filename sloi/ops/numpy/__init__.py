@@ -1,6 +1,9 @@
 """``sloi.ops.numpy``: Keras 3's numpy-like ops, by theme. Each file reads on its own;
 this module gathers their public names.
 
+- creation (``arange``, ``eye``, ...), manipulation (``reshape``, ``concatenate``, ...),
+  indexing (``take``, ``where``, ``sort``, ``unique``, ...) and products (``dot``, ``einsum``,
+  ...): one file each.
 - Python's operators and comparisons (``add``, ``get_item``, ...): ``sloi.engine.operators``,
   where functional tensors' ``+`` / ``[...]`` find them.
 """
@@ -31,5 +34,9 @@ from sloi.engine.operators import (  # noqa: F401
     subtract,
     true_divide,
 )
+from sloi.ops.numpy.creation import *  # noqa: F401,F403
 from sloi.ops.numpy.elementwise import *  # noqa: F401,F403
+from sloi.ops.numpy.indexing import *  # noqa: F401,F403
+from sloi.ops.numpy.manipulation import *  # noqa: F401,F403
+from sloi.ops.numpy.products import *  # noqa: F401,F403
 from sloi.ops.numpy.reductions import *  # noqa: F401,F403
