@@ -54,6 +54,23 @@ def normalize_tuple(value, n: int, name: str, allow_zero: bool = False) -> tuple
     return values
 
 
+def normalize_pairs(value, n: int, name: str) -> tuple[tuple[int, int], ...]:
+    """``(before, after)`` amounts for each of ``n`` axes, as Keras's padding / cropping layers
+    take them: an int (every side), ``n`` ints (both sides of each axis) or ``n`` pairs.
+    Raises ``ValueError`` naming the argument otherwise."""
+    try:
+        amount = _integer(value)
+    except TypeError:
+        if isinstance(value, str) or not hasattr(value, "__len__") or len(value) != n:
+            raise ValueError(
+                f"`{name}` must be an int, a tuple of {n} ints or a tuple of {n} tuples of 2 "
+                f"ints (before, after); got {value!r}"
+            ) from None
+        return tuple(normalize_tuple(v, 2, f"{name}[{i}] (before, after)", allow_zero=True)
+                     for i, v in enumerate(value))
+    return (normalize_tuple(amount, 2, name, allow_zero=True),) * n
+
+
 def _integer(value) -> int:
     if isinstance(value, bool):
         raise TypeError("a bool is not a size")
