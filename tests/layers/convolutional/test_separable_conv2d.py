@@ -61,7 +61,7 @@ def test_separable_conv2d_alias_params_and_errors():
     layer = SeparableConv2D(32, 3)
     layer.build((None, 8, 8, 16))
     assert layer.count_params() == 3 * 3 * 16 + 16 * 32 + 32
-    with pytest.raises(ValueError, match=r'"separable_conv2d_\d+" \(SeparableConv2D\) expects '
+    with pytest.raises(ValueError, match=r'"separable_conv2d(_\d+)?" \(SeparableConv2D\) expects '
                                          r"inputs of rank 4 \(batch, height, width, channels\);"
                                          r".*\(None, 8, 3\)"):
         SeparableConv2D(2, 3)(sloi.Input(shape=(8, 3)))

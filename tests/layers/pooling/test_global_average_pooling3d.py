@@ -26,7 +26,7 @@ def test_global_average_pooling3d_written_out_and_errors():
     x = np.random.default_rng(0).standard_normal((2, 3, 4, 5, 6)).astype("float32")
     np.testing.assert_allclose(GlobalAveragePooling3D()(x).numpy(), np.mean(x, axis=(1, 2, 3)),
                                atol=1e-6)
-    with pytest.raises(ValueError, match=r'"global_average_pooling3d_\d+" '
+    with pytest.raises(ValueError, match=r'"global_average_pooling3d(_\d+)?" '
                                          r"\(GlobalAveragePooling3D\) expects inputs of rank 5 "
                                          r".*\(None, 4, 4, 2\)"):
         GlobalAveragePooling3D()(sloi.Input(shape=(4, 4, 2)))
