@@ -8,20 +8,11 @@ from __future__ import annotations
 from sloi import activations, constraints, initializers, regularizers
 from sloi.engine import InputSpec, Layer
 from sloi.engine.symbolic import format_shape
-from sloi.kernels.conv import (
-    channel_axis,
-    depthwise_conv,
-    describe_layout,
-    normalize_data_format,
-    normalize_padding,
-    normalize_tuple,
-    output_length,
-    spatial_axes,
-)
-from sloi.layers.argument_checks import ArgumentChecks
+from sloi.kernels.conv import channel_axis, depthwise_conv
+from sloi.layers.convolutional.base_conv import ConvWindow
 
 
-class BaseDepthwiseConv(ArgumentChecks, Layer):
+class BaseDepthwiseConv(ConvWindow, Layer):
     """Depthwise N-D convolution: ``activation(depthwise_conv(inputs, depthwise_kernel) +
     bias)``, each input channel convolved with ``depth_multiplier`` kernels of its own (output
     channel ``c * depth_multiplier + m`` is input channel ``c`` through kernel ``m``).
@@ -53,13 +44,8 @@ class BaseDepthwiseConv(ArgumentChecks, Layer):
                  depthwise_regularizer=None, bias_regularizer=None, activity_regularizer=None,
                  depthwise_constraint=None, bias_constraint=None, **kwargs):
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
-        self.rank = rank
         self.depth_multiplier = self._positive_int(depth_multiplier, "depth_multiplier")
-        self.kernel_size = self._checked(normalize_tuple, kernel_size, rank, "kernel_size")
-        self.strides = self._checked(normalize_tuple, strides, rank, "strides")
-        self.dilation_rate = self._checked(normalize_tuple, dilation_rate, rank, "dilation_rate")
-        self.padding = self._checked(normalize_padding, padding)
-        self.data_format = self._checked(normalize_data_format, data_format)
+        self._set_window(rank, kernel_size, strides, padding, data_format, dilation_rate)
         self.activation = activations.get(activation)
         self.use_bias = use_bias
         self.depthwise_initializer = initializers.get(depthwise_initializer)
@@ -68,11 +54,6 @@ class BaseDepthwiseConv(ArgumentChecks, Layer):
         self.bias_regularizer = regularizers.get(bias_regularizer)
         self.depthwise_constraint = constraints.get(depthwise_constraint)
         self.bias_constraint = constraints.get(bias_constraint)
-        self._layout = describe_layout(rank, self.data_format)
-        self._spatial_axes = spatial_axes(rank + 2, self.data_format)
-        # what the dilated kernel covers along each spatial axis
-        self._extent = tuple((k - 1) * d + 1 for k, d in zip(self.kernel_size, self.dilation_rate,
-                                                             strict=True))
         self.input_spec = InputSpec(ndim=rank + 2, layout=self._layout)
 
     # ------------------------------------------------------------------ building
@@ -114,36 +95,14 @@ class BaseDepthwiseConv(ArgumentChecks, Layer):
 
     def compute_output_shape(self, input_shape):
         input_shape = tuple(input_shape)
-        spatial = tuple(
-            output_length(input_shape[a], k, s, d, self.padding)
-            for a, k, s, d in zip(self._spatial_axes, self.kernel_size, self.strides,
-                                  self.dilation_rate, strict=True)
-        )
-        if any(size is not None and size <= 0 for size in spatial):
-            self._raise_too_small(input_shape)
+        spatial = self._spatial_output(input_shape)
         channels = input_shape[channel_axis(self.data_format)]
         channels = None if channels is None else self.output_channels(channels)
         if self.data_format == "channels_last":
             return (input_shape[0],) + spatial + (channels,)
         return (input_shape[0], channels) + spatial
 
-    def _raise_too_small(self, input_shape):
-        sizes = tuple(input_shape[a] for a in self._spatial_axes)
-        kernel = f"kernel_size {self.kernel_size}"
-        if self._extent != self.kernel_size:
-            kernel += f" with dilation_rate {self.dilation_rate} (covering {self._extent})"
-        raise self._error(
-            f'{kernel} is larger than the spatial size {sizes} of the input with padding="valid"; '
-            f"got input shape {format_shape(input_shape)}"
-        )
-
     # ------------------------------------------------------------------ calling
-    def _check_size(self, inputs):
-        if self.padding == "valid":  # torch would fail too, without naming layer or shapes
-            for a, extent in zip(self._spatial_axes, self._extent, strict=True):
-                if inputs.shape[a] < extent:
-                    self._raise_too_small(tuple(inputs.shape))
-
     def call(self, inputs):
         self._check_size(inputs)
         outputs = depthwise_conv(inputs, self.depthwise_kernel, self.bias, self.strides,
