@@ -56,6 +56,23 @@ def normalize_tuple(value, n: int, name: str, allow_zero: bool = False) -> tuple
     return values
 
 
+def normalize_pairs(value, n: int, name: str) -> tuple[tuple[int, int], ...]:
+    """``(before, after)`` amounts for each of ``n`` axes, as Keras's padding / cropping layers
+    take them: an int (every side), ``n`` ints (both sides of each axis) or ``n`` pairs.
+    Raises ``ValueError`` naming the argument otherwise."""
+    try:
+        amount = _integer(value)
+    except TypeError:
+        if isinstance(value, str) or not hasattr(value, "__len__") or len(value) != n:
+            raise ValueError(
+                f"`{name}` must be an int, a tuple of {n} ints or a tuple of {n} tuples of 2 "
+                f"ints (before, after); got {value!r}"
+            ) from None
+        return tuple(normalize_tuple(v, 2, f"{name}[{i}] (before, after)", allow_zero=True)
+                     for i, v in enumerate(value))
+    return (normalize_tuple(amount, 2, name, allow_zero=True),) * n
+
+
 def _integer(value) -> int:
     if isinstance(value, bool):
         raise TypeError("a bool is not a size")
@@ -364,6 +381,22 @@ def depthwise_kernel_to_grouped(kernel: torch.Tensor) -> torch.Tensor:
     return kernel.reshape(*kernel.shape[:-2], 1, kernel.shape[-2] * kernel.shape[-1])
 
 
+def depthwise_conv(
+    x: torch.Tensor,
+    depthwise_kernel: torch.Tensor,
+    bias: torch.Tensor | None = None,
+    strides=1,
+    padding: str = "valid",
+    dilation_rate=1,
+    data_format: str = "channels_last",
+) -> torch.Tensor:
+    """Keras's depthwise convolution: each input channel convolved on its own with
+    ``depthwise_kernel (*kernel_size, in, depth_multiplier)``, one grouped convolution; the
+    bias ``(in * depth_multiplier,)`` follows the output channels ``c * depth_multiplier + m``."""
+    return conv(x, depthwise_kernel_to_grouped(depthwise_kernel), bias, strides, padding,
+                dilation_rate, data_format)
+
+
 def separable_conv(
     x: torch.Tensor,
     depthwise_kernel: torch.Tensor,
@@ -377,8 +410,7 @@ def separable_conv(
     """Keras's separable convolution: a depthwise convolution (each input channel on its own,
     ``depthwise_kernel (*kernel_size, in, depth_multiplier)``) followed by a pointwise one
     (``pointwise_kernel (1, ..., 1, in * depth_multiplier, filters)``) and the bias."""
-    y = conv(x, depthwise_kernel_to_grouped(depthwise_kernel), None, strides, padding,
-             dilation_rate, data_format)
+    y = depthwise_conv(x, depthwise_kernel, None, strides, padding, dilation_rate, data_format)
     # a 1x1 convolution: oneDNN runs it twice as fast as the same product through F.linear
     # (measured on CPU, (32, 250, 64) inputs, forward and backward)
     return conv(y, pointwise_kernel, bias, 1, "valid", 1, data_format)

@@ -30,6 +30,8 @@ from sloi.kernels.conv import (
 
 _MAX_POOL = {2: F.max_pool2d, 3: F.max_pool3d}  # 1-D goes through 2-D, see ``_pool``
 _AVG_POOL = {2: F.avg_pool2d, 3: F.avg_pool3d}
+_ADAPTIVE_MAX_POOL = {2: F.adaptive_max_pool2d, 3: F.adaptive_max_pool3d}
+_ADAPTIVE_AVG_POOL = {2: F.adaptive_avg_pool2d, 3: F.adaptive_avg_pool3d}
 
 
 def _pool(x, pool_size, strides, padding, data_format, average: bool):
@@ -66,6 +68,32 @@ def average_pool(x: torch.Tensor, pool_size, strides=None, padding: str = "valid
                  data_format: str = "channels_last") -> torch.Tensor:
     """Mean over each ``pool_size`` window, moved by ``strides`` (``pool_size`` if None)."""
     return _pool(x, pool_size, strides, padding, data_format, average=True)
+
+
+def _adaptive_pool(x, output_size, data_format, average: bool):
+    rank = x.dim() - 2
+    output_size = as_tuple(output_size, rank)
+    if rank == 1:  # as an image of height 1, to stay channels-last (see ``_pool``)
+        axis = height_axis_1d(data_format)
+        return _adaptive_pool(x.unsqueeze(axis), (1,) + output_size, data_format,
+                              average).squeeze(axis)
+    channels_last = data_format == "channels_last"
+    x_cf = to_channels_first(x) if channels_last else x
+    pools = _ADAPTIVE_AVG_POOL if average else _ADAPTIVE_MAX_POOL
+    y = pools[rank](x_cf, output_size)
+    return to_channels_last(y) if channels_last else y
+
+
+def adaptive_max_pool(x: torch.Tensor, output_size, data_format: str = "channels_last"):
+    """Maximum over ``output_size`` windows that tile each spatial axis of length ``n``: window
+    ``i`` of ``m`` covers ``[floor(i * n / m), ceil((i + 1) * n / m))``, torch's (and Keras's)
+    bins, which overlap when ``m`` does not divide ``n``."""
+    return _adaptive_pool(x, output_size, data_format, average=False)
+
+
+def adaptive_average_pool(x: torch.Tensor, output_size, data_format: str = "channels_last"):
+    """Mean over the windows of ``adaptive_max_pool``."""
+    return _adaptive_pool(x, output_size, data_format, average=True)
 
 
 def global_max_pool(x: torch.Tensor, data_format: str = "channels_last",

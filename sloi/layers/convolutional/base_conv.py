@@ -1,4 +1,6 @@
-"""``BaseConv``: the N-D convolution layer that ``Conv1D``, ``Conv2D`` (and ``Conv3D``) specialise.
+"""``BaseConv``: the N-D convolution layer that ``Conv1D``, ``Conv2D`` and ``Conv3D`` specialise,
+and ``ConvWindow``: the window arithmetic it shares with the depthwise and separable
+convolutions.
 
 A subclass only fixes ``rank`` (the number of spatial axes) and its defaults; the arguments,
 weights, shape rules, errors and config are the same for every rank. The arithmetic lives in
@@ -26,7 +28,57 @@ from sloi.kernels.conv import (
 from sloi.layers.argument_checks import ArgumentChecks
 
 
-class BaseConv(ArgumentChecks, Layer):
+class ConvWindow(ArgumentChecks):
+    """Mixed into a convolution layer: its window arguments (``kernel_size``, ``strides``,
+    ``padding``, ``data_format``, ``dilation_rate`` over ``rank`` spatial axes), checked with
+    errors that name the layer, and what follows from them: the output's spatial sizes and the
+    refusal of inputs smaller than the window."""
+
+    def _set_window(self, rank, kernel_size, strides, padding, data_format, dilation_rate,
+                    allow_causal=False):
+        self.rank = rank
+        self.kernel_size = self._checked(normalize_tuple, kernel_size, rank, "kernel_size")
+        self.strides = self._checked(normalize_tuple, strides, rank, "strides")
+        self.dilation_rate = self._checked(normalize_tuple, dilation_rate, rank, "dilation_rate")
+        self.padding = self._checked(normalize_padding, padding, allow_causal=allow_causal)
+        self.data_format = self._checked(normalize_data_format, data_format)
+        self._layout = describe_layout(rank, self.data_format)
+        self._spatial_axes = spatial_axes(rank + 2, self.data_format)
+        # what the dilated kernel covers along each spatial axis
+        self._extent = tuple((k - 1) * d + 1 for k, d in zip(self.kernel_size, self.dilation_rate,
+                                                             strict=True))
+
+    def _spatial_output(self, input_shape) -> tuple:
+        """The output's spatial sizes (None stays None); refuses inputs smaller than the
+        window."""
+        spatial = tuple(
+            output_length(input_shape[a], k, s, d, self.padding)
+            for a, k, s, d in zip(self._spatial_axes, self.kernel_size, self.strides,
+                                  self.dilation_rate, strict=True)
+        )
+        if any(size is not None and size <= 0 for size in spatial):
+            self._raise_too_small(input_shape)
+        return spatial
+
+    def _check_size(self, inputs) -> None:
+        if self.padding == "valid":
+            # torch would fail too, but without naming the layer or the shapes
+            for a, extent in zip(self._spatial_axes, self._extent, strict=True):
+                if inputs.shape[a] < extent:
+                    self._raise_too_small(tuple(inputs.shape))
+
+    def _raise_too_small(self, input_shape):
+        sizes = tuple(input_shape[a] for a in self._spatial_axes)
+        kernel = f"kernel_size {self.kernel_size}"
+        if self._extent != self.kernel_size:
+            kernel += f" with dilation_rate {self.dilation_rate} (covering {self._extent})"
+        raise self._error(
+            f'{kernel} is larger than the spatial size {sizes} of the input with padding="valid"; '
+            f"got input shape {format_shape(tuple(input_shape))}"
+        )
+
+
+class BaseConv(ConvWindow, Layer):
     """N-D convolution (a cross-correlation, as in every deep learning library), plus a bias and
     an activation: ``activation(conv(inputs, kernel) + bias)``.
 
@@ -63,14 +115,10 @@ class BaseConv(ArgumentChecks, Layer):
                  kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
                  kernel_constraint=None, bias_constraint=None, **kwargs):
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
-        self.rank = rank
         self.filters = self._positive_int(filters, "filters")
         self.groups = self._positive_int(groups, "groups")
-        self.kernel_size = self._checked(normalize_tuple, kernel_size, rank, "kernel_size")
-        self.strides = self._checked(normalize_tuple, strides, rank, "strides")
-        self.dilation_rate = self._checked(normalize_tuple, dilation_rate, rank, "dilation_rate")
-        self.padding = self._checked(normalize_padding, padding, allow_causal=rank == 1)
-        self.data_format = self._checked(normalize_data_format, data_format)
+        self._set_window(rank, kernel_size, strides, padding, data_format, dilation_rate,
+                         allow_causal=rank == 1)
         if self.filters % self.groups:
             raise self._error(
                 f"filters ({self.filters}) must be divisible by groups ({self.groups})"
@@ -88,11 +136,6 @@ class BaseConv(ArgumentChecks, Layer):
         self.bias_regularizer = regularizers.get(bias_regularizer)
         self.kernel_constraint = constraints.get(kernel_constraint)
         self.bias_constraint = constraints.get(bias_constraint)
-        self._layout = describe_layout(rank, self.data_format)
-        self._spatial_axes = spatial_axes(rank + 2, self.data_format)
-        # what the dilated kernel covers along each spatial axis
-        self._extent = tuple((k - 1) * d + 1 for k, d in zip(self.kernel_size, self.dilation_rate,
-                                                             strict=True))
         self.input_spec = InputSpec(ndim=rank + 2, layout=self._layout)
 
     # ------------------------------------------------------------------ building
@@ -132,34 +175,14 @@ class BaseConv(ArgumentChecks, Layer):
 
     def compute_output_shape(self, input_shape):
         input_shape = tuple(input_shape)
-        spatial = tuple(
-            output_length(input_shape[a], k, s, d, self.padding)
-            for a, k, s, d in zip(self._spatial_axes, self.kernel_size, self.strides,
-                                  self.dilation_rate, strict=True)
-        )
-        if any(size is not None and size <= 0 for size in spatial):
-            self._raise_too_small(input_shape)
+        spatial = self._spatial_output(input_shape)
         if self.data_format == "channels_last":
             return (input_shape[0],) + spatial + (self.filters,)
         return (input_shape[0], self.filters) + spatial
 
-    def _raise_too_small(self, input_shape):
-        sizes = tuple(input_shape[a] for a in self._spatial_axes)
-        kernel = f"kernel_size {self.kernel_size}"
-        if self._extent != self.kernel_size:
-            kernel += f" with dilation_rate {self.dilation_rate} (covering {self._extent})"
-        raise self._error(
-            f'{kernel} is larger than the spatial size {sizes} of the input with padding="valid"; '
-            f"got input shape {format_shape(input_shape)}"
-        )
-
     # ------------------------------------------------------------------ calling
     def call(self, inputs):
-        if self.padding == "valid":
-            # torch would fail too, but without naming the layer or the shapes
-            for a, extent in zip(self._spatial_axes, self._extent, strict=True):
-                if inputs.shape[a] < extent:
-                    self._raise_too_small(tuple(inputs.shape))
+        self._check_size(inputs)
         outputs = conv(inputs, self.kernel, self.bias, self.strides, self.padding,
                        self.dilation_rate, self.data_format)
         return self.activation(outputs)

@@ -74,12 +74,13 @@ def test_separable_conv1d_gradients_match_keras():
 
 def test_separable_conv1d_errors():
     with pytest.raises(ValueError, match=r'Layer "separable_conv1d" \(SeparableConv1D\): '
-                                         r"kernel_size \(5,\) is larger than the 4 steps of the "
-                                         r'input with padding="valid"; got input shape '
-                                         r"\(None, 4, 2\)"):
+                                         r"kernel_size \(5,\) is larger than the spatial size "
+                                         r'\(4,\) of the input with padding="valid"; got input '
+                                         r"shape \(None, 4, 2\)"):
         SeparableConv1D(2, 5)(sloi.Input(shape=(4, 2)))
     with pytest.raises(ValueError, match=r"kernel_size \(3,\) with dilation_rate \(3,\) "
-                                         r"\(covering \(7,\)\) is larger than the 6 steps.*"
+                                         r"\(covering \(7,\)\) is larger than the spatial size "
+                                         r"\(6,\).*"
                                          r"\(1, 6, 2\)"):
         SeparableConv1D(2, 3, dilation_rate=3)(torch.randn(1, 6, 2))
     with pytest.raises(ValueError, match=r"SeparableConv1D\): `padding` must be one of "

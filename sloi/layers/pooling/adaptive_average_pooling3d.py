@@ -1,0 +1,26 @@
+"""``AdaptiveAveragePooling3D``: the mean over windows that tile the input into a fixed
+number of positions, whatever its size."""
+
+from sloi.kernels.pooling import adaptive_average_pool
+from sloi.layers.pooling.base_adaptive_pooling import BaseAdaptivePooling
+
+
+class AdaptiveAveragePooling3D(BaseAdaptivePooling):
+    """Adaptive 3-D average pooling (see ``BaseAdaptivePooling`` for the windows).
+
+    Args:
+        output_size: int or ``(out_depth, out_height, out_width)``.
+        data_format: ``"channels_last"`` (default) or ``"channels_first"``.
+
+    Input shape: ``(batch, depth, height, width, channels)`` (or channels first).
+    Output shape: ``(batch, out_depth, out_height, out_width, channels)`` (or channels first).
+
+    Example:
+        >>> x = Input(shape=(10, 20, 20, 4))
+        >>> y = AdaptiveAveragePooling3D((5, 4, 4))(x)   # (None, 5, 4, 4, 4)
+    """
+
+    pool_function = staticmethod(adaptive_average_pool)
+
+    def __init__(self, output_size, data_format=None, **kwargs):
+        super().__init__(3, output_size, data_format, **kwargs)

@@ -1,0 +1,26 @@
+import keras
+import numpy as np
+import pytest
+
+from sloi.layers import AdaptiveMaxPooling2D
+from tests.layers.pooling.adaptive_cases import (
+    OUTPUT_SIZES,
+    check_errors,
+    check_matches_keras,
+    check_windows_written_out,
+)
+
+
+@pytest.mark.parametrize("data_format", ["channels_last", "channels_first"])
+@pytest.mark.parametrize("output_size", OUTPUT_SIZES[2])
+def test_adaptive_max_pooling2d_matches_keras(output_size, data_format):
+    check_matches_keras(AdaptiveMaxPooling2D, keras.layers.AdaptiveMaxPooling2D, 2,
+                        output_size, data_format)
+
+
+def test_adaptive_max_pooling2d_windows_written_out():
+    check_windows_written_out(AdaptiveMaxPooling2D, 2, np.max)
+
+
+def test_adaptive_max_pooling2d_errors():
+    check_errors(AdaptiveMaxPooling2D, 2)
