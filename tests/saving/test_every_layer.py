@@ -110,6 +110,45 @@ CASES = {
     "TorchModuleWrapper": (lambda: L.TorchModuleWrapper(torch.nn.Linear(4, 3)), [(4,)],
                            "float32", "single"),
     "UnitNormalization": (lambda: L.UnitNormalization(), [(4,)], "float32", "single"),
+    "AdaptiveAveragePooling1D": (lambda: L.AdaptiveAveragePooling1D(3), [(7, 2)], "float32",
+                                 "single"),
+    "AdaptiveAveragePooling2D": (lambda: L.AdaptiveAveragePooling2D((2, 3)), [(5, 4, 2)],
+                                 "float32", "single"),
+    "AdaptiveAveragePooling3D": (lambda: L.AdaptiveAveragePooling3D(2), [(3, 4, 5, 2)],
+                                 "float32", "single"),
+    "AdaptiveMaxPooling1D": (lambda: L.AdaptiveMaxPooling1D(3), [(7, 2)], "float32", "single"),
+    "AdaptiveMaxPooling2D": (lambda: L.AdaptiveMaxPooling2D((2, 3)), [(5, 4, 2)], "float32",
+                             "single"),
+    "AdaptiveMaxPooling3D": (lambda: L.AdaptiveMaxPooling3D(2), [(3, 4, 5, 2)], "float32",
+                             "single"),
+    "AveragePooling3D": (lambda: L.AveragePooling3D(2), [(4, 4, 4, 2)], "float32", "single"),
+    "Conv2DTranspose": (lambda: L.Conv2DTranspose(3, 2, strides=2, output_padding=1),
+                        [(3, 3, 2)], "float32", "single"),
+    "Conv3D": (lambda: L.Conv3D(3, 2, padding="same"), [(3, 4, 4, 2)], "float32", "single"),
+    "Conv3DTranspose": (lambda: L.Conv3DTranspose(2, 2, strides=2), [(2, 3, 3, 2)], "float32",
+                        "single"),
+    "ConvLSTM1D": (lambda: L.ConvLSTM1D(2, 3, padding="same", return_sequences=True),
+                   [(3, 5, 1)], "float32", "single"),
+    "ConvLSTM3D": (lambda: L.ConvLSTM3D(2, 2, padding="same"), [(2, 3, 3, 3, 1)], "float32",
+                   "single"),
+    "Cropping2D": (lambda: L.Cropping2D(((1, 0), (0, 2))), [(4, 5, 2)], "float32", "single"),
+    "Cropping3D": (lambda: L.Cropping3D(1), [(4, 4, 4, 2)], "float32", "single"),
+    "DepthwiseConv1D": (lambda: L.DepthwiseConv1D(3, depth_multiplier=2), [(6, 2)], "float32",
+                        "single"),
+    "DepthwiseConv2D": (lambda: L.DepthwiseConv2D(2, depth_multiplier=2), [(4, 4, 2)],
+                        "float32", "single"),
+    "GlobalAveragePooling3D": (lambda: L.GlobalAveragePooling3D(), [(3, 3, 3, 2)], "float32",
+                               "single"),
+    "GlobalMaxPooling3D": (lambda: L.GlobalMaxPooling3D(keepdims=True), [(3, 3, 3, 2)],
+                           "float32", "single"),
+    "MaxPooling3D": (lambda: L.MaxPooling3D(2, padding="same"), [(3, 4, 4, 2)], "float32",
+                     "single"),
+    "SeparableConv2D": (lambda: L.SeparableConv2D(3, 2, depth_multiplier=2), [(4, 4, 2)],
+                        "float32", "single"),
+    "UpSampling2D": (lambda: L.UpSampling2D(2, interpolation="bilinear"), [(3, 3, 2)],
+                     "float32", "single"),
+    "UpSampling3D": (lambda: L.UpSampling3D((1, 2, 2)), [(2, 3, 3, 2)], "float32", "single"),
+    "ZeroPadding3D": (lambda: L.ZeroPadding3D(1), [(2, 3, 3, 2)], "float32", "single"),
 }
 
 
@@ -168,5 +207,8 @@ def test_every_layer_has_a_case():
     names = {n for n, obj in vars(L).items()
              if inspect.isclass(obj) and issubclass(obj, sloi.Layer) and obj.__name__ == n
              and not obj.__module__.startswith("sloi.layers.preprocessing")}
-    names -= {"Layer", "InputLayer", "ConvLSTM2DCell", "Wrapper"}  # bases; tested alone
+    # bases (Layer, Wrapper); in every case (InputLayer); tested alone (ConvLSTM2DCell) or
+    # inside ConvLSTM1D / ConvLSTM3D
+    names -= {"Layer", "InputLayer", "Wrapper", "ConvLSTM1DCell", "ConvLSTM2DCell",
+              "ConvLSTM3DCell"}
     assert sorted(names - set(CASES)) == []
