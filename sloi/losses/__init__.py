@@ -2,6 +2,8 @@
 the function forms (`mean_squared_error(y_true, y_pred)`, per-sample losses), and `get("mse")`.
 """
 
+from sloi.losses.circle import Circle, circle
+from sloi.losses.ctc import CTC, ctc
 from sloi.losses.loss import Loss, LossFunctionWrapper, reduce_weighted_values
 from sloi.losses.losses import (
     class_of,
@@ -18,6 +20,7 @@ from sloi.losses.probabilistic import (
     BinaryFocalCrossentropy,
     CategoricalCrossentropy,
     CategoricalFocalCrossentropy,
+    CategoricalGeneralizedCrossEntropy,
     KLDivergence,
     Poisson,
     SparseCategoricalCrossentropy,
@@ -25,6 +28,7 @@ from sloi.losses.probabilistic import (
     binary_focal_crossentropy,
     categorical_crossentropy,
     categorical_focal_crossentropy,
+    categorical_generalized_cross_entropy,
     kl_divergence,
     poisson,
     sparse_categorical_crossentropy,
@@ -51,6 +55,7 @@ from sloi.losses.regression import (
     mean_squared_logarithmic_error,
     squared_hinge,
 )
+from sloi.losses.segmentation import Dice, Tversky, dice, tversky
 
 # Keras's short aliases, as attributes (`sloi.losses.mse`), like keras.losses' legacy names.
 mse = MSE = mean_squared_error
@@ -61,6 +66,8 @@ kld = KLD = kullback_leibler_divergence = kl_divergence
 logcosh = log_cosh
 
 __all__ = [
+    "CTC", "Circle", "CategoricalGeneralizedCrossEntropy", "Dice", "Tversky", "ctc", "circle",
+    "categorical_generalized_cross_entropy", "dice", "tversky",
     "BinaryCrossentropy", "BinaryFocalCrossentropy", "CategoricalCrossentropy",
     "CategoricalFocalCrossentropy", "CategoricalHinge", "CosineSimilarity", "Hinge", "Huber",
     "KLDivergence", "LogCosh", "Loss", "LossFunctionWrapper", "MeanAbsoluteError",

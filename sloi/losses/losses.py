@@ -5,12 +5,15 @@ loop asks of a loss (`is_sparse`, `is_binary`, `is_categorical`).
 import difflib
 import inspect
 
+from sloi.losses.circle import Circle, circle
+from sloi.losses.ctc import CTC, ctc
 from sloi.losses.loss import BuiltinLoss, Loss, LossFunctionWrapper
 from sloi.losses.probabilistic import (
     BinaryCrossentropy,
     BinaryFocalCrossentropy,
     CategoricalCrossentropy,
     CategoricalFocalCrossentropy,
+    CategoricalGeneralizedCrossEntropy,
     KLDivergence,
     Poisson,
     SparseCategoricalCrossentropy,
@@ -18,6 +21,7 @@ from sloi.losses.probabilistic import (
     binary_focal_crossentropy,
     categorical_crossentropy,
     categorical_focal_crossentropy,
+    categorical_generalized_cross_entropy,
     kl_divergence,
     poisson,
     sparse_categorical_crossentropy,
@@ -44,20 +48,21 @@ from sloi.losses.regression import (
     mean_squared_logarithmic_error,
     squared_hinge,
 )
+from sloi.losses.segmentation import Dice, Tversky, dice, tversky
 
 _CLASSES = (
     Loss, LossFunctionWrapper, BinaryCrossentropy, BinaryFocalCrossentropy,
     CategoricalCrossentropy, CategoricalFocalCrossentropy, SparseCategoricalCrossentropy,
     KLDivergence, Poisson, MeanSquaredError, MeanAbsoluteError, MeanAbsolutePercentageError,
     MeanSquaredLogarithmicError, Huber, LogCosh, CosineSimilarity, Hinge, SquaredHinge,
-    CategoricalHinge,
+    CategoricalHinge, CTC, Dice, Tversky, Circle, CategoricalGeneralizedCrossEntropy,
 )
 _FUNCTIONS = (
     binary_crossentropy, binary_focal_crossentropy, categorical_crossentropy,
     categorical_focal_crossentropy, sparse_categorical_crossentropy, kl_divergence, poisson,
     mean_squared_error, mean_absolute_error, mean_absolute_percentage_error,
     mean_squared_logarithmic_error, huber, log_cosh, cosine_similarity, hinge, squared_hinge,
-    categorical_hinge,
+    categorical_hinge, ctc, dice, tversky, circle, categorical_generalized_cross_entropy,
 )
 # Keras 3's short names, plus the Keras 2 spellings its legacy module still knows.
 _ALIASES = {
@@ -78,8 +83,11 @@ _BY_NAME = {
 
 
 # The class computing each function with its defaults, built from the classes themselves.
+# The generalized crossentropy's function has no default `q` (Keras's neither): given by
+# name it fails as in Keras rather than quietly taking the class's q=0.5.
 _CLASS_OF_FUNCTION = {cls().fn: cls for cls in _CLASSES
-                      if issubclass(cls, BuiltinLoss) and cls is not BuiltinLoss}
+                      if issubclass(cls, BuiltinLoss) and cls is not BuiltinLoss
+                      and cls is not CategoricalGeneralizedCrossEntropy}
 
 
 def class_of(fn):
