@@ -218,6 +218,14 @@ def is_categorical(loss):
                              categorical_crossentropy, categorical_focal_crossentropy))
 
 
+def has_own_target_shape(loss):
+    """Whether `loss` takes targets that are not shaped like the output: integer labels, as
+    CTC's padded label sequences, Circle's class ids and the generalized crossentropy's class
+    indices. The loss checks their shapes itself; `fit` must not ask for the output's."""
+    return _is_one_of(loss, (CTC, Circle, CategoricalGeneralizedCrossEntropy, ctc, circle,
+                             categorical_generalized_cross_entropy))
+
+
 def is_binary_or_sparse_categorical(y_true, y_pred):
     """Keras 3's own rule for what "accuracy" (and "crossentropy") means, from the shapes of a
     batch of labels and predictions rather than from the loss.
