@@ -109,7 +109,7 @@ def check_gradient(name, kwargs, y_true, y_pred):
     assert_close(grads[0], grads[1], atol=1e-5, rtol=1e-5)
 
 
-def assert_same_training(builder, x, y, loss, metrics=(), epochs=2, batch_size=8, rtol=1e-4,
+def assert_same_training(builder, x, y, loss, metrics=(), epochs=1, batch_size=8, rtol=1e-4,
                          atol=1e-5, sample_weight=None):
     """`compile(loss=..., metrics=[...])` then `fit` with SGD, in sloi and in Keras from the
     same weights: the same history (losses and metrics) and the same weights after.

@@ -83,8 +83,8 @@ def _recognizer(K):
 
 
 def test_compile_by_name_and_object():
-    x = np.random.default_rng(0).standard_normal((12, 10, 3)).astype("float32")
-    y = _labels(12, 4, 4, seed=3)
+    x = np.random.default_rng(0).standard_normal((8, 10, 3)).astype("float32")
+    y = _labels(8, 4, 4, seed=3)
     assert_same_training(_recognizer, x, y, "ctc", batch_size=4)
     assert_same_training(_recognizer, x, y, lambda m: m.losses.CTC(reduction="sum"),
                          batch_size=4)
