@@ -49,7 +49,7 @@ class _IoUBase(Metric):
                 and "float" in str(sample_weight.dtype)):
             warnings.warn("You are passing weight as `float`, but dtype is `int`. This may "
                           "result in an incorrect weight due to type casting. Consider using "
-                          "integer weights.", stacklevel=2)
+                          "integer weights.", stacklevel=3)  # past no_grad: the caller
         y_true, y_pred, sample_weight = self._inputs(y_true, y_pred, sample_weight)
         if not self.sparse_y_true:
             y_true = y_true.argmax(dim=self.axis)

@@ -113,6 +113,19 @@ def test_absent_classes_are_left_out():
     assert m.result().dtype == torch.float32 and m.total_cm.dtype == torch.int32
 
 
+@pytest.mark.parametrize("make", [lambda: M.MeanIoU(3), lambda: M.IoU(3, [1], dtype="float32"),
+                                  M.BinaryIoU])
+def test_state_follows_the_data_device(make):
+    # The meta device stands in for CUDA: no values, so no update may read one back.
+    metric = make()
+    metric.update_state(torch.zeros(4, 3, device="meta"), torch.zeros(4, 3, device="meta"),
+                        sample_weight=torch.ones(4, 3, dtype=torch.int32, device="meta"))
+    assert all(v.device.type == "meta" for v in metric.variables)
+    assert metric.result().device.type == "meta"
+    metric.reset_state()
+    assert metric.total_cm.device.type == "meta"
+
+
 def test_bad_target_class():
     with pytest.raises(ValueError, match="target class id 3 is out of range"):
         M.IoU(3, [0, 3])
