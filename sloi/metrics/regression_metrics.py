@@ -1,8 +1,9 @@
 """Regression metrics: squared, absolute, percentage, log and log-cosh errors, their root,
 cosine similarity, and the R2 score.
 
-The per-sample functions repeat a few lines of ``sloi.losses`` on purpose: the metric floor
-must not depend on the losses package, and Keras's metric and loss formulas are the same.
+The per-sample functions repeat a few lines of ``sloi.losses`` on purpose: the metric modules
+keep their own formulas (Keras's metric and loss formulas are the same). ``huber``, which Keras
+exports as one function under both names, is re-exported from ``sloi.losses`` instead.
 """
 
 import math
