@@ -5,12 +5,15 @@ loop asks of a loss (`is_sparse`, `is_binary`, `is_categorical`).
 import difflib
 import inspect
 
+from sloi.losses.circle import Circle, circle
+from sloi.losses.ctc import CTC, ctc
 from sloi.losses.loss import BuiltinLoss, Loss, LossFunctionWrapper
 from sloi.losses.probabilistic import (
     BinaryCrossentropy,
     BinaryFocalCrossentropy,
     CategoricalCrossentropy,
     CategoricalFocalCrossentropy,
+    CategoricalGeneralizedCrossEntropy,
     KLDivergence,
     Poisson,
     SparseCategoricalCrossentropy,
@@ -18,6 +21,7 @@ from sloi.losses.probabilistic import (
     binary_focal_crossentropy,
     categorical_crossentropy,
     categorical_focal_crossentropy,
+    categorical_generalized_cross_entropy,
     kl_divergence,
     poisson,
     sparse_categorical_crossentropy,
@@ -44,20 +48,21 @@ from sloi.losses.regression import (
     mean_squared_logarithmic_error,
     squared_hinge,
 )
+from sloi.losses.segmentation import Dice, Tversky, dice, tversky
 
 _CLASSES = (
     Loss, LossFunctionWrapper, BinaryCrossentropy, BinaryFocalCrossentropy,
     CategoricalCrossentropy, CategoricalFocalCrossentropy, SparseCategoricalCrossentropy,
     KLDivergence, Poisson, MeanSquaredError, MeanAbsoluteError, MeanAbsolutePercentageError,
     MeanSquaredLogarithmicError, Huber, LogCosh, CosineSimilarity, Hinge, SquaredHinge,
-    CategoricalHinge,
+    CategoricalHinge, CTC, Dice, Tversky, Circle, CategoricalGeneralizedCrossEntropy,
 )
 _FUNCTIONS = (
     binary_crossentropy, binary_focal_crossentropy, categorical_crossentropy,
     categorical_focal_crossentropy, sparse_categorical_crossentropy, kl_divergence, poisson,
     mean_squared_error, mean_absolute_error, mean_absolute_percentage_error,
     mean_squared_logarithmic_error, huber, log_cosh, cosine_similarity, hinge, squared_hinge,
-    categorical_hinge,
+    categorical_hinge, ctc, dice, tversky, circle, categorical_generalized_cross_entropy,
 )
 # Keras 3's short names, plus the Keras 2 spellings its legacy module still knows.
 _ALIASES = {
@@ -78,8 +83,11 @@ _BY_NAME = {
 
 
 # The class computing each function with its defaults, built from the classes themselves.
+# The generalized crossentropy's function has no default `q` (Keras's neither): given by
+# name it fails as in Keras rather than quietly taking the class's q=0.5.
 _CLASS_OF_FUNCTION = {cls().fn: cls for cls in _CLASSES
-                      if issubclass(cls, BuiltinLoss) and cls is not BuiltinLoss}
+                      if issubclass(cls, BuiltinLoss) and cls is not BuiltinLoss
+                      and cls is not CategoricalGeneralizedCrossEntropy}
 
 
 def class_of(fn):
@@ -208,6 +216,14 @@ def is_categorical(loss):
     """Whether `loss` is a categorical crossentropy (plain or focal) on one-hot labels."""
     return _is_one_of(loss, (CategoricalCrossentropy, CategoricalFocalCrossentropy,
                              categorical_crossentropy, categorical_focal_crossentropy))
+
+
+def has_own_target_shape(loss):
+    """Whether `loss` takes targets that are not shaped like the output: integer labels, as
+    CTC's padded label sequences, Circle's class ids and the generalized crossentropy's class
+    indices. The loss checks their shapes itself; `fit` must not ask for the output's."""
+    return _is_one_of(loss, (CTC, Circle, CategoricalGeneralizedCrossEntropy, ctc, circle,
+                             categorical_generalized_cross_entropy))
 
 
 def is_binary_or_sparse_categorical(y_true, y_pred):

@@ -1,5 +1,5 @@
-"""Probabilistic losses: crossentropies (binary, categorical, sparse, focal), KL divergence,
-Poisson. Each comes as a function (per-sample losses) and as a `Loss` class.
+"""Probabilistic losses: crossentropies (binary, categorical, sparse, focal, generalized), KL
+divergence, Poisson. Each comes as a function (per-sample losses) and as a `Loss` class.
 
 Probabilities are clipped to `[1e-7, 1 - 1e-7]` before a log, as Keras does, so that
 predictions of exactly 0 or 1 give finite losses and gradients. Logits take the fused
@@ -232,6 +232,41 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_cl
 sparse_categorical_crossentropy._integer_labels = True
 
 
+def categorical_generalized_cross_entropy(y_true, y_pred, q):
+    """Generalized crossentropy `(1 - p ** q) / q`, `p` the predicted probability of the true
+    class (Zhang & Sabuncu, 2018): near crossentropy as `q` -> 0, near the mean absolute error
+    at `q` = 1, and more robust to noisy labels in between.
+
+    Args:
+        y_true: integer class indices, `y_pred`'s shape without the class axis (a trailing 1
+            is accepted: `(batch,)` or `(batch, 1)` for `(batch, classes)`). A negative
+            index gives `p = 0`, as Keras's one-hot encoding does.
+        y_pred: class probabilities, classes on the last axis (not rescaled).
+        q: the noise parameter, in (0, 1).
+
+    Returns:
+        One loss per label: `y_pred`'s shape without the last axis.
+    """
+    y_pred = to_tensor(y_pred)
+    labels = to_tensor(y_true, device=y_pred.device)
+    if labels.dim() == y_pred.dim() and labels.shape[-1] == 1:
+        labels = labels.squeeze(-1)
+    if tuple(labels.shape) != tuple(y_pred.shape[:-1]):
+        raise ValueError(
+            "categorical_generalized_cross_entropy expects y_true of y_pred's shape without "
+            f"the class axis, {tuple(y_pred.shape[:-1])}; got y_true.shape="
+            f"{tuple(labels.shape)} and y_pred.shape={tuple(y_pred.shape)}."
+        )
+    labels = to_tensor(labels, torch.long)  # float labels truncate, as Keras's cast does
+    p = y_pred.gather(-1, labels.clamp_min(0).unsqueeze(-1)).squeeze(-1)
+    p = torch.where(labels >= 0, p, torch.zeros_like(p))
+    return (1.0 - p.pow(q)) / q
+
+
+# `Loss.__call__` keeps integer labels as integers for this function (no float round trip).
+categorical_generalized_cross_entropy._integer_labels = True
+
+
 def kl_divergence(y_true, y_pred):
     """Kullback-Leibler divergence `sum(y_true * log(y_true / y_pred))` over the last axis,
     both clipped to `[1e-7, 1]`."""
@@ -365,3 +400,21 @@ class Poisson(BuiltinLoss):
 
     def __init__(self, reduction="sum_over_batch_size", name="poisson", dtype=None):
         super().__init__(poisson, reduction, name, dtype)
+
+
+class CategoricalGeneralizedCrossEntropy(BuiltinLoss):
+    """Generalized crossentropy (see `categorical_generalized_cross_entropy`), for integer
+    labels and class probabilities; robust to noisy labels.
+
+    Args:
+        q: the noise parameter, in (0, 1): towards 0 it behaves like crossentropy, towards 1
+            like the mean absolute error. Defaults to 0.5.
+        reduction, name, dtype: as for `Loss`.
+    """
+
+    def __init__(self, q=0.5, reduction="sum_over_batch_size",
+                 name="categorical_generalized_cross_entropy", dtype=None):
+        if not 0 < q < 1:
+            raise ValueError(f"CategoricalGeneralizedCrossEntropy: `q` must be in the interval "
+                             f"(0, 1); got q={q!r}")
+        super().__init__(categorical_generalized_cross_entropy, reduction, name, dtype, q=q)

@@ -7,6 +7,8 @@ into a metric named as Keras logs it, reading ``"accuracy"`` / ``"acc"`` by Kera
 (``resolve_accuracy``).
 """
 
+# Keras's metric functions of these names are its loss functions: the same objects here.
+from sloi.losses import binary_focal_crossentropy, categorical_focal_crossentropy, huber
 from sloi.metrics.accuracy_metrics import (
     Accuracy,
     BinaryAccuracy,
@@ -27,10 +29,21 @@ from sloi.metrics.confusion_metrics import (
     FalseNegatives,
     FalsePositives,
     Precision,
+    PrecisionAtRecall,
     Recall,
+    RecallAtPrecision,
+    SensitivityAtSpecificity,
+    SpecificityAtSensitivity,
     TrueNegatives,
     TruePositives,
 )
+from sloi.metrics.correlation_metrics import (
+    ConcordanceCorrelation,
+    PearsonCorrelation,
+    concordance_correlation,
+    pearson_correlation,
+)
+from sloi.metrics.f_score_metrics import F1Score, FBetaScore
 from sloi.metrics.hinge_metrics import (
     CategoricalHinge,
     Hinge,
@@ -39,6 +52,7 @@ from sloi.metrics.hinge_metrics import (
     hinge,
     squared_hinge,
 )
+from sloi.metrics.iou_metrics import BinaryIoU, IoU, MeanIoU, OneHotIoU, OneHotMeanIoU
 from sloi.metrics.probabilistic_metrics import (
     BinaryCrossentropy,
     CategoricalCrossentropy,
@@ -66,6 +80,7 @@ from sloi.metrics.regression_metrics import (
     MeanAbsolutePercentageError,
     MeanSquaredError,
     MeanSquaredLogarithmicError,
+    R2Score,
     RootMeanSquaredError,
     cosine_similarity,
     log_cosh,
@@ -76,6 +91,11 @@ from sloi.metrics.regression_metrics import (
 )
 
 __all__ = [
+    "BinaryIoU", "ConcordanceCorrelation", "F1Score", "FBetaScore", "IoU", "MeanIoU",
+    "OneHotIoU", "OneHotMeanIoU", "PearsonCorrelation", "PrecisionAtRecall", "R2Score",
+    "RecallAtPrecision", "SensitivityAtSpecificity", "SpecificityAtSensitivity",
+    "binary_focal_crossentropy", "categorical_focal_crossentropy", "concordance_correlation",
+    "huber", "pearson_correlation",
     "AUC", "Accuracy", "BinaryAccuracy", "BinaryCrossentropy", "CategoricalAccuracy",
     "CategoricalCrossentropy", "CategoricalHinge", "CosineSimilarity", "FalseNegatives",
     "FalsePositives", "Hinge", "KLDivergence", "LogCoshError", "Mean", "MeanAbsoluteError",

@@ -1,5 +1,7 @@
 """Confusion-matrix metrics at one or more thresholds: ``TruePositives``, ``FalsePositives``,
-``TrueNegatives``, ``FalseNegatives``, ``Precision`` and ``Recall``.
+``TrueNegatives``, ``FalseNegatives``, ``Precision`` and ``Recall``; and the best rate at a
+constraint on another, over evenly spaced thresholds: ``SensitivityAtSpecificity``,
+``SpecificityAtSensitivity``, ``PrecisionAtRecall``, ``RecallAtPrecision``.
 
 A prediction counts as positive when ``y_pred > threshold``; any non-zero label is a positive.
 With several thresholds the result is a vector, one value per threshold, in the order given.
@@ -193,3 +195,157 @@ class Recall(_PrecisionRecall):
     def result(self):
         value = divide_no_nan(self.true_positives, self.true_positives + self.false_negatives)
         return self._per_threshold(value)
+
+
+class _SensitivitySpecificityBase(_ThresholdCounts):
+    """The best value of one rate among the thresholds where another reaches ``value``.
+
+    The counts are kept at ``num_thresholds`` evenly spaced thresholds from 0 to 1 (only 0.5
+    for ``num_thresholds=1``); ``result`` takes, over the thresholds where the constrained rate
+    is at least ``value``, the largest value of the rate sought (0 where none qualifies).
+    """
+
+    _conditions = ("tp", "fp", "tn", "fn")  # Keras's four variables, in its order
+
+    def __init__(self, value, num_thresholds=200, class_id=None, name=None, dtype=None):
+        if num_thresholds <= 0:
+            raise ValueError(f"{type(self).__name__}: `num_thresholds` must be an integer > 0; "
+                             f"got num_thresholds={num_thresholds}")
+        if num_thresholds == 1:
+            thresholds = [0.5]
+        else:
+            inner = [(i + 1) * 1.0 / (num_thresholds - 1) for i in range(num_thresholds - 2)]
+            thresholds = [0.0] + inner + [1.0]
+        super().__init__(thresholds, 0.5, name, dtype, class_id=class_id)
+        # Keras counts two or more thresholds with its bucket formula (scores clipped to
+        # [0, 1]); our helper would compare two thresholds directly, which differs for scores
+        # outside [0, 1].
+        self._evenly = num_thresholds > 1
+        self.value = value
+        self.num_thresholds = num_thresholds
+        self._direction = "up"
+
+    def _rates(self):
+        """``(sensitivity = recall, specificity, precision)`` at every threshold."""
+        # The counts below a threshold are totals minus the counts above: rounding can leave
+        # -1e-8 where 0 is meant, enough to fail a constraint of exactly 0. Counts of weights
+        # are never negative, so clamp.
+        tp, fp, tn, fn = (x.clamp_min(0.0) for x in (
+            self.true_positives, self.false_positives, self.true_negatives,
+            self.false_negatives))
+        return (divide_no_nan(tp, tp + fn), divide_no_nan(tn, tn + fp),
+                divide_no_nan(tp, tp + fp))
+
+    def _max_under_constraint(self, constrained, dependent):
+        """``max(dependent)`` over the thresholds where ``constrained >= value``, else 0."""
+        feasible = constrained >= self.value
+        return torch.where(feasible, dependent, 0.0).amax().clamp_min(0.0)
+
+    def get_config(self):
+        return {"name": self.name, "dtype": self.dtype, "class_id": self.class_id,
+                "num_thresholds": self.num_thresholds}
+
+
+class SensitivityAtSpecificity(_SensitivitySpecificityBase):
+    """The best sensitivity (recall, ``tp / (tp + fn)``) at a specificity
+    (``tn / (tn + fp)``) of at least ``specificity``.
+
+    Args:
+        specificity: The specificity to reach, in [0, 1].
+        num_thresholds: How many evenly spaced thresholds in [0, 1] to try. Defaults to 200.
+        class_id: Compute the metric for this class (a column of the last axis) only.
+        name: Name of the metric instance.
+        dtype: Dtype of the state and result.
+    """
+
+    def __init__(self, specificity, num_thresholds=200, class_id=None, name=None, dtype=None):
+        if specificity < 0 or specificity > 1:
+            raise ValueError("SensitivityAtSpecificity: `specificity` must be in [0, 1]; got "
+                             f"specificity={specificity}")
+        self.specificity = specificity
+        super().__init__(specificity, num_thresholds, class_id, name, dtype)
+
+    def result(self):
+        sensitivity, specificity, _ = self._rates()
+        return self._max_under_constraint(specificity, sensitivity)
+
+    def get_config(self):
+        return {**super().get_config(), "specificity": self.specificity}
+
+
+class SpecificityAtSensitivity(_SensitivitySpecificityBase):
+    """The best specificity (``tn / (tn + fp)``) at a sensitivity (recall) of at least
+    ``sensitivity``.
+
+    Args:
+        sensitivity: The sensitivity to reach, in [0, 1].
+        num_thresholds: How many evenly spaced thresholds in [0, 1] to try. Defaults to 200.
+        class_id: Compute the metric for this class (a column of the last axis) only.
+        name: Name of the metric instance.
+        dtype: Dtype of the state and result.
+    """
+
+    def __init__(self, sensitivity, num_thresholds=200, class_id=None, name=None, dtype=None):
+        if sensitivity < 0 or sensitivity > 1:
+            raise ValueError("SpecificityAtSensitivity: `sensitivity` must be in [0, 1]; got "
+                             f"sensitivity={sensitivity}")
+        self.sensitivity = sensitivity
+        super().__init__(sensitivity, num_thresholds, class_id, name, dtype)
+
+    def result(self):
+        sensitivity, specificity, _ = self._rates()
+        return self._max_under_constraint(sensitivity, specificity)
+
+    def get_config(self):
+        return {**super().get_config(), "sensitivity": self.sensitivity}
+
+
+class PrecisionAtRecall(_SensitivitySpecificityBase):
+    """The best precision (``tp / (tp + fp)``) at a recall of at least ``recall``.
+
+    Args:
+        recall: The recall to reach, in [0, 1].
+        num_thresholds: How many evenly spaced thresholds in [0, 1] to try. Defaults to 200.
+        class_id: Compute the metric for this class (a column of the last axis) only.
+        name: Name of the metric instance.
+        dtype: Dtype of the state and result.
+    """
+
+    def __init__(self, recall, num_thresholds=200, class_id=None, name=None, dtype=None):
+        if recall < 0 or recall > 1:
+            raise ValueError(f"PrecisionAtRecall: `recall` must be in [0, 1]; got recall={recall}")
+        self.recall = recall
+        super().__init__(recall, num_thresholds, class_id, name, dtype)
+
+    def result(self):
+        recall, _, precision = self._rates()
+        return self._max_under_constraint(recall, precision)
+
+    def get_config(self):
+        return {**super().get_config(), "recall": self.recall}
+
+
+class RecallAtPrecision(_SensitivitySpecificityBase):
+    """The best recall (``tp / (tp + fn)``) at a precision of at least ``precision``.
+
+    Args:
+        precision: The precision to reach, in [0, 1].
+        num_thresholds: How many evenly spaced thresholds in [0, 1] to try. Defaults to 200.
+        class_id: Compute the metric for this class (a column of the last axis) only.
+        name: Name of the metric instance.
+        dtype: Dtype of the state and result.
+    """
+
+    def __init__(self, precision, num_thresholds=200, class_id=None, name=None, dtype=None):
+        if precision < 0 or precision > 1:
+            raise ValueError("RecallAtPrecision: `precision` must be in [0, 1]; got "
+                             f"precision={precision}")
+        self.precision = precision
+        super().__init__(precision, num_thresholds, class_id, name, dtype)
+
+    def result(self):
+        recall, _, precision = self._rates()
+        return self._max_under_constraint(precision, recall)
+
+    def get_config(self):
+        return {**super().get_config(), "precision": self.precision}

@@ -2,8 +2,10 @@
 as running means.
 
 The formulas (clipping probabilities to ``[eps, 1 - eps]``, renormalising categorical outputs)
-are Keras's. They repeat a few lines of ``sloi.losses`` on purpose: this floor must not depend on
-the losses package.
+are Keras's. They repeat a few lines of ``sloi.losses`` on purpose: the metric modules keep their
+own formulas. Only where Keras exports one function object under both names
+(``binary_focal_crossentropy``, ``categorical_focal_crossentropy``, ``huber``) does
+``sloi.metrics`` re-export ``sloi.losses``' function.
 """
 
 import torch

@@ -11,8 +11,11 @@ shapes", through ``resolve``.
 import difflib
 
 from sloi.engine.naming import to_snake_case
+from sloi.losses import binary_focal_crossentropy, categorical_focal_crossentropy, huber
 from sloi.metrics import accuracy_metrics as acc
+from sloi.metrics import correlation_metrics as corr
 from sloi.metrics import hinge_metrics as hng
+from sloi.metrics import iou_metrics as iou
 from sloi.metrics import probabilistic_metrics as prob
 from sloi.metrics import regression_metrics as reg
 from sloi.metrics.auc import AUC
@@ -21,18 +24,26 @@ from sloi.metrics.confusion_metrics import (
     FalseNegatives,
     FalsePositives,
     Precision,
+    PrecisionAtRecall,
     Recall,
+    RecallAtPrecision,
+    SensitivityAtSpecificity,
+    SpecificityAtSensitivity,
     TrueNegatives,
     TruePositives,
 )
+from sloi.metrics.f_score_metrics import F1Score, FBetaScore
 from sloi.metrics.reduction_metrics import Mean, MeanMetricWrapper, Sum
 
 _CLASSES = [
     Metric, Mean, Sum, MeanMetricWrapper,
     reg.MeanSquaredError, reg.RootMeanSquaredError, reg.MeanAbsoluteError,
     reg.MeanAbsolutePercentageError, reg.MeanSquaredLogarithmicError, reg.CosineSimilarity,
-    reg.LogCoshError,
+    reg.LogCoshError, reg.R2Score, corr.PearsonCorrelation, corr.ConcordanceCorrelation,
     AUC, FalseNegatives, FalsePositives, Precision, Recall, TrueNegatives, TruePositives,
+    PrecisionAtRecall, RecallAtPrecision, SensitivityAtSpecificity, SpecificityAtSensitivity,
+    F1Score, FBetaScore,
+    iou.IoU, iou.MeanIoU, iou.BinaryIoU, iou.OneHotIoU, iou.OneHotMeanIoU,
     hng.Hinge, hng.SquaredHinge, hng.CategoricalHinge,
     prob.KLDivergence, prob.Poisson, prob.BinaryCrossentropy, prob.CategoricalCrossentropy,
     prob.SparseCategoricalCrossentropy,
@@ -46,13 +57,6 @@ for _alias, _cls in [("bce", prob.BinaryCrossentropy), ("mse", reg.MeanSquaredEr
                      ("msle", reg.MeanSquaredLogarithmicError)]:
     _BY_NAME[_alias] = _BY_NAME[_alias.upper()] = _cls
 
-# Keras 3 metrics sloi does not have yet: asking for them says so instead of "unknown".
-_NOT_YET = ["PrecisionAtRecall", "RecallAtPrecision", "SensitivityAtSpecificity",
-            "SpecificityAtSensitivity", "R2Score", "F1Score", "FBetaScore", "IoU", "BinaryIoU",
-            "MeanIoU", "OneHotIoU", "OneHotMeanIoU", "PearsonCorrelation",
-            "ConcordanceCorrelation"]
-_NOT_YET = set(_NOT_YET) | {to_snake_case(n) for n in _NOT_YET}
-
 # The per-sample functions, by name, for configs that name them.
 _FUNCTIONS = {fn.__name__: fn for fn in [
     acc.accuracy, acc.binary_accuracy, acc.categorical_accuracy, acc.sparse_categorical_accuracy,
@@ -62,6 +66,9 @@ _FUNCTIONS = {fn.__name__: fn for fn in [
     prob.binary_crossentropy, prob.categorical_crossentropy,
     prob.sparse_categorical_crossentropy, prob.kl_divergence, prob.poisson,
     hng.hinge, hng.squared_hinge, hng.categorical_hinge,
+    corr.pearson_correlation, corr.concordance_correlation,
+    # Keras's metric functions that are its loss functions, the very same objects.
+    binary_focal_crossentropy, categorical_focal_crossentropy, huber,
 ]}
 
 _COMPILE_ONLY = ("acc",)  # understood by compile (see `resolve`), not by `get`
@@ -71,8 +78,6 @@ def _lookup(name):
     """The metric class called ``name``, or a ValueError that names the closest known ones."""
     if name in _BY_NAME:
         return _BY_NAME[name]
-    if name in _NOT_YET:
-        raise ValueError(f"Metric {name!r} exists in Keras 3 but sloi does not implement it yet.")
     if name in _COMPILE_ONLY:
         raise ValueError(
             f"Could not interpret metric identifier: {name!r}. Only `compile(metrics=[...])` "

@@ -107,3 +107,33 @@ def check_gradient(name, kwargs, y_true, y_pred):
         grads.append(pred.grad)
     assert torch.isfinite(grads[0]).all()
     assert_close(grads[0], grads[1], atol=1e-5, rtol=1e-5)
+
+
+def assert_same_training(builder, x, y, loss, metrics=(), epochs=1, batch_size=8, rtol=1e-4,
+                         atol=1e-5, sample_weight=None):
+    """`compile(loss=..., metrics=[...])` then `fit` with SGD, in sloi and in Keras from the
+    same weights: the same history (losses and metrics) and the same weights after.
+
+    `loss` and each metric are either a name (given to both) or a callable `f(module)`
+    building the object from `sloi.losses` / `keras.losses` (or `.metrics`).
+    """
+    import keras
+
+    import sloi
+    from tests.parity import build_both
+
+    def resolve(spec, module):
+        return spec(module) if callable(spec) else spec
+
+    ours, theirs = build_both(builder)
+    for model, module in ((ours, sloi), (theirs, keras)):
+        model.compile(optimizer=module.optimizers.SGD(0.05), loss=resolve(loss, module),
+                      metrics=[resolve(m, module) for m in metrics])
+    kwargs = dict(batch_size=batch_size, epochs=epochs, shuffle=False, verbose=0,
+                  sample_weight=sample_weight)
+    h1, h2 = ours.fit(x, y, **kwargs).history, theirs.fit(x, y, **kwargs).history
+    assert set(h1) == set(h2), (sorted(h1), sorted(h2))
+    for key in h2:
+        np.testing.assert_allclose(h1[key], h2[key], rtol=rtol, atol=atol, err_msg=key)
+    for a, b in zip(ours.get_weights(), theirs.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=rtol, atol=atol)

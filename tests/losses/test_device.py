@@ -56,6 +56,13 @@ def _cases(device):
         (L.Hinge, {}, labels(b, 3).float(), probs(b, 3)),
         (L.SquaredHinge, {}, labels(b, 3).float(), probs(b, 3)),
         (L.CategoricalHinge, {}, one_hot(b, c), probs(b, c)),
+        (L.Dice, {}, labels(b, 3).float(), probs(b, 3)),
+        (L.Dice, {"axis": -1}, labels(b, s, 3).float(), probs(b, s, 3)),
+        (L.Tversky, {"alpha": 0.3, "beta": 0.7, "axis": -1}, labels(b, 3).float(), probs(b, 3)),
+        (L.Circle, {}, labels(b, classes=3), probs(b, 4)),
+        (L.CategoricalGeneralizedCrossEntropy, {}, labels(b, classes=c), probs(b, c)),
+        # CTC is not here: torch has no meta kernel for ctc_loss, and its CUDA kernel reads
+        # the label lengths back to the host (see test_ctc_on_cuda).
     ]
 
 
@@ -106,3 +113,14 @@ def test_binary_crossentropy_under_cuda_autocast():
     assert got.dtype == torch.float32 and torch.isfinite(focal)
     torch.testing.assert_close(got, want)
     torch.testing.assert_close(got_per_sample.mean(), want)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+def test_ctc_on_cuda():
+    y_true = torch.randint(1, 5, (4, 3))
+    y_true[0, 2:] = 0
+    y_pred = torch.randn(4, 9, 5)
+    want = L.CTC(reduction=None)(y_true, y_pred)
+    got = L.CTC(reduction=None)(y_true.cuda(), y_pred.cuda())
+    assert got.is_cuda
+    torch.testing.assert_close(got.cpu(), want, rtol=1e-5, atol=1e-5)

@@ -237,3 +237,46 @@ def test_attributes_follow_keras():
     assert_close(loss(torch.tensor(y_true), torch.tensor(y_pred)),
                  keras.losses.SparseCategoricalCrossentropy()(y_true, y_pred))
     assert np.isclose(sloi.losses.BinaryCrossentropy(label_smoothing=0.3).label_smoothing, 0.3)
+
+
+@pytest.mark.parametrize("q", [0.5, 0.1, 0.9])
+@pytest.mark.parametrize("label_shape, pred_shape", [((8,), (8, 4)), ((4, 5), (4, 5, 3))])
+def test_categorical_generalized_cross_entropy(q, label_shape, pred_shape):
+    y_true = sparse_labels(label_shape, pred_shape[-1])
+    y_pred = class_probs(pred_shape, 1)
+    weights = (None, sample_weights(label_shape))  # Keras refuses (batch,) for (batch, steps)
+    check_class("CategoricalGeneralizedCrossEntropy", {"q": q}, y_true, y_pred, weights)
+    check_function("categorical_generalized_cross_entropy", {"q": q}, y_true, y_pred)
+    check_gradient("CategoricalGeneralizedCrossEntropy", {"q": q}, y_true, y_pred)
+
+
+def test_categorical_generalized_cross_entropy_label_column():
+    # Keras 3.15 broadcasts (batch, 1) labels into a (batch, batch) table; its docstring
+    # promises (batch,) or (batch, 1), and sloi gives the (batch,) numbers for both.
+    y_true, y_pred = sparse_labels((6,), 3), class_probs((6, 3), 2)
+    got = sloi.losses.categorical_generalized_cross_entropy(y_true[:, None], y_pred, q=0.4)
+    want = keras.losses.categorical_generalized_cross_entropy(torch.tensor(y_true),
+                                                              torch.tensor(y_pred), q=0.4)
+    assert_close(got, want)
+
+
+def test_categorical_generalized_cross_entropy_q_and_shapes():
+    for q in (0.0, 1.0, -0.5):
+        with pytest.raises(ValueError, match="q"):
+            sloi.losses.CategoricalGeneralizedCrossEntropy(q=q)
+    with pytest.raises(ValueError, match="y_true of y_pred's shape without the class axis"):
+        sloi.losses.categorical_generalized_cross_entropy(np.zeros((4, 2)), np.zeros((4, 3)),
+                                                          q=0.5)
+
+
+def test_categorical_generalized_cross_entropy_in_compile():
+    from tests.losses.helpers import assert_same_training
+
+    def classifier(K):
+        x = K.layers.Input(shape=(4,))
+        return K.Model(x, K.layers.Dense(3, activation="softmax")(x))
+
+    x = logits((16, 4), 3, scale=1.0)
+    y = sparse_labels((16,), 3)
+    assert_same_training(classifier, x, y,
+                         lambda m: m.losses.CategoricalGeneralizedCrossEntropy(q=0.7))

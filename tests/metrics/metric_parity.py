@@ -43,3 +43,21 @@ def assert_same_function(ours, theirs, y_true, y_pred, atol=ATOL, **kwargs):
 
 def rng(seed=0):
     return np.random.default_rng(seed)
+
+
+def assert_same_config(make):
+    """``make(module)`` builds a metric from ``sloi`` or ``keras``: the same config and
+    serialization as Keras's, and round trips through ``from_config`` and ``deserialize`` (both
+    ways: Keras reads ours, we read Keras's)."""
+    import types
+
+    from sloi import metrics as M
+
+    ours, theirs = make(types.SimpleNamespace(metrics=M)), make(keras)
+    config = ours.get_config()
+    assert config == theirs.get_config()
+    assert type(ours).from_config(config).get_config() == config
+    assert type(theirs).from_config(config).get_config() == config
+    assert M.serialize(ours) == keras.metrics.serialize(theirs)
+    again = M.deserialize(keras.metrics.serialize(theirs))
+    assert type(again) is type(ours) and again.get_config() == config

@@ -30,6 +30,10 @@ def test_variables_in_keras_order():
     M.Mean, M.BinaryAccuracy, M.SparseCategoricalAccuracy, M.RootMeanSquaredError,
     lambda: M.Precision(thresholds=[0.3, 0.7]), M.AUC, lambda: M.AUC(multi_label=True),
     lambda: M.AUC(thresholds=[0.3, 0.1]), M.TruePositives,
+    M.F1Score, lambda: M.FBetaScore(average="weighted", beta=2.0), M.R2Score,
+    lambda: M.R2Score(num_regressors=2), M.PearsonCorrelation, M.ConcordanceCorrelation,
+    lambda: M.OneHotMeanIoU(3), lambda: M.PrecisionAtRecall(0.5),
+    lambda: M.SensitivityAtSpecificity(0.5, num_thresholds=1),
 ])
 def test_state_follows_the_data_device(make):
     # The meta device stands in for CUDA here: no data, but every op records its device.

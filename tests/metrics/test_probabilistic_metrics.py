@@ -151,3 +151,50 @@ def test_configs_match_keras_and_round_trip(name, kwargs):
     ours, theirs = getattr(M, name)(**kwargs), getattr(keras.metrics, name)(**kwargs)
     assert ours.get_config() == theirs.get_config()
     assert type(ours).from_config(ours.get_config()).get_config() == ours.get_config()
+
+
+# keras.metrics' focal crossentropies and huber are keras.losses' functions; sloi's too.
+@pytest.mark.parametrize("name, kwargs, shape", [
+    ("binary_focal_crossentropy", {}, (6, 3)),
+    ("binary_focal_crossentropy", {"apply_class_balancing": True, "from_logits": True}, (6, 3)),
+    ("categorical_focal_crossentropy", {}, (6, 4)),
+    ("categorical_focal_crossentropy", {"alpha": 0.5, "label_smoothing": 0.1}, (2, 3, 4)),
+    ("huber", {}, (6, 3)),
+    ("huber", {"delta": 0.3}, (2, 3, 4)),
+])
+def test_loss_functions_as_metric_functions(name, kwargs, shape):
+    import sloi.losses
+
+    assert getattr(M, name) is getattr(sloi.losses, name)
+    assert getattr(keras.metrics, name) is getattr(keras.losses, name)
+    r = rng(9)
+    if name == "huber":
+        y_true = r.normal(size=shape).astype("float32")
+    elif name.startswith("binary"):
+        y_true = r.integers(0, 2, shape).astype("float32")
+    else:
+        y_true = np.eye(shape[-1], dtype="float32")[r.integers(0, shape[-1], shape[:-1])]
+    y_pred = r.random(shape).astype("float32")
+    assert_same_function(getattr(M, name), getattr(keras.metrics, name), y_true, y_pred,
+                         **kwargs)
+    # As a running mean, and through a config that names the function.
+    ours = M.MeanMetricWrapper(getattr(M, name), name=name, **kwargs)
+    assert_same_metric(ours, keras.metrics.MeanMetricWrapper(getattr(keras.metrics, name),
+                                                             name=name, **kwargs),
+                       [(y_true, y_pred), (y_true[:2], y_pred[:2])])
+    again = M.deserialize(M.serialize(ours))
+    assert again._fn is getattr(M, name) and again.get_config() == ours.get_config()
+
+
+def test_loss_functions_as_metrics_in_compile():
+    from tests.losses.helpers import assert_same_training
+
+    def classifier(K):
+        x = K.layers.Input(shape=(4,))
+        return K.Model(x, K.layers.Dense(1, activation="sigmoid")(x))
+
+    r = rng(0)
+    x = r.standard_normal((16, 4)).astype("float32")
+    y = (x[:, :1] > 0).astype("float32")
+    assert_same_training(classifier, x, y, "binary_crossentropy", metrics=[
+        lambda m: m.metrics.binary_focal_crossentropy, lambda m: m.metrics.huber])
