@@ -4,6 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+import numpy as np
+import torch
+
+
+def log_value(value):
+    """A metric result as logs hold it: a float, or a numpy array for a metric with one value
+    per class (``F1Score(average=None)``), as Keras keeps it."""
+    if isinstance(value, torch.Tensor):
+        if value.numel() == 1:
+            return float(value)
+        return value.detach().cpu().numpy()
+    return float(value) if np.ndim(value) == 0 else np.asarray(value)
+
 
 class LazyLogs(Mapping):
     """``logs["loss"]`` as a float, computed from the running metrics on first access after
@@ -18,7 +31,7 @@ class LazyLogs(Mapping):
 
     def _materialize(self) -> dict:
         if self._values is None:
-            self._values = {k: float(v) for k, v in self._compute().items()}
+            self._values = {k: log_value(v) for k, v in self._compute().items()}
         return self._values
 
     def __getitem__(self, key):

@@ -15,7 +15,12 @@ import time
 from sloi import settings
 
 
-def format_value(value: float) -> str:
+def format_value(value) -> str:
+    """A logged value: ``0.4123``, ``1.2000e-05``, or an array (a value per class) as numpy
+    prints it, as Keras shows it."""
+    if getattr(value, "ndim", 0) > 0 and getattr(value, "size", 1) > 1:
+        return str(value.detach().cpu().numpy() if hasattr(value, "detach") else value)
+    value = float(value)
     return f"{value:.4f}" if value == 0 or abs(value) >= 1e-3 else f"{value:.4e}"
 
 
@@ -93,7 +98,7 @@ class Progbar:
         per_step = elapsed / max(current, 1)
         # Keras 3's order: training values by name, then validation values by name
         ordered = sorted(values or [], key=lambda kv: (kv[0].startswith("val_"), kv[0]))
-        metrics = "".join(f" - {name}: {format_value(float(v))}" for name, v in ordered)
+        metrics = "".join(f" - {name}: {format_value(v)}" for name, v in ordered)
         if self.verbose == 2:
             line = (f"{current}/{self.target} - {format_duration(elapsed)} - "
                     f"{format_per_step(per_step, self.unit_name)}{metrics}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from sloi.engine import tree
 from sloi.training import data_adapters
+from sloi.training.logs import log_value
 from sloi.training.modes import modes
 from sloi.training.targets import class_weights_to_sample_weights
 
@@ -30,7 +31,7 @@ def run(trainer, what, x, y, sample_weight, return_dict):
     training = what == "train_on_batch"
     with modes(model, training):
         (trainer.train_step if training else trainer.test_step)(xb, yb, swb)
-    logs = {k: float(v) for k, v in trainer._results().items()}
+    logs = {k: log_value(v) for k, v in trainer._results().items()}
     if return_dict:
         return logs
     values = list(logs.values())

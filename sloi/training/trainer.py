@@ -21,7 +21,7 @@ from sloi.optimizers import LossScaleOptimizer
 from sloi.training import callback_setup, data_adapters, predict_loop, single_batch
 from sloi.training._distribution import hooks as _hooks
 from sloi.training.compile_utils import CompileLoss, CompileMetrics
-from sloi.training.logs import LazyLogs
+from sloi.training.logs import LazyLogs, log_value
 from sloi.training.loss_scaler import LossScaler
 from sloi.training.modes import modes
 from sloi.training.running_mean import RunningMean
@@ -216,7 +216,7 @@ class Trainer:
         """The results at the end of an epoch or an evaluation, as floats: over every process
         under distribution (a collective read, so only at points every process reaches)."""
         results = self._results() if self._strategy is None else _hooks().global_results(self)
-        return {k: float(v) for k, v in results.items()}
+        return {k: log_value(v) for k, v in results.items()}
 
     def _prepare(self):
         """Work done once per fit/evaluate, not per step."""

@@ -127,3 +127,25 @@ def test_a_model_learns_a_small_task():
     assert history.history["loss"][-1] < history.history["loss"][0] / 2
     loss, acc = model.evaluate(X, Y_BIN, verbose=0)
     assert acc >= 0.95 and loss == pytest.approx(history.history["loss"][-1], rel=0.5)
+
+
+def test_a_metric_with_one_value_per_class_is_logged_as_keras_logs_it():
+
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((16, 4)).astype("float32")
+    y = np.eye(3, dtype="float32")[rng.integers(0, 3, 16)]
+
+    def build(K):
+        model = K.Sequential([K.Input((4,)), K.layers.Dense(3, activation="softmax")])
+        model.compile("sgd", "categorical_crossentropy", metrics=[K.metrics.F1Score()])
+        return model
+
+    ours, theirs = build(sloi), build(keras)
+    theirs.set_weights(ours.get_weights())
+    fit = {"batch_size": 8, "epochs": 2, "shuffle": False, "verbose": 0,
+           "validation_data": (x, y)}
+    h_ours, h_theirs = ours.fit(x, y, **fit).history, theirs.fit(x, y, **fit).history
+    for key in ("f1_score", "val_f1_score"):
+        assert len(h_ours[key]) == 2 and h_ours[key][0].shape == (3,)
+        np.testing.assert_allclose(np.stack(h_ours[key]), np.stack(
+            [np.asarray(v) for v in h_theirs[key]]), rtol=1e-5, atol=1e-6)
