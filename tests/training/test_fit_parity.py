@@ -130,7 +130,6 @@ def test_a_model_learns_a_small_task():
 
 
 def test_a_metric_with_one_value_per_class_is_logged_as_keras_logs_it():
-
     rng = np.random.default_rng(3)
     x = rng.standard_normal((16, 4)).astype("float32")
     y = np.eye(3, dtype="float32")[rng.integers(0, 3, 16)]
