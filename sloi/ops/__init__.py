@@ -7,7 +7,8 @@ live by Keras's grouping: ``numpy`` (by theme, in ``sloi/ops/numpy/``), ``nn``, 
 ``linalg``, ``core`` and ``image``; all are also here at the top, as in Keras.
 """
 
-from sloi.ops import math, nn, numpy  # noqa: F401
+from sloi.ops import image, linalg, math, nn, numpy  # noqa: F401
+from sloi.ops.linalg import *  # noqa: F401,F403
 from sloi.ops.math import *  # noqa: F401,F403
 from sloi.ops.nn import *  # noqa: F401,F403
 from sloi.ops.numpy import *  # noqa: F401,F403
