@@ -17,6 +17,7 @@ import torch.nn.functional as F
 
 from sloi import settings
 from sloi.engine.operation import keras_op
+from sloi.kernels import conv as conv_kernels
 from sloi.ops import nn
 from sloi.ops._helpers import convert_to_tensor, dtype_name, result_type
 
@@ -241,8 +242,8 @@ def _resample_weights(size_in, size_out, scale, translation, kernel, antialias):
 
 # ============================================================================ pad and crop
 def _split(op: str, names: tuple, before, after, total):
-    """Two of (``before``, ``after``, ``total``) given: the amounts before and after and the
-    total, checked non-negative."""
+    """The three of an axis as given, after checking that exactly two of (``before``,
+    ``after``, ``total``) are."""
     if [before, after, total].count(None) != 1:
         raise ValueError(f"{op}: give exactly two of {', '.join(names)}; got "
                          f"{names[0]}={before}, {names[1]}={after}, {names[2]}={total}")
@@ -606,16 +607,39 @@ def extract_patches(images, size, strides=None, dilation_rate=1, padding="valid"
     strides = strides or size
     unbatched = images.dim() == spatial + 1
     x = images.unsqueeze(0) if unbatched else images
-    channels = x.shape[-1] if data_format == "channels_last" else x.shape[1]
-    patch = channels
-    for s in size:
-        patch *= s
-    # a convolution with the identity as kernel copies each patch into the channels, with
-    # Keras's padding and dilation rules
-    kernel = torch.eye(patch, dtype=x.dtype, device=x.device).reshape(*size, channels, patch)
-    out = nn.conv(x, kernel, strides=strides, padding=padding, data_format=data_format,
-                  dilation_rate=dilation_rate)
+    out = (_patches_2d if spatial == 2 else _patches_3d)(x, tuple(size), strides,
+                                                         dilation_rate, padding, data_format)
     return out.squeeze(0) if unbatched else out
+
+
+def _patches_2d(x, size, strides, dilation_rate, padding, data_format):
+    """Patches of a batch of images by ``F.unfold`` (im2col), padded as Keras pads a "same"
+    convolution (the odd pixel at the end)."""
+    strides = conv_kernels.normalize_tuple(strides, 2, "strides")
+    dilation = conv_kernels.normalize_tuple(dilation_rate, 2, "dilation_rate")
+    padding = conv_kernels.normalize_padding(padding)
+    x = x.permute(0, 3, 1, 2) if data_format == "channels_last" else x
+    batch, channels, height, width = x.shape
+    pads = [conv_kernels.padding_amounts(n, k, s, d, padding)
+            for n, k, s, d in zip((height, width), size, strides, dilation)]
+    x = F.pad(x, (*pads[1], *pads[0]))
+    rows = conv_kernels.output_length(x.shape[2], size[0], strides[0], dilation[0], "valid")
+    cols = conv_kernels.output_length(x.shape[3], size[1], strides[1], dilation[1], "valid")
+    columns = F.unfold(x, size, dilation=dilation, stride=strides)  # (N, C * kh * kw, L)
+    # Keras orders a patch's values (row, column, channel), channels fastest
+    patches = columns.reshape(batch, channels, size[0] * size[1], rows, cols)
+    patches = patches.permute(0, 3, 4, 2, 1).reshape(batch, rows, cols, -1)
+    return patches if data_format == "channels_last" else patches.permute(0, 3, 1, 2)
+
+
+def _patches_3d(x, size, strides, dilation_rate, padding, data_format):
+    """Patches of a batch of volumes: torch has no 3-D im2col, so a convolution with the
+    identity as kernel copies each patch into the channels (as Keras does)."""
+    channels = x.shape[-1] if data_format == "channels_last" else x.shape[1]
+    patch = channels * size[0] * size[1] * size[2]
+    kernel = torch.eye(patch, dtype=x.dtype, device=x.device).reshape(*size, channels, patch)
+    return nn.conv(x, kernel, strides=strides, padding=padding, data_format=data_format,
+                   dilation_rate=dilation_rate)
 
 
 def extract_patches_3d(volumes, size, strides=None, dilation_rate=1, padding="valid",

@@ -8,7 +8,7 @@ import torch
 
 import sloi
 from sloi import ops
-from tests.ops.op_parity import check_op
+from tests.ops.op_parity import check_op, check_symbolic
 
 RNG = np.random.default_rng(5)
 FORMATS = ["channels_last", "channels_first"]
@@ -200,6 +200,23 @@ def test_elastic_transform_seed_repeats():
     b = ops.image.elastic_transform(x, seed=3)
     np.testing.assert_array_equal(a.numpy(), b.numpy())
     assert a.shape == x.shape
+    check_symbolic("image.elastic_transform", x, seed=3)
+
+
+def test_data_format_none_follows_the_settings():
+    x = images(2, 5, 6, 3, "channels_first")
+    sloi.settings.set_image_data_format("channels_first")
+    try:
+        ours = ops.image.resize(x, (3, 4))
+        blurred = ops.image.gaussian_blur(x)
+    finally:
+        sloi.settings.set_image_data_format("channels_last")
+    theirs = keras.ops.image.resize(x, (3, 4), data_format="channels_first")
+    np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(
+        blurred.numpy(),
+        keras.ops.image.gaussian_blur(x, data_format="channels_first").numpy(), rtol=1e-5,
+        atol=1e-6)
 
 
 # ---------------------------------------------------------------------------- filters
