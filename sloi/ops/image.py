@@ -15,7 +15,6 @@ import itertools
 import torch
 import torch.nn.functional as F
 
-from sloi import settings
 from sloi.engine.operation import keras_op
 from sloi.kernels import conv as conv_kernels
 from sloi.ops import nn
@@ -33,11 +32,7 @@ _FILL_MODES = ("constant", "nearest", "wrap", "mirror", "reflect")
 
 
 def _data_format(data_format) -> str:
-    data_format = settings.image_data_format() if data_format is None else data_format
-    if data_format not in ("channels_last", "channels_first"):
-        raise ValueError('`data_format` must be "channels_last" or "channels_first"; got '
-                         f"{data_format!r}")
-    return data_format
+    return conv_kernels.normalize_data_format(data_format)  # None: the settings' format
 
 
 def _images(op: str, images, name: str = "images") -> torch.Tensor:
@@ -181,8 +176,9 @@ def scale_and_translate(images, output_shape, scale, translation, spatial_dims, 
                         antialias=True):
     """Each axis in ``spatial_dims`` resampled to ``output_shape``: output sample ``i`` reads
     the input at ``(i + 0.5 - translation) / scale - 0.5`` through the kernel of ``method``
-    ("linear", "cubic" (Keys), "lanczos3", "lanczos5"; "bilinear"... alias them), widened by
-    ``1 / scale`` when shrinking with ``antialias`` (as ``jax.image.scale_and_translate``)."""
+    ("linear", "cubic" (Keys), "lanczos3", "lanczos5"; "bilinear" and "trilinear" mean
+    "linear", "bicubic" and "tricubic" "cubic"), widened by ``1 / scale`` when shrinking with
+    ``antialias`` (as ``jax.image.scale_and_translate``)."""
     kernels = {"linear": _triangle, "bilinear": _triangle, "trilinear": _triangle,
                "cubic": _keys_cubic, "bicubic": _keys_cubic, "tricubic": _keys_cubic,
                "lanczos3": lambda x: _lanczos(3.0, x), "lanczos5": lambda x: _lanczos(5.0, x)}
