@@ -7,9 +7,10 @@ live by Keras's grouping: ``numpy`` (by theme, in ``sloi/ops/numpy/``), ``nn``, 
 ``linalg``, ``core`` and ``image``; all are also here at the top, as in Keras.
 """
 
-from sloi.ops import core, einops, math, nn, numpy  # noqa: F401
+from sloi.ops import core, einops, image, linalg, math, nn, numpy  # noqa: F401
 from sloi.ops.core import *  # noqa: F401,F403
 from sloi.ops.einops import *  # noqa: F401,F403
+from sloi.ops.linalg import *  # noqa: F401,F403
 from sloi.ops.math import *  # noqa: F401,F403
 from sloi.ops.nn import *  # noqa: F401,F403
 from sloi.ops.numpy import *  # noqa: F401,F403

@@ -41,15 +41,23 @@ def _dtype(x) -> str:
     return str(np.asarray(x).dtype)
 
 
+def _resolve(module, name: str):
+    """``module.<name>``, where ``name`` may be dotted (``"image.resize"``, ``"linalg.qr"``)."""
+    for part in name.split("."):
+        module = getattr(module, part)
+    return module
+
+
 def check_op(name, *args, rtol=1e-6, atol=1e-6, symbolic=True, batch_none=True,
-             check_dtype=True, keras_args=None, **kwargs):
+             check_dtype=True, check_values=True, keras_args=None, **kwargs):
     """Assert that ``sloi.ops.<name>(*args, **kwargs)`` equals Keras's; returns sloi's
     result. ``keras_args`` gives Keras other positional arguments where the two must differ
-    (a torch tensor for sloi, say)."""
+    (a torch tensor for sloi, say); ``check_values=False`` leaves the values to the caller
+    (decompositions unique only up to sign). ``name`` may be dotted: ``"image.resize"``."""
     import keras
 
-    ours_fn = getattr(sloi.ops, name)
-    theirs_fn = getattr(keras.ops, name)
+    ours_fn = _resolve(sloi.ops, name)
+    theirs_fn = _resolve(keras.ops, name)
     ours = ours_fn(*[_copy(a) for a in args], **kwargs)
     theirs = theirs_fn(*[_copy(a) for a in (keras_args or args)], **kwargs)
     flat_ours, flat_theirs = _flat(ours), _flat(theirs)
@@ -60,6 +68,8 @@ def check_op(name, *args, rtol=1e-6, atol=1e-6, symbolic=True, batch_none=True,
         assert a_np.shape == b_np.shape, f"{name}: shape {a_np.shape} != Keras {b_np.shape}"
         if check_dtype:
             assert _dtype(a) == _dtype(b), f"{name}: dtype {_dtype(a)} != Keras {_dtype(b)}"
+        if not check_values:  # a decomposition whose signs are free: the caller compares
+            continue
         if a_np.dtype == bool or b_np.dtype == bool:
             np.testing.assert_array_equal(a_np, b_np.astype(a_np.dtype), err_msg=name)
         else:
@@ -92,8 +102,8 @@ def check_symbolic(name, *args, batch_none=True, **kwargs):
             return keras.KerasTensor(spec_shape(x), dtype=str(x.dtype))
         return x
 
-    out_ours = getattr(sloi.ops, name)(*[ours(a) for a in args], **kwargs)
-    out_theirs = getattr(keras.ops, name)(*[theirs(a) for a in args], **kwargs)
+    out_ours = _resolve(sloi.ops, name)(*[ours(a) for a in args], **kwargs)
+    out_theirs = _resolve(keras.ops, name)(*[theirs(a) for a in args], **kwargs)
     flat_ours, flat_theirs = _flat(out_ours), _flat(out_theirs)
     assert len(flat_ours) == len(flat_theirs), (name, len(flat_ours), len(flat_theirs))
     for a, b in zip(flat_ours, flat_theirs):
