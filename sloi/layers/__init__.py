@@ -15,3 +15,20 @@ from sloi.layers.preprocessing import *  # noqa: F401,F403
 from sloi.layers.recurrent import *  # noqa: F401,F403
 from sloi.layers.regularization import *  # noqa: F401,F403
 from sloi.layers.reshaping import *  # noqa: F401,F403
+
+
+# Keras's ``keras.layers.serialize`` / ``deserialize``. They live in sloi.saving (floor 5),
+# which builds on the layers: this face reaches it at call time, never at import.
+def serialize(layer) -> dict:
+    """``layer`` as a Keras 3 config dict (``{"module", "class_name", "config", ...}``)."""
+    from sloi.saving import serialize_keras_object
+
+    return serialize_keras_object(layer)
+
+
+def deserialize(config, custom_objects=None):
+    """A layer from ``serialize``'s dict (or a Keras-written one); classes are found by name,
+    never imported or run from the config."""
+    from sloi.saving import deserialize_keras_object
+
+    return deserialize_keras_object(config, custom_objects=custom_objects)

@@ -21,3 +21,15 @@ class ArgumentChecks:
         if isinstance(value, bool) or not hasattr(value, "__index__") or int(value) <= 0:
             raise self._error(f"`{name}` must be a positive integer; got {value!r}")
         return int(value)
+
+
+def refuse_quantization(layer, **arguments) -> None:
+    """Keras's LoRA / quantization arguments (``lora_rank``, ``quantization_config``):
+    accepted at their default None, which Keras 3 writes into every config; any other value
+    raises, naming the layer (sloi does not quantize)."""
+    for arg, value in arguments.items():
+        if value is not None:
+            raise ValueError(
+                f'Layer "{layer.name}" ({type(layer).__name__}): {arg}={value!r} asks for LoRA '
+                "or quantization, which sloi does not support; leave it None"
+            )

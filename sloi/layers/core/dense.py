@@ -3,6 +3,7 @@
 from sloi import activations, constraints, initializers, regularizers
 from sloi.engine import InputSpec, Layer
 from sloi.kernels.linear import dense
+from sloi.layers.argument_checks import refuse_quantization
 
 
 class Dense(Layer):
@@ -27,8 +28,10 @@ class Dense(Layer):
     def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
                  activity_regularizer=None, kernel_constraint=None, bias_constraint=None,
-                 **kwargs):
+                 lora_rank=None, lora_alpha=None, quantization_config=None, **kwargs):
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
+        refuse_quantization(self, lora_rank=lora_rank, lora_alpha=lora_alpha,
+                            quantization_config=quantization_config)
         self.units = int(units)
         if self.units <= 0:
             raise ValueError(f'Layer "{self.name}" (Dense): units must be positive; got {units}')
@@ -71,6 +74,7 @@ class Dense(Layer):
         return {
             **super().get_config(),
             "units": self.units,
+            "quantization_config": None,
             "activation": activations.serialize(self.activation),
             "use_bias": self.use_bias,
             "kernel_initializer": initializers.serialize(self.kernel_initializer),

@@ -6,6 +6,7 @@ import torch.nn.functional as F
 
 from sloi import constraints, initializers, regularizers
 from sloi.engine import Layer
+from sloi.layers.argument_checks import refuse_quantization
 
 
 class Embedding(Layer):
@@ -32,12 +33,14 @@ class Embedding(Layer):
 
     def __init__(self, input_dim, output_dim, embeddings_initializer="uniform",
                  embeddings_regularizer=None, embeddings_constraint=None, mask_zero=False,
-                 input_length=None, **kwargs):
-        kwargs.pop("lora_rank", None)
+                 input_length=None, lora_rank=None, lora_alpha=None, quantization_config=None,
+                 **kwargs):
         if input_length is not None and "input_shape" not in kwargs and (
                 "batch_input_shape" not in kwargs):
             kwargs["input_shape"] = (input_length,)
         super().__init__(**kwargs)
+        refuse_quantization(self, lora_rank=lora_rank, lora_alpha=lora_alpha,
+                            quantization_config=quantization_config)
         self.input_dim = int(input_dim)
         self.output_dim = int(output_dim)
         if self.input_dim <= 0 or self.output_dim <= 0:
@@ -91,6 +94,7 @@ class Embedding(Layer):
         config = {
             **super().get_config(),
             "input_dim": self.input_dim,
+            "quantization_config": None,
             "output_dim": self.output_dim,
             "embeddings_initializer": initializers.serialize(self.embeddings_initializer),
             "embeddings_regularizer": regularizers.serialize(self.embeddings_regularizer),
