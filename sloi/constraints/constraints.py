@@ -9,9 +9,7 @@ each unit's incoming weight vector; for a Conv2D kernel `(h, w, in, out)` use `a
 import torch
 
 from sloi._object_lookup import ObjectLookup
-
-# Keras's fuzz factor (keras.backend.epsilon()), added to norms before dividing.
-_EPSILON = 1e-7
+from sloi.settings import epsilon as backend_epsilon
 
 
 def _norms(w, axis):
@@ -53,7 +51,7 @@ class MaxNorm(Constraint):
 
     def __call__(self, w):
         norms = _norms(w, self.axis)
-        return w * (torch.clamp(norms, 0, self.max_value) / (_EPSILON + norms))
+        return w * (torch.clamp(norms, 0, self.max_value) / (backend_epsilon() + norms))
 
     def get_config(self):
         return {"max_value": self.max_value, "axis": self.axis}
@@ -77,7 +75,7 @@ class UnitNorm(Constraint):
         self.axis = axis
 
     def __call__(self, w):
-        return w / (_EPSILON + _norms(w, self.axis))
+        return w / (backend_epsilon() + _norms(w, self.axis))
 
     def get_config(self):
         return {"axis": self.axis}
@@ -105,7 +103,7 @@ class MinMaxNorm(Constraint):
         norms = _norms(w, self.axis)
         desired = (self.rate * torch.clamp(norms, self.min_value, self.max_value)
                    + (1 - self.rate) * norms)
-        return w * (desired / (_EPSILON + norms))
+        return w * (desired / (backend_epsilon() + norms))
 
     def get_config(self):
         return {

@@ -10,8 +10,7 @@ from collections.abc import Callable
 
 import torch
 
-# Keras's ``backend.epsilon()``: the smallest norm ``l2_normalize`` divides by.
-_EPSILON = 1e-7
+from sloi.settings import epsilon as backend_epsilon
 
 
 def expand_to_rank(x: torch.Tensor, rank: int) -> torch.Tensor:
@@ -97,8 +96,9 @@ def concatenate_masks(inputs: list[torch.Tensor], masks: list, axis: int) -> tor
     return torch.cat(full, dim=axis).any(dim=-1)
 
 
-def l2_normalize(x: torch.Tensor, axis: int, epsilon: float = _EPSILON) -> torch.Tensor:
+def l2_normalize(x: torch.Tensor, axis: int, epsilon: float | None = None) -> torch.Tensor:
     """``x / max(||x||, epsilon)`` along ``axis``, written as Keras writes it (``x * rsqrt``)."""
+    epsilon = backend_epsilon() if epsilon is None else epsilon
     inv_norm = torch.rsqrt(torch.sum(x * x, dim=axis, keepdim=True))
     return x * torch.clamp(inv_norm, max=1.0 / epsilon)
 

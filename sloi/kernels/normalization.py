@@ -16,8 +16,7 @@ import torch
 import torch.distributed as dist
 import torch.nn.functional as F
 
-# Keras's ``backend.epsilon()``: keeps a fully masked channel from dividing by zero.
-_MASK_EPSILON = 1e-7
+from sloi.settings import epsilon as backend_epsilon
 
 
 def _to_dim1(x: torch.Tensor, axis: int) -> torch.Tensor:
@@ -82,7 +81,7 @@ def moments(x, axis: int, mask=None):
         variance, mean = torch.var_mean(x, dim=dims, correction=0)
         return mean, variance
     weights = mask.unsqueeze(-1).expand(x.shape).to(x.dtype)
-    count = weights.sum(dim=dims, keepdim=True) + _MASK_EPSILON
+    count = weights.sum(dim=dims, keepdim=True) + backend_epsilon()
     mean = (x * weights).sum(dim=dims, keepdim=True) / count
     variance = (torch.square(x - mean) * weights).sum(dim=dims, keepdim=True) / count
     return mean.reshape(-1), variance.reshape(-1)
@@ -132,7 +131,7 @@ def global_moments(x, axis: int, mask, group, shift):
                             weights.sum(dim=dims)])
     total, squares, count = _AllReduceSum.apply(sums, group)
     if mask is not None:
-        count = count + _MASK_EPSILON
+        count = count + backend_epsilon()
     mean_d = total / count
     variance = torch.clamp(squares / count - torch.square(mean_d), min=0.0)
     return shift.detach().to(x.dtype) + mean_d, variance

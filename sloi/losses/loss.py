@@ -9,7 +9,6 @@ import torch
 from sloi.engine import naming
 from sloi.engine.dtypes import dtype_name, standardize_dtype
 
-EPSILON = 1e-7  # Keras's backend.epsilon(): the clip on probabilities and denominators
 REDUCTIONS = ("sum_over_batch_size", "sum", "mean", "mean_with_sample_weight", "none", None)
 
 

@@ -12,13 +12,13 @@ import torch
 import torch.nn.functional as F
 
 from sloi.losses.loss import (
-    EPSILON,
     BuiltinLoss,
     match_rank,
     mean_over,
     prepare_pair,
     to_tensor,
 )
+from sloi.settings import epsilon as backend_epsilon
 
 
 def _check_same_shape(fn_name, y_true, y_pred):
@@ -30,7 +30,7 @@ def _check_same_shape(fn_name, y_true, y_pred):
 
 
 def _clip(probs):
-    return probs.clamp(EPSILON, 1.0 - EPSILON)
+    return probs.clamp(backend_epsilon(), 1.0 - backend_epsilon())
 
 
 def _bce_on_probs(y_true, probs, reduction="none"):
@@ -271,15 +271,15 @@ def kl_divergence(y_true, y_pred):
     """Kullback-Leibler divergence `sum(y_true * log(y_true / y_pred))` over the last axis,
     both clipped to `[1e-7, 1]`."""
     y_true, y_pred = prepare_pair(y_true, y_pred)
-    y_true = y_true.clamp(EPSILON, 1.0)
-    y_pred = y_pred.clamp(EPSILON, 1.0)
+    y_true = y_true.clamp(backend_epsilon(), 1.0)
+    y_pred = y_pred.clamp(backend_epsilon(), 1.0)
     return (y_true * (y_true / y_pred).log()).sum(dim=-1)
 
 
 def poisson(y_true, y_pred):
     """Poisson loss `mean(y_pred - y_true * log(y_pred + 1e-7))` over the last axis."""
     y_true, y_pred = prepare_pair(y_true, y_pred)
-    return mean_over(y_pred - y_true * (y_pred + EPSILON).log(), -1)
+    return mean_over(y_pred - y_true * (y_pred + backend_epsilon()).log(), -1)
 
 
 class BinaryCrossentropy(BuiltinLoss):

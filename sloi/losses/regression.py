@@ -9,13 +9,13 @@ import torch
 import torch.nn.functional as F
 
 from sloi.losses.loss import (
-    EPSILON,
     BuiltinLoss,
     match_rank,
     mean_over,
     prepare_pair,
     to_tensor,
 )
+from sloi.settings import epsilon as backend_epsilon
 
 _LOG_2 = math.log(2.0)
 
@@ -39,7 +39,7 @@ def mean_absolute_error(y_true, y_pred):
 def mean_absolute_percentage_error(y_true, y_pred):
     """`100 * mean(|y_true - y_pred| / max(|y_true|, 1e-7))` over the last axis."""
     y_true, y_pred = prepare_pair(y_true, y_pred)
-    diff = ((y_true - y_pred) / y_true.abs().clamp_min(EPSILON)).abs()
+    diff = ((y_true - y_pred) / y_true.abs().clamp_min(backend_epsilon())).abs()
     return 100.0 * mean_over(diff, -1)
 
 
@@ -47,8 +47,8 @@ def mean_squared_logarithmic_error(y_true, y_pred):
     """`mean((log(y_pred + 1) - log(y_true + 1)) ** 2)` over the last axis, both first
     raised to at least 1e-7."""
     y_true, y_pred = prepare_pair(y_true, y_pred)
-    first_log = (y_pred.clamp_min(EPSILON) + 1.0).log()
-    second_log = (y_true.clamp_min(EPSILON) + 1.0).log()
+    first_log = (y_pred.clamp_min(backend_epsilon()) + 1.0).log()
+    second_log = (y_true.clamp_min(backend_epsilon()) + 1.0).log()
     return mean_over((first_log - second_log).square(), -1)
 
 
@@ -79,7 +79,7 @@ def log_cosh(y_true, y_pred):
 def _l2_normalize(x, axis):
     """`x / ||x||` along `axis`, the inverse norm capped at 1e7 (so a zero vector stays 0)."""
     inv_norm = torch.rsqrt(x.square().sum(dim=axis, keepdim=True))
-    return x * inv_norm.clamp_max(1.0 / EPSILON)
+    return x * inv_norm.clamp_max(1.0 / backend_epsilon())
 
 
 def cosine_similarity(y_true, y_pred, axis=-1):

@@ -6,7 +6,8 @@ compare the overlap `sum(y_true * y_pred)` with the sizes of the two masks, so t
 foreground counts as much as a large one, unlike a per-pixel crossentropy.
 """
 
-from sloi.losses.loss import EPSILON, BuiltinLoss, prepare_pair
+from sloi.losses.loss import BuiltinLoss, prepare_pair
+from sloi.settings import epsilon as backend_epsilon
 
 
 def _axes(axis):
@@ -33,7 +34,7 @@ def dice(y_true, y_pred, axis=None):
     y_true, y_pred = prepare_pair(y_true, y_pred)
     axis = _axes(axis)
     intersection = _sum(y_true * y_pred, axis)
-    return 1.0 - 2.0 * intersection / (_sum(y_true, axis) + _sum(y_pred, axis) + EPSILON)
+    return 1.0 - 2.0 * intersection / (_sum(y_true, axis) + _sum(y_pred, axis) + backend_epsilon())
 
 
 def tversky(y_true, y_pred, alpha=0.5, beta=0.5, axis=None):
@@ -54,7 +55,7 @@ def tversky(y_true, y_pred, alpha=0.5, beta=0.5, axis=None):
     # mass the prediction lacks) and its "fn" the spurious foreground.
     fp = _sum((1.0 - y_pred) * y_true, axis)
     fn = _sum(y_pred * (1.0 - y_true), axis)
-    return 1.0 - tp / (tp + fp * alpha + fn * beta + EPSILON)
+    return 1.0 - tp / (tp + fp * alpha + fn * beta + backend_epsilon())
 
 
 class Dice(BuiltinLoss):

@@ -17,7 +17,8 @@ from sloi.metrics.confusion_utils import (
     confusion_counts,
     is_evenly_distributed,
 )
-from sloi.metrics.metrics_utils import EPSILON, divide_no_nan
+from sloi.metrics.metrics_utils import divide_no_nan
+from sloi.settings import epsilon as backend_epsilon
 
 # The spellings Keras accepts, and the canonical one each stands for.
 _CURVES = {"ROC": "ROC", "roc": "ROC", "PR": "PR", "pr": "PR", "PRGAIN": "PRGAIN",
@@ -90,7 +91,7 @@ class AUC(Metric):
             inner = [(i + 1) * 1.0 / (num_thresholds - 1) for i in range(num_thresholds - 2)]
             self._evenly = True
         # End points just outside [0, 1] make 0 and 1 predictions count, despite rounding.
-        self._threshold_values = [0.0 - EPSILON] + inner + [1.0 + EPSILON]
+        self._threshold_values = [0.0 - backend_epsilon()] + inner + [1.0 + backend_epsilon()]
         self.curve = _curve_name(curve)
         self.summation_method = _summation_name(summation_method)
         super().__init__(name=name, dtype=dtype)

@@ -16,7 +16,8 @@ add (each kernel launch costs about as much as the arithmetic on a training-size
 import numpy as np
 import torch
 
-from sloi.metrics.metrics_utils import EPSILON, squeeze_or_expand_to_same_rank
+from sloi.metrics.metrics_utils import squeeze_or_expand_to_same_rank
+from sloi.settings import epsilon as backend_epsilon
 
 NEG_INF = -1e10  # what Keras gives the predictions outside the top k
 COUNT_ORDER = ("tp", "fp", "fn", "tn")  # the last axis of what `confusion_counts` returns
@@ -42,7 +43,7 @@ def is_evenly_distributed(thresholds) -> bool:
     if n < 3:
         return False
     even = np.arange(n, dtype=np.float32) / (n - 1)
-    return bool(np.allclose(thresholds, even, atol=EPSILON))
+    return bool(np.allclose(thresholds, even, atol=backend_epsilon()))
 
 
 def filter_top_k(x, k):

@@ -6,8 +6,9 @@ the metric is the running mean of those values: not the correlation over the who
 """
 
 
-from sloi.metrics.metrics_utils import EPSILON, as_tensor, squeeze_or_expand_to_same_rank
+from sloi.metrics.metrics_utils import as_tensor, squeeze_or_expand_to_same_rank
 from sloi.metrics.reduction_metrics import MeanMetricWrapper
+from sloi.settings import epsilon as backend_epsilon
 
 
 def _pair(y_true, y_pred):
@@ -63,7 +64,7 @@ def concordance_correlation(y_true, y_pred, axis=-1):
     pred_var = (y_pred - pred_mean).var(dim=axis, keepdim=True, correction=0)
     covar = (y_true - pred_mean) * (y_pred - pred_mean)
     norm = true_var + pred_var + (true_mean - pred_mean).square()
-    return (2.0 * covar / (norm + EPSILON)).mean(dim=axis)
+    return (2.0 * covar / (norm + backend_epsilon())).mean(dim=axis)
 
 
 class _CorrelationMean(MeanMetricWrapper):

@@ -4,7 +4,7 @@ or averaged, for multi-class and multi-label classifiers with ``(batch, classes)
 import torch
 
 from sloi.metrics.base_metric import Metric
-from sloi.metrics.metrics_utils import EPSILON
+from sloi.settings import epsilon as backend_epsilon
 
 _AVERAGES = (None, "micro", "macro", "weighted")
 
@@ -113,12 +113,13 @@ class FBetaScore(Metric):
         if not self._built:  # Keras has no result before the first update; 0 is harmless
             return torch.zeros((), dtype=self._dtype, device=self._device)
         tp = self.true_positives
-        precision = tp / (tp + self.false_positives + EPSILON)
-        recall = tp / (tp + self.false_negatives + EPSILON)
+        precision = tp / (tp + self.false_positives + backend_epsilon())
+        recall = tp / (tp + self.false_negatives + backend_epsilon())
         beta_sq = self.beta ** 2
-        score = precision * recall / (beta_sq * precision + recall + EPSILON) * (1.0 + beta_sq)
+        eps = backend_epsilon()
+        score = precision * recall / (beta_sq * precision + recall + eps) * (1.0 + beta_sq)
         if self.average == "weighted":
-            weights = self.intermediate_weights / (self.intermediate_weights.sum() + EPSILON)
+            weights = self.intermediate_weights / (self.intermediate_weights.sum() + eps)
             return (score * weights).sum()
         if self.average is not None:
             return score.mean()

@@ -11,7 +11,7 @@ import warnings
 import torch
 
 from sloi.metrics.base_metric import Metric
-from sloi.metrics.metrics_utils import EPSILON
+from sloi.settings import epsilon as backend_epsilon
 
 
 class _IoUBase(Metric):
@@ -119,8 +119,8 @@ class IoU(_IoUBase):
         denominator = denominator[self._target_index]
         # A class that never occurs counts neither as 0 nor as 1: it is left out.
         valid = denominator > 1e-9
-        iou = torch.where(valid, true_positives / (denominator + EPSILON), 0.0)
-        return iou.sum(dim=self.axis) / (valid.float().sum() + EPSILON)
+        iou = torch.where(valid, true_positives / (denominator + backend_epsilon()), 0.0)
+        return iou.sum(dim=self.axis) / (valid.float().sum() + backend_epsilon())
 
     def get_config(self):
         return {**super().get_config(), "num_classes": self.num_classes,

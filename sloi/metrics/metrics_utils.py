@@ -7,7 +7,7 @@ branch on a tensor's value; only shapes (known on the host) steer the code.
 import numpy as np
 import torch
 
-EPSILON = 1e-7  # keras.backend.epsilon()
+from sloi.settings import epsilon as backend_epsilon
 
 
 def as_tensor(x, dtype=None, device=None) -> torch.Tensor:
@@ -68,4 +68,4 @@ def apply_mask(sample_weight, mask, dtype):
 def l2_normalize(x, dim=-1):
     """``x / max(||x||, eps)`` written as Keras does it, ``x * min(rsqrt(sum x^2), 1/eps)``."""
     inv_norm = torch.rsqrt(torch.sum(x * x, dim=dim, keepdim=True))
-    return x * torch.clamp(inv_norm, max=1.0 / EPSILON)
+    return x * torch.clamp(inv_norm, max=1.0 / backend_epsilon())

@@ -11,8 +11,9 @@ own formulas. Only where Keras exports one function object under both names
 import torch
 import torch.nn.functional as F
 
-from sloi.metrics.metrics_utils import EPSILON, as_tensor
+from sloi.metrics.metrics_utils import as_tensor
 from sloi.metrics.reduction_metrics import MeanMetricWrapper
+from sloi.settings import epsilon as backend_epsilon
 
 
 def _same_shape(y_true, y_pred, what):
@@ -38,7 +39,7 @@ def binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, 
     if from_logits:
         values = F.binary_cross_entropy_with_logits(y_pred, y_true, reduction="none")
     else:
-        y_pred = torch.clamp(y_pred, EPSILON, 1.0 - EPSILON)
+        y_pred = torch.clamp(y_pred, backend_epsilon(), 1.0 - backend_epsilon())
         values = F.binary_cross_entropy(y_pred, y_true, reduction="none")
     return torch.mean(values, dim=axis)
 
@@ -63,7 +64,7 @@ def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=
         log_prob = F.log_softmax(y_pred, dim=axis)
     else:
         y_pred = y_pred / torch.sum(y_pred, dim=axis, keepdim=True)
-        log_prob = torch.log(torch.clamp(y_pred, EPSILON, 1.0 - EPSILON))
+        log_prob = torch.log(torch.clamp(y_pred, backend_epsilon(), 1.0 - backend_epsilon()))
     return -torch.sum(y_true * log_prob, dim=axis)
 
 
@@ -99,7 +100,7 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_cl
         result = F.cross_entropy(scores, target, reduction="none")
     else:
         probs = scores / torch.sum(scores, dim=1, keepdim=True)
-        log_prob = torch.log(torch.clamp(probs, EPSILON, 1.0 - EPSILON))
+        log_prob = torch.log(torch.clamp(probs, backend_epsilon(), 1.0 - backend_epsilon()))
         result = F.nll_loss(log_prob, target, reduction="none")
     result = result.reshape(result_shape)
     if ignore_class is not None:
@@ -112,8 +113,8 @@ def kl_divergence(y_true, y_pred):
     """``sum(y_true * log(y_true / y_pred))`` over the last axis, both clipped to ``[eps, 1]``."""
     y_pred = as_tensor(y_pred)
     y_true = as_tensor(y_true, dtype=y_pred.dtype, device=y_pred.device)
-    y_true = torch.clamp(y_true, EPSILON, 1.0)
-    y_pred = torch.clamp(y_pred, EPSILON, 1.0)
+    y_true = torch.clamp(y_true, backend_epsilon(), 1.0)
+    y_pred = torch.clamp(y_pred, backend_epsilon(), 1.0)
     return torch.sum(y_true * torch.log(y_true / y_pred), dim=-1)
 
 
@@ -121,7 +122,7 @@ def poisson(y_true, y_pred):
     """``mean(y_pred - y_true * log(y_pred + eps))`` over the last axis."""
     y_pred = as_tensor(y_pred)
     y_true = as_tensor(y_true, dtype=y_pred.dtype, device=y_pred.device)
-    return torch.mean(y_pred - y_true * torch.log(y_pred + EPSILON), dim=-1)
+    return torch.mean(y_pred - y_true * torch.log(y_pred + backend_epsilon()), dim=-1)
 
 
 class KLDivergence(MeanMetricWrapper):

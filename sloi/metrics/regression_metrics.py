@@ -12,12 +12,12 @@ import torch
 
 from sloi.metrics.base_metric import Metric
 from sloi.metrics.metrics_utils import (
-    EPSILON,
     as_tensor,
     l2_normalize,
     squeeze_or_expand_to_same_rank,
 )
 from sloi.metrics.reduction_metrics import Mean, MeanMetricWrapper
+from sloi.settings import epsilon as backend_epsilon
 
 
 def _pair(y_true, y_pred):
@@ -42,15 +42,15 @@ def mean_absolute_error(y_true, y_pred):
 def mean_absolute_percentage_error(y_true, y_pred):
     """``100 * mean(|(y_true - y_pred) / max(|y_true|, eps)|)`` over the last axis."""
     y_true, y_pred = _pair(y_true, y_pred)
-    diff = torch.abs((y_true - y_pred) / torch.clamp(torch.abs(y_true), min=EPSILON))
+    diff = torch.abs((y_true - y_pred) / torch.clamp(torch.abs(y_true), min=backend_epsilon()))
     return 100.0 * torch.mean(diff, dim=-1)
 
 
 def mean_squared_logarithmic_error(y_true, y_pred):
     """``mean((log(max(y_pred, eps) + 1) - log(max(y_true, eps) + 1))^2)`` over the last axis."""
     y_true, y_pred = _pair(y_true, y_pred)
-    first_log = torch.log(torch.clamp(y_pred, min=EPSILON) + 1.0)
-    second_log = torch.log(torch.clamp(y_true, min=EPSILON) + 1.0)
+    first_log = torch.log(torch.clamp(y_pred, min=backend_epsilon()) + 1.0)
+    second_log = torch.log(torch.clamp(y_true, min=backend_epsilon()) + 1.0)
     return torch.mean(torch.square(first_log - second_log), dim=-1)
 
 

@@ -21,6 +21,7 @@ from sloi.kernels import conv as conv_kernels
 from sloi.kernels import pooling
 from sloi.ops._helpers import axes as _axes
 from sloi.ops._helpers import convert_to_tensor, result_type, standardize_dtype
+from sloi.settings import epsilon as backend_epsilon
 
 __all__ = [
     "adaptive_average_pool", "adaptive_max_pool", "average_pool", "batch_normalization",
@@ -34,8 +35,6 @@ __all__ = [
     "sparse_sigmoid", "sparsemax", "squareplus", "swish", "tanh_shrink", "threshold", "unfold",
 ]
 
-# Keras's ``backend.epsilon()`` at its default: the fuzz factor of losses and normalizations.
-_EPSILON = 1e-7
 
 
 # ============================================================================ activations
@@ -426,7 +425,7 @@ def binary_crossentropy(target, output, from_logits=False):
     _same_shape("binary_crossentropy", target, output)
     if from_logits:
         return F.binary_cross_entropy_with_logits(output, target, reduction="none")
-    output = torch.clip(output, _EPSILON, 1.0 - _EPSILON)
+    output = torch.clip(output, backend_epsilon(), 1.0 - backend_epsilon())
     return F.binary_cross_entropy(output, target, reduction="none")
 
 
@@ -446,7 +445,7 @@ def _log_probabilities(output, axis, from_logits):
     if from_logits:
         return F.log_softmax(output, dim=axis)
     output = output / torch.sum(output, dim=axis, keepdim=True)
-    return torch.log(torch.clip(output, _EPSILON, 1.0 - _EPSILON))
+    return torch.log(torch.clip(output, backend_epsilon(), 1.0 - backend_epsilon()))
 
 
 @keras_op(module="nn")
@@ -663,7 +662,7 @@ def layer_normalization(x, gamma=None, beta=None, axis=-1, epsilon=None, **kwarg
             "use rms_normalization")
     if kwargs:
         raise TypeError(f"layer_normalization: unexpected arguments {sorted(kwargs)}")
-    epsilon = _EPSILON if epsilon is None else epsilon
+    epsilon = backend_epsilon() if epsilon is None else epsilon
     x = convert_to_tensor(x)
     dtype = x.dtype
     x = x.to(result_type(dtype, torch.float32))
@@ -690,7 +689,7 @@ def layer_normalization(x, gamma=None, beta=None, axis=-1, epsilon=None, **kwarg
 def rms_normalization(x, scale=None, axis=-1, epsilon=None):
     """``x / sqrt(mean(x**2) + epsilon) * scale``, the mean over ``axis``; computed in
     float32 or wider and returned in ``x``'s dtype."""
-    epsilon = _EPSILON if epsilon is None else epsilon
+    epsilon = backend_epsilon() if epsilon is None else epsilon
     x = convert_to_tensor(x)
     dtype = x.dtype
     x = x.to(result_type(dtype, torch.float32))
@@ -713,7 +712,7 @@ def normalize(x, axis=-1, order=2, epsilon=None):
     """``x`` divided by its ``order``-norm along ``axis`` (the norm at least ``epsilon``)."""
     if not isinstance(order, int) or order < 1:
         raise ValueError(f"normalize: `order` must be an int >= 1; got {order!r}")
-    epsilon = _EPSILON if epsilon is None else epsilon
+    epsilon = backend_epsilon() if epsilon is None else epsilon
     x = convert_to_tensor(x)
     if x.dim() == 0:
         x = x.reshape(1)

@@ -10,9 +10,7 @@ import numbers
 import torch
 
 from sloi._object_lookup import ObjectLookup
-
-# Keras's fuzz factor (keras.backend.epsilon()).
-_EPSILON = 1e-7
+from sloi.settings import epsilon as backend_epsilon
 
 
 def _penalty(value, name, default):
@@ -131,7 +129,8 @@ class OrthogonalRegularizer(Regularizer):
         if self.mode == "columns":
             x = x.T
         # Keras normalizes with x * min(rsqrt(sum x^2), 1/eps), which keeps zero rows at zero.
-        inv_norm = torch.clamp(x.square().sum(dim=1, keepdim=True).rsqrt(), max=1 / _EPSILON)
+        inv_norm = torch.clamp(x.square().sum(dim=1, keepdim=True).rsqrt(),
+                               max=1 / backend_epsilon())
         u = x * inv_norm
         gram = u @ u.T
         off_diagonal = gram.abs().sum() - torch.diagonal(gram).abs().sum()

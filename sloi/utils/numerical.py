@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-_EPSILON = 1e-7  # Keras's backend.epsilon(), the floor under a tensor's norm
+from sloi.settings import epsilon as backend_epsilon
 
 
 def to_categorical(x, num_classes=None):
@@ -91,9 +91,9 @@ def normalize(x, axis=-1, order=2):
             x = x.reshape(1)
         if order == 2:  # Keras's L2 special case: x * rsqrt(sum x^2), capped at 1/epsilon
             inv = torch.rsqrt(x.square().sum(dim=axis, keepdim=True))
-            return x * torch.clamp(inv, max=1.0 / _EPSILON)
+            return x * torch.clamp(inv, max=1.0 / backend_epsilon())
         norm = torch.linalg.vector_norm(x, ord=order, dim=axis, keepdim=True)
-        return x / torch.clamp(norm, min=_EPSILON)
+        return x / torch.clamp(norm, min=backend_epsilon())
     x = np.asarray(x)
     norm = np.linalg.norm(x, order, axis, keepdims=True)
     norm = np.atleast_1d(norm)

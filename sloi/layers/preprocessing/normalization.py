@@ -11,8 +11,7 @@ import torch
 
 from sloi.engine import Layer
 from sloi.engine.symbolic import format_shape
-
-_EPSILON = 1e-7  # Keras's backend.epsilon(): the smallest standard deviation divided by
+from sloi.settings import epsilon as backend_epsilon
 
 
 class Normalization(Layer):
@@ -200,7 +199,7 @@ class Normalization(Layer):
     def call(self, inputs):
         x = inputs.to(self._dtype)
         mean, variance = self._statistics()
-        std = torch.clamp(torch.sqrt(variance), min=_EPSILON)
+        std = torch.clamp(torch.sqrt(variance), min=backend_epsilon())
         if self.invert:
             return mean + x * std
         return (x - mean) / std

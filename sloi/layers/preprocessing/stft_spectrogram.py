@@ -11,9 +11,9 @@ import torch
 from sloi.engine import InputSpec, Layer
 from sloi.initializers import STFT
 from sloi.kernels import conv as conv_ops
+from sloi.settings import epsilon as backend_epsilon
 
 _MODES = ("log", "magnitude", "psd", "real", "imag", "angle", "stft")
-_EPSILON = 1e-7  # Keras's backend.epsilon()
 
 
 class STFTSpectrogram(Layer):
@@ -142,10 +142,10 @@ class STFTSpectrogram(Layer):
             # one-sided: the bins between DC and Nyquist stand for two frequencies each
             inner = torch.nn.functional.pad(power[:, :, 1:-1, :], (0, 0, 1, 1))
             return self._arrange(power + inner)
-        magnitude = self._arrange(torch.sqrt(torch.clamp(power, min=_EPSILON)))
+        magnitude = self._arrange(torch.sqrt(torch.clamp(power, min=backend_epsilon())))
         if self.mode == "magnitude":
             return magnitude
-        return torch.log(torch.clamp(magnitude, min=_EPSILON))
+        return torch.log(torch.clamp(magnitude, min=backend_epsilon()))
 
     def compute_output_shape(self, input_shape):
         if len(input_shape) != 3:
