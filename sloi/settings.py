@@ -104,6 +104,13 @@ def disable_flash_attention() -> None:
     _state["flash_attention"] = False
 
 
+def set_flash_attention(value) -> None:
+    """None (torch chooses, the default), True (flash only) or False (never flash)."""
+    if value not in (None, True, False):
+        raise ValueError(f"flash attention must be None, True or False; got {value!r}")
+    _state["flash_attention"] = value
+
+
 def is_flash_attention_enabled():
     """True, False, or None when torch chooses its kernel by itself (the default)."""
     return _state["flash_attention"]

@@ -9,6 +9,7 @@ device and reads them back only when something shows them (the progress bar at m
 from __future__ import annotations
 
 import contextlib
+import warnings
 
 import torch
 
@@ -269,11 +270,14 @@ class Trainer:
             raise ValueError("fit() needs training data: x (and y)")
         device = self._device()
         # sloi.config's caps, for quick runs of long programs
-        if settings.max_epochs() is not None:
-            epochs = min(epochs, settings.max_epochs())
+        if settings.max_epochs() is not None and epochs > settings.max_epochs():
+            epochs = settings.max_epochs()
+            warnings.warn(f"Limiting epochs to {epochs} (sloi.config.set_max_epochs)")
         cap = settings.max_steps_per_epoch()
-        if cap is not None:
-            steps_per_epoch = cap if steps_per_epoch is None else min(steps_per_epoch, cap)
+        if cap is not None and (steps_per_epoch is None or steps_per_epoch > cap):
+            steps_per_epoch = cap
+            warnings.warn(f"Limiting steps_per_epoch to {cap} "
+                          "(sloi.config.set_max_steps_per_epoch)")
         if validation_split and validation_data is None:
             (x, y, sample_weight), validation_data = data_adapters.split_validation(
                 x, y, sample_weight, validation_split)
