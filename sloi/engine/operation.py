@@ -39,7 +39,7 @@ def class_name_of(fn_name: str) -> str:
     return "".join(part[:1].upper() + part[1:] for part in fn_name.split("_"))
 
 
-def keras_op(fn=None, *, class_name=None, module="numpy", aliases=()):
+def keras_op(fn=None, *, class_name=None, module="numpy", aliases=(), unknown_axes=None):
     """Make ``fn`` an op: eager on tensors, an op node on symbolic tensors.
 
     Args:
@@ -47,19 +47,24 @@ def keras_op(fn=None, *, class_name=None, module="numpy", aliases=()):
         module: the Keras submodule of ``keras.src.ops`` the class lives in (``"numpy"``,
             ``"nn"``, ``"math"``, ``"linalg"``, ``"core"``, ``"image"``).
         aliases: further class names that configs may use for the same op.
+        unknown_axes: for ops whose output sizes depend on the values (``nonzero``,
+            ``unique``): ``unknown_axes(output_index, args, kwargs)`` names the axes of that
+            output whose size only the data decide; the node records ``None`` there instead
+            of the size the stand-in inputs gave.
     """
     if fn is None:
         return functools.partial(keras_op, class_name=class_name, module=module,
-                                 aliases=aliases)
+                                 aliases=aliases, unknown_axes=unknown_axes)
     name = class_name or class_name_of(fn.__name__)
 
     @functools.wraps(fn)
     def op(*args, **kwargs):
         if _has_symbolic(args) or (kwargs and _has_symbolic(kwargs)):
-            return symbolic_op(fn, name, args, kwargs)
+            return symbolic_op(op, name, args, kwargs)  # the node runs (and saves) the op
         return fn(*args, **kwargs)
 
     op.class_name = name
+    op.unknown_axes = unknown_axes
     for key in (name, *aliases):
         OPERATIONS[key] = op
         OPERATION_MODULES.setdefault(key, f"keras.src.ops.{module}")
@@ -137,7 +142,11 @@ class Operation(Layer):
             ) from None
         node_index = len(self._inbound_nodes)
         flat = tree.flatten(outputs)
+        unknown = getattr(self.fn, "unknown_axes", None)
         for i, out in enumerate(flat):
+            if unknown is not None:
+                axes = unknown(i, args, {**self.op_config, **kwargs})
+                out.shape = tuple(None if a in axes else d for a, d in enumerate(out.shape))
             out._keras_history = History(self, node_index, i)
             out.name = self.name if len(flat) == 1 else f"{self.name}_{i}"
         self._inbound_nodes.append(Node(self, tuple(args), dict(kwargs), outputs))

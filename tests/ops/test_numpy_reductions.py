@@ -180,12 +180,12 @@ def test_average_weights_along_other_axes_follow_numpy():
 def test_bincount_matches_keras(kwargs, weighted):
     x = RNG.integers(0, 6, (10,)).astype("int32")
     w = RNG.random((10,)).astype("float32") if weighted else None
-    # the output length is max(x) + 1 (at least minlength): data-dependent, which Keras's
-    # spec marks None; sloi's symbolic shape is what zeros give, so eager checks only
-    check_op("bincount", x, weights=w, symbolic=False, **kwargs)
+    # the output length is max(x) + 1 (at least minlength): data-dependent, None in both
+    # symbolic shapes (the weights stay an array: its length must meet x's)
+    check_op("bincount", x, weights=w, batch_none=not weighted, **kwargs)
     x2 = RNG.integers(0, 6, (3, 5)).astype("int32")
     w2 = RNG.random((3, 5)).astype("float32") if weighted else None
-    check_op("bincount", x2, weights=w2, minlength=6, symbolic=False)
+    check_op("bincount", x2, weights=w2, minlength=6, batch_none=False)
 
 
 def test_bincount_refuses_sparse():

@@ -11,13 +11,10 @@ condition, ``unique`` without ``size``): on functional-API tensors their data-de
 
 from __future__ import annotations
 
-import functools
-
 import torch
 
 from sloi.engine.dtypes import result_type
 from sloi.engine.operation import keras_op
-from sloi.engine.symbolic import SymbolicTensor
 from sloi.ops._helpers import axes, convert_to_tensor
 
 __all__ = [
@@ -26,29 +23,9 @@ __all__ = [
 ]
 
 
-def _data_dependent(op, unknown):
-    """``op`` whose symbolic outputs get ``None`` where ``unknown(output_index, args,
-    kwargs)`` names an axis whose size only the data decide.
-
-    Shape inference runs an op on stand-in tensors; for these ops their sizes would be the
-    stand-ins' (zeros have no nonzero elements), not the truth. The outputs are the node's
-    own, so the graph and every later shape see the ``None``.
-    """
-    @functools.wraps(op)
-    def wrapper(*args, **kwargs):
-        outputs = op(*args, **kwargs)
-        flat = list(outputs) if isinstance(outputs, (tuple, list)) else [outputs]
-        for i, out in enumerate(flat):
-            if isinstance(out, SymbolicTensor):
-                dims = unknown(i, args, kwargs)
-                out.shape = tuple(None if a in dims else d for a, d in enumerate(out.shape))
-        return outputs
-
-    return wrapper
-
-
 # ---------------------------------------------------------------------------- conditions
-def _nonzero(x):
+@keras_op(class_name="Nonzero", unknown_axes=lambda i, args, kwargs: {0})
+def nonzero(x):
     """Indices of the nonzero elements of ``x``: a tuple, one int32 tensor an axis."""
     x = convert_to_tensor(x)
     if x.ndim == 0:
@@ -56,12 +33,15 @@ def _nonzero(x):
     return tuple(torch.nonzero(x).T.to(torch.int32))
 
 
-nonzero = _data_dependent(keras_op(_nonzero, class_name="Nonzero"),
-                          lambda i, args, kwargs: {0})
-nonzero.__name__ = nonzero.__qualname__ = "nonzero"
 
 
-def _where(condition, x1=None, x2=None):
+def _where_unknown(i, args, kwargs):
+    """``where(condition)`` alone gives indices, as many as the data hold."""
+    return {0} if len(args) < 2 and kwargs.get("x1") is None else set()
+
+
+@keras_op(class_name="Where", unknown_axes=_where_unknown)
+def where(condition, x1=None, x2=None):
     """Elements of ``x1`` where ``condition`` holds and of ``x2`` elsewhere (broadcast); with
     only ``condition``, the indices where it holds (a tuple, as ``nonzero``)."""
     if (x1 is None) != (x2 is None):
@@ -75,10 +55,6 @@ def _where(condition, x1=None, x2=None):
     return torch.where(condition, x1, x2)
 
 
-where = _data_dependent(
-    keras_op(_where, class_name="Where"),
-    lambda i, args, kwargs: {0} if (len(args) < 2 and kwargs.get("x1") is None) else set())
-where.__name__ = where.__qualname__ = "where"
 
 
 @keras_op
@@ -196,7 +172,24 @@ def searchsorted(sorted_sequence, values, side="left"):
 
 
 # ---------------------------------------------------------------------------- sets
-def _unique(x, sorted=True, return_index=False, return_inverse=False,  # noqa: A002
+def _unique_unknown(i, args, kwargs):
+    """Which axes of ``unique``'s output ``i`` only the data decide."""
+    names = ("x", "sorted", "return_index", "return_inverse", "return_counts", "axis", "size")
+    given = dict(zip(names, args), **kwargs)
+    if given.get("size") is not None:
+        return set()
+    kinds = ["values"] + [k for k in ("index", "inverse", "counts")
+                          if given.get(f"return_{k}")]
+    if kinds[i] == "inverse":
+        return set()
+    axis = given.get("axis")
+    if kinds[i] == "values" and axis is not None:
+        return {axis % len(given["x"].shape)}
+    return {0}
+
+
+@keras_op(class_name="Unique", unknown_axes=_unique_unknown)
+def unique(x, sorted=True, return_index=False, return_inverse=False,  # noqa: A002
             return_counts=False, axis=None, size=None, fill_value=None):
     """The unique elements of ``x`` (sorted; slices along ``axis`` when given); optionally
     the index of each one's first occurrence, the inverse map and the counts. ``size`` pads
@@ -236,21 +229,3 @@ def _fit(t: torch.Tensor, dim: int, size: int, fill) -> torch.Tensor:
     return torch.cat([t, torch.full(pad_shape, fill, dtype=t.dtype, device=t.device)], dim)
 
 
-def _unique_unknown(i, args, kwargs):
-    """Which axes of ``unique``'s output ``i`` only the data decide."""
-    names = ("x", "sorted", "return_index", "return_inverse", "return_counts", "axis", "size")
-    given = dict(zip(names, args), **kwargs)
-    if given.get("size") is not None:
-        return set()
-    kinds = ["values"] + [k for k in ("index", "inverse", "counts")
-                          if given.get(f"return_{k}")]
-    if kinds[i] == "inverse":
-        return set()
-    axis = given.get("axis")
-    if kinds[i] == "values" and axis is not None:
-        return {axis % len(given["x"].shape)}
-    return {0}
-
-
-unique = _data_dependent(keras_op(_unique, class_name="Unique"), _unique_unknown)
-unique.__name__ = unique.__qualname__ = "unique"

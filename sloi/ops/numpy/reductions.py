@@ -509,7 +509,8 @@ def trapezoid(y, x=None, dx=1.0, axis=-1):
 
 
 # ---------------------------------------------------------------------------- counting, bins
-@keras_op
+# the number of bins follows the largest value: unknown until the data come
+@keras_op(unknown_axes=lambda i, args, kwargs: {len(args[0].shape) - 1})
 def bincount(x, weights=None, minlength=0, sparse=False):
     """Number of occurrences of each value ``0 .. max(x)`` of the non-negative ints ``x``
     (at least ``minlength`` bins), or the sum of their ``weights``; a 2-D ``x`` counts each
