@@ -54,7 +54,9 @@ def audio_dataset_from_directory(directory, labels="inferred", label_mode="int",
         shuffle, seed, validation_split, subset, follow_links, verbose: as in
             ``image_dataset_from_directory``.
     """
-    if labels not in ("inferred", None) and not isinstance(labels, (list, tuple, np.ndarray)):
+    if isinstance(labels, np.ndarray):  # compared with "inferred" below
+        labels = labels.tolist()
+    if labels not in ("inferred", None) and not isinstance(labels, (list, tuple)):
         raise ValueError(f"{_WHAT}: labels must be 'inferred', None or a list of integer "
                          f"labels; got labels={labels!r}")
     if label_mode not in LABEL_MODES:

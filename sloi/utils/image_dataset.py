@@ -76,6 +76,8 @@ def image_dataset_from_directory(directory, labels="inferred", label_mode="int",
             sloi does not use and are refused.
         verbose: print how many files and classes were found.
     """
+    if isinstance(labels, np.ndarray):  # compared with "inferred" below
+        labels = labels.tolist()
     image_size = _check_arguments(labels, label_mode, class_names, color_mode, image_size,
                                   interpolation, crop_to_aspect_ratio, pad_to_aspect_ratio,
                                   format)
@@ -121,7 +123,7 @@ def image_dataset_from_directory(directory, labels="inferred", label_mode="int",
 
 def _check_arguments(labels, label_mode, class_names, color_mode, image_size, interpolation,
                      crop_to_aspect_ratio, pad_to_aspect_ratio, format):
-    if labels not in ("inferred", None) and not isinstance(labels, (list, tuple, np.ndarray)):
+    if labels not in ("inferred", None) and not isinstance(labels, (list, tuple)):
         raise ValueError(f"{_WHAT}: labels must be 'inferred', None or a list of integer "
                          f"labels; got labels={labels!r}")
     if label_mode not in LABEL_MODES:

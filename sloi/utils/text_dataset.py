@@ -64,7 +64,9 @@ def text_dataset_from_directory(directory, labels="inferred", label_mode="int",
     """
     if not os.path.isdir(directory):
         raise ValueError(f"text_dataset_from_directory: {directory!r} is not a directory")
-    if labels not in ("inferred", None) and not isinstance(labels, (list, tuple, np.ndarray)):
+    if isinstance(labels, np.ndarray):  # compared with "inferred" below
+        labels = labels.tolist()
+    if labels not in ("inferred", None) and not isinstance(labels, (list, tuple)):
         raise ValueError(f"text_dataset_from_directory: labels must be 'inferred', None or a "
                          f"list of integer labels; got labels={labels!r}")
     if label_mode not in LABEL_MODES:

@@ -140,3 +140,10 @@ def test_bad_arguments_are_refused(pictures, tmp_path):
         (pictures / "birds" / "b.png").write_bytes((pictures / "cats" / "cats_0.png")
                                                    .read_bytes())
         image_dataset_from_directory(pictures, label_mode="binary", verbose=False)
+
+
+def test_labels_may_be_a_numpy_array(pictures):
+    labels = np.array([0, 1, 0, 1, 0, 1, 0, 1, 1])
+    ours = image_dataset_from_directory(pictures, labels=labels, image_size=(8, 8),
+                                        shuffle=False, verbose=False)
+    assert [int(y) for _, y in _samples(ours)] == labels.tolist()
