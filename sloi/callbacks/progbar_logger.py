@@ -16,7 +16,14 @@ class ProgbarLogger(Callback):
         self.bar = None
 
     def _new_bar(self, target):
-        self.bar = Progbar(target, verbose=self.verbose, stream=self.stream)
+        # fit's logs are running results already: shown as given, never averaged again
+        self.bar = Progbar(target, verbose=self.verbose, stateless_metrics=(),
+                           stream=self.stream)
+
+    @staticmethod
+    def _ordered(logs):
+        """Keras 3's order: training values by name, then validation values by name."""
+        return sorted((logs or {}).items(), key=lambda kv: (kv[0].startswith("val_"), kv[0]))
 
     def _write(self, text):
         print_msg(text, self.stream)
@@ -28,10 +35,10 @@ class ProgbarLogger(Callback):
 
     def on_train_batch_end(self, batch, logs=None):
         if self.bar.due(batch + 1):
-            self.bar.update(batch + 1, list((logs or {}).items()), finalize=False)
+            self.bar.update(batch + 1, self._ordered(logs), finalize=False)
 
     def on_epoch_end(self, epoch, logs=None):
-        self.bar.update(self.bar.target or self._steps_seen(logs), list((logs or {}).items()),
+        self.bar.update(self.bar.target or self._steps_seen(logs), self._ordered(logs),
                         finalize=True)
 
     def _steps_seen(self, logs):
@@ -43,11 +50,11 @@ class ProgbarLogger(Callback):
 
     def on_test_batch_end(self, batch, logs=None):
         if not self.params.get("in_fit") and self.bar.due(batch + 1):
-            self.bar.update(batch + 1, list((logs or {}).items()), finalize=False)
+            self.bar.update(batch + 1, self._ordered(logs), finalize=False)
 
     def on_test_end(self, logs=None):
         if not self.params.get("in_fit"):
-            self.bar.update(self.bar.target or 0, list((logs or {}).items()), finalize=True)
+            self.bar.update(self.bar.target or 0, self._ordered(logs), finalize=True)
 
     def on_predict_begin(self, logs=None):
         self._new_bar(self.params.get("predict_steps"))

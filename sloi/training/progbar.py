@@ -57,27 +57,51 @@ def is_interactive(stream) -> bool:
 
 
 class Progbar:
-    """A progress bar over ``target`` steps (None if unknown).
+    """A progress bar over ``target`` steps (None if unknown): ``keras.utils.Progbar``.
+
+    ``update(current, values)`` takes ``values`` as ``[(name, value_for_the_last_steps)]``.
+    As in Keras, a value whose name is not in ``stateful_metrics`` is averaged over the steps
+    it was given for (weighted by how many steps each update covered); a stateful one is shown
+    as given. ``stateless_metrics`` turns that around: only the names listed are averaged, so
+    ``stateless_metrics=()`` shows every value as given (what ``fit``'s bar does: its logs are
+    already running results). The final update (``current >= target``) shows each value as
+    given, as Keras does.
 
     Args:
+        target: the number of steps expected, None if unknown.
+        width: the bar's width in characters.
         verbose: 1 for the live bar, 2 for one line at the end, 0 for silence.
         interval: least time between two redraws (seconds).
+        stateful_metrics: names shown as given, never averaged.
+        stateless_metrics: names averaged, all others shown as given (not with
+            ``stateful_metrics``).
+        unit_name: the unit of ``ms/step`` (``"step"`` or ``"sample"``).
         stream: where to write (``sys.stdout`` by default).
     """
 
-    def __init__(self, target, width=20, verbose=1, interval=0.05, unit_name="step",
-                 stream=None):
+    def __init__(self, target, width=20, verbose=1, interval=0.05, stateful_metrics=None,
+                 stateless_metrics=None, unit_name="step", stream=None):
+        if stateful_metrics is not None and stateless_metrics is not None:
+            raise ValueError("Progbar: give stateful_metrics or stateless_metrics, not both; got "
+                             f"stateful_metrics={stateful_metrics!r}, "
+                             f"stateless_metrics={stateless_metrics!r}")
         self.target = target
         self.width = width
         self.verbose = verbose
         self.interval = interval
         self.unit_name = unit_name
+        self.stateful_metrics = None if stateless_metrics is not None else set(
+            stateful_metrics or ())
+        self.stateless_metrics = None if stateless_metrics is None else set(stateless_metrics)
         self.stream = stream or sys.stdout
         # a log records finished lines only: no redrawn bar
         self.dynamic = is_interactive(self.stream) and settings.is_interactive_logging_enabled()
         self.start = time.perf_counter()
         self._last_draw = 0.0
         self._drawn_width = 0
+        self._seen_so_far = 0
+        self._sums = {}  # name -> [sum of value * steps, steps]; shown as sum / steps
+        self._order = []  # names in the order they were first given
 
     def due(self, current: int) -> bool:
         """Whether an ``update(current, ...)`` would draw; callers read the (device) values
@@ -88,17 +112,20 @@ class Progbar:
             self.target is not None and current >= self.target)
 
     def update(self, current: int, values=None, finalize=None) -> None:
+        """Moves the bar to step ``current``; ``values`` as ``[(name, value)]`` (see the class
+        docstring for which are averaged). ``finalize`` ends the line (default: ``current >=
+        target``)."""
         if finalize is None:
             finalize = self.target is not None and current >= self.target
+        self._record(current, values or [], finalize)
         if self.verbose == 0 or (not finalize and not self.due(current)):
             return
         now = time.perf_counter()
         self._last_draw = now
         elapsed = now - self.start
         per_step = elapsed / max(current, 1)
-        # Keras 3's order: training values by name, then validation values by name
-        ordered = sorted(values or [], key=lambda kv: (kv[0].startswith("val_"), kv[0]))
-        metrics = "".join(f" - {name}: {format_value(v)}" for name, v in ordered)
+        metrics = "".join(f" - {name}: {format_value(self._shown(name))}"
+                          for name in self._order)
         if self.verbose == 2:
             line = (f"{current}/{self.target} - {format_duration(elapsed)} - "
                     f"{format_per_step(per_step, self.unit_name)}{metrics}")
@@ -114,6 +141,34 @@ class Progbar:
             self._write(line, end="\n")
         elif self.dynamic:
             self._write(line, end="")
+
+    def add(self, n: int, values=None) -> None:
+        """``update`` at ``n`` steps past the last one."""
+        self.update(self._seen_so_far + n, values)
+
+    def _averaged(self, name) -> bool:
+        if self.stateful_metrics is not None:
+            return name not in self.stateful_metrics
+        return name in self.stateless_metrics
+
+    def _record(self, current, values, finalize) -> None:
+        for name, value in values:
+            if name not in self._sums:
+                self._order.append(name)
+            if self._averaged(name) and not finalize:
+                # each update speaks for the steps since the last one (at least one)
+                steps = max(current - self._seen_so_far, 1)
+                total, count = self._sums.get(name, (0.0, 0))
+                self._sums[name] = [total + value * steps, count + steps]
+            else:
+                self._sums[name] = [value, 1]
+        self._seen_so_far = current
+
+    def _shown(self, name):
+        """The value shown: its average, or as given (a number, or an array of one value
+        per class)."""
+        total, count = self._sums[name]
+        return total if count == 1 else total / count
 
     def _bar(self, current: int) -> str:
         if not self.target:

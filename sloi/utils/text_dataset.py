@@ -8,8 +8,13 @@ import numpy as np
 import torch
 from torch.utils.data import DataLoader, Dataset
 
-_LABEL_MODES = ("int", "categorical", "binary", None)
-_SUBSETS = ("training", "validation", "both", None)
+from sloi.utils.directory_index import (
+    LABEL_MODES,
+    check_split,
+    encode_label,
+    index_directory,
+    take_split,
+)
 
 
 def text_dataset_from_directory(directory, labels="inferred", label_mode="int",
@@ -59,12 +64,14 @@ def text_dataset_from_directory(directory, labels="inferred", label_mode="int",
     """
     if not os.path.isdir(directory):
         raise ValueError(f"text_dataset_from_directory: {directory!r} is not a directory")
-    if labels not in ("inferred", None) and not isinstance(labels, (list, tuple, np.ndarray)):
+    if isinstance(labels, np.ndarray):  # compared with "inferred" below
+        labels = labels.tolist()
+    if labels not in ("inferred", None) and not isinstance(labels, (list, tuple)):
         raise ValueError(f"text_dataset_from_directory: labels must be 'inferred', None or a "
                          f"list of integer labels; got labels={labels!r}")
-    if label_mode not in _LABEL_MODES:
+    if label_mode not in LABEL_MODES:
         raise ValueError(f"text_dataset_from_directory: label_mode must be one of "
-                         f"{list(_LABEL_MODES)}; got label_mode={label_mode!r}")
+                         f"{list(LABEL_MODES)}; got label_mode={label_mode!r}")
     if class_names is not None and labels != "inferred":
         raise ValueError("text_dataset_from_directory: class_names can only be given with "
                          f"labels='inferred'; got labels={labels!r}")
@@ -74,14 +81,15 @@ def text_dataset_from_directory(directory, labels="inferred", label_mode="int",
     if max_length is not None and (not isinstance(max_length, int) or max_length < 0):
         raise ValueError(f"text_dataset_from_directory: max_length must be None or an int >= "
                          f"0; got max_length={max_length!r}")
-    _check_split(validation_split, subset, shuffle, seed)
+    check_split(validation_split, subset, shuffle, seed, "text_dataset_from_directory")
     if labels is None or label_mode is None:
         labels, label_mode = None, None
 
     if seed is None:
         seed = np.random.randint(1_000_000)
-    paths, label_list, class_names = _index_directory(directory, labels, class_names, shuffle,
-                                                      seed, follow_links)
+    paths, label_list, class_names = index_directory(
+        directory, labels, (".txt",), class_names, shuffle, seed, follow_links,
+        "text_dataset_from_directory")
     if label_mode == "binary" and len(class_names) != 2:
         raise ValueError(f"text_dataset_from_directory: label_mode='binary' needs exactly 2 "
                          f"classes; found {len(class_names)}: {class_names}")
@@ -92,7 +100,7 @@ def text_dataset_from_directory(directory, labels="inferred", label_mode="int",
     num_classes = len(class_names) if class_names else 0
 
     def loader(part, reshuffle):
-        part_paths, part_labels = _take(paths, label_list, validation_split, part, verbose)
+        part_paths, part_labels = take_split(paths, label_list, validation_split, part, verbose)
         if not part_paths:
             raise ValueError(f"text_dataset_from_directory: no {part or ''} .txt files found "
                              f"in {directory!r}".replace("  ", " "))
@@ -106,77 +114,6 @@ def text_dataset_from_directory(directory, labels="inferred", label_mode="int",
     if subset == "both":
         return [loader("training", shuffle), loader("validation", False)]
     return loader(subset, shuffle and subset != "validation")
-
-
-def _check_split(validation_split, subset, shuffle, seed):
-    if validation_split is not None and not 0 < validation_split < 1:
-        raise ValueError(f"text_dataset_from_directory: validation_split must be between 0 and "
-                         f"1; got validation_split={validation_split!r}")
-    if subset not in _SUBSETS:
-        raise ValueError(f"text_dataset_from_directory: subset must be one of "
-                         f"{list(_SUBSETS)}; got subset={subset!r}")
-    if bool(validation_split) != bool(subset):
-        raise ValueError("text_dataset_from_directory: validation_split and subset go together; "
-                         f"got validation_split={validation_split!r}, subset={subset!r}")
-    if validation_split and shuffle and seed is None:
-        raise ValueError("text_dataset_from_directory: with validation_split and shuffle, pass "
-                         "a seed, so the training and validation subsets do not overlap")
-
-
-def _index_directory(directory, labels, class_names, shuffle, seed, follow_links):
-    """(paths, labels, class_names) in Keras's order: classes, then sorted paths, then one
-    seeded shuffle."""
-    if labels == "inferred":
-        folders = sorted(d for d in os.listdir(directory)
-                         if os.path.isdir(os.path.join(directory, d)) and not d.startswith("."))
-        if class_names is not None:
-            missing = [c for c in class_names if c not in folders]
-            if missing:
-                raise ValueError(f"text_dataset_from_directory: class_names {missing} are not "
-                                 f"sub-folders of {directory!r}; found {folders}")
-            folders = list(class_names)
-        class_names = folders
-    else:
-        folders = [""]
-    paths, label_list = [], []
-    for index, folder in enumerate(folders):
-        root = os.path.join(directory, folder) if folder else directory
-        walk = sorted(os.walk(root, followlinks=follow_links), key=lambda entry: entry[0])
-        for here, _, files in walk:
-            for name in sorted(files):
-                if name.lower().endswith(".txt"):
-                    paths.append(os.path.join(here, name))
-                    label_list.append(index)
-    if labels is None:
-        label_list, class_names = None, None
-    elif labels != "inferred":
-        label_list = [int(v) for v in labels]
-        if len(label_list) != len(paths):
-            raise ValueError(f"text_dataset_from_directory: got {len(label_list)} labels for "
-                             f"{len(paths)} .txt files in {directory!r}")
-        class_names = [str(v) for v in sorted(set(label_list))]
-    if shuffle:
-        # Two generators with one seed give paths and labels the same permutation (Keras).
-        np.random.RandomState(seed).shuffle(paths)
-        if label_list is not None:
-            label_list = np.asarray(label_list, dtype="int32")
-            np.random.RandomState(seed).shuffle(label_list)
-            label_list = label_list.tolist()
-    return paths, label_list, class_names
-
-
-def _take(paths, labels, validation_split, part, verbose):
-    """Keras's split: the last ``int(validation_split * n)`` files are the validation ones."""
-    if not validation_split:
-        return paths, labels
-    held = int(validation_split * len(paths))
-    cut = len(paths) - held
-    if verbose:
-        count = cut if part == "training" else held
-        print(f"Using {count} files for {part}.")
-    if part == "training":
-        return paths[:cut], None if labels is None else labels[:cut]
-    return paths[cut:], None if labels is None else labels[cut:]
 
 
 class TextFiles(Dataset):
@@ -202,14 +139,7 @@ class TextFiles(Dataset):
             text = text[:self.max_length]
         if self.labels is None:
             return text
-        label = self.labels[index]
-        if self.label_mode == "binary":
-            label = torch.tensor([label], dtype=torch.float32)
-        elif self.label_mode == "categorical":
-            label = torch.nn.functional.one_hot(torch.tensor(label), self.num_classes).float()
-        else:
-            label = torch.tensor(label, dtype=torch.int32)
-        return text, label
+        return text, encode_label(self.labels[index], self.label_mode, self.num_classes)
 
 
 def _collate_texts(samples):
