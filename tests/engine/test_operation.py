@@ -77,3 +77,24 @@ def test_the_catalogue_holds_functions_by_keras_class_name():
     op = Operation.from_class_name("Subtract", {"name": "sub"})
     assert op.name == "sub" and torch.equal(op(torch.tensor(3), torch.tensor(1)),
                                             torch.tensor(2))
+
+
+def _transformer_block(K):
+    inputs = K.Input((6, 8))
+    x = K.layers.MultiHeadAttention(num_heads=2, key_dim=4)(inputs, inputs)
+    x = K.layers.LayerNormalization()(x + inputs)
+    h = K.layers.Dense(16, activation="relu")(x)
+    x = K.layers.LayerNormalization()(x + K.layers.Dense(8)(h))
+    pooled = K.ops.mean(x, axis=1) - x[:, -1] / 2.0
+    scores = K.ops.softmax(x @ K.ops.transpose(x, (0, 2, 1)), axis=-1)
+    return K.Model(inputs, [K.layers.Dense(3)(pooled), K.ops.sum(scores, axis=-1) ** 2])
+
+
+def test_a_keras_3_transformer_block_with_ops_equals_keras():
+    from tests.parity import assert_same_model
+
+    data = torch.from_numpy(RNG.standard_normal((4, 6, 8)).astype("float32"))
+    ours, theirs = assert_same_model(_transformer_block, data)
+    assert [op.name for op in ours.operations] == [op.name for op in theirs.operations]
+    assert [type(op).__name__ for op in theirs.operations] == [
+        sloi.engine.operation.type_name(op) for op in ours.operations]
