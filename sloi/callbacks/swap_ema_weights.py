@@ -76,36 +76,32 @@ class SwapEMAWeights(Callback):
         for opt in self._ema_optimizers():
             torch._foreach_copy_(opt.model_variables_moving_average, opt.trainable_variables)
 
-    def on_epoch_begin(self, epoch, logs=None):
-        if self.swap_on_epoch and self._ema_weights_in_model:
+    def _put_ema_weights_in_model(self, ema_in_model):
+        """Swap weights and averages unless the model already holds the ones wanted."""
+        if self._ema_weights_in_model != ema_in_model:
             self._swap_variables()
-            self._ema_weights_in_model = False
+            self._ema_weights_in_model = ema_in_model
+
+    def on_epoch_begin(self, epoch, logs=None):
+        if self.swap_on_epoch:
+            self._put_ema_weights_in_model(False)
 
     def on_epoch_end(self, epoch, logs=None):
         if self.swap_on_epoch and not self._ema_weights_in_model:
-            self._swap_variables()
-            self._ema_weights_in_model = True
+            self._put_ema_weights_in_model(True)
             # fit ends with `finalize_variable_values`, which copies the averages into the
             # weights: make the averages the weights now in the model, the averages.
             if epoch == self.params["epochs"] - 1:
                 self._finalize_ema_values()
 
     def on_test_begin(self, logs=None):
-        if not self._ema_weights_in_model:
-            self._swap_variables()
-            self._ema_weights_in_model = True
+        self._put_ema_weights_in_model(True)
 
     def on_test_end(self, logs=None):
-        if self._ema_weights_in_model:
-            self._swap_variables()
-            self._ema_weights_in_model = False
+        self._put_ema_weights_in_model(False)
 
     def on_predict_begin(self, logs=None):
-        if not self._ema_weights_in_model:
-            self._swap_variables()
-            self._ema_weights_in_model = True
+        self._put_ema_weights_in_model(True)
 
     def on_predict_end(self, logs=None):
-        if self._ema_weights_in_model:
-            self._swap_variables()
-            self._ema_weights_in_model = False
+        self._put_ema_weights_in_model(False)

@@ -206,8 +206,12 @@ class _SensitivitySpecificityBase(_ThresholdCounts):
     """
 
     _conditions = ("tp", "fp", "tn", "fn")  # Keras's four variables, in its order
+    _constraint = None  # the subclass's argument holding ``value`` ("specificity", ...)
 
     def __init__(self, value, num_thresholds=200, class_id=None, name=None, dtype=None):
+        if value < 0 or value > 1:
+            raise ValueError(f"{type(self).__name__}: `{self._constraint}` must be in [0, 1]; "
+                             f"got {self._constraint}={value}")
         if num_thresholds <= 0:
             raise ValueError(f"{type(self).__name__}: `num_thresholds` must be an integer > 0; "
                              f"got num_thresholds={num_thresholds}")
@@ -222,6 +226,7 @@ class _SensitivitySpecificityBase(_ThresholdCounts):
         # outside [0, 1].
         self._evenly = num_thresholds > 1
         self.value = value
+        setattr(self, self._constraint, value)  # Keras's attribute: ``m.specificity``, ...
         self.num_thresholds = num_thresholds
         self._direction = "up"
 
@@ -243,7 +248,7 @@ class _SensitivitySpecificityBase(_ThresholdCounts):
 
     def get_config(self):
         return {"name": self.name, "dtype": self.dtype, "class_id": self.class_id,
-                "num_thresholds": self.num_thresholds}
+                "num_thresholds": self.num_thresholds, self._constraint: self.value}
 
 
 class SensitivityAtSpecificity(_SensitivitySpecificityBase):
@@ -258,19 +263,14 @@ class SensitivityAtSpecificity(_SensitivitySpecificityBase):
         dtype: Dtype of the state and result.
     """
 
+    _constraint = "specificity"
+
     def __init__(self, specificity, num_thresholds=200, class_id=None, name=None, dtype=None):
-        if specificity < 0 or specificity > 1:
-            raise ValueError("SensitivityAtSpecificity: `specificity` must be in [0, 1]; got "
-                             f"specificity={specificity}")
-        self.specificity = specificity
         super().__init__(specificity, num_thresholds, class_id, name, dtype)
 
     def result(self):
         sensitivity, specificity, _ = self._rates()
         return self._max_under_constraint(specificity, sensitivity)
-
-    def get_config(self):
-        return {**super().get_config(), "specificity": self.specificity}
 
 
 class SpecificityAtSensitivity(_SensitivitySpecificityBase):
@@ -285,19 +285,14 @@ class SpecificityAtSensitivity(_SensitivitySpecificityBase):
         dtype: Dtype of the state and result.
     """
 
+    _constraint = "sensitivity"
+
     def __init__(self, sensitivity, num_thresholds=200, class_id=None, name=None, dtype=None):
-        if sensitivity < 0 or sensitivity > 1:
-            raise ValueError("SpecificityAtSensitivity: `sensitivity` must be in [0, 1]; got "
-                             f"sensitivity={sensitivity}")
-        self.sensitivity = sensitivity
         super().__init__(sensitivity, num_thresholds, class_id, name, dtype)
 
     def result(self):
         sensitivity, specificity, _ = self._rates()
         return self._max_under_constraint(sensitivity, specificity)
-
-    def get_config(self):
-        return {**super().get_config(), "sensitivity": self.sensitivity}
 
 
 class PrecisionAtRecall(_SensitivitySpecificityBase):
@@ -311,18 +306,14 @@ class PrecisionAtRecall(_SensitivitySpecificityBase):
         dtype: Dtype of the state and result.
     """
 
+    _constraint = "recall"
+
     def __init__(self, recall, num_thresholds=200, class_id=None, name=None, dtype=None):
-        if recall < 0 or recall > 1:
-            raise ValueError(f"PrecisionAtRecall: `recall` must be in [0, 1]; got recall={recall}")
-        self.recall = recall
         super().__init__(recall, num_thresholds, class_id, name, dtype)
 
     def result(self):
         recall, _, precision = self._rates()
         return self._max_under_constraint(recall, precision)
-
-    def get_config(self):
-        return {**super().get_config(), "recall": self.recall}
 
 
 class RecallAtPrecision(_SensitivitySpecificityBase):
@@ -336,16 +327,11 @@ class RecallAtPrecision(_SensitivitySpecificityBase):
         dtype: Dtype of the state and result.
     """
 
+    _constraint = "precision"
+
     def __init__(self, precision, num_thresholds=200, class_id=None, name=None, dtype=None):
-        if precision < 0 or precision > 1:
-            raise ValueError("RecallAtPrecision: `precision` must be in [0, 1]; got "
-                             f"precision={precision}")
-        self.precision = precision
         super().__init__(precision, num_thresholds, class_id, name, dtype)
 
     def result(self):
         recall, _, precision = self._rates()
         return self._max_under_constraint(precision, recall)
-
-    def get_config(self):
-        return {**super().get_config(), "precision": self.precision}

@@ -246,6 +246,13 @@ def _split(op: str, names: tuple, before, after, total):
     return before, after, total
 
 
+def _check_non_negative(op: str, images, **sizes):
+    for name, value in sizes.items():
+        if value < 0:
+            raise ValueError(f"{op}: {name} must be >= 0; got {value} (images of shape "
+                             f"{tuple(images.shape)})")
+
+
 def _image_size(images, data_format) -> tuple[int, int]:
     return tuple(images.shape[-3:-1]) if data_format == "channels_last" else tuple(
         images.shape[-2:])
@@ -267,11 +274,8 @@ def pad_images(images, top_padding=None, left_padding=None, bottom_padding=None,
     bottom = target_height - top - height if bottom is None else bottom
     left = target_width - right - width if left is None else left
     right = target_width - left - width if right is None else right
-    for name, value in (("top_padding", top), ("bottom_padding", bottom),
-                        ("left_padding", left), ("right_padding", right)):
-        if value < 0:
-            raise ValueError(f"pad_images: {name} must be >= 0; got {value} (images of shape "
-                             f"{tuple(images.shape)})")
+    _check_non_negative("pad_images", images, top_padding=top, bottom_padding=bottom,
+                        left_padding=left, right_padding=right)
     pads = (left, right, top, bottom)
     return F.pad(images, (0, 0) + pads if data_format == "channels_last" else pads)
 
@@ -294,11 +298,8 @@ def crop_images(images, top_cropping=None, left_cropping=None, bottom_cropping=N
     target_height = height - bottom - top if target_height is None else target_height
     left = width - target_width - right if left is None else left
     target_width = width - right - left if target_width is None else target_width
-    for name, value in (("top_cropping", top), ("target_height", target_height),
-                        ("left_cropping", left), ("target_width", target_width)):
-        if value < 0:
-            raise ValueError(f"crop_images: {name} must be >= 0; got {value} (images of shape "
-                             f"{tuple(images.shape)})")
+    _check_non_negative("crop_images", images, top_cropping=top, target_height=target_height,
+                        left_cropping=left, target_width=target_width)
     rows, cols = slice(top, top + target_height), slice(left, left + target_width)
     if data_format == "channels_last":
         return images[..., rows, cols, :]

@@ -62,6 +62,16 @@ def fast_kwargs(torch_class, params):
     return {"foreach": True}
 
 
+def serialize(optimizer):
+    """Returns `{"module", "class_name", "config", "registered_name"}`, Keras's layout."""
+    return {
+        "module": "keras.optimizers",
+        "class_name": type(optimizer).__name__,
+        "config": optimizer.get_config(),
+        "registered_name": None,
+    }
+
+
 class Optimizer:
     """Base class of the optimizers, with Keras 3's arguments.
 

@@ -10,7 +10,7 @@ import warnings
 
 import torch
 
-from sloi.optimizers.base_optimizer import Optimizer
+from sloi.optimizers.base_optimizer import Optimizer, serialize
 
 # Base arguments Keras still reads from old configs, but only at their defaults.
 _BASE_DEFAULTS = {
@@ -18,15 +18,6 @@ _BASE_DEFAULTS = {
     "use_ema": False, "ema_momentum": 0.99, "ema_overwrite_frequency": None,
     "loss_scale_factor": None, "gradient_accumulation_steps": None,
 }
-
-
-def _serialize(optimizer):
-    return {
-        "module": "keras.optimizers",
-        "class_name": type(optimizer).__name__,
-        "config": optimizer.get_config(),
-        "registered_name": None,
-    }
 
 
 class LossScaleOptimizer(Optimizer):
@@ -195,7 +186,7 @@ class LossScaleOptimizer(Optimizer):
     def get_config(self):
         return {
             "name": self.name,
-            "inner_optimizer": _serialize(self.inner_optimizer),
+            "inner_optimizer": serialize(self.inner_optimizer),
             "initial_scale": self.initial_scale,
             "dynamic_growth_steps": self.dynamic_growth_steps,
         }

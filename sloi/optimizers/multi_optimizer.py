@@ -3,17 +3,8 @@
 import re
 from collections.abc import MutableMapping
 
-from sloi.optimizers.base_optimizer import Optimizer
+from sloi.optimizers.base_optimizer import Optimizer, serialize
 from sloi.optimizers.loss_scale_optimizer import LossScaleOptimizer
-
-
-def _serialize(optimizer):
-    return {
-        "module": "keras.optimizers",
-        "class_name": type(optimizer).__name__,
-        "config": optimizer.get_config(),
-        "registered_name": None,
-    }
 
 
 def _deserialize(config, custom_objects):
@@ -103,8 +94,8 @@ class OptimizerMap(MutableMapping):
 
     def get_config(self):
         return {
-            "default_optimizer": _serialize(self._default_optimizer),
-            "optimizer_map": {key: _serialize(opt) for key, opt in self._optimizer_map.items()},
+            "default_optimizer": serialize(self._default_optimizer),
+            "optimizer_map": {key: serialize(opt) for key, opt in self._optimizer_map.items()},
         }
 
     @classmethod

@@ -8,7 +8,7 @@ from sloi.optimizers.adafactor import Adafactor
 from sloi.optimizers.adagrad import Adagrad
 from sloi.optimizers.adam import Adam, AdamW
 from sloi.optimizers.adamax import Adamax
-from sloi.optimizers.base_optimizer import Optimizer
+from sloi.optimizers.base_optimizer import Optimizer, serialize  # noqa: F401 - public here too
 from sloi.optimizers.ftrl import Ftrl
 from sloi.optimizers.lamb import Lamb
 from sloi.optimizers.lion import Lion
@@ -42,16 +42,6 @@ def _lookup(name, custom_objects=None):
     raise ValueError(
         f"Unknown optimizer {name!r}.{hint} Available optimizers: {', '.join(sorted(_BY_NAME))}."
     )
-
-
-def serialize(optimizer):
-    """Returns `{"module", "class_name", "config", "registered_name"}`, Keras's layout."""
-    return {
-        "module": "keras.optimizers",
-        "class_name": type(optimizer).__name__,
-        "config": optimizer.get_config(),
-        "registered_name": None,
-    }
 
 
 def deserialize(config, custom_objects=None):

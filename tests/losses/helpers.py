@@ -109,6 +109,16 @@ def check_gradient(name, kwargs, y_true, y_pred):
     assert_close(grads[0], grads[1], atol=1e-5, rtol=1e-5)
 
 
+def dense_model(input_dim, units, activation=None):
+    """A builder `f(K)` for `assert_same_training`: one Dense layer on `input_dim` features."""
+
+    def build(K):
+        x = K.layers.Input(shape=(input_dim,))
+        return K.Model(x, K.layers.Dense(units, activation=activation)(x))
+
+    return build
+
+
 def assert_same_training(builder, x, y, loss, metrics=(), epochs=1, batch_size=8, rtol=1e-4,
                          atol=1e-5, sample_weight=None):
     """`compile(loss=..., metrics=[...])` then `fit` with SGD, in sloi and in Keras from the

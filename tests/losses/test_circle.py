@@ -11,6 +11,7 @@ from tests.losses.helpers import (
     assert_same_training,
     check_class,
     check_gradient,
+    dense_model,
     rng,
     sample_weights,
 )
@@ -77,9 +78,7 @@ def test_bad_shapes():
         sloi.losses.circle(torch.zeros(4, dtype=torch.long), torch.zeros(4, 2, 2))
 
 
-def _embedder(K):
-    x = K.layers.Input(shape=(5,))
-    return K.Model(x, K.layers.Dense(3, activation="tanh")(x))
+_embedder = dense_model(5, 3, "tanh")
 
 
 def test_compile_by_name_and_object():

@@ -270,13 +270,9 @@ def test_categorical_generalized_cross_entropy_q_and_shapes():
 
 
 def test_categorical_generalized_cross_entropy_in_compile():
-    from tests.losses.helpers import assert_same_training
-
-    def classifier(K):
-        x = K.layers.Input(shape=(4,))
-        return K.Model(x, K.layers.Dense(3, activation="softmax")(x))
+    from tests.losses.helpers import assert_same_training, dense_model
 
     x = logits((16, 4), 3, scale=1.0)
     y = sparse_labels((16,), 3)
-    assert_same_training(classifier, x, y,
+    assert_same_training(dense_model(4, 3, "softmax"), x, y,
                          lambda m: m.losses.CategoricalGeneralizedCrossEntropy(q=0.7))

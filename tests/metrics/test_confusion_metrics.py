@@ -167,15 +167,11 @@ def test_rate_at_constraint_variables_config_and_errors(name, arg):
 
 
 def test_rate_at_constraint_in_compile():
-    from tests.losses.helpers import assert_same_training
-
-    def classifier(K):
-        x = K.layers.Input(shape=(5,))
-        return K.Model(x, K.layers.Dense(1, activation="sigmoid")(x))
+    from tests.losses.helpers import assert_same_training, dense_model
 
     r = rng(0)
     x = r.standard_normal((24, 5)).astype("float32")
     y = (x[:, :1] + 0.5 * r.standard_normal((24, 1)) > 0).astype("float32")
-    assert_same_training(classifier, x, y, "binary_crossentropy", metrics=[
+    assert_same_training(dense_model(5, 1, "sigmoid"), x, y, "binary_crossentropy", metrics=[
         lambda m: m.metrics.PrecisionAtRecall(0.5, num_thresholds=20, name="p_at_r"),
         lambda m: m.metrics.SensitivityAtSpecificity(0.8, name="s_at_s")])

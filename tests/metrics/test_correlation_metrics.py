@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from sloi import metrics as M
-from tests.losses.helpers import assert_same_training
+from tests.losses.helpers import assert_same_training, dense_model
 from tests.metrics.metric_parity import (
     assert_same_config,
     assert_same_function,
@@ -68,9 +68,7 @@ def test_config(cls, fn):
     assert_same_config(lambda K: getattr(K.metrics, cls)(name="c", dtype="float64", axis=0))
 
 
-def _regressor(K):
-    x = K.layers.Input(shape=(4,))
-    return K.Model(x, K.layers.Dense(6)(x))
+_regressor = dense_model(4, 6)
 
 
 def test_compile_by_name_and_object():

@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from sloi import metrics as M
-from tests.losses.helpers import assert_same_training
+from tests.losses.helpers import assert_same_training, dense_model
 from tests.metrics.metric_parity import assert_same_config, assert_same_metric, rng
 
 AVERAGES = [None, "micro", "macro", "weighted"]
@@ -76,9 +76,7 @@ def test_float64():
     assert ours.result().dtype == torch.float64
 
 
-def _classifier(K):
-    x = K.layers.Input(shape=(5,))
-    return K.Model(x, K.layers.Dense(3, activation="softmax")(x))
+_classifier = dense_model(5, 3, "softmax")
 
 
 def test_compile_with_objects():

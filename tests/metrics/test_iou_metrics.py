@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from sloi import metrics as M
-from tests.losses.helpers import assert_same_training
+from tests.losses.helpers import assert_same_training, dense_model
 from tests.metrics.metric_parity import assert_same_config, assert_same_metric, rng
 
 
@@ -145,9 +145,7 @@ def test_config(make):
     assert_same_config(make)
 
 
-def _segmenter(K):
-    x = K.layers.Input(shape=(6,))
-    return K.Model(x, K.layers.Dense(1, activation="sigmoid")(x))
+_segmenter = dense_model(6, 1, "sigmoid")
 
 
 def test_compile_by_name_and_object():

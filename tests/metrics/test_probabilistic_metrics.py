@@ -187,14 +187,10 @@ def test_loss_functions_as_metric_functions(name, kwargs, shape):
 
 
 def test_loss_functions_as_metrics_in_compile():
-    from tests.losses.helpers import assert_same_training
-
-    def classifier(K):
-        x = K.layers.Input(shape=(4,))
-        return K.Model(x, K.layers.Dense(1, activation="sigmoid")(x))
+    from tests.losses.helpers import assert_same_training, dense_model
 
     r = rng(0)
     x = r.standard_normal((16, 4)).astype("float32")
     y = (x[:, :1] > 0).astype("float32")
-    assert_same_training(classifier, x, y, "binary_crossentropy", metrics=[
+    assert_same_training(dense_model(4, 1, "sigmoid"), x, y, "binary_crossentropy", metrics=[
         lambda m: m.metrics.binary_focal_crossentropy, lambda m: m.metrics.huber])

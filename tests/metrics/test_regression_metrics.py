@@ -157,15 +157,11 @@ def test_r2_score_config(make):
 
 
 def test_r2_score_in_compile_by_name_and_object():
-    from tests.losses.helpers import assert_same_training
-
-    def regressor(K):
-        x = K.layers.Input(shape=(4,))
-        return K.Model(x, K.layers.Dense(2)(x))
+    from tests.losses.helpers import assert_same_training, dense_model
 
     r = rng(0)
     x = r.standard_normal((16, 4)).astype("float32")
     y = (x @ r.standard_normal((4, 2))).astype("float32")
-    assert_same_training(regressor, x, y, "mse", metrics=[
+    assert_same_training(dense_model(4, 2), x, y, "mse", metrics=[
         "r2_score", lambda m: m.metrics.R2Score(class_aggregation="variance_weighted_average",
                                                 num_regressors=2, name="adj")])

@@ -136,6 +136,14 @@ def test_adaptive_pooling_matches_keras(name, shape, size, data_format):
 CONV_TOL = {"rtol": 1e-5, "atol": 1e-5}
 
 
+def conv_input(x_shape, data_format):
+    """Random inputs, ``x_shape`` given channels-last, moved to ``data_format``."""
+    x = normal(*x_shape)
+    if data_format == "channels_first":
+        x = np.ascontiguousarray(np.moveaxis(x, -1, 1))
+    return x
+
+
 @pytest.mark.parametrize("x_shape,k_shape,strides,dilation", [
     ((2, 10, 3), (3, 3, 4), 1, 1), ((2, 10, 4), (3, 2, 6), 2, 1), ((2, 11, 3), (3, 3, 2), 1, 2),
     ((2, 8, 7, 3), (3, 2, 3, 5), (2, 1), 1), ((2, 8, 7, 4), (3, 3, 1, 4), 1, (2, 1)),
@@ -146,9 +154,7 @@ CONV_TOL = {"rtol": 1e-5, "atol": 1e-5}
 def test_conv_matches_keras(x_shape, k_shape, strides, dilation, padding, data_format):
     if padding == "same" and strides != 1 and dilation != 1:
         pytest.skip("strides and dilation together")
-    x = normal(*x_shape)
-    if data_format == "channels_first":
-        x = np.ascontiguousarray(np.moveaxis(x, -1, 1))
+    x = conv_input(x_shape, data_format)
     kernel = normal(*k_shape)
     kwargs = {"strides": strides, "padding": padding, "data_format": data_format,
               "dilation_rate": dilation}
@@ -166,9 +172,7 @@ def test_conv_matches_keras(x_shape, k_shape, strides, dilation, padding, data_f
 @pytest.mark.parametrize("data_format", ["channels_last", "channels_first"])
 def test_depthwise_and_separable_conv_match_keras(x_shape, k_shape, strides, padding,
                                                   data_format):
-    x = normal(*x_shape)
-    if data_format == "channels_first":
-        x = np.ascontiguousarray(np.moveaxis(x, -1, 1))
+    x = conv_input(x_shape, data_format)
     depthwise = normal(*k_shape)
     rank = len(x_shape) - 2
     pointwise = normal(*(1,) * rank, k_shape[-2] * k_shape[-1], 4)
@@ -188,9 +192,7 @@ def test_depthwise_and_separable_conv_match_keras(x_shape, k_shape, strides, pad
 @pytest.mark.parametrize("data_format", ["channels_last", "channels_first"])
 def test_conv_transpose_matches_keras(x_shape, k_shape, strides, output_padding, padding,
                                       data_format):
-    x = normal(*x_shape)
-    if data_format == "channels_first":
-        x = np.ascontiguousarray(np.moveaxis(x, -1, 1))
+    x = conv_input(x_shape, data_format)
     kernel = normal(*k_shape)
     kwargs = {"strides": strides, "padding": padding, "output_padding": output_padding,
               "data_format": data_format}

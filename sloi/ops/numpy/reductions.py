@@ -224,22 +224,23 @@ def argmin(x, axis=None, keepdims=False):
     return _arg_extreme(x, axis, keepdims, torch.argmin)
 
 
-@keras_op
-def all(x, axis=None, keepdims=False):  # noqa: A001 - Keras's name
-    """Whether every element over ``axis`` is true (nonzero); bool."""
+def _truth_reduce(x, axis, keepdims, fn):
     x = convert_to_tensor(x)
     if _no_axes(axis):
         return x.to(torch.bool)
-    return torch.all(x, dim=axes(axis, x.ndim), keepdim=keepdims).to(torch.bool)
+    return fn(x, dim=axes(axis, x.ndim), keepdim=keepdims).to(torch.bool)
+
+
+@keras_op
+def all(x, axis=None, keepdims=False):  # noqa: A001 - Keras's name
+    """Whether every element over ``axis`` is true (nonzero); bool."""
+    return _truth_reduce(x, axis, keepdims, torch.all)
 
 
 @keras_op
 def any(x, axis=None, keepdims=False):  # noqa: A001 - Keras's name
     """Whether any element over ``axis`` is true (nonzero); bool."""
-    x = convert_to_tensor(x)
-    if _no_axes(axis):
-        return x.to(torch.bool)
-    return torch.any(x, dim=axes(axis, x.ndim), keepdim=keepdims).to(torch.bool)
+    return _truth_reduce(x, axis, keepdims, torch.any)
 
 
 @keras_op
