@@ -11,6 +11,16 @@ from sloi.engine import Layer
 from sloi.engine.symbolic import format_shape
 
 
+def check_fraction(layer, name: str, value):
+    """``value`` if it is a real number in [0, 1] (a rate, a standard deviation); else an error
+    naming ``layer`` and the argument. Shared by the dropout and noise layers and the
+    attention layers' ``dropout``."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 <= value <= 1:
+        raise ValueError(f'Layer "{layer.name}" ({type(layer).__name__}): {name} must be a '
+                         f"number between 0 and 1; got {name}={value!r}")
+    return value
+
+
 class Dropout(Layer):
     """Inverted dropout (Srivastava et al., 2014).
 
@@ -44,12 +54,7 @@ class Dropout(Layer):
 
     def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
         super().__init__(**kwargs)
-        if isinstance(rate, bool) or not isinstance(rate, numbers.Real) or not 0 <= rate <= 1:
-            raise ValueError(
-                f"{self._who}: rate must be a number between 0 and 1; "
-                f"got rate={rate!r}"
-            )
-        self.rate = rate
+        self.rate = check_fraction(self, "rate", rate)
         self.seed = seed
         self.noise_shape = self._validate_noise_shape(noise_shape)
         self.supports_masking = True
