@@ -63,13 +63,16 @@ class BaseDepthwiseConv(ConvWindow, Layer):
     def build(self, input_shape):
         channels = self._known_channels(input_shape)
         self.compute_output_shape(input_shape)  # refuses inputs smaller than the kernel
+        self._build_depthwise_kernel(channels)
+        self._build_bias(channels * self.depth_multiplier)
+        self._fix_channels(channels)
+
+    def _build_depthwise_kernel(self, channels: int) -> None:
         self.depthwise_kernel = self.add_weight(
             "depthwise_kernel", self.kernel_size + (channels, self.depth_multiplier),
             self.depthwise_initializer, regularizer=self.depthwise_regularizer,
             constraint=self.depthwise_constraint,
         )
-        self._build_bias(channels * self.depth_multiplier)
-        self._fix_channels(channels)
 
     def compute_output_shape(self, input_shape):
         input_shape = tuple(input_shape)
