@@ -28,6 +28,11 @@ from sloi.engine import Layer
 from sloi.engine.known_functions import to_config
 from sloi.engine.symbolic import any_symbolic
 from sloi.layers.preprocessing import _text
+from sloi.layers.preprocessing.vocabulary_assets import (
+    VocabularyAssets,
+    read_vocabulary_lines,
+    refuse_vocabulary_file,
+)
 
 MASK_TOKEN = ""
 OOV_TOKEN = "[UNK]"
@@ -35,7 +40,7 @@ _OUTPUT_MODES = ("int", "multi_hot", "count", "tf_idf")
 _MODE_ALIASES = {"binary": "multi_hot", "tf-idf": "tf_idf"}
 
 
-class TextVectorization(Layer):
+class TextVectorization(VocabularyAssets, Layer):
     """Maps strings to sequences of token ids, or to one vector per string.
 
     Args:
@@ -211,14 +216,7 @@ class TextVectorization(Layer):
 
     def _read_vocabulary(self, vocabulary, where) -> list[str]:
         if isinstance(vocabulary, (str, os.PathLike)):
-            if not os.path.isfile(vocabulary):
-                raise ValueError(f"{where}: the vocabulary file {str(vocabulary)!r} does not "
-                                 "exist")
-            with open(vocabulary, encoding=self.encoding) as f:
-                lines = f.read().splitlines()
-            while lines and lines[-1] == "":
-                lines.pop()
-            return lines
+            return read_vocabulary_lines(vocabulary, where, self.encoding)
         if isinstance(vocabulary, torch.Tensor):
             raise TypeError(f"{where}: the vocabulary must be strings; got a torch.Tensor")
         items = np.asarray(vocabulary, dtype=object).reshape(-1).tolist()
@@ -390,47 +388,10 @@ class TextVectorization(Layer):
             if isinstance(value, str) and value not in options:
                 value = _text.resolve_function(value, key, config.get("name"), custom_objects)
             config[key] = value
-        if isinstance(config.get("vocabulary"), (str, os.PathLike)):
-            raise ValueError(
-                f'Layer "{config.get("name")}" (TextVectorization): a config names the '
-                f"vocabulary file {config['vocabulary']!r}; loading never reads files a "
-                "config points to. Put the tokens themselves in the config")
+        refuse_vocabulary_file(cls, config)
         if isinstance(config.get("ngrams"), list):
             config["ngrams"] = tuple(config["ngrams"])
         return cls(**config)
-
-    def save_own_variables(self, store) -> None:
-        """Keras keeps the tf-idf weights (padding included) as the layer's one variable."""
-        if self.output_mode == "tf_idf" and self._idf is not None:
-            store["idf_weights"] = self._idf.copy()
-
-    def load_own_variables(self, store) -> None:
-        if self.output_mode == "tf_idf" and "idf_weights" in store:
-            self._idf = np.asarray(store["idf_weights"], dtype=np.float32).copy()
-
-    def save_assets(self, dir_path) -> None:
-        """Write ``vocabulary.txt`` (one token a line, special tokens first), as Keras does."""
-        path = os.path.join(dir_path, "vocabulary.txt")
-        tmp = f"{path}.tmp{os.getpid()}"
-        with open(tmp, "w", encoding="utf-8") as f:
-            f.write("\n".join(self.get_vocabulary()))
-        os.replace(tmp, path)
-
-    def load_assets(self, dir_path) -> None:
-        """Read Keras's ``vocabulary.txt``; in ``"tf_idf"`` mode the idf weights already set
-        (from the config or the weights file) are kept."""
-        path = os.path.join(dir_path, "vocabulary.txt")
-        with open(path, encoding="utf-8") as f:
-            lines = f.read().splitlines()
-        while lines and lines[-1] == "":
-            lines.pop()
-        idf = None
-        if self.output_mode == "tf_idf":
-            if self._idf is None:
-                raise ValueError(f'Layer "{self.name}" (TextVectorization): set the idf '
-                                 "weights before loading a tf_idf vocabulary")
-            idf = self._idf[:len(lines)]
-        self.set_vocabulary(lines, idf)
 
 
 def _is_batch(data) -> bool:
