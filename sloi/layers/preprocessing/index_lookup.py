@@ -199,16 +199,6 @@ class IndexLookup(VocabularyAssets, Layer):
     def _read_vocabulary_file(self, path, where) -> list:
         return read_vocabulary_lines(path, where, getattr(self, "encoding", "utf-8"))
 
-    def _set_tokens(self, tokens: list, idf: np.ndarray | None) -> None:
-        start = self._token_start_index()
-        self._tokens = list(tokens)
-        self._index = {t: start + i for i, t in enumerate(tokens)}
-        if idf is not None:
-            idf = idf.astype(np.float32)
-            if self.pad_to_max_tokens:
-                idf = np.concatenate([idf, np.zeros(self.max_tokens - len(idf), np.float32)])
-            self._idf = idf
-
     # ------------------------------------------------------------------ adapt
     def adapt(self, data, steps=None) -> None:
         """Learn the vocabulary from ``data``: the values by count, most frequent first

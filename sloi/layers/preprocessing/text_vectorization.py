@@ -153,7 +153,7 @@ class TextVectorization(VocabularyAssets, Layer):
                  "pass sparse=False, ragged=False")
 
     # ------------------------------------------------------------------ vocabulary
-    def _token_start(self) -> int:
+    def _token_start_index(self) -> int:
         """Index of the first real token: after "" and "[UNK]" in int mode, after "[UNK]"
         otherwise."""
         return 2 if self.output_mode == "int" else 1
@@ -163,7 +163,7 @@ class TextVectorization(VocabularyAssets, Layer):
 
     def vocabulary_size(self) -> int:
         """Size of the vocabulary, special tokens included."""
-        return self._token_start() + len(self._tokens or ())
+        return self._token_start_index() + len(self._tokens or ())
 
     def get_vocabulary(self, include_special_tokens=True) -> list[str]:
         """The vocabulary, so that a token's position is its index in the output."""
@@ -225,16 +225,6 @@ class TextVectorization(VocabularyAssets, Layer):
             raise ValueError(f"{where}: cannot set an empty vocabulary")
         return tokens
 
-    def _set_tokens(self, tokens: list[str], idf: np.ndarray | None) -> None:
-        start = self._token_start()
-        self._tokens = list(tokens)
-        self._index = {t: start + i for i, t in enumerate(tokens)}
-        if idf is not None:
-            idf = idf.astype(np.float32)
-            if self.pad_to_max_tokens:
-                idf = np.concatenate([idf, np.zeros(self.max_tokens - len(idf), np.float32)])
-            self._idf = idf
-
     # ------------------------------------------------------------------ adapt
     def adapt(self, data, batch_size=None, steps=None) -> None:
         """Learn the vocabulary (and the tf-idf weights) from ``data``.
@@ -265,13 +255,13 @@ class TextVectorization(VocabularyAssets, Layer):
                     break  # before asking for one more: a stream may be endless
         if not counter.token_counts:
             return  # nothing seen: the vocabulary stays as it was (Keras does the same)
-        limit = None if self.max_tokens is None else self.max_tokens - self._token_start()
+        limit = None if self.max_tokens is None else self.max_tokens - self._token_start_index()
         tokens = counter.most_common({MASK_TOKEN, OOV_TOKEN}, limit)
         idf = None
         if self.output_mode == "tf_idf":
             weights = counter.idf_weights(tokens)
             oov = np.mean(weights) if len(weights) else np.float32(0)
-            idf = np.concatenate([np.full(self._token_start(), oov, np.float32), weights])
+            idf = np.concatenate([np.full(self._token_start_index(), oov, np.float32), weights])
         self._set_tokens(tokens, idf)
 
     # ------------------------------------------------------------------ calling

@@ -1,7 +1,8 @@
-"""``VocabularyAssets``: what Keras 3 saves for a vocabulary layer (``StringLookup``,
-``IntegerLookup``, ``TextVectorization``) besides its config: the vocabulary as the asset
-``vocabulary.txt`` and, in ``"tf_idf"`` mode, the idf weights as the layer's one variable;
-and ``refuse_vocabulary_file``, which keeps a config from pointing at a file."""
+"""``VocabularyAssets``: how a vocabulary layer (``StringLookup``, ``IntegerLookup``,
+``TextVectorization``) keeps its tokens and idf weights, and what Keras 3 saves of them besides
+the config: the vocabulary as the asset ``vocabulary.txt`` and, in ``"tf_idf"`` mode, the idf
+weights as the layer's one variable; and ``refuse_vocabulary_file``, which keeps a config from
+pointing at a file."""
 
 from __future__ import annotations
 
@@ -11,9 +12,21 @@ import numpy as np
 
 
 class VocabularyAssets:
-    """Mixed into a vocabulary layer that has ``output_mode``, ``get_vocabulary()``,
-    ``set_vocabulary(tokens, idf_weights)``, ``_where()`` (the layer named for errors) and its
-    idf weights in ``_idf`` (None until set)."""
+    """Mixed into a vocabulary layer that has ``output_mode``, ``max_tokens``,
+    ``pad_to_max_tokens``, ``get_vocabulary()``, ``set_vocabulary(tokens, idf_weights)``,
+    ``_token_start_index()`` (the index of the first token after the special ones) and
+    ``_where()`` (the layer named for errors). The tokens are kept in ``_tokens``, their
+    indices in ``_index`` and the idf weights in ``_idf`` (None until set)."""
+
+    def _set_tokens(self, tokens: list, idf: np.ndarray | None) -> None:
+        start = self._token_start_index()
+        self._tokens = list(tokens)
+        self._index = {t: start + i for i, t in enumerate(tokens)}
+        if idf is not None:
+            idf = idf.astype(np.float32)
+            if self.pad_to_max_tokens:
+                idf = np.concatenate([idf, np.zeros(self.max_tokens - len(idf), np.float32)])
+            self._idf = idf
 
     def save_own_variables(self, store) -> None:
         """Keras keeps the tf-idf weights (padding included) as the layer's one variable."""
