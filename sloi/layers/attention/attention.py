@@ -6,8 +6,6 @@ step at once, weighting each by how well it matches: ``softmax(query @ key^T) @ 
 
 from __future__ import annotations
 
-import numbers
-
 import torch
 import torch.nn.functional as F
 
@@ -21,6 +19,8 @@ from sloi.kernels.attention import (
     score_mask,
     zero_masked_queries,
 )
+from sloi.layers.regularization.dropout import check_fraction
+from sloi.layers.regularization.seeded_generator import SeededGenerator
 
 _SCORE_MODES = ("dot", "concat")
 
@@ -75,12 +75,7 @@ class Attention(Layer):
                 f'Layer "{self.name}" ({type(self).__name__}): score_mode must be one of '
                 f"{_SCORE_MODES}; got score_mode={score_mode!r}"
             )
-        if isinstance(dropout, bool) or not isinstance(dropout, numbers.Real) or not (
-                0 <= dropout <= 1):
-            raise ValueError(
-                f'Layer "{self.name}" ({type(self).__name__}): dropout must be a number between '
-                f"0 and 1; got dropout={dropout!r}"
-            )
+        dropout = check_fraction(self, "dropout", dropout)
         self.use_scale = use_scale
         self.score_mode = score_mode
         self.dropout = dropout
@@ -88,7 +83,7 @@ class Attention(Layer):
         self.supports_masking = True
         spec = InputSpec(min_ndim=3, layout="(batch, steps, features)")
         self.input_spec = [spec, spec, spec]
-        self._generators: dict[torch.device, torch.Generator] = {}
+        self._seeds = SeededGenerator(seed)
 
     # ------------------------------------------------------------------ checks
     def _validate_inputs(self, inputs, mask=None):
@@ -170,10 +165,7 @@ class Attention(Layer):
     def _drop(self, weights):
         if self.seed is None or weights.device.type == "meta":
             return F.dropout(weights, self.dropout, training=True)
-        gen = self._generators.get(weights.device)
-        if gen is None:
-            gen = self._generators[weights.device] = torch.Generator(weights.device)
-            gen.manual_seed(int(self.seed))
+        gen = self._seeds.generator(weights.device)
         keep = torch.empty_like(weights).bernoulli_(1.0 - self.dropout, generator=gen)
         return weights * keep / (1.0 - self.dropout)
 

@@ -3,16 +3,17 @@ and value head (Ainslie et al., 2023), as in Llama 2/3 and Mistral."""
 
 from __future__ import annotations
 
-import numbers
-
-import torch
-
 from sloi import constraints, initializers, regularizers
 from sloi.engine import Layer, naming
 from sloi.engine.symbolic import format_shape
-from sloi.kernels.attention import as_mask, multi_head_attention, multi_head_mask
+from sloi.kernels.attention import multi_head_attention
+from sloi.layers.attention.multi_head_attention import (
+    MultiHeadArguments,
+    attention_call_mask,
+    attention_inputs,
+)
 from sloi.layers.core.einsum_dense import EinsumDense
-from sloi.layers.regularization.dropout import Dropout
+from sloi.layers.regularization.dropout import Dropout, check_fraction
 
 
 def _copy(initializer):
@@ -21,7 +22,7 @@ def _copy(initializer):
     return type(initializer).from_config(initializer.get_config())
 
 
-class GroupedQueryAttention(Layer):
+class GroupedQueryAttention(MultiHeadArguments, Layer):
     """Grouped-query attention. The query is projected to ``num_query_heads`` heads, the key and
     value to ``num_key_value_heads`` heads each, every key/value head serving
     ``num_query_heads // num_key_value_heads`` consecutive query heads; each head attends with
@@ -87,17 +88,9 @@ class GroupedQueryAttention(Layer):
             raise self._error(f"num_query_heads={num_query_heads} must be divisible by "
                               f"num_key_value_heads={num_key_value_heads}")
         self.num_repeats = num_query_heads // num_key_value_heads
-        if isinstance(dropout, bool) or not isinstance(dropout, numbers.Real) or not (
-                0 <= dropout <= 1):
-            raise self._error(f"dropout must be a number between 0 and 1; got dropout={dropout!r}")
-        self.dropout = dropout
-        if sliding_window is not None:
-            sliding_window = self._positive_int("sliding_window", sliding_window)
-        self.sliding_window = sliding_window
+        self.dropout = check_fraction(self, "dropout", dropout)
+        self.sliding_window = self._checked_window(sliding_window, flash_attention, dropout)
         self._flash_attention = flash_attention
-        if flash_attention and dropout > 0:
-            raise self._error("dropout is not supported with flash_attention=True; set "
-                              "dropout=0.0 or leave flash_attention unset")
         self.use_bias = use_bias
         self.use_gate = use_gate
         self.kernel_initializer = initializers.get(kernel_initializer)
@@ -108,14 +101,6 @@ class GroupedQueryAttention(Layer):
         self.bias_constraint = constraints.get(bias_constraint)
         self.seed = seed
         self.supports_masking = True
-
-    def _error(self, message: str) -> ValueError:
-        return ValueError(f'Layer "{self.name}" (GroupedQueryAttention): {message}')
-
-    def _positive_int(self, arg: str, value) -> int:
-        if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-            raise self._error(f"{arg} must be a positive integer; got {arg}={value!r}")
-        return value
 
     # ------------------------------------------------------------------ building
     def _projection(self, equation, output_shape, bias_axes, name, activation=None):
@@ -175,28 +160,14 @@ class GroupedQueryAttention(Layer):
              use_causal_mask=False):
         if training is None:
             training = self.training
-        if query_mask is None:
-            query_mask = getattr(query, "_keras_mask", None)
-        if value_mask is None:
-            value_mask = getattr(value, "_keras_mask", None)
-        if key is not None and key_mask is None:
-            key_mask = getattr(key, "_keras_mask", None)
-        query_mask, value_mask, key_mask, attention_mask = (
-            as_mask(m, query.device) for m in (query_mask, value_mask, key_mask, attention_mask))
-        value = _as_tensor_like(value, query)
-        key = value if key is None else _as_tensor_like(key, query)
+        value, key, masks = attention_inputs(query, value, key, query_mask, value_mask,
+                                             key_mask, attention_mask)
         self._check_shapes(query.shape, value.shape, key.shape)
         if self._flash_attention and return_attention_scores:
             raise self._error("return_attention_scores=True is not supported with "
                               "flash_attention=True")
-        # Causal masking alone goes to the fused kernel's is_causal, as in Keras.
-        causal_only = use_causal_mask and self.sliding_window is None and all(
-            m is None for m in (query_mask, value_mask, key_mask, attention_mask))
-        mask = None
-        if not causal_only:
-            mask = multi_head_mask(query_mask, value_mask, key_mask, attention_mask,
-                                   query.shape[1], value.shape[1], use_causal_mask,
-                                   self.sliding_window, query.device)
+        mask, causal_only = attention_call_mask(query, value, masks, use_causal_mask,
+                                                self.sliding_window)
         gate = self._gate_dense(query) if self.use_gate else None
         q = self._query_dense(query)
         # each key/value head serves num_repeats consecutive query heads
@@ -245,11 +216,3 @@ class GroupedQueryAttention(Layer):
             "seed": self.seed,
         }
 
-
-def _as_tensor_like(x, like):
-    """``value`` / ``key`` as tensors on ``like``'s device, floats in its dtype (the engine
-    converts only the first call argument)."""
-    x = torch.as_tensor(x, device=like.device)
-    if x.is_floating_point() and x.dtype != like.dtype:
-        x = x.to(like.dtype)
-    return x

@@ -7,8 +7,6 @@ the query's features ("Attention is all you need", Vaswani et al., 2017).
 
 from __future__ import annotations
 
-import numbers
-
 import torch
 
 from sloi import constraints, initializers, regularizers
@@ -21,10 +19,65 @@ from sloi.kernels.attention import (
     project_in,
     project_out,
 )
-from sloi.layers.regularization.dropout import Dropout
+from sloi.layers.regularization.dropout import Dropout, check_fraction
 
 
-class MultiHeadAttention(Layer):
+class MultiHeadArguments:
+    """Mixed into the multi-head attention layers (``MultiHeadAttention``,
+    ``GroupedQueryAttention``): the checks of the arguments they share, with errors that name
+    the layer."""
+
+    def _error(self, message: str) -> ValueError:
+        return ValueError(f'Layer "{self.name}" ({type(self).__name__}): {message}')
+
+    def _positive_int(self, arg: str, value) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+            raise self._error(f"{arg} must be a positive integer; got {arg}={value!r}")
+        return value
+
+    def _checked_window(self, sliding_window, flash_attention, dropout):
+        """``sliding_window`` checked; ``flash_attention=True`` refuses dropout, as in Keras."""
+        if sliding_window is not None:
+            sliding_window = self._positive_int("sliding_window", sliding_window)
+        if flash_attention and dropout > 0:
+            raise self._error("dropout is not supported with flash_attention=True; set "
+                              "dropout=0.0 or leave flash_attention unset")
+        return sliding_window
+
+
+def attention_inputs(query, value, key=None, query_mask=None, value_mask=None, key_mask=None,
+                     attention_mask=None):
+    """A multi-head attention layer's call arguments made ready: ``value`` and ``key`` as
+    tensors like ``query`` (``key`` is ``value`` by default), and the four masks as boolean
+    tensors on ``query``'s device, the masks carried by the tensors counting where none is
+    given (eager calls). Returns ``value, key, (query_mask, value_mask, key_mask,
+    attention_mask)``."""
+    if query_mask is None:
+        query_mask = getattr(query, "_keras_mask", None)
+    if value_mask is None:
+        value_mask = getattr(value, "_keras_mask", None)
+    if key is not None and key_mask is None:
+        key_mask = getattr(key, "_keras_mask", None)
+    masks = tuple(
+        as_mask(m, query.device) for m in (query_mask, value_mask, key_mask, attention_mask))
+    value = _as_tensor_like(value, query)
+    key = value if key is None else _as_tensor_like(key, query)
+    return value, key, masks
+
+
+def attention_call_mask(query, value, masks, use_causal_mask, sliding_window):
+    """``(mask, causal_only)`` for ``multi_head_attention``: causal masking alone goes to the
+    fused kernel's ``is_causal`` (``mask`` None), as in Keras; anything else is one boolean
+    mask."""
+    causal_only = use_causal_mask and sliding_window is None and all(m is None for m in masks)
+    mask = None
+    if not causal_only:
+        mask = multi_head_mask(*masks, query.shape[1], value.shape[1], use_causal_mask,
+                               sliding_window, query.device)
+    return mask, causal_only
+
+
+class MultiHeadAttention(MultiHeadArguments, Layer):
     """Multi-head attention layer.
 
     Args:
@@ -88,10 +141,7 @@ class MultiHeadAttention(Layer):
         self._num_heads = self._positive_int("num_heads", num_heads)
         self._key_dim = self._positive_int("key_dim", key_dim)
         self._value_dim = self._positive_int("value_dim", value_dim) if value_dim else key_dim
-        if isinstance(dropout, bool) or not isinstance(dropout, numbers.Real) or not (
-                0 <= dropout <= 1):
-            raise self._error(f"dropout must be a number between 0 and 1; got {dropout!r}")
-        self._dropout = dropout
+        self._dropout = check_fraction(self, "dropout", dropout)
         self._use_bias = use_bias
         self._use_gate = use_gate
         if output_shape:
@@ -108,13 +158,8 @@ class MultiHeadAttention(Layer):
             raise self._error(
                 f"attention_axes must be an int, a list or a tuple; got {attention_axes!r}")
         self._attention_axes = None if attention_axes is None else tuple(attention_axes)
-        if sliding_window is not None:
-            sliding_window = self._positive_int("sliding_window", sliding_window)
-        self._sliding_window = sliding_window
+        self._sliding_window = self._checked_window(sliding_window, flash_attention, dropout)
         self._flash_attention = flash_attention
-        if flash_attention and dropout > 0:
-            raise self._error("dropout is not supported with flash_attention=True; set "
-                              "dropout=0.0 or leave flash_attention unset")
         self._kernel_initializer = initializers.get(kernel_initializer)
         self._bias_initializer = initializers.get(bias_initializer)
         self._kernel_regularizer = regularizers.get(kernel_regularizer)
@@ -123,14 +168,6 @@ class MultiHeadAttention(Layer):
         self._bias_constraint = constraints.get(bias_constraint)
         self.seed = seed
         self.supports_masking = True
-
-    def _error(self, message: str) -> ValueError:
-        return ValueError(f'Layer "{self.name}" (MultiHeadAttention): {message}')
-
-    def _positive_int(self, arg: str, value) -> int:
-        if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-            raise self._error(f"{arg} must be a positive integer; got {arg}={value!r}")
-        return value
 
     # ------------------------------------------------------------------ Keras's properties
     num_heads = property(lambda self: self._num_heads)
@@ -214,17 +251,8 @@ class MultiHeadAttention(Layer):
              use_causal_mask=False):
         if training is None:
             training = self.training
-        # Masks carried by the tensors count when none is given (eager calls).
-        if query_mask is None:
-            query_mask = getattr(query, "_keras_mask", None)
-        if value_mask is None:
-            value_mask = getattr(value, "_keras_mask", None)
-        if key is not None and key_mask is None:
-            key_mask = getattr(key, "_keras_mask", None)
-        query_mask, value_mask, key_mask, attention_mask = (
-            as_mask(m, query.device) for m in (query_mask, value_mask, key_mask, attention_mask))
-        value = _as_tensor_like(value, query)
-        key = value if key is None else _as_tensor_like(key, query)
+        value, key, masks = attention_inputs(query, value, key, query_mask, value_mask,
+                                             key_mask, attention_mask)
         if self._flash_attention and return_attention_scores:
             raise self._error("return_attention_scores=True is not supported with "
                               "flash_attention=True")
@@ -233,14 +261,8 @@ class MultiHeadAttention(Layer):
             raise self._error(
                 "use_causal_mask and sliding_window need inputs of rank 3 (batch, steps, "
                 f"features); got query shape {format_shape(tuple(query.shape))}")
-        # Causal masking alone goes to the fused kernel's is_causal, as in Keras.
-        causal_only = use_causal_mask and self._sliding_window is None and all(
-            m is None for m in (query_mask, value_mask, key_mask, attention_mask))
-        mask = None
-        if not causal_only:
-            mask = multi_head_mask(query_mask, value_mask, key_mask, attention_mask,
-                                   query.shape[1], value.shape[1], use_causal_mask,
-                                   self._sliding_window, query.device)
+        mask, causal_only = attention_call_mask(query, value, masks, use_causal_mask,
+                                                self._sliding_window)
         gate = self._gate_dense(query) if self._use_gate else None
         q, k, v = self._query_dense(query), self._key_dense(key), self._value_dense(value)
         dropout = None

@@ -32,7 +32,8 @@ class ConvWindow(ArgumentChecks):
     """Mixed into a convolution layer: its window arguments (``kernel_size``, ``strides``,
     ``padding``, ``data_format``, ``dilation_rate`` over ``rank`` spatial axes), checked with
     errors that name the layer, and what follows from them: the output's spatial sizes and the
-    refusal of inputs smaller than the window."""
+    refusal of inputs smaller than the window; and the building steps every convolution
+    shares (known channels, the bias, the channels fixed once built)."""
 
     def _set_window(self, rank, kernel_size, strides, padding, data_format, dilation_rate,
                     allow_causal=False):
@@ -66,6 +67,37 @@ class ConvWindow(ArgumentChecks):
             for a, extent in zip(self._spatial_axes, self._extent, strict=True):
                 if inputs.shape[a] < extent:
                     self._raise_too_small(tuple(inputs.shape))
+
+    def _shape_with_channels(self, batch, spatial: tuple, channels) -> tuple:
+        """The output's full shape in this layer's ``data_format``."""
+        if self.data_format == "channels_last":
+            return (batch,) + spatial + (channels,)
+        return (batch, channels) + spatial
+
+    # ------------------------------------------------------------------ building
+    def _known_channels(self, input_shape) -> int:
+        """The input's channels, which the weights' shapes need; refuses an unknown axis."""
+        channels = input_shape[channel_axis(self.data_format)]
+        if channels is None:
+            raise self._error(
+                f"the channels axis of the input must be known; got shape "
+                f"{format_shape(input_shape)} for inputs {self._layout}"
+            )
+        return channels
+
+    def _build_bias(self, size: int) -> None:
+        """``bias (size,)`` from the layer's bias arguments, or None without ``use_bias``."""
+        self.bias = None
+        if self.use_bias:
+            self.bias = self.add_weight("bias", (size,), self.bias_initializer,
+                                        regularizer=self.bias_regularizer,
+                                        constraint=self.bias_constraint)
+
+    def _fix_channels(self, channels: int) -> None:
+        """Once built, inputs must keep the channels the weights were made for."""
+        self.input_spec = InputSpec(ndim=self.rank + 2,
+                                    axes={channel_axis(self.data_format): channels},
+                                    layout=self._layout)
 
     def _raise_too_small(self, input_shape):
         sizes = tuple(input_shape[a] for a in self._spatial_axes)
@@ -140,13 +172,7 @@ class BaseConv(ConvWindow, Layer):
 
     # ------------------------------------------------------------------ building
     def build(self, input_shape):
-        axis = channel_axis(self.data_format)
-        channels = input_shape[axis]
-        if channels is None:
-            raise self._error(
-                f"the channels axis of the input must be known; got shape "
-                f"{format_shape(input_shape)} for inputs {self._layout}"
-            )
+        channels = self._known_channels(input_shape)
         if channels % self.groups:
             raise self._error(
                 f"the input's {channels} channels must be divisible by groups ({self.groups}); "
@@ -158,13 +184,8 @@ class BaseConv(ConvWindow, Layer):
                                       regularizer=self.kernel_regularizer,
                                       constraint=self.kernel_constraint)
         self._lay_out_kernel()
-        self.bias = None
-        if self.use_bias:
-            self.bias = self.add_weight("bias", (self.filters,), self.bias_initializer,
-                                        regularizer=self.bias_regularizer,
-                                        constraint=self.bias_constraint)
-        self.input_spec = InputSpec(ndim=self.rank + 2, axes={axis: channels},
-                                    layout=self._layout)
+        self._build_bias(self.filters)
+        self._fix_channels(channels)
 
     def _lay_out_kernel(self) -> None:
         """Keep the kernel in the order the convolution hands it to torch (same shape and
@@ -175,10 +196,8 @@ class BaseConv(ConvWindow, Layer):
 
     def compute_output_shape(self, input_shape):
         input_shape = tuple(input_shape)
-        spatial = self._spatial_output(input_shape)
-        if self.data_format == "channels_last":
-            return (input_shape[0],) + spatial + (self.filters,)
-        return (input_shape[0], self.filters) + spatial
+        return self._shape_with_channels(input_shape[0], self._spatial_output(input_shape),
+                                  self.filters)
 
     # ------------------------------------------------------------------ calling
     def call(self, inputs):

@@ -8,10 +8,8 @@ output sizes; the arithmetic lives in ``sloi.kernels.conv.conv_transpose``.
 
 from __future__ import annotations
 
-from sloi.engine import InputSpec
 from sloi.engine.symbolic import format_shape
 from sloi.kernels.conv import (
-    channel_axis,
     conv_transpose,
     conv_transpose_output_length,
     normalize_padding,
@@ -71,25 +69,14 @@ class BaseConvTranspose(BaseConv):
                 )
 
     def build(self, input_shape):
-        axis = channel_axis(self.data_format)
-        channels = input_shape[axis]
-        if channels is None:
-            raise self._error(
-                f"the channels axis of the input must be known; got shape "
-                f"{format_shape(input_shape)} for inputs {self._layout}"
-            )
+        channels = self._known_channels(input_shape)
         self.compute_output_shape(input_shape)  # refuses inputs that give no output position
         self.kernel = self.add_weight("kernel", self.kernel_size + (self.filters, channels),
                                       self.kernel_initializer,
                                       regularizer=self.kernel_regularizer,
                                       constraint=self.kernel_constraint)
-        self.bias = None
-        if self.use_bias:
-            self.bias = self.add_weight("bias", (self.filters,), self.bias_initializer,
-                                        regularizer=self.bias_regularizer,
-                                        constraint=self.bias_constraint)
-        self.input_spec = InputSpec(ndim=self.rank + 2, axes={axis: channels},
-                                    layout=self._layout)
+        self._build_bias(self.filters)
+        self._fix_channels(channels)
 
     def compute_output_shape(self, input_shape):
         input_shape = tuple(input_shape)
@@ -107,9 +94,7 @@ class BaseConvTranspose(BaseConv):
                 f"{self.output_padding} give no output {position} for input shape "
                 f"{format_shape(input_shape)}"
             )
-        if self.data_format == "channels_last":
-            return (input_shape[0],) + spatial + (self.filters,)
-        return (input_shape[0], self.filters) + spatial
+        return self._shape_with_channels(input_shape[0], spatial, self.filters)
 
     def call(self, inputs):
         outputs = conv_transpose(inputs, self.kernel, self.bias, self.strides, self.padding,

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from sloi import activations, constraints, initializers, regularizers
 from sloi.engine import InputSpec, Layer
-from sloi.engine.symbolic import format_shape
 from sloi.kernels.conv import channel_axis, depthwise_conv
 from sloi.layers.convolutional.base_conv import ConvWindow
 
@@ -64,43 +63,23 @@ class BaseDepthwiseConv(ConvWindow, Layer):
     def build(self, input_shape):
         channels = self._known_channels(input_shape)
         self.compute_output_shape(input_shape)  # refuses inputs smaller than the kernel
+        self._build_depthwise_kernel(channels)
+        self._build_bias(channels * self.depth_multiplier)
+        self._fix_channels(channels)
+
+    def _build_depthwise_kernel(self, channels: int) -> None:
         self.depthwise_kernel = self.add_weight(
             "depthwise_kernel", self.kernel_size + (channels, self.depth_multiplier),
             self.depthwise_initializer, regularizer=self.depthwise_regularizer,
             constraint=self.depthwise_constraint,
         )
-        self._build_bias(channels * self.depth_multiplier)
-        self._fix_channels(channels)
-
-    def _known_channels(self, input_shape) -> int:
-        channels = input_shape[channel_axis(self.data_format)]
-        if channels is None:
-            raise self._error(
-                f"the channels axis of the input must be known; got shape "
-                f"{format_shape(input_shape)} for inputs {self._layout}"
-            )
-        return channels
-
-    def _build_bias(self, size: int) -> None:
-        self.bias = None
-        if self.use_bias:
-            self.bias = self.add_weight("bias", (size,), self.bias_initializer,
-                                        regularizer=self.bias_regularizer,
-                                        constraint=self.bias_constraint)
-
-    def _fix_channels(self, channels: int) -> None:
-        self.input_spec = InputSpec(ndim=self.rank + 2,
-                                    axes={channel_axis(self.data_format): channels},
-                                    layout=self._layout)
 
     def compute_output_shape(self, input_shape):
         input_shape = tuple(input_shape)
         spatial = self._spatial_output(input_shape)
         channels = input_shape[channel_axis(self.data_format)]
         channels = None if channels is None else self.output_channels(channels)
-        if self.data_format == "channels_last":
-            return (input_shape[0],) + spatial + (channels,)
-        return (input_shape[0], channels) + spatial
+        return self._shape_with_channels(input_shape[0], spatial, channels)
 
     # ------------------------------------------------------------------ calling
     def call(self, inputs):

@@ -57,11 +57,7 @@ class BaseSeparableConv(BaseDepthwiseConv):
     def build(self, input_shape):
         channels = self._known_channels(input_shape)
         self.compute_output_shape(input_shape)  # refuses inputs smaller than the kernel
-        self.depthwise_kernel = self.add_weight(
-            "depthwise_kernel", self.kernel_size + (channels, self.depth_multiplier),
-            self.depthwise_initializer, regularizer=self.depthwise_regularizer,
-            constraint=self.depthwise_constraint,
-        )
+        self._build_depthwise_kernel(channels)
         self.pointwise_kernel = self.add_weight(
             "pointwise_kernel", (1,) * self.rank + (channels * self.depth_multiplier,
                                                     self.filters),

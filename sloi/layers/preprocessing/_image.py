@@ -7,11 +7,33 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
+from sloi.engine.symbolic import format_shape
+
 # Keras name -> F.interpolate mode ("nearest" is "nearest-exact": half-pixel centres)
 INTERPOLATE_MODES = {"bilinear": "bilinear", "nearest": "nearest-exact", "bicubic": "bicubic"}
 INTERPOLATIONS = tuple(INTERPOLATE_MODES) + ("area",)
 # TensorFlow-only methods: Keras on torch refuses them too
 UNSUPPORTED = ("lanczos3", "lanczos5", "gaussian", "mitchellcubic")
+
+
+def image_axes(layer, shape: tuple, data_format: str) -> tuple[int, int]:
+    """The height and width axes of images of ``shape``, a batch ``(batch, height, width,
+    channels)`` or one image (or channels first); any other rank is refused, naming
+    ``layer``."""
+    if len(shape) not in (3, 4):
+        raise ValueError(
+            f'Layer "{layer.name}" ({type(layer).__name__}) expects images of rank 4 (batch, '
+            f"height, width, channels) or rank 3 (one image); got shape {format_shape(shape)}")
+    h_axis = len(shape) - 3 if data_format == "channels_last" else len(shape) - 2
+    return h_axis, h_axis + 1
+
+
+def resized_shape(layer, shape, height: int, width: int, data_format: str) -> tuple:
+    """``shape`` with its height and width replaced by ``height`` and ``width``."""
+    shape = list(shape)
+    h_axis, w_axis = image_axes(layer, tuple(shape), data_format)
+    shape[h_axis], shape[w_axis] = height, width
+    return tuple(shape)
 
 
 def crop_box(height: int, width: int, target_height: int, target_width: int):

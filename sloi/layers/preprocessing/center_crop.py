@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from sloi.engine import Layer
-from sloi.engine.symbolic import format_shape
 from sloi.kernels.conv import normalize_data_format
 from sloi.layers.preprocessing import _image
 
@@ -37,17 +36,9 @@ class CenterCrop(Layer):
         except ValueError as e:
             raise ValueError(f"{where}: {e}") from None
 
-    def _axes(self, shape):
-        if len(shape) not in (3, 4):
-            raise ValueError(
-                f'Layer "{self.name}" (CenterCrop) expects images of rank 4 (batch, height, '
-                f"width, channels) or rank 3 (one image); got shape {format_shape(shape)}")
-        return (len(shape) - 3, len(shape) - 2) if self.data_format == "channels_last" else (
-            len(shape) - 2, len(shape) - 1)
-
     def call(self, inputs):
         x = inputs.to(self._dtype)
-        h_axis, w_axis = self._axes(tuple(x.shape))
+        h_axis, w_axis = _image.image_axes(self, tuple(x.shape), self.data_format)
         h_diff, w_diff = x.shape[h_axis] - self.height, x.shape[w_axis] - self.width
         if h_diff >= 0 and w_diff >= 0:
             top, left = h_diff // 2, w_diff // 2
@@ -56,10 +47,8 @@ class CenterCrop(Layer):
                              data_format=self.data_format)
 
     def compute_output_shape(self, input_shape):
-        shape = list(input_shape)
-        h_axis, w_axis = self._axes(tuple(shape))
-        shape[h_axis], shape[w_axis] = self.height, self.width
-        return tuple(shape)
+        return _image.resized_shape(self, input_shape, self.height, self.width,
+                                    self.data_format)
 
     def compute_output_dtype(self, input_dtype):
         return self._dtype

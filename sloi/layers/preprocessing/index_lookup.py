@@ -29,12 +29,17 @@ from torch import nn
 
 from sloi.engine import Layer
 from sloi.layers.preprocessing import _encoding, _hashing
+from sloi.layers.preprocessing.vocabulary_assets import (
+    VocabularyAssets,
+    read_vocabulary_lines,
+    refuse_vocabulary_file,
+)
 
 _OUTPUT_MODES = ("int", "one_hot", "multi_hot", "count", "tf_idf")
 _MODE_ALIASES = {"binary": "multi_hot", "tf-idf": "tf_idf"}
 
 
-class IndexLookup(Layer):
+class IndexLookup(VocabularyAssets, Layer):
     """Base of ``StringLookup`` and ``IntegerLookup``; see their docstrings.
 
     Subclasses say how values come in (``_values``), how a vocabulary entry reads
@@ -192,23 +197,7 @@ class IndexLookup(Layer):
         self._set_tokens(tokens, idf)
 
     def _read_vocabulary_file(self, path, where) -> list:
-        if not os.path.isfile(path):
-            raise ValueError(f"{where}: the vocabulary file {str(path)!r} does not exist")
-        with open(path, encoding=getattr(self, "encoding", "utf-8")) as f:
-            lines = f.read().splitlines()
-        while lines and lines[-1] == "":
-            lines.pop()
-        return lines
-
-    def _set_tokens(self, tokens: list, idf: np.ndarray | None) -> None:
-        start = self._token_start_index()
-        self._tokens = list(tokens)
-        self._index = {t: start + i for i, t in enumerate(tokens)}
-        if idf is not None:
-            idf = idf.astype(np.float32)
-            if self.pad_to_max_tokens:
-                idf = np.concatenate([idf, np.zeros(self.max_tokens - len(idf), np.float32)])
-            self._idf = idf
+        return read_vocabulary_lines(path, where, getattr(self, "encoding", "utf-8"))
 
     # ------------------------------------------------------------------ adapt
     def adapt(self, data, steps=None) -> None:
@@ -382,40 +371,5 @@ class IndexLookup(Layer):
 
     @classmethod
     def from_config(cls, config: dict):
-        config = dict(config)
-        if isinstance(config.get("vocabulary"), (str, os.PathLike)):
-            raise ValueError(
-                f'Layer "{config.get("name")}" ({cls.__name__}): a config names the '
-                f"vocabulary file {config['vocabulary']!r}; loading never reads files a config "
-                "points to. Put the tokens themselves in the config")
+        refuse_vocabulary_file(cls, config)
         return cls(**config)
-
-    def save_own_variables(self, store) -> None:
-        """Keras keeps the tf-idf weights (padding included) as the layer's one variable."""
-        if self.output_mode == "tf_idf" and self._idf is not None:
-            store["idf_weights"] = self._idf.copy()
-
-    def load_own_variables(self, store) -> None:
-        if self.output_mode == "tf_idf" and "idf_weights" in store:
-            self._idf = np.asarray(store["idf_weights"], dtype=np.float32).copy()
-
-    def save_assets(self, dir_path) -> None:
-        """Write ``vocabulary.txt`` (one token a line, special tokens first), as Keras."""
-        path = os.path.join(dir_path, "vocabulary.txt")
-        tmp = f"{path}.tmp{os.getpid()}"
-        with open(tmp, "w", encoding="utf-8") as f:
-            f.write("\n".join(str(t) for t in self.get_vocabulary()))
-        os.replace(tmp, path)
-
-    def load_assets(self, dir_path) -> None:
-        """Read Keras's ``vocabulary.txt``; in ``"tf_idf"`` mode the idf weights already set
-        (from the config or the weights file) are kept."""
-        lines = self._read_vocabulary_file(os.path.join(dir_path, "vocabulary.txt"),
-                                           self._where())
-        idf = None
-        if self.output_mode == "tf_idf":
-            if self._idf is None:
-                raise ValueError(f"{self._where()}: set the idf weights before loading a "
-                                 "tf_idf vocabulary")
-            idf = self._idf[:len(lines)]
-        self.set_vocabulary(lines, idf)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from sloi.engine import Layer
-from sloi.engine.symbolic import format_shape
 from sloi.kernels.conv import normalize_data_format
 from sloi.layers.preprocessing import _image
 
@@ -66,24 +65,15 @@ class Resizing(Layer):
         except ValueError as e:
             raise ValueError(f"{where}: {e}") from None
 
-    def _check_rank(self, shape):
-        if len(shape) not in (3, 4):
-            raise ValueError(
-                f'Layer "{self.name}" (Resizing) expects images of rank 4 (batch, height, '
-                f"width, channels) or rank 3 (one image); got shape {format_shape(shape)}")
-
     def call(self, inputs):
-        self._check_rank(tuple(inputs.shape))
+        _image.image_axes(self, tuple(inputs.shape), self.data_format)  # refuses other ranks
         return _image.resize(inputs, self.height, self.width, self.interpolation,
                              self.crop_to_aspect_ratio, self.pad_to_aspect_ratio,
                              self.fill_value, self.antialias, self.data_format)
 
     def compute_output_shape(self, input_shape):
-        shape = list(input_shape)
-        self._check_rank(tuple(shape))
-        h = len(shape) - 3 if self.data_format == "channels_last" else len(shape) - 2
-        shape[h], shape[h + 1] = self.height, self.width
-        return tuple(shape)
+        return _image.resized_shape(self, input_shape, self.height, self.width,
+                                    self.data_format)
 
     def compute_output_dtype(self, input_dtype):
         return input_dtype

@@ -28,6 +28,11 @@ from sloi.engine import Layer
 from sloi.engine.known_functions import to_config
 from sloi.engine.symbolic import any_symbolic
 from sloi.layers.preprocessing import _text
+from sloi.layers.preprocessing.vocabulary_assets import (
+    VocabularyAssets,
+    read_vocabulary_lines,
+    refuse_vocabulary_file,
+)
 
 MASK_TOKEN = ""
 OOV_TOKEN = "[UNK]"
@@ -35,7 +40,7 @@ _OUTPUT_MODES = ("int", "multi_hot", "count", "tf_idf")
 _MODE_ALIASES = {"binary": "multi_hot", "tf-idf": "tf_idf"}
 
 
-class TextVectorization(Layer):
+class TextVectorization(VocabularyAssets, Layer):
     """Maps strings to sequences of token ids, or to one vector per string.
 
     Args:
@@ -148,7 +153,7 @@ class TextVectorization(Layer):
                  "pass sparse=False, ragged=False")
 
     # ------------------------------------------------------------------ vocabulary
-    def _token_start(self) -> int:
+    def _token_start_index(self) -> int:
         """Index of the first real token: after "" and "[UNK]" in int mode, after "[UNK]"
         otherwise."""
         return 2 if self.output_mode == "int" else 1
@@ -158,7 +163,7 @@ class TextVectorization(Layer):
 
     def vocabulary_size(self) -> int:
         """Size of the vocabulary, special tokens included."""
-        return self._token_start() + len(self._tokens or ())
+        return self._token_start_index() + len(self._tokens or ())
 
     def get_vocabulary(self, include_special_tokens=True) -> list[str]:
         """The vocabulary, so that a token's position is its index in the output."""
@@ -211,14 +216,7 @@ class TextVectorization(Layer):
 
     def _read_vocabulary(self, vocabulary, where) -> list[str]:
         if isinstance(vocabulary, (str, os.PathLike)):
-            if not os.path.isfile(vocabulary):
-                raise ValueError(f"{where}: the vocabulary file {str(vocabulary)!r} does not "
-                                 "exist")
-            with open(vocabulary, encoding=self.encoding) as f:
-                lines = f.read().splitlines()
-            while lines and lines[-1] == "":
-                lines.pop()
-            return lines
+            return read_vocabulary_lines(vocabulary, where, self.encoding)
         if isinstance(vocabulary, torch.Tensor):
             raise TypeError(f"{where}: the vocabulary must be strings; got a torch.Tensor")
         items = np.asarray(vocabulary, dtype=object).reshape(-1).tolist()
@@ -226,16 +224,6 @@ class TextVectorization(Layer):
         if not tokens:
             raise ValueError(f"{where}: cannot set an empty vocabulary")
         return tokens
-
-    def _set_tokens(self, tokens: list[str], idf: np.ndarray | None) -> None:
-        start = self._token_start()
-        self._tokens = list(tokens)
-        self._index = {t: start + i for i, t in enumerate(tokens)}
-        if idf is not None:
-            idf = idf.astype(np.float32)
-            if self.pad_to_max_tokens:
-                idf = np.concatenate([idf, np.zeros(self.max_tokens - len(idf), np.float32)])
-            self._idf = idf
 
     # ------------------------------------------------------------------ adapt
     def adapt(self, data, batch_size=None, steps=None) -> None:
@@ -267,13 +255,13 @@ class TextVectorization(Layer):
                     break  # before asking for one more: a stream may be endless
         if not counter.token_counts:
             return  # nothing seen: the vocabulary stays as it was (Keras does the same)
-        limit = None if self.max_tokens is None else self.max_tokens - self._token_start()
+        limit = None if self.max_tokens is None else self.max_tokens - self._token_start_index()
         tokens = counter.most_common({MASK_TOKEN, OOV_TOKEN}, limit)
         idf = None
         if self.output_mode == "tf_idf":
             weights = counter.idf_weights(tokens)
             oov = np.mean(weights) if len(weights) else np.float32(0)
-            idf = np.concatenate([np.full(self._token_start(), oov, np.float32), weights])
+            idf = np.concatenate([np.full(self._token_start_index(), oov, np.float32), weights])
         self._set_tokens(tokens, idf)
 
     # ------------------------------------------------------------------ calling
@@ -390,47 +378,10 @@ class TextVectorization(Layer):
             if isinstance(value, str) and value not in options:
                 value = _text.resolve_function(value, key, config.get("name"), custom_objects)
             config[key] = value
-        if isinstance(config.get("vocabulary"), (str, os.PathLike)):
-            raise ValueError(
-                f'Layer "{config.get("name")}" (TextVectorization): a config names the '
-                f"vocabulary file {config['vocabulary']!r}; loading never reads files a "
-                "config points to. Put the tokens themselves in the config")
+        refuse_vocabulary_file(cls, config)
         if isinstance(config.get("ngrams"), list):
             config["ngrams"] = tuple(config["ngrams"])
         return cls(**config)
-
-    def save_own_variables(self, store) -> None:
-        """Keras keeps the tf-idf weights (padding included) as the layer's one variable."""
-        if self.output_mode == "tf_idf" and self._idf is not None:
-            store["idf_weights"] = self._idf.copy()
-
-    def load_own_variables(self, store) -> None:
-        if self.output_mode == "tf_idf" and "idf_weights" in store:
-            self._idf = np.asarray(store["idf_weights"], dtype=np.float32).copy()
-
-    def save_assets(self, dir_path) -> None:
-        """Write ``vocabulary.txt`` (one token a line, special tokens first), as Keras does."""
-        path = os.path.join(dir_path, "vocabulary.txt")
-        tmp = f"{path}.tmp{os.getpid()}"
-        with open(tmp, "w", encoding="utf-8") as f:
-            f.write("\n".join(self.get_vocabulary()))
-        os.replace(tmp, path)
-
-    def load_assets(self, dir_path) -> None:
-        """Read Keras's ``vocabulary.txt``; in ``"tf_idf"`` mode the idf weights already set
-        (from the config or the weights file) are kept."""
-        path = os.path.join(dir_path, "vocabulary.txt")
-        with open(path, encoding="utf-8") as f:
-            lines = f.read().splitlines()
-        while lines and lines[-1] == "":
-            lines.pop()
-        idf = None
-        if self.output_mode == "tf_idf":
-            if self._idf is None:
-                raise ValueError(f'Layer "{self.name}" (TextVectorization): set the idf '
-                                 "weights before loading a tf_idf vocabulary")
-            idf = self._idf[:len(lines)]
-        self.set_vocabulary(lines, idf)
 
 
 def _is_batch(data) -> bool:

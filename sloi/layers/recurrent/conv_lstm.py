@@ -42,6 +42,7 @@ from sloi.kernels.conv import (
 from sloi.layers.argument_checks import ArgumentChecks
 from sloi.layers.recurrent.cell_args import serialize_cell_args
 from sloi.layers.recurrent.dropout_rnn_cell import DropoutRNNCell, check_rate
+from sloi.layers.recurrent.lstm import unit_forget_bias
 from sloi.layers.recurrent.rnn import RNN
 
 _CELL_ARGS = (
@@ -147,10 +148,7 @@ class ConvLSTMCell(ArgumentChecks, DropoutRNNCell, Layer):
         if self.use_bias:
             init = self.bias_initializer
             if self.unit_forget_bias:
-                def init(shape, dtype=None, base=self.bias_initializer):
-                    # the forget gate starts open (Jozefowicz et al., 2015)
-                    return torch.cat([base((f,), dtype), torch.ones(f, dtype=dtype),
-                                      base((2 * f,), dtype)])
+                init = unit_forget_bias(self.bias_initializer, f)
             self.bias = self.add_weight("bias", (4 * f,), init, regularizer=self.bias_regularizer,
                                         constraint=self.bias_constraint)
 

@@ -30,6 +30,16 @@ _CELL_ARGS = (
 )
 
 
+def unit_forget_bias(base, units: int):
+    """The initializer of an LSTM bias ``(4 * units,)`` with ``unit_forget_bias=True``: the
+    forget gate's ``units`` start at 1, so that it starts open (Jozefowicz et al., 2015); the
+    gates i, c and o take ``base``'s values. Shared by ``LSTMCell`` and the ConvLSTM cells."""
+    def init(shape, dtype=None):
+        return torch.cat([base((units,), dtype), torch.ones(units, dtype=dtype),
+                          base((2 * units,), dtype)])
+    return init
+
+
 class LSTMCell(DropoutRNNCell, Layer):
     """One LSTM step. Args as ``LSTM`` (without the sequence arguments).
 
@@ -63,10 +73,7 @@ class LSTMCell(DropoutRNNCell, Layer):
         if self.use_bias:
             init = self.bias_initializer
             if self.unit_forget_bias:
-                def init(shape, dtype=None, base=self.bias_initializer):
-                    # the forget gate starts open (Jozefowicz et al., 2015)
-                    return torch.cat([base((u,), dtype), torch.ones(u, dtype=dtype),
-                                      base((2 * u,), dtype)])
+                init = unit_forget_bias(self.bias_initializer, u)
             self.bias = self.add_weight("bias", (4 * u,), init, regularizer=self.bias_regularizer,
                                         constraint=self.bias_constraint)
 
@@ -158,4 +165,3 @@ class LSTM(RNN):
         self.use_cudnn = use_cudnn
 
     _cell_args = _CELL_ARGS
-

@@ -48,9 +48,7 @@ class AlphaDropout(Dropout):
             raise ValueError(f'Layer "{self.name}" (AlphaDropout): rate=1 drops every unit, '
                              "which alpha dropout cannot rescale; use a rate below 1")
         shape = tuple(inputs.shape) if self.noise_shape is None else self._mask_shape(inputs.shape)
-        generator = None
-        if self.seed is not None and inputs.device.type != "meta":
-            generator = self._generator(inputs.device)
+        generator = self._seeds.generator(inputs.device)
         # Keras keeps a unit when uniform >= rate: the same draw, the same keep probability
         uniform = torch.empty(shape, dtype=inputs.dtype, device=inputs.device)
         kept = (uniform.uniform_(generator=generator) >= self.rate).to(inputs.dtype)

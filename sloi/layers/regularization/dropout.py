@@ -9,6 +9,17 @@ import torch.nn.functional as F
 
 from sloi.engine import Layer
 from sloi.engine.symbolic import format_shape
+from sloi.layers.regularization.seeded_generator import SeededGenerator
+
+
+def check_fraction(layer, name: str, value):
+    """``value`` if it is a real number in [0, 1] (a rate, a standard deviation); else an error
+    naming ``layer`` and the argument. Shared by the dropout and noise layers and the
+    attention layers' ``dropout``."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 <= value <= 1:
+        raise ValueError(f'Layer "{layer.name}" ({type(layer).__name__}): {name} must be a '
+                         f"number between 0 and 1; got {name}={value!r}")
+    return value
 
 
 class Dropout(Layer):
@@ -44,16 +55,11 @@ class Dropout(Layer):
 
     def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
         super().__init__(**kwargs)
-        if isinstance(rate, bool) or not isinstance(rate, numbers.Real) or not 0 <= rate <= 1:
-            raise ValueError(
-                f"{self._who}: rate must be a number between 0 and 1; "
-                f"got rate={rate!r}"
-            )
-        self.rate = rate
+        self.rate = check_fraction(self, "rate", rate)
         self.seed = seed
         self.noise_shape = self._validate_noise_shape(noise_shape)
         self.supports_masking = True
-        self._generators: dict[torch.device, torch.Generator] = {}
+        self._seeds = SeededGenerator(seed)
 
     def _validate_noise_shape(self, noise_shape):
         if noise_shape is None:
@@ -95,14 +101,6 @@ class Dropout(Layer):
         if self.noise_shape is not None:
             self._mask_shape(input_shape)
 
-    def _generator(self, device: torch.device) -> torch.Generator:
-        gen = self._generators.get(device)
-        if gen is None:
-            gen = torch.Generator(device=device)
-            gen.manual_seed(int(self.seed))
-            self._generators[device] = gen
-        return gen
-
     def call(self, inputs, training=None):
         if training is None:
             training = self.training
@@ -114,9 +112,7 @@ class Dropout(Layer):
             return F.dropout(inputs, self.rate, training=True)  # torch's fused kernel
         keep = 1.0 - self.rate
         shape = tuple(inputs.shape) if self.noise_shape is None else self._mask_shape(inputs.shape)
-        generator = None
-        if self.seed is not None and inputs.device.type != "meta":
-            generator = self._generator(inputs.device)
+        generator = self._seeds.generator(inputs.device)
         mask = torch.empty(shape, dtype=inputs.dtype, device=inputs.device)
         mask.bernoulli_(keep, generator=generator)
         return inputs * mask.div_(keep)

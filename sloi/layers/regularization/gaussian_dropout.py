@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import math
-import numbers
 
 import torch
 
 from sloi.engine import Layer
+from sloi.layers.regularization.dropout import check_fraction
 from sloi.layers.regularization.seeded_generator import SeededGenerator
 
 
@@ -33,10 +33,7 @@ class GaussianDropout(Layer):
 
     def __init__(self, rate, seed=None, **kwargs):
         super().__init__(**kwargs)
-        if isinstance(rate, bool) or not isinstance(rate, numbers.Real) or not 0 <= rate <= 1:
-            raise ValueError(f'Layer "{self.name}" (GaussianDropout): rate must be a number '
-                             f"between 0 and 1; got rate={rate!r}")
-        self.rate = rate
+        self.rate = check_fraction(self, "rate", rate)
         self.seed = seed
         self._seeds = SeededGenerator(seed)
         self.supports_masking = True

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import numbers
-
 import torch
 
 from sloi.engine import Layer
+from sloi.layers.regularization.dropout import check_fraction
 from sloi.layers.regularization.seeded_generator import SeededGenerator
 
 
@@ -33,11 +32,7 @@ class GaussianNoise(Layer):
 
     def __init__(self, stddev, seed=None, **kwargs):
         super().__init__(**kwargs)
-        if isinstance(stddev, bool) or not isinstance(stddev, numbers.Real) or not (
-                0 <= stddev <= 1):
-            raise ValueError(f'Layer "{self.name}" (GaussianNoise): stddev must be a number '
-                             f"between 0 and 1; got stddev={stddev!r}")
-        self.stddev = stddev
+        self.stddev = check_fraction(self, "stddev", stddev)
         self.seed = seed
         self._seeds = SeededGenerator(seed)
         self.supports_masking = True

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from sloi.engine import InputSpec
-from sloi.kernels.conv import describe_layout, normalize_data_format
-from sloi.layers.regularization.dropout import Dropout
+from sloi.layers.regularization.base_spatial_dropout import BaseSpatialDropout
 
 
-class SpatialDropout3D(Dropout):
+class SpatialDropout3D(BaseSpatialDropout):
     """Dropout of entire 3-D feature maps (Tompson et al., 2015): one keep/drop draw per volume
     and channel, the same at every voxel, since neighbouring voxels of a feature map are too
     correlated for element-wise dropout to regularize. Kept channels are scaled by
@@ -31,23 +29,4 @@ class SpatialDropout3D(Dropout):
     """
 
     def __init__(self, rate, data_format=None, seed=None, **kwargs):
-        if "noise_shape" in kwargs:  # fixed by the layer, as in Keras
-            raise TypeError("SpatialDropout3D.__init__() got an unexpected keyword argument "
-                            "'noise_shape' (the layer drops whole channels)")
-        super().__init__(rate, seed=seed, **kwargs)
-        try:
-            data_format = normalize_data_format(data_format)
-        except ValueError as e:
-            raise ValueError(f'Layer "{self.name}" (SpatialDropout3D): {e}') from None
-        # one draw per (sample, channel), broadcast over the spatial axes
-        self.noise_shape = ((None, 1, 1, 1, None) if data_format == "channels_last"
-                            else (None, None, 1, 1, 1))
-        self.data_format = data_format
-        self.input_spec = InputSpec(ndim=5, layout=describe_layout(3, data_format))
-
-    def get_config(self):
-        config = super().get_config()
-        # noise_shape is fixed by the layer; Keras's spatial dropouts take no ``trainable``
-        # (they have no weights) and write none
-        del config["noise_shape"], config["trainable"]
-        return {**config, "data_format": self.data_format}
+        super().__init__(3, rate, data_format=data_format, seed=seed, **kwargs)

@@ -2,17 +2,11 @@
 
 from __future__ import annotations
 
-from sloi.engine import InputSpec, Layer
-from sloi.kernels.conv import (
-    describe_layout,
-    normalize_data_format,
-    normalize_tuple,
-    pad_spatial,
-    spatial_axes,
-)
+from sloi.kernels.conv import normalize_tuple
+from sloi.layers.reshaping.base_zero_padding import BaseZeroPadding
 
 
-class ZeroPadding2D(Layer):
+class ZeroPadding2D(BaseZeroPadding):
     """Zero padding of the height and width axes.
 
     Args:
@@ -30,27 +24,11 @@ class ZeroPadding2D(Layer):
     """
 
     def __init__(self, padding=(1, 1), data_format=None, **kwargs):
-        super().__init__(**kwargs)
-        try:
-            self.data_format = normalize_data_format(data_format)
-            self.padding = _normalize_padding(padding)
-        except ValueError as e:
-            raise ValueError(f'Layer "{self.name}" (ZeroPadding2D): {e}') from None
-        self.input_spec = InputSpec(ndim=4, layout=describe_layout(2, self.data_format))
+        super().__init__(2, padding, data_format, **kwargs)
 
-    def compute_output_shape(self, input_shape):
-        shape = list(input_shape)
-        axes = spatial_axes(4, self.data_format)
-        for axis, (before, after) in zip(axes, self.padding, strict=True):
-            if shape[axis] is not None:
-                shape[axis] += before + after
-        return tuple(shape)
-
-    def call(self, inputs):
-        return pad_spatial(inputs, self.padding, self.data_format)
-
-    def get_config(self):
-        return {**super().get_config(), "padding": self.padding, "data_format": self.data_format}
+    def normalize_padding(self, padding) -> tuple:
+        # its own wording: the errors name the (top, bottom) and (left, right) pairs
+        return _normalize_padding(padding)
 
 
 def _normalize_padding(padding):

@@ -2,18 +2,10 @@
 
 from __future__ import annotations
 
-from sloi.engine import InputSpec, Layer
-from sloi.kernels.conv import (
-    describe_layout,
-    normalize_data_format,
-    normalize_pairs,
-    pad_spatial,
-    spatial_axes,
-)
-from sloi.layers.argument_checks import ArgumentChecks
+from sloi.layers.reshaping.base_zero_padding import BaseZeroPadding
 
 
-class ZeroPadding3D(ArgumentChecks, Layer):
+class ZeroPadding3D(BaseZeroPadding):
     """Zero padding of the depth, height and width axes.
 
     Args:
@@ -30,21 +22,4 @@ class ZeroPadding3D(ArgumentChecks, Layer):
     """
 
     def __init__(self, padding=((1, 1), (1, 1), (1, 1)), data_format=None, **kwargs):
-        super().__init__(**kwargs)
-        self.padding = self._checked(normalize_pairs, padding, 3, "padding")
-        self.data_format = self._checked(normalize_data_format, data_format)
-        self.input_spec = InputSpec(ndim=5, layout=describe_layout(3, self.data_format))
-
-    def compute_output_shape(self, input_shape):
-        shape = list(input_shape)
-        for axis, (before, after) in zip(spatial_axes(5, self.data_format), self.padding,
-                                         strict=True):
-            if shape[axis] is not None:
-                shape[axis] += before + after
-        return tuple(shape)
-
-    def call(self, inputs):
-        return pad_spatial(inputs, self.padding, self.data_format)
-
-    def get_config(self):
-        return {**super().get_config(), "padding": self.padding, "data_format": self.data_format}
+        super().__init__(3, padding, data_format, **kwargs)

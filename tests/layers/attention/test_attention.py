@@ -6,6 +6,7 @@ import torch
 import sloi
 from sloi.layers import Attention
 from tests.conformance import run_layer_test
+from tests.layers.attention.attention_cases import assert_same, keras_pair
 
 RNG = np.random.default_rng(0)
 Q = RNG.standard_normal((2, 5, 6)).astype("float32")
@@ -22,21 +23,7 @@ def _np(x):
 
 def _pair(kwargs, inputs):
     """A sloi layer and a Keras layer built on ``inputs`` with the same random weights."""
-    ours, theirs = Attention(**kwargs), keras.layers.Attention(**kwargs)
-    ours(inputs)
-    theirs(inputs)
-    weights = [RNG.standard_normal(w.shape).astype("float32") for w in ours.get_weights()]
-    ours.set_weights(weights)
-    theirs.set_weights(weights)
-    return ours, theirs
-
-
-def _assert_same(ours, theirs, atol=1e-5):
-    ours = ours if isinstance(ours, (list, tuple)) else [ours]
-    theirs = theirs if isinstance(theirs, (list, tuple)) else [theirs]
-    assert len(ours) == len(theirs)
-    for a, b in zip(ours, theirs):
-        np.testing.assert_allclose(a.detach().numpy(), _np(b), atol=atol, rtol=1e-5)
+    return keras_pair(Attention, keras.layers.Attention, kwargs, inputs, rng=RNG)
 
 
 @pytest.mark.parametrize("kwargs,n_weights", [
@@ -84,7 +71,7 @@ def test_attention_weight_names_and_order_match_keras():
 ])
 def test_attention_call_arguments_match_keras(kwargs, call_kwargs):
     ours, theirs = _pair(kwargs, [Q, V])
-    _assert_same(ours([Q, V], **call_kwargs), theirs([Q, V], **call_kwargs))
+    assert_same(ours([Q, V], **call_kwargs), theirs([Q, V], **call_kwargs))
 
 
 @pytest.mark.parametrize("call_kwargs", [{}, {"mask": [Q_MASK, V_MASK]},
@@ -92,7 +79,7 @@ def test_attention_call_arguments_match_keras(kwargs, call_kwargs):
 def test_attention_three_inputs_match_keras(call_kwargs):
     ours, theirs = _pair({"use_scale": True}, [Q, V7, K])
     out = ours([Q, V7, K], **call_kwargs)
-    _assert_same(out, theirs([Q, V7, K], **call_kwargs))
+    assert_same(out, theirs([Q, V7, K], **call_kwargs))
     # The key decides the weights: the value alone would give other numbers.
     assert not torch.allclose(ours([Q, V7, K]), ours([Q, V7, V]))
 
@@ -130,7 +117,7 @@ def test_attention_output_mask_is_the_query_mask_and_masks_flow_from_embedding()
     ours, theirs = build(sloi), build(keras)
     theirs.set_weights(ours.get_weights())
     ids = np.array([[1, 2, 3, 0, 0, 0], [4, 5, 6, 7, 8, 9]], "int32")
-    _assert_same(ours(ids), theirs(ids))
+    assert_same(ours(ids), theirs(ids))
     e = torch.randn(2, 6, 4)
     e._keras_mask = torch.from_numpy(ids != 0)
     out = Attention()([e, e])
@@ -150,7 +137,7 @@ def test_attention_on_conv1d_in_a_functional_model_matches_keras():
     assert ours.count_params() == theirs.count_params() == 417
     theirs.set_weights(ours.get_weights())
     x = RNG.standard_normal((3, 20, 8)).astype("float32")
-    _assert_same(ours(x), theirs(x))
+    assert_same(ours(x), theirs(x))
     # A change at the first step reaches the output of the last step, 19 steps away.
     inner = sloi.Model(ours.inputs, ours.layers[2].output)
     x2 = x.copy()

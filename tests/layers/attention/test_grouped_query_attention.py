@@ -6,6 +6,7 @@ import torch
 import sloi
 from sloi.layers import GroupedQueryAttention, GroupQueryAttention
 from tests.conformance import run_layer_test
+from tests.layers.attention.attention_cases import assert_same, keras_pair
 
 RNG = np.random.default_rng(3)
 Q = RNG.standard_normal((2, 5, 6)).astype("float32")
@@ -50,21 +51,8 @@ def test_gqa_conformance_and_keras_parity(kwargs, shapes, n_weights):
 
 def _pair(kwargs, *inputs):
     """A sloi and a Keras layer built on ``inputs``, with the same random weights."""
-    ours, theirs = GroupedQueryAttention(**kwargs), keras.layers.GroupQueryAttention(**kwargs)
-    ours(*inputs)
-    theirs(*inputs)
-    weights = [RNG.standard_normal(w.shape).astype("float32") * 0.5 for w in ours.get_weights()]
-    ours.set_weights(weights)
-    theirs.set_weights(weights)
-    return ours, theirs
-
-
-def _same(ours, theirs, atol=1e-5):
-    ours = ours if isinstance(ours, tuple) else (ours,)
-    theirs = theirs if isinstance(theirs, tuple) else (theirs,)
-    for a, b in zip(ours, theirs, strict=True):
-        np.testing.assert_allclose(a.detach().numpy(), keras.ops.convert_to_numpy(b), atol=atol,
-                                   rtol=1e-5)
+    return keras_pair(GroupedQueryAttention, keras.layers.GroupQueryAttention, kwargs, *inputs,
+                      rng=RNG, scale=0.5)
 
 
 def test_gqa_weight_names_shapes_and_order_are_keras():
@@ -92,7 +80,7 @@ def test_gqa_weight_names_shapes_and_order_are_keras():
 ])
 def test_gqa_matches_keras_with_masks(kwargs, call_kwargs):
     ours, theirs = _pair(kwargs, Q, V, K)
-    _same(ours(Q, V, K, **call_kwargs), theirs(Q, V, K, **call_kwargs))
+    assert_same(ours(Q, V, K, **call_kwargs), theirs(Q, V, K, **call_kwargs))
 
 
 def test_gqa_gradients_match_keras():

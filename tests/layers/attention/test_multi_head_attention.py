@@ -10,6 +10,7 @@ import torch
 
 import sloi
 from sloi.layers import Dropout, MultiHeadAttention
+from tests.layers.attention.attention_cases import assert_same, keras_pair
 
 RNG = np.random.default_rng(2)
 Q = RNG.standard_normal((2, 5, 6)).astype("float32")
@@ -20,25 +21,10 @@ V_MASK = np.array([[1, 1, 0, 0], [1, 0, 1, 1]], bool)
 K_MASK = np.array([[1, 1, 1, 0], [1, 1, 1, 1]], bool)
 
 
-def _assert_same(ours, theirs, atol=1e-5):
-    ours = ours if isinstance(ours, (list, tuple)) else [ours]
-    theirs = theirs if isinstance(theirs, (list, tuple)) else [theirs]
-    assert len(ours) == len(theirs)
-    for a, b in zip(ours, theirs):
-        b = keras.ops.convert_to_numpy(b)
-        assert tuple(a.shape) == b.shape
-        np.testing.assert_allclose(a.detach().numpy(), b, atol=atol, rtol=1e-5)
-
-
 def _pair(kwargs, *inputs):
     """A sloi and a Keras layer built on ``inputs``, with the same random weights."""
-    ours, theirs = MultiHeadAttention(**kwargs), keras.layers.MultiHeadAttention(**kwargs)
-    ours(*inputs)
-    theirs(*inputs)
-    weights = [RNG.standard_normal(w.shape).astype("float32") * 0.5 for w in ours.get_weights()]
-    ours.set_weights(weights)
-    theirs.set_weights(weights)
-    return ours, theirs
+    return keras_pair(MultiHeadAttention, keras.layers.MultiHeadAttention, kwargs, *inputs,
+                      rng=RNG, scale=0.5)
 
 
 def _check_conformance(kwargs, shapes, expected_shape, n_weights):
@@ -69,7 +55,7 @@ def _check_conformance(kwargs, shapes, expected_shape, n_weights):
     assert [w.shape for w in eager.get_weights()] == [tuple(w.shape) for w in theirs.weights]
     assert eager.count_params() == theirs.count_params()
     theirs.set_weights(eager.get_weights())
-    _assert_same(eager(*data), theirs(*data))
+    assert_same(eager(*data), theirs(*data))
     assert tuple(theirs.compute_output_shape(*shapes)) == expected_shape
     assert eager.compute_output_shape(*shapes) == expected_shape
 
@@ -112,7 +98,7 @@ def test_multi_head_attention_conformance_and_keras_parity(kwargs, shapes, expec
 ])
 def test_multi_head_attention_call_arguments_match_keras(kwargs, call_kwargs):
     ours, theirs = _pair(kwargs, Q, V, K)
-    _assert_same(ours(Q, V, K, **call_kwargs), theirs(Q, V, K, **call_kwargs))
+    assert_same(ours(Q, V, K, **call_kwargs), theirs(Q, V, K, **call_kwargs))
 
 
 def _masked(x, mask):
@@ -133,7 +119,7 @@ def test_multi_head_attention_carried_masks_match_keras(dropout, return_scores):
                      return_attention_scores=return_scores)
 
     out = run(ours)
-    _assert_same(out, run(theirs))
+    assert_same(out, run(theirs))
     first = out[0] if return_scores else out
     assert torch.equal(first._keras_mask, torch.from_numpy(Q_MASK))  # output mask = query mask
 
@@ -152,7 +138,7 @@ def test_multi_head_attention_multi_axis_scores_match_keras():
     v = RNG.standard_normal((2, 2, 5, 6)).astype("float32")
     for axes, value in ((None, v), ((2,), q[:, :, :3]), ((1, 2), v)):
         ours, theirs = _pair({"num_heads": 2, "key_dim": 3, "attention_axes": axes}, q, value)
-        _assert_same(ours(q, value, return_attention_scores=True),
+        assert_same(ours(q, value, return_attention_scores=True),
                      theirs(q, value, return_attention_scores=True))
 
 
@@ -175,7 +161,7 @@ def test_multi_head_attention_self_attention_in_a_model_matches_keras_and_trains
     ours, theirs = build(sloi), build(keras)
     theirs.set_weights(ours.get_weights())
     x = RNG.standard_normal((3, 6, 8)).astype("float32")
-    _assert_same(ours(x), theirs(x))
+    assert_same(ours(x), theirs(x))
     grads = []
     for model in (ours, theirs):
         loss = model(x).sum()
@@ -197,7 +183,7 @@ def test_multi_head_attention_eager_masks_from_embedding_match_keras():
     ours, theirs = _pair({"num_heads": 2, "key_dim": 2}, x, x)
     e_ours, e_theirs = emb_ours(ids), emb_theirs(ids)
     assert e_ours._keras_mask is not None
-    _assert_same(ours(e_ours, e_ours), theirs(e_theirs, e_theirs))
+    assert_same(ours(e_ours, e_ours), theirs(e_theirs, e_theirs))
 
 
 def test_multi_head_attention_functional_masks_from_embedding_match_keras():
@@ -209,7 +195,7 @@ def test_multi_head_attention_functional_masks_from_embedding_match_keras():
     ours, theirs = build(sloi), build(keras)
     theirs.set_weights(ours.get_weights())
     ids = np.array([[1, 2, 3, 0, 0, 0], [4, 5, 6, 7, 8, 9]], "int32")
-    _assert_same(ours(ids), theirs(ids))
+    assert_same(ours(ids), theirs(ids))
 
 
 def test_multi_head_attention_activity_and_kernel_losses_match_keras():

@@ -2,31 +2,21 @@ import keras
 import numpy as np
 import pytest
 
-import sloi
 from sloi.layers import GlobalAveragePooling3D, GlobalAvgPool3D
-from tests.conformance import run_layer_test
+from tests.layers.pooling.pooling3d_cases import (
+    GLOBAL_CASES,
+    check_global_matches_keras,
+    check_global_written_out_and_errors,
+)
 
 
 @pytest.mark.parametrize("keepdims", [False, True])
-@pytest.mark.parametrize("data_format,expected", [
-    ("channels_last", {False: (2, 3), True: (2, 1, 1, 1, 3)}),
-    ("channels_first", {False: (2, 4), True: (2, 4, 1, 1, 1)}),
-])
+@pytest.mark.parametrize("data_format,expected", GLOBAL_CASES)
 def test_global_average_pooling3d_matches_keras(data_format, expected, keepdims):
-    # channels first reads (2, 4, 5, 2, 3) as 4 channels of 5 x 2 x 3
-    run_layer_test(
-        GlobalAveragePooling3D, {"data_format": data_format, "keepdims": keepdims},
-        input_shape=(2, 4, 5, 2, 3), expected_output_shape=expected[keepdims],
-        supports_masking=False, keras_layer_cls=keras.layers.GlobalAveragePooling3D,
-    )
+    check_global_matches_keras(GlobalAveragePooling3D, keras.layers.GlobalAveragePooling3D, data_format, expected,
+                               keepdims)
 
 
 def test_global_average_pooling3d_written_out_and_errors():
     assert GlobalAvgPool3D is GlobalAveragePooling3D
-    x = np.random.default_rng(0).standard_normal((2, 3, 4, 5, 6)).astype("float32")
-    np.testing.assert_allclose(GlobalAveragePooling3D()(x).numpy(), np.mean(x, axis=(1, 2, 3)),
-                               atol=1e-6)
-    with pytest.raises(ValueError, match=r'"global_average_pooling3d(_\d+)?" '
-                                         r"\(GlobalAveragePooling3D\) expects inputs of rank 5 "
-                                         r".*\(None, 4, 4, 2\)"):
-        GlobalAveragePooling3D()(sloi.Input(shape=(4, 4, 2)))
+    check_global_written_out_and_errors(GlobalAveragePooling3D, "global_average_pooling3d", np.mean)
