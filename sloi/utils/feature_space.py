@@ -43,7 +43,6 @@ import numpy as np
 import torch
 
 from sloi.engine.input_layer import Input
-from sloi.engine.symbolic import any_symbolic
 from sloi.layers.core.identity import Identity
 from sloi.layers.merging.concatenate import Concatenate
 from sloi.layers.preprocessing import (
@@ -55,6 +54,7 @@ from sloi.layers.preprocessing import (
     Normalization,
     Rescaling,
     StringLookup,
+    TextVectorization,
 )
 from sloi.saving import deserialize_keras_object, serialize_keras_object
 
@@ -284,7 +284,8 @@ class FeatureSpace:
                 continue
             if isinstance(preprocessor, Discretization) and preprocessor.num_bins is None:
                 continue  # given its bin_boundaries (Discretization's adapt refuses)
-            if getattr(preprocessor, "_has_input_vocabulary", False):
+            if isinstance(preprocessor, (IntegerLookup, StringLookup, TextVectorization)) and (
+                    preprocessor.get_config()["has_input_vocabulary"]):
                 continue
             if hasattr(preprocessor, "adapt"):
                 names.append(name)
@@ -476,7 +477,7 @@ def _has_learned(preprocessor):
     """Whether an adaptable preprocessor rebuilt from a config already has its state."""
     if isinstance(preprocessor, Discretization):
         return preprocessor.bin_boundaries is not None
-    if isinstance(preprocessor, (IntegerLookup, StringLookup)):
+    if isinstance(preprocessor, (IntegerLookup, StringLookup, TextVectorization)):
         return bool(preprocessor.get_vocabulary(include_special_tokens=False))
     return False
 
@@ -485,8 +486,6 @@ def _column(x, dtype):
     """One feature's values as its preprocessor takes them: strings as a numpy array,
     numbers as a tensor of the feature's dtype (integers keep theirs)."""
     if dtype == "string":
-        return x
-    if any_symbolic(x):
         return x
     tensor = torch.as_tensor(x)
     if dtype == "float32":

@@ -12,7 +12,7 @@ import torch
 from keras.src.layers.preprocessing import discretization as keras_discretization
 
 import sloi
-from sloi.layers import HashedCrossing, Hashing, IntegerLookup, StringLookup
+from sloi.layers import HashedCrossing, Hashing, IntegerLookup, StringLookup, TextVectorization
 from sloi.utils import FeatureSpace
 
 RNG = np.random.default_rng(0)
@@ -135,6 +135,25 @@ def test_categorical_features_take_the_lookup_s_arguments(num_oov_indices):
     else:
         unknown = fs({"sex": ["nobody", "male"], "pclass": [7, 3]})
         assert unknown["sex"][0, 0] < num_oov_indices <= unknown["sex"][1, 0]
+
+
+def test_a_feature_of_any_layer():
+    """Keras's own example: a TextVectorization in tf-idf mode as a float feature."""
+    texts = np.array(["a b c", "b c", "c d", "a a", "d"])
+    fs = FeatureSpace({"text": FeatureSpace.feature(
+        dtype="string", preprocessor=TextVectorization(output_mode="tf_idf"),
+        output_mode="float")})
+    fs.adapt({"text": texts})
+    layer = TextVectorization(output_mode="tf_idf")
+    layer.adapt(texts)
+    torch.testing.assert_close(fs({"text": texts}), layer(texts[:, None]))
+    again = FeatureSpace.from_config(fs.get_config())  # the vocabulary travels in the config
+    torch.testing.assert_close(again({"text": texts}), layer(texts[:, None]))
+    given = FeatureSpace({"text": FeatureSpace.feature(
+        dtype="string", preprocessor=TextVectorization(vocabulary=["a", "b"]),
+        output_mode="int")}, output_mode="dict")  # nothing to adapt
+    np.testing.assert_array_equal(given({"text": texts})["text"].numpy(),
+                                  TextVectorization(vocabulary=["a", "b"])(texts[:, None]))
 
 
 def test_int_features_cannot_be_concatenated():
