@@ -109,6 +109,10 @@ class IndexLookup(Layer):
     def _where(self) -> str:
         return f'Layer "{self.name}" ({type(self).__name__})'
 
+    def _file_encoding(self) -> str:
+        """How vocabulary files are read: StringLookup's ``encoding``, else UTF-8."""
+        return "utf-8"
+
     # ------------------------------------------------------------------ index layout
     def _oov_start_index(self) -> int:
         return 1 if self.mask_token is not None and self.output_mode == "int" else 0
@@ -152,7 +156,7 @@ class IndexLookup(Layer):
             if self.output_mode == "tf_idf":
                 raise ValueError(f'{where}: output_mode="tf_idf" cannot read its vocabulary '
                                  "from a file; pass the tokens and their idf_weights")
-            vocabulary = self._read_vocabulary_file(vocabulary, where)
+            vocabulary = read_vocabulary_file(vocabulary, self._file_encoding(), where)
         if isinstance(vocabulary, torch.Tensor):
             vocabulary = vocabulary.detach().cpu().numpy()
         vocabulary = [self._token(t) for t in np.asarray(vocabulary, dtype=object).reshape(-1)]
@@ -190,15 +194,6 @@ class IndexLookup(Layer):
             if not has_specials:
                 idf = np.concatenate([np.full(token_start, np.mean(idf)), idf])
         self._set_tokens(tokens, idf)
-
-    def _read_vocabulary_file(self, path, where) -> list:
-        if not os.path.isfile(path):
-            raise ValueError(f"{where}: the vocabulary file {str(path)!r} does not exist")
-        with open(path, encoding=getattr(self, "encoding", "utf-8")) as f:
-            lines = f.read().splitlines()
-        while lines and lines[-1] == "":
-            lines.pop()
-        return lines
 
     def _set_tokens(self, tokens: list, idf: np.ndarray | None) -> None:
         start = self._token_start_index()
@@ -382,12 +377,7 @@ class IndexLookup(Layer):
 
     @classmethod
     def from_config(cls, config: dict):
-        config = dict(config)
-        if isinstance(config.get("vocabulary"), (str, os.PathLike)):
-            raise ValueError(
-                f'Layer "{config.get("name")}" ({cls.__name__}): a config names the '
-                f"vocabulary file {config['vocabulary']!r}; loading never reads files a config "
-                "points to. Put the tokens themselves in the config")
+        refuse_vocabulary_file(config, cls.__name__)
         return cls(**config)
 
     def save_own_variables(self, store) -> None:
@@ -401,17 +391,13 @@ class IndexLookup(Layer):
 
     def save_assets(self, dir_path) -> None:
         """Write ``vocabulary.txt`` (one token a line, special tokens first), as Keras."""
-        path = os.path.join(dir_path, "vocabulary.txt")
-        tmp = f"{path}.tmp{os.getpid()}"
-        with open(tmp, "w", encoding="utf-8") as f:
-            f.write("\n".join(str(t) for t in self.get_vocabulary()))
-        os.replace(tmp, path)
+        write_vocabulary_file(os.path.join(dir_path, VOCABULARY_ASSET), self.get_vocabulary())
 
     def load_assets(self, dir_path) -> None:
         """Read Keras's ``vocabulary.txt``; in ``"tf_idf"`` mode the idf weights already set
         (from the config or the weights file) are kept."""
-        lines = self._read_vocabulary_file(os.path.join(dir_path, "vocabulary.txt"),
-                                           self._where())
+        lines = read_vocabulary_file(os.path.join(dir_path, VOCABULARY_ASSET),
+                                     self._file_encoding(), self._where())
         idf = None
         if self.output_mode == "tf_idf":
             if self._idf is None:
@@ -419,3 +405,36 @@ class IndexLookup(Layer):
                                  "tf_idf vocabulary")
             idf = self._idf[:len(lines)]
         self.set_vocabulary(lines, idf)
+
+
+# ---------------------------------------------------------------------------- vocabulary files
+# Shared with TextVectorization, which keeps a vocabulary of its own.
+VOCABULARY_ASSET = "vocabulary.txt"  # the asset Keras's lookup layers save
+
+
+def read_vocabulary_file(path, encoding: str, where: str) -> list[str]:
+    """The lines of a vocabulary file (one token a line), trailing empty lines dropped."""
+    if not os.path.isfile(path):
+        raise ValueError(f"{where}: the vocabulary file {str(path)!r} does not exist")
+    with open(path, encoding=encoding) as f:
+        lines = f.read().splitlines()
+    while lines and lines[-1] == "":
+        lines.pop()
+    return lines
+
+
+def write_vocabulary_file(path, tokens) -> None:
+    """One token a line, in UTF-8, written whole or not at all (a temporary file renamed)."""
+    tmp = f"{path}.tmp{os.getpid()}"
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.write("\n".join(str(t) for t in tokens))
+    os.replace(tmp, path)
+
+
+def refuse_vocabulary_file(config: dict, class_name: str) -> None:
+    """Loading never reads a file a config names: a layer config must hold its tokens."""
+    if isinstance(config.get("vocabulary"), (str, os.PathLike)):
+        raise ValueError(
+            f'Layer "{config.get("name")}" ({class_name}): a config names the vocabulary file '
+            f"{config['vocabulary']!r}; loading never reads files a config points to. Put the "
+            "tokens themselves in the config")

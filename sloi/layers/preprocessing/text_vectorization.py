@@ -28,6 +28,12 @@ from sloi.engine import Layer
 from sloi.engine.known_functions import to_config
 from sloi.engine.symbolic import any_symbolic
 from sloi.layers.preprocessing import _text
+from sloi.layers.preprocessing.index_lookup import (
+    VOCABULARY_ASSET,
+    read_vocabulary_file,
+    refuse_vocabulary_file,
+    write_vocabulary_file,
+)
 
 MASK_TOKEN = ""
 OOV_TOKEN = "[UNK]"
@@ -211,14 +217,7 @@ class TextVectorization(Layer):
 
     def _read_vocabulary(self, vocabulary, where) -> list[str]:
         if isinstance(vocabulary, (str, os.PathLike)):
-            if not os.path.isfile(vocabulary):
-                raise ValueError(f"{where}: the vocabulary file {str(vocabulary)!r} does not "
-                                 "exist")
-            with open(vocabulary, encoding=self.encoding) as f:
-                lines = f.read().splitlines()
-            while lines and lines[-1] == "":
-                lines.pop()
-            return lines
+            return read_vocabulary_file(vocabulary, self.encoding, where)
         if isinstance(vocabulary, torch.Tensor):
             raise TypeError(f"{where}: the vocabulary must be strings; got a torch.Tensor")
         items = np.asarray(vocabulary, dtype=object).reshape(-1).tolist()
@@ -390,11 +389,7 @@ class TextVectorization(Layer):
             if isinstance(value, str) and value not in options:
                 value = _text.resolve_function(value, key, config.get("name"), custom_objects)
             config[key] = value
-        if isinstance(config.get("vocabulary"), (str, os.PathLike)):
-            raise ValueError(
-                f'Layer "{config.get("name")}" (TextVectorization): a config names the '
-                f"vocabulary file {config['vocabulary']!r}; loading never reads files a "
-                "config points to. Put the tokens themselves in the config")
+        refuse_vocabulary_file(config, "TextVectorization")
         if isinstance(config.get("ngrams"), list):
             config["ngrams"] = tuple(config["ngrams"])
         return cls(**config)
@@ -410,20 +405,13 @@ class TextVectorization(Layer):
 
     def save_assets(self, dir_path) -> None:
         """Write ``vocabulary.txt`` (one token a line, special tokens first), as Keras does."""
-        path = os.path.join(dir_path, "vocabulary.txt")
-        tmp = f"{path}.tmp{os.getpid()}"
-        with open(tmp, "w", encoding="utf-8") as f:
-            f.write("\n".join(self.get_vocabulary()))
-        os.replace(tmp, path)
+        write_vocabulary_file(os.path.join(dir_path, VOCABULARY_ASSET), self.get_vocabulary())
 
     def load_assets(self, dir_path) -> None:
         """Read Keras's ``vocabulary.txt``; in ``"tf_idf"`` mode the idf weights already set
         (from the config or the weights file) are kept."""
-        path = os.path.join(dir_path, "vocabulary.txt")
-        with open(path, encoding="utf-8") as f:
-            lines = f.read().splitlines()
-        while lines and lines[-1] == "":
-            lines.pop()
+        lines = read_vocabulary_file(os.path.join(dir_path, VOCABULARY_ASSET), "utf-8",
+                                     self._where())
         idf = None
         if self.output_mode == "tf_idf":
             if self._idf is None:
