@@ -7,11 +7,30 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
+from sloi.engine.symbolic import format_shape
+from sloi.kernels.conv import normalize_data_format
+
 # Keras name -> F.interpolate mode ("nearest" is "nearest-exact": half-pixel centres)
 INTERPOLATE_MODES = {"bilinear": "bilinear", "nearest": "nearest-exact", "bicubic": "bicubic"}
 INTERPOLATIONS = tuple(INTERPOLATE_MODES) + ("area",)
 # TensorFlow-only methods: Keras on torch refuses them too
 UNSUPPORTED = ("lanczos3", "lanczos5", "gaussian", "mitchellcubic")
+
+
+def check_data_format(data_format, where: str) -> str:
+    """``"channels_last"`` / ``"channels_first"`` (None: the global setting), or an error
+    naming the layer."""
+    try:
+        return normalize_data_format(data_format)
+    except ValueError as e:
+        raise ValueError(f"{where}: {e}") from None
+
+
+def check_image_rank(shape, where: str) -> None:
+    """Images are a batch (rank 4) or one image (rank 3)."""
+    if len(shape) not in (3, 4):
+        raise ValueError(f"{where} expects images of rank 4 (batch, height, width, channels) "
+                         f"or rank 3 (one image); got shape {format_shape(shape)}")
 
 
 def crop_box(height: int, width: int, target_height: int, target_width: int):

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 from sloi.engine import Layer
-from sloi.engine.symbolic import format_shape
-from sloi.kernels.conv import normalize_data_format
 from sloi.layers.preprocessing import _image
 
 
@@ -32,16 +30,10 @@ class CenterCrop(Layer):
                 raise ValueError(f"{where}: `{key}` must be a positive integer; got {value!r}")
         self.height = height
         self.width = width
-        try:
-            self.data_format = normalize_data_format(data_format)
-        except ValueError as e:
-            raise ValueError(f"{where}: {e}") from None
+        self.data_format = _image.check_data_format(data_format, where)
 
     def _axes(self, shape):
-        if len(shape) not in (3, 4):
-            raise ValueError(
-                f'Layer "{self.name}" (CenterCrop) expects images of rank 4 (batch, height, '
-                f"width, channels) or rank 3 (one image); got shape {format_shape(shape)}")
+        _image.check_image_rank(shape, f'Layer "{self.name}" (CenterCrop)')
         return (len(shape) - 3, len(shape) - 2) if self.data_format == "channels_last" else (
             len(shape) - 2, len(shape) - 1)
 

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 from sloi.engine import Layer
-from sloi.engine.symbolic import format_shape
-from sloi.kernels.conv import normalize_data_format
 from sloi.layers.preprocessing import _image
 
 
@@ -61,16 +59,10 @@ class Resizing(Layer):
         self.fill_mode = fill_mode
         self.fill_value = fill_value
         self.antialias = bool(antialias)
-        try:
-            self.data_format = normalize_data_format(data_format)
-        except ValueError as e:
-            raise ValueError(f"{where}: {e}") from None
+        self.data_format = _image.check_data_format(data_format, where)
 
     def _check_rank(self, shape):
-        if len(shape) not in (3, 4):
-            raise ValueError(
-                f'Layer "{self.name}" (Resizing) expects images of rank 4 (batch, height, '
-                f"width, channels) or rank 3 (one image); got shape {format_shape(shape)}")
+        _image.check_image_rank(shape, f'Layer "{self.name}" (Resizing)')
 
     def call(self, inputs):
         self._check_rank(tuple(inputs.shape))
