@@ -28,7 +28,7 @@ import torch
 from torch import nn
 
 from sloi.engine import Layer
-from sloi.layers.preprocessing import _encoding, _hashing
+from sloi.layers.preprocessing import _encoding, _hashing, _inputs
 
 _OUTPUT_MODES = ("int", "one_hot", "multi_hot", "count", "tf_idf")
 _MODE_ALIASES = {"binary": "multi_hot", "tf-idf": "tf_idf"}
@@ -320,10 +320,7 @@ class IndexLookup(Layer):
                                          self.num_oov_indices, self.salt)[0])
 
     def _indices_in(self, inputs) -> np.ndarray:
-        if isinstance(inputs, torch.Tensor):
-            array = inputs.detach().cpu().numpy()
-        else:
-            array = np.asarray(inputs)
+        array = _inputs.numeric_array(inputs)
         if array.dtype.kind not in "iu":
             raise TypeError(f"{self._where()} with invert=True expects integer indices; got "
                             f"dtype {array.dtype}")
