@@ -96,7 +96,10 @@ class Feature:
         if output_mode not in ("int", "one_hot", "float"):
             raise ValueError(f"Feature: output_mode must be 'int', 'one_hot' or 'float'; got "
                              f"output_mode={output_mode!r}")
-        if isinstance(preprocessor, dict):
+        if isinstance(preprocessor, dict) and preprocessor.get("class_name") == "TFDIdentity":
+            # Keras's "float" preprocessor, a pass-through layer of its FeatureSpace module
+            preprocessor = Identity(name=preprocessor.get("config", {}).get("name"))
+        elif isinstance(preprocessor, dict):
             preprocessor = deserialize_keras_object(preprocessor)
         self.dtype = dtype
         self.preprocessor = preprocessor

@@ -231,14 +231,16 @@ def test_errors():
 
 
 def test_config_is_keras_s_and_carries_what_was_learned():
-    names = {"age": "float_normalized", "height": "float_rescaled", "fare": "float_discretized"}
+    names = {"age": "float_normalized", "height": "float_rescaled", "fare": "float_discretized",
+             "zone": "float"}
     keras_config = keras.utils.FeatureSpace(names, num_discretization_bins=3).get_config()
     config = FeatureSpace(names, num_discretization_bins=3).get_config()
     assert set(config) - set(keras_config) == {"name"}
     for name in names:
         ours, theirs = config["features"][name], keras_config["features"][name]
         assert ours["class_name"] == theirs["class_name"] == "Feature"
-        assert ours["config"]["preprocessor"]["class_name"] == (
+        assert ours["config"]["preprocessor"]["class_name"] == {"TFDIdentity": "Identity"}.get(
+            theirs["config"]["preprocessor"]["class_name"],
             theirs["config"]["preprocessor"]["class_name"])
     from_keras = FeatureSpace.from_config(keras_config)
     from_keras.adapt(DATA)
