@@ -320,11 +320,7 @@ class IndexLookup(Layer):
                                          self.num_oov_indices, self.salt)[0])
 
     def _indices_in(self, inputs) -> np.ndarray:
-        array = _inputs.numeric_array(inputs)
-        if array.dtype.kind not in "iu":
-            raise TypeError(f"{self._where()} with invert=True expects integer indices; got "
-                            f"dtype {array.dtype}")
-        return array.astype(np.int64)
+        return _inputs.int64_array(inputs, f"{self._where()} with invert=True", "indices")
 
     def _inverse(self, indices: np.ndarray, device):
         """Tokens for indices: the mask token for 0 (when there is one), the OOV token for
