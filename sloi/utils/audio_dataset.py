@@ -6,15 +6,14 @@ import wave
 
 import numpy as np
 import torch
-from torch.utils.data import DataLoader, Dataset
+from torch.utils.data import Dataset
 
 from sloi.utils.directory_index import (
-    LABEL_MODES,
+    check_labels,
     check_split,
     encode_label,
-    found_message,
-    index_directory,
-    take_split,
+    list_files,
+    make_loaders,
 )
 
 ALLOWED_FORMATS = (".wav",)
@@ -54,14 +53,7 @@ def audio_dataset_from_directory(directory, labels="inferred", label_mode="int",
         shuffle, seed, validation_split, subset, follow_links, verbose: as in
             ``image_dataset_from_directory``.
     """
-    if isinstance(labels, np.ndarray):  # compared with "inferred" below
-        labels = labels.tolist()
-    if labels not in ("inferred", None) and not isinstance(labels, (list, tuple)):
-        raise ValueError(f"{_WHAT}: labels must be 'inferred', None or a list of integer "
-                         f"labels; got labels={labels!r}")
-    if label_mode not in LABEL_MODES:
-        raise ValueError(f"{_WHAT}: label_mode must be one of {list(LABEL_MODES)}; got "
-                         f"label_mode={label_mode!r}")
+    labels = check_labels(labels, label_mode, class_names, _WHAT)
     if ragged and output_sequence_length is not None:
         raise ValueError(f"{_WHAT}: ragged=True cannot go with output_sequence_length; got "
                          f"output_sequence_length={output_sequence_length!r}")
@@ -69,37 +61,22 @@ def audio_dataset_from_directory(directory, labels="inferred", label_mode="int",
         raise ValueError(f"{_WHAT}: sampling_rate must be a positive integer; got "
                          f"sampling_rate={sampling_rate!r}")
     check_split(validation_split, subset, shuffle, seed, _WHAT)
-    if labels is None or label_mode is None:
-        labels, label_mode = None, None
-    if seed is None:
-        seed = np.random.randint(1_000_000)
-    paths, label_list, class_names = index_directory(
-        directory, labels, ALLOWED_FORMATS, class_names, shuffle, seed, follow_links, _WHAT)
-    if verbose:
-        print(found_message(paths, label_list, class_names))
-    if label_mode == "binary" and len(class_names) != 2:
-        raise ValueError(f"{_WHAT}: label_mode='binary' needs exactly 2 classes; found "
-                         f"{len(class_names)}: {class_names}")
+    paths, labels, class_names, label_mode, seed = list_files(
+        directory, labels, label_mode, ALLOWED_FORMATS, class_names, shuffle, seed,
+        follow_links, verbose, _WHAT)
     num_classes = len(class_names) if class_names else 0
 
-    def loader(part, reshuffle):
-        part_paths, part_labels = take_split(paths, label_list, validation_split, part, verbose)
-        if not part_paths:
-            raise ValueError(f"{_WHAT}: no {part + ' ' if part else ''}.wav files found in "
-                             f"{directory!r}")
-        data = AudioFiles(part_paths, part_labels, label_mode, num_classes, sampling_rate,
+    def clips(part_paths, part_labels):
+        return AudioFiles(part_paths, part_labels, label_mode, num_classes, sampling_rate,
                           output_sequence_length)
-        generator = torch.Generator().manual_seed(int(seed)) if reshuffle else None
-        collate = _collate_ragged if ragged else _collate_padded
-        result = DataLoader(data, batch_size=batch_size, shuffle=reshuffle, generator=generator,
-                            collate_fn=collate if batch_size is not None else None)
-        result.class_names = class_names
-        result.file_paths = part_paths
-        return result
 
-    if subset == "both":
-        return [loader("training", shuffle), loader("validation", False)]
-    return loader(subset, shuffle and subset != "validation")
+    collate = _collate_ragged if ragged else _collate_padded
+    return make_loaders(
+        clips, paths, labels, class_names, validation_split=validation_split, subset=subset,
+        shuffle=shuffle, seed=seed, batch_size=batch_size,
+        collate_fn=collate if batch_size is not None else None, verbose=verbose,
+        missing=lambda part: (f"{_WHAT}: no {part + ' ' if part else ''}.wav files found in "
+                              f"{directory!r}"))
 
 
 def read_wav(path, sampling_rate=None, length=None) -> torch.Tensor:

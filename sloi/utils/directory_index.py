@@ -1,5 +1,6 @@
-"""What the ``*_dataset_from_directory`` functions share: the file list in Keras's order, the
-training / validation split, the label encodings.
+"""What the ``*_dataset_from_directory`` functions share: the checks of labels and split, the
+file list in Keras's order, the training / validation split, the label encodings and the
+``DataLoader`` of each subset; each function adds only how one file is read.
 
 Keras lists the files class by class (sub-folders in alphanumeric order, or the order of
 ``class_names``), each class's files in sorted path order, then shuffles paths and labels with
@@ -12,9 +13,27 @@ import os
 
 import numpy as np
 import torch
+from torch.utils.data import DataLoader
 
 LABEL_MODES = ("int", "categorical", "binary", None)
 SUBSETS = ("training", "validation", "both", None)
+
+
+def check_labels(labels, label_mode, class_names, what):
+    """``labels`` after the checks of ``labels``, ``label_mode`` and ``class_names`` (a numpy
+    array of labels comes back as a list, to compare with ``"inferred"``)."""
+    if isinstance(labels, np.ndarray):
+        labels = labels.tolist()
+    if labels not in ("inferred", None) and not isinstance(labels, (list, tuple)):
+        raise ValueError(f"{what}: labels must be 'inferred', None or a list of integer "
+                         f"labels; got labels={labels!r}")
+    if label_mode not in LABEL_MODES:
+        raise ValueError(f"{what}: label_mode must be one of {list(LABEL_MODES)}; got "
+                         f"label_mode={label_mode!r}")
+    if class_names is not None and labels != "inferred":
+        raise ValueError(f"{what}: class_names can only be given with labels='inferred'; "
+                         f"got labels={labels!r}")
+    return labels
 
 
 def check_split(validation_split, subset, shuffle, seed, what):
@@ -114,3 +133,47 @@ def encode_label(label: int, label_mode, num_classes: int) -> torch.Tensor:
     if label_mode == "categorical":
         return torch.nn.functional.one_hot(torch.tensor(label), num_classes).float()
     return torch.tensor(label, dtype=torch.int32)
+
+
+def list_files(directory, labels, label_mode, formats, class_names, shuffle, seed,
+               follow_links, verbose, what):
+    """What every ``*_dataset_from_directory`` does before reading a file: index the
+    directory (``index_directory``), say what was found, check that ``"binary"`` labels
+    have two classes. Returns ``(paths, labels, class_names, label_mode, seed)``, with
+    ``labels`` and ``label_mode`` None when either was, and a seed drawn when none was given
+    (the same one then shuffles the files and reshuffles each epoch)."""
+    if labels is None or label_mode is None:
+        labels, label_mode = None, None
+    if seed is None:
+        seed = np.random.randint(1_000_000)
+    paths, labels, class_names = index_directory(directory, labels, formats, class_names,
+                                                 shuffle, seed, follow_links, what)
+    if verbose:
+        print(found_message(paths, labels, class_names))
+    if label_mode == "binary" and len(class_names) != 2:
+        raise ValueError(f"{what}: label_mode='binary' needs exactly 2 classes; found "
+                         f"{len(class_names)}: {class_names}")
+    return paths, labels, class_names, label_mode, seed
+
+
+def make_loaders(make_dataset, paths, labels, class_names, *, validation_split, subset,
+                 shuffle, seed, batch_size, collate_fn, verbose, missing):
+    """The ``DataLoader`` (``subset="both"``: ``[training, validation]``) over
+    ``make_dataset(paths, labels)`` of each subset, with Keras's ``class_names`` and
+    ``file_paths`` attributes. The training data is reshuffled every epoch by a torch
+    generator seeded with ``seed``; ``missing(part)`` is the error message of an empty
+    subset."""
+    def loader(part, reshuffle):
+        part_paths, part_labels = take_split(paths, labels, validation_split, part, verbose)
+        if not part_paths:
+            raise ValueError(missing(part))
+        generator = torch.Generator().manual_seed(int(seed)) if reshuffle else None
+        result = DataLoader(make_dataset(part_paths, part_labels), batch_size=batch_size,
+                            shuffle=reshuffle, generator=generator, collate_fn=collate_fn)
+        result.class_names = class_names
+        result.file_paths = part_paths
+        return result
+
+    if subset == "both":
+        return [loader("training", shuffle), loader("validation", False)]
+    return loader(subset, shuffle and subset != "validation")

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import numpy as np
-import torch
-from torch.utils.data import DataLoader, Dataset
+from torch.utils.data import Dataset
 
 from sloi import settings
 from sloi.utils.directory_index import (
-    LABEL_MODES,
+    check_labels,
     check_split,
     encode_label,
-    found_message,
-    index_directory,
-    take_split,
+    list_files,
+    make_loaders,
 )
 from sloi.utils.image_utils import pil_image, read_image, resize_images
 
@@ -76,62 +73,36 @@ def image_dataset_from_directory(directory, labels="inferred", label_mode="int",
             sloi does not use and are refused.
         verbose: print how many files and classes were found.
     """
-    if isinstance(labels, np.ndarray):  # compared with "inferred" below
-        labels = labels.tolist()
-    image_size = _check_arguments(labels, label_mode, class_names, color_mode, image_size,
-                                  interpolation, crop_to_aspect_ratio, pad_to_aspect_ratio,
-                                  format)
+    labels = check_labels(labels, label_mode, class_names, _WHAT)
+    image_size = _check_arguments(color_mode, image_size, interpolation, crop_to_aspect_ratio,
+                                  pad_to_aspect_ratio, format)
     check_split(validation_split, subset, shuffle, seed, _WHAT)
     data_format = settings.image_data_format() if data_format is None else data_format
     if data_format not in ("channels_last", "channels_first"):
         raise ValueError(f'{_WHAT}: data_format must be "channels_last" or "channels_first"; '
                          f"got data_format={data_format!r}")
     pil_image(_WHAT)  # fail before any work when Pillow is missing
-    if labels is None or label_mode is None:
-        labels, label_mode = None, None
-    if seed is None:
-        seed = np.random.randint(1_000_000)
-    paths, label_list, class_names = index_directory(
-        directory, labels, ALLOWLIST_FORMATS, class_names, shuffle, seed, follow_links, _WHAT)
-    if verbose:
-        print(found_message(paths, label_list, class_names))
-    if label_mode == "binary" and len(class_names) != 2:
-        raise ValueError(f"{_WHAT}: label_mode='binary' needs exactly 2 classes; found "
-                         f"{len(class_names)}: {class_names}")
+    paths, labels, class_names, label_mode, seed = list_files(
+        directory, labels, label_mode, ALLOWLIST_FORMATS, class_names, shuffle, seed,
+        follow_links, verbose, _WHAT)
     num_classes = len(class_names) if class_names else 0
     resize = {"size": image_size, "interpolation": interpolation,
               "crop_to_aspect_ratio": crop_to_aspect_ratio,
               "pad_to_aspect_ratio": pad_to_aspect_ratio}
 
-    def loader(part, reshuffle):
-        part_paths, part_labels = take_split(paths, label_list, validation_split, part, verbose)
-        if not part_paths:
-            raise ValueError(f"{_WHAT}: no {part + ' ' if part else ''}images found in "
-                             f"{directory!r}; allowed formats: {ALLOWLIST_FORMATS}")
-        data = ImageFiles(part_paths, part_labels, label_mode, num_classes,
+    def images(part_paths, part_labels):
+        return ImageFiles(part_paths, part_labels, label_mode, num_classes,
                           _CHANNELS[color_mode], resize, data_format)
-        generator = torch.Generator().manual_seed(int(seed)) if reshuffle else None
-        result = DataLoader(data, batch_size=batch_size, shuffle=reshuffle, generator=generator)
-        result.class_names = class_names
-        result.file_paths = part_paths
-        return result
 
-    if subset == "both":
-        return [loader("training", shuffle), loader("validation", False)]
-    return loader(subset, shuffle and subset != "validation")
+    return make_loaders(
+        images, paths, labels, class_names, validation_split=validation_split, subset=subset,
+        shuffle=shuffle, seed=seed, batch_size=batch_size, collate_fn=None, verbose=verbose,
+        missing=lambda part: (f"{_WHAT}: no {part + ' ' if part else ''}images found in "
+                              f"{directory!r}; allowed formats: {ALLOWLIST_FORMATS}"))
 
 
-def _check_arguments(labels, label_mode, class_names, color_mode, image_size, interpolation,
-                     crop_to_aspect_ratio, pad_to_aspect_ratio, format):
-    if labels not in ("inferred", None) and not isinstance(labels, (list, tuple)):
-        raise ValueError(f"{_WHAT}: labels must be 'inferred', None or a list of integer "
-                         f"labels; got labels={labels!r}")
-    if label_mode not in LABEL_MODES:
-        raise ValueError(f"{_WHAT}: label_mode must be one of {list(LABEL_MODES)}; got "
-                         f"label_mode={label_mode!r}")
-    if class_names is not None and labels != "inferred":
-        raise ValueError(f"{_WHAT}: class_names can only be given with labels='inferred'; got "
-                         f"labels={labels!r}")
+def _check_arguments(color_mode, image_size, interpolation, crop_to_aspect_ratio,
+                     pad_to_aspect_ratio, format):
     if color_mode not in _CHANNELS:
         raise ValueError(f"{_WHAT}: color_mode must be one of {list(_CHANNELS)}; got "
                          f"color_mode={color_mode!r}")

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import os
 
-import numpy as np
 import torch
-from torch.utils.data import DataLoader, Dataset
+from torch.utils.data import Dataset
 
 from sloi.utils.directory_index import (
-    LABEL_MODES,
+    check_labels,
     check_split,
     encode_label,
-    index_directory,
-    take_split,
+    list_files,
+    make_loaders,
 )
+
+_WHAT = "text_dataset_from_directory"
 
 
 def text_dataset_from_directory(directory, labels="inferred", label_mode="int",
@@ -64,56 +65,28 @@ def text_dataset_from_directory(directory, labels="inferred", label_mode="int",
     """
     if not os.path.isdir(directory):
         raise ValueError(f"text_dataset_from_directory: {directory!r} is not a directory")
-    if isinstance(labels, np.ndarray):  # compared with "inferred" below
-        labels = labels.tolist()
-    if labels not in ("inferred", None) and not isinstance(labels, (list, tuple)):
-        raise ValueError(f"text_dataset_from_directory: labels must be 'inferred', None or a "
-                         f"list of integer labels; got labels={labels!r}")
-    if label_mode not in LABEL_MODES:
-        raise ValueError(f"text_dataset_from_directory: label_mode must be one of "
-                         f"{list(LABEL_MODES)}; got label_mode={label_mode!r}")
-    if class_names is not None and labels != "inferred":
-        raise ValueError("text_dataset_from_directory: class_names can only be given with "
-                         f"labels='inferred'; got labels={labels!r}")
+    labels = check_labels(labels, label_mode, class_names, _WHAT)
     if batch_size is not None and (not isinstance(batch_size, int) or batch_size < 1):
-        raise ValueError(f"text_dataset_from_directory: batch_size must be None or an int >= "
-                         f"1; got batch_size={batch_size!r}")
+        raise ValueError(f"{_WHAT}: batch_size must be None or an int >= 1; got "
+                         f"batch_size={batch_size!r}")
     if max_length is not None and (not isinstance(max_length, int) or max_length < 0):
-        raise ValueError(f"text_dataset_from_directory: max_length must be None or an int >= "
-                         f"0; got max_length={max_length!r}")
-    check_split(validation_split, subset, shuffle, seed, "text_dataset_from_directory")
-    if labels is None or label_mode is None:
-        labels, label_mode = None, None
-
-    if seed is None:
-        seed = np.random.randint(1_000_000)
-    paths, label_list, class_names = index_directory(
-        directory, labels, (".txt",), class_names, shuffle, seed, follow_links,
-        "text_dataset_from_directory")
-    if label_mode == "binary" and len(class_names) != 2:
-        raise ValueError(f"text_dataset_from_directory: label_mode='binary' needs exactly 2 "
-                         f"classes; found {len(class_names)}: {class_names}")
-    if verbose:
-        found = f"Found {len(paths)} files"
-        print(found + ("." if label_list is None else
-                       f" belonging to {len(class_names)} classes."))
+        raise ValueError(f"{_WHAT}: max_length must be None or an int >= 0; got "
+                         f"max_length={max_length!r}")
+    check_split(validation_split, subset, shuffle, seed, _WHAT)
+    paths, labels, class_names, label_mode, seed = list_files(
+        directory, labels, label_mode, (".txt",), class_names, shuffle, seed, follow_links,
+        verbose, _WHAT)
     num_classes = len(class_names) if class_names else 0
 
-    def loader(part, reshuffle):
-        part_paths, part_labels = take_split(paths, label_list, validation_split, part, verbose)
-        if not part_paths:
-            raise ValueError(f"text_dataset_from_directory: no {part or ''} .txt files found "
-                             f"in {directory!r}".replace("  ", " "))
-        data = TextFiles(part_paths, part_labels, label_mode, num_classes, max_length)
-        generator = torch.Generator().manual_seed(int(seed)) if reshuffle else None
-        result = DataLoader(data, batch_size=batch_size, shuffle=reshuffle,
-                            generator=generator, collate_fn=_collate_texts)
-        result.class_names = class_names
-        return result
+    def texts(part_paths, part_labels):
+        return TextFiles(part_paths, part_labels, label_mode, num_classes, max_length)
 
-    if subset == "both":
-        return [loader("training", shuffle), loader("validation", False)]
-    return loader(subset, shuffle and subset != "validation")
+    return make_loaders(
+        texts, paths, labels, class_names, validation_split=validation_split, subset=subset,
+        shuffle=shuffle, seed=seed, batch_size=batch_size, collate_fn=_collate_texts,
+        verbose=verbose,
+        missing=lambda part: (f"{_WHAT}: no {part + ' ' if part else ''}.txt files found in "
+                              f"{directory!r}"))
 
 
 class TextFiles(Dataset):
@@ -133,7 +106,7 @@ class TextFiles(Dataset):
             with open(path, encoding="utf-8") as f:
                 text = f.read()
         except UnicodeDecodeError as e:
-            raise ValueError(f"text_dataset_from_directory: {path!r} is not UTF-8 text "
+            raise ValueError(f"{_WHAT}: {path!r} is not UTF-8 text "
                              f"({e.reason} at byte {e.start})") from e
         if self.max_length is not None:
             text = text[:self.max_length]

@@ -33,3 +33,13 @@ def numeric_array(inputs) -> np.ndarray:
     if isinstance(inputs, torch.Tensor):
         return inputs.detach().cpu().numpy()
     return np.asarray(inputs)
+
+
+def int64_array(inputs, where: str, what: str) -> np.ndarray:
+    """Integers (a tensor, array, list or scalar) as an int64 numpy array; other dtypes are
+    a TypeError naming ``where`` and ``what`` the integers are."""
+    array = numeric_array(inputs)
+    if array.dtype.kind not in "iu":
+        raise TypeError(f"{where} expects integer {what}; got dtype {array.dtype} and shape "
+                        f"{array.shape}")
+    return array.astype(np.int64)

@@ -9,6 +9,7 @@ import torch
 
 from sloi.engine import Layer
 from sloi.engine.symbolic import any_symbolic
+from sloi.layers.preprocessing import _inputs
 from sloi.layers.preprocessing.index_lookup import IndexLookup
 
 
@@ -82,12 +83,7 @@ class IntegerLookup(IndexLookup):
                         f"got {type(value).__name__} {value!r}")
 
     def _values(self, inputs) -> np.ndarray:
-        array = inputs.detach().cpu().numpy() if isinstance(inputs, torch.Tensor) else (
-            np.asarray(inputs))
-        if array.dtype.kind not in "iu":
-            raise TypeError(f"{self._where()} expects integer values; got dtype {array.dtype}"
-                            f" and shape {array.shape}")
-        return array.astype(np.int64)
+        return _inputs.int64_array(inputs, self._where(), "values")
 
     def _tokens_out(self, tokens: np.ndarray, device):
         values = torch.from_numpy(tokens.astype(np.int64))

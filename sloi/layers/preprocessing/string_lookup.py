@@ -73,6 +73,9 @@ class StringLookup(IndexLookup):
         raise TypeError(f"{self._where()}: vocabulary and special tokens must be strings; got "
                         f"{type(value).__name__} {value!r}")
 
+    def _file_encoding(self) -> str:
+        return self.encoding
+
     def _values(self, inputs) -> np.ndarray:
         return _text.to_string_array(inputs, self.encoding, self._where())
 
