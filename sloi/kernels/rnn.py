@@ -22,6 +22,7 @@ every device.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import math
 import warnings
@@ -351,7 +352,7 @@ def repeat_last_valid(outputs: torch.Tensor, lengths: torch.Tensor) -> torch.Ten
 # ---------------------------------------------------------------------- runners
 def fused(mode: str, inputs: torch.Tensor, states: list[torch.Tensor], groups,
           bidirectional: bool = False, lengths: torch.Tensor | None = None,
-          holder: FusedWeights | None = None):
+          holder: FusedWeights | None = None, cudnn: bool = True):
     """Run a whole sequence through one fused kernel.
 
     Args:
@@ -362,10 +363,15 @@ def fused(mode: str, inputs: torch.Tensor, states: list[torch.Tensor], groups,
         lengths: for right-padded sequences, each sequence's length.
         holder: the layer's ``FusedWeights`` (cuDNN's flat buffer, weights kept for
             inference); without one, the weights are converted at this call.
+        cudnn: False keeps cuDNN out on CUDA (``use_cudnn=False``): PyTorch's own CUDA
+            kernel runs instead. Off CUDA there is no cuDNN, and it changes nothing.
 
     Returns: ``outputs (batch, steps, directions*units)`` (zeros past each length) and the
     final states, each ``(directions, batch, units)``.
     """
+    if not cudnn and inputs.is_cuda and torch.backends.cudnn.enabled:
+        with _cudnn_off():
+            return fused(mode, inputs, states, groups, bidirectional, lengths, holder)
     device_type = inputs.device.type
     dtype = None  # under autocast, everything goes in its dtype, as Keras computes in the
     if torch.is_autocast_enabled(device_type):  # policy's compute dtype (torch alone would
@@ -399,6 +405,17 @@ def fused(mode: str, inputs: torch.Tensor, states: list[torch.Tensor], groups,
         batch_first=True, total_length=inputs.shape[1],
     )
     return outputs, [h.index_select(1, packed.unsorted_indices) for h in final]
+
+
+@contextlib.contextmanager
+def _cudnn_off():
+    """cuDNN disabled for the calls inside (``torch.backends.cudnn.flags`` would also reset
+    the benchmark and deterministic settings to its own defaults)."""
+    torch.backends.cudnn.enabled = False
+    try:
+        yield
+    finally:
+        torch.backends.cudnn.enabled = True
 
 
 def _without_autocast(kernel, device_type):

@@ -77,7 +77,10 @@ class Bidirectional(FusedLayout, Layer):
                     f"way: go_backwards is {layer.go_backwards} on both layers"
                 )
             self.backward_layer = backward_layer
+        # as Keras: use_cudnn is no config entry, so the copies take it from the layer
+        self.forward_layer.use_cudnn = self.backward_layer.use_cudnn = layer.use_cudnn
         self.merge_mode = merge_mode
+        self.stateful = layer.stateful
         self.return_sequences = layer.return_sequences
         self.return_state = layer.return_state
         for direction in (self.forward_layer, self.backward_layer):
@@ -139,6 +142,11 @@ class Bidirectional(FusedLayout, Layer):
                     f"tensors (forward states then backward states); got {len(initial_state)}"
                 )
             fwd_states, bwd_states = initial_state[:n], initial_state[n:]
+        for direction in (self.forward_layer, self.backward_layer):
+            if direction.use_cudnn is True:
+                # all but the mask: the joint call below takes a right-padded one both ways;
+                # where it cannot run, each direction checks its mask when it runs alone
+                direction.require_cudnn(sequences)
         fused = self._run_fused(sequences, fwd_states, bwd_states, mask, training)
         output = None
         if fused is not None:
@@ -228,7 +236,30 @@ class Bidirectional(FusedLayout, Layer):
             stacked = [torch.stack([sf, sb]) for sf, sb in zip(states_f, states_b)]
         mode, groups = fused
         return rnn_ops.fused(mode, sequences, stacked, groups, bidirectional=True,
-                             lengths=lengths, holder=self._fused_weights)
+                             lengths=lengths, holder=self._fused_weights,
+                             cudnn=self._cudnn_allowed())
+
+    def _cudnn_allowed(self) -> bool:
+        return all(d.use_cudnn is not False for d in (self.forward_layer, self.backward_layer))
+
+    # ------------------------------------------------------------------ states
+    def reset_states(self) -> None:
+        """Zero the carried states of both directions of a stateful layer."""
+        if not self.stateful:
+            raise AttributeError(f'Layer "{self.name}" (Bidirectional) is not stateful: it '
+                                 "keeps no states")
+        self.forward_layer.reset_states()
+        self.backward_layer.reset_states()
+
+    reset_state = reset_states
+
+    @property
+    def states(self):
+        """The forward layer's carried states then the backward layer's; None before any."""
+        forward, backward = self.forward_layer.states, self.backward_layer.states
+        if forward is None or backward is None:
+            return None
+        return (*forward, *backward)
 
     # ------------------------------------------------------------------ config
     def get_config(self):

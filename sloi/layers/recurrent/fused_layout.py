@@ -23,7 +23,13 @@ class FusedLayout:
     def _fused_groups(self):
         raise NotImplementedError
 
+    def _cudnn_allowed(self) -> bool:
+        """False where ``use_cudnn=False``: the weights then keep PyTorch's plain layout."""
+        return True
+
     def _lay_out_weights(self) -> None:
+        if not self._cudnn_allowed():
+            return
         fused = self._fused_groups()
         if fused is not None:
             with torch.no_grad():

@@ -18,7 +18,7 @@ from sloi import activations
 from sloi.engine import Layer
 from sloi.layers.recurrent.cell_args import assign_cell_args, serialize_cell_args
 from sloi.layers.recurrent.dropout_rnn_cell import DropoutRNNCell
-from sloi.layers.recurrent.rnn import RNN
+from sloi.layers.recurrent.rnn import RNN, check_use_cudnn
 
 _CELL_ARGS = (
     "units", "activation", "recurrent_activation", "use_bias", "kernel_initializer",
@@ -116,9 +116,9 @@ class GRUCell(DropoutRNNCell, Layer):
 class GRU(RNN):
     """Gated recurrent unit layer.
 
-    Args: as ``LSTM`` (without unit_forget_bias), plus ``reset_after`` (True: the reset gate
-    applies after the recurrent matrix product, Keras 3's and cuDNN's form; False: before it,
-    Keras 2's default form).
+    Args: as ``LSTM`` (``use_cudnn`` too; without unit_forget_bias), plus ``reset_after``
+    (True: the reset gate applies after the recurrent matrix product, Keras 3's and cuDNN's
+    form; False: before it, Keras 2's default form, which cuDNN cannot run).
 
     Input shape: ``(batch, timesteps, features)``. Output shape: ``(batch, units)``, or
     ``(batch, timesteps, units)`` with return_sequences; with return_state ``[output, h]``.
@@ -157,4 +157,4 @@ class GRU(RNN):
         super().__init__(cell, return_sequences=return_sequences, return_state=return_state,
                          go_backwards=go_backwards, stateful=stateful, unroll=unroll,
                          activity_regularizer=activity_regularizer, **kwargs)
-        self.use_cudnn = use_cudnn
+        self.use_cudnn = check_use_cudnn(self, use_cudnn)

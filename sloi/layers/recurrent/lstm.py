@@ -20,7 +20,7 @@ from sloi import activations
 from sloi.engine import Layer
 from sloi.layers.recurrent.cell_args import assign_cell_args, serialize_cell_args
 from sloi.layers.recurrent.dropout_rnn_cell import DropoutRNNCell
-from sloi.layers.recurrent.rnn import RNN
+from sloi.layers.recurrent.rnn import RNN, check_use_cudnn
 
 _CELL_ARGS = (
     "units", "activation", "recurrent_activation", "use_bias", "kernel_initializer",
@@ -126,6 +126,10 @@ class LSTM(RNN):
         dropout / recurrent_dropout: fractions of the inputs / of the previous output dropped
             in training, with one mask for the whole sequence.
         return_sequences, return_state, go_backwards, stateful, unroll: see ``RNN``.
+        use_cudnn: ``"auto"`` (cuDNN where it can run, on CUDA), True (cuDNN, or an error
+            naming what stops it: no CUDA, recurrent_dropout, unroll, other activations, a
+            mask that is not right-padded) or False (never cuDNN: on CUDA PyTorch's own
+            kernel or the step loop; on the CPU nothing changes, cuDNN is not used there).
 
     Input shape: ``(batch, timesteps, features)``. Output shape: ``(batch, units)``, or
     ``(batch, timesteps, units)`` with return_sequences; with return_state ``[output, h, c]``.
@@ -162,6 +166,6 @@ class LSTM(RNN):
         super().__init__(cell, return_sequences=return_sequences, return_state=return_state,
                          go_backwards=go_backwards, stateful=stateful, unroll=unroll,
                          activity_regularizer=activity_regularizer, **kwargs)
-        self.use_cudnn = use_cudnn
+        self.use_cudnn = check_use_cudnn(self, use_cudnn)
 
     _cell_args = _CELL_ARGS

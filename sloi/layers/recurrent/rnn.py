@@ -38,6 +38,10 @@ class RNN(FusedLayout, Layer):
     ``(batch, size)`` tensors), ``mask (batch, steps)``, ``training``.
     """
 
+    # LSTM and GRU take it as an argument (see ``check_use_cudnn``); RNN and SimpleRNN, as in
+    # Keras, do not, and use cuDNN whenever it can run
+    use_cudnn = "auto"
+
     def __init__(self, cell, return_sequences=False, return_state=False, go_backwards=False,
                  stateful=False, unroll=False, zero_output_for_mask=False, **kwargs):
         super().__init__(**kwargs)
@@ -154,6 +158,8 @@ class RNN(FusedLayout, Layer):
                 f'Layer "{self.name}" ({type(self).__name__}) expects a mask of shape '
                 f"(batch, timesteps) = {tuple(sequences.shape[:2])}; got {tuple(mask.shape)}"
             )
+        if self.use_cudnn is True:
+            self.require_cudnn(sequences, mask)
         cell = self.cell
         for reset in ("reset_dropout_mask", "reset_recurrent_dropout_mask"):
             if hasattr(cell, reset):
@@ -212,7 +218,8 @@ class RNN(FusedLayout, Layer):
             states = [s.unsqueeze(0) for s in self._starting_states(sequences, initial_state)]
         mode, groups = fused
         outputs, final = rnn_ops.fused(mode, x, states, groups, lengths=lengths,
-                                       holder=self._fused_weights)
+                                       holder=self._fused_weights,
+                                       cudnn=self.use_cudnn is not False)
         keep_all = self.return_state or self.stateful  # else only h is read: the last output
         final = [s.squeeze(0) for s in (final if keep_all else final[:1])]
         if lengths is not None and self.zero_output_for_mask:
@@ -220,6 +227,42 @@ class RNN(FusedLayout, Layer):
         if lengths is not None and self.return_sequences:
             outputs = rnn_ops.repeat_last_valid(outputs, lengths)
         return final[0], outputs, final  # the last (valid) output is the final h
+
+    def require_cudnn(self, sequences, mask=None) -> None:
+        """Raise when cuDNN cannot run this layer on ``sequences`` (``use_cudnn=True`` calls
+        it before each run): naming every reason, as Keras refuses ``use_cudnn=True`` where
+        its cuDNN kernel cannot run."""
+        reasons = []
+        if self._fused_groups() is None:
+            cell = self.cell
+            described = ", ".join(
+                f"{name}={_describe_arg(getattr(cell, name))}"
+                for name in ("activation", "recurrent_activation", "reset_after")
+                if hasattr(cell, name))
+            reasons.append(f"cuDNN has no kernel for its cell ({described}; cuDNN needs "
+                           "tanh, sigmoid and reset_after=True)")
+        if getattr(self.cell, "recurrent_dropout", 0) > 0:
+            reasons.append(f"recurrent_dropout={self.cell.recurrent_dropout}")
+        if self.unroll:
+            reasons.append("unroll=True")
+        if mask is not None and (self.go_backwards
+                                 or rnn_ops.right_padded_lengths(mask) is None):
+            reasons.append("the mask is not right-padded" if not self.go_backwards else
+                           "a mask with go_backwards=True")
+        device = sequences.device
+        if device.type != "meta" and not (
+                device.type == "cuda" and torch.backends.cudnn.is_available()
+                and torch.backends.cudnn.enabled):
+            reasons.append(f"the inputs are on {device.type}, and cuDNN runs on CUDA only")
+        if reasons:
+            raise ValueError(
+                f'Layer "{self.name}" ({type(self).__name__}): use_cudnn=True, but cuDNN '
+                f"cannot run this call: {'; '.join(reasons)}. Pass use_cudnn='auto' to fall "
+                "back to a non-cuDNN implementation"
+            )
+
+    def _cudnn_allowed(self) -> bool:
+        return self.use_cudnn is not False
 
     _cell_args: tuple = ()  # the cell's arguments that SimpleRNN / LSTM / GRU take themselves
 
@@ -261,6 +304,19 @@ class RNN(FusedLayout, Layer):
                 cell = cell_cls.from_config(cell["config"])
             config["cell"] = cell
         return cls(**config)
+
+
+def check_use_cudnn(layer, value):
+    """``use_cudnn`` as LSTM and GRU take it: ``"auto"`` (cuDNN where it can run), True
+    (cuDNN or an error) or False (never cuDNN)."""
+    if not (value is True or value is False or (isinstance(value, str) and value == "auto")):
+        raise ValueError(f'Layer "{layer.name}" ({type(layer).__name__}): use_cudnn must be '
+                         f"'auto', True or False; got {value!r}")
+    return value
+
+
+def _describe_arg(value) -> str:
+    return getattr(value, "__name__", repr(value))
 
 
 def _accepts_training(cell) -> bool:
