@@ -132,3 +132,34 @@ def test_fused_bidirectional_gradients_equal_separate_path():
     torch.testing.assert_close(x.grad, x2.grad, atol=1e-5, rtol=1e-5)
     for p, q in zip(fused.trainable_weights, sep.trainable_weights):
         torch.testing.assert_close(p.grad, q.grad, atol=1e-5, rtol=1e-5)
+
+
+@pytest.mark.parametrize("name", ["LSTM", "GRU", "SimpleRNN"])
+def test_stateful_reset_states_matches_keras(name):
+    x = np.random.default_rng(1).normal(size=(2, 3, 5)).astype("float32")
+    ours = Bidirectional(getattr(sloi.layers, name)(4, stateful=True))
+    theirs = keras.layers.Bidirectional(getattr(keras.layers, name)(4, stateful=True))
+    ours(torch.from_numpy(x))
+    theirs(x)
+    theirs.reset_states()
+    ours.reset_states()
+    theirs.set_weights(ours.get_weights())
+    outputs = []
+    for layer in (ours, theirs):
+        first = layer(x)
+        carried = layer(x)  # starts from the first call's states
+        layer.reset_states()
+        fresh = layer(x)  # starts from zeros again, both directions
+        outputs.append([keras.ops.convert_to_numpy(t) for t in (first, carried, fresh)])
+    for a, b in zip(*outputs):
+        np.testing.assert_allclose(a, b, atol=1e-5)
+    assert not np.allclose(outputs[0][0], outputs[0][1])  # the states were carried
+    np.testing.assert_allclose(outputs[0][0], outputs[0][2], atol=1e-6)
+    assert ours.states is not None and len(ours.states) == len(theirs.states)
+
+
+def test_reset_states_needs_stateful():
+    with pytest.raises(AttributeError):
+        keras.layers.Bidirectional(keras.layers.LSTM(4)).reset_states()
+    with pytest.raises(AttributeError, match='"bidi" \\(Bidirectional\\) is not stateful'):
+        Bidirectional(LSTM(4), name="bidi").reset_states()
