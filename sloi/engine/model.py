@@ -138,7 +138,8 @@ class Model(Layer):
         result = self._trainer.compile(
             optimizer=optimizer, loss=loss, metrics=metrics, loss_weights=loss_weights,
             weighted_metrics=weighted_metrics, run_eagerly=run_eagerly,
-            steps_per_execution=steps_per_execution, jit_compile=jit_compile)
+            steps_per_execution=steps_per_execution, jit_compile=jit_compile,
+            auto_scale_loss=auto_scale_loss)
         # Kept as given (once accepted), for get_compile_config() and saving.
         self.__dict__["_compile_args"] = {
             "loss": loss, "loss_weights": loss_weights, "metrics": metrics,

@@ -36,6 +36,7 @@ class Trainer:
         self.model = model
         self.compiled = False
         self.optimizer = None
+        self.auto_scale_loss = True  # compile(auto_scale_loss=...)
         self._step_fn = None
         self._plain = False  # set by _prepare: whether a step needs nothing around it
         self._strategy = None  # a sloi.distribute.DataParallel while training on several
@@ -44,13 +45,19 @@ class Trainer:
     # ------------------------------------------------------------------ compile
     def compile(self, optimizer="rmsprop", loss=None, metrics=None, loss_weights=None,
                 weighted_metrics=None, run_eagerly=False, steps_per_execution=1,
-                jit_compile="auto"):
+                jit_compile="auto", auto_scale_loss=True):
         if isinstance(steps_per_execution, bool) or not isinstance(
                 steps_per_execution, int) or steps_per_execution < 1:
             raise ValueError(f'Model "{self.model.name}": compile(steps_per_execution=...) must '
                              f"be an integer >= 1; got {steps_per_execution!r}")
         names = self._output_names()
         self.optimizer = optimizers_mod.get(optimizer)
+        # as Keras: under a mixed_float16 policy the optimizer is wrapped, so that the loss is
+        # scaled (small float16 gradients would flush to zero); False trains unscaled
+        self.auto_scale_loss = bool(auto_scale_loss)
+        if (self.auto_scale_loss and mixed_precision.global_policy().name == "mixed_float16"
+                and not isinstance(self.optimizer, LossScaleOptimizer)):
+            self.optimizer = LossScaleOptimizer(self.optimizer, name="loss_scale_optimizer")
         self.loss = CompileLoss(loss, loss_weights, names) if loss is not None else None
         self.metrics = CompileMetrics(metrics, weighted_metrics, names)
         self.loss_tracker = RunningMean("loss")
@@ -241,8 +248,10 @@ class Trainer:
         self._optimizer_scales = (isinstance(self.optimizer, LossScaleOptimizer)
                                   or getattr(self.optimizer, "loss_scale_factor", None)
                                   is not None)
-        if self._autocast_dtype == torch.float16 and not isinstance(self.optimizer,
-                                                                    LossScaleOptimizer):
+        if (self._autocast_dtype == torch.float16 and self.auto_scale_loss
+                and not isinstance(self.optimizer, LossScaleOptimizer)):
+            # the policy became mixed_float16 after compile: scaled all the same, unless
+            # compile(auto_scale_loss=False) said not to
             self._scaler = self.__dict__.get("_loss_scaler") or LossScaler(device)
             self._loss_scaler = self._scaler
         self._strategy = _hooks().use_strategy(self)

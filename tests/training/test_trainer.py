@@ -313,3 +313,43 @@ def test_steps_per_execution_must_be_a_positive_integer(value):
     with pytest.raises(ValueError, match=r"steps_per_execution=\.\.\.\) must be an integer >= 1"):
         model.compile(optimizer="sgd", loss="mse", steps_per_execution=value)
     assert model.get_compile_config() == before
+
+
+@pytest.mark.parametrize("policy", ["mixed_float16", "mixed_bfloat16", "float32"])
+@pytest.mark.parametrize("auto_scale_loss", [True, False])
+def test_auto_scale_loss_wraps_the_optimizer_as_keras(policy, auto_scale_loss):
+    import keras
+
+    wrapped = {}
+    for lib in (sloi, keras):
+        lib.mixed_precision.set_global_policy(policy)
+        try:
+            model = lib.Sequential([lib.layers.Input((4,)), lib.layers.Dense(1)])
+            model.compile(optimizer=lib.optimizers.SGD(0.1), loss="mse",
+                          auto_scale_loss=auto_scale_loss)
+            wrapped[lib] = isinstance(model.optimizer, lib.optimizers.LossScaleOptimizer)
+        finally:
+            lib.mixed_precision.set_global_policy("float32")
+    assert wrapped[sloi] == wrapped[keras] == (auto_scale_loss and policy == "mixed_float16")
+
+
+def _gradient_flushes(auto_scale_loss):
+    """One float16 step on a loss weighted 1e-9: its gradient at the float16 output (1e-9)
+    flushes to zero in float16 (smallest subnormal 6e-8) unless the loss is scaled (by 2**15):
+    whether the weight moved."""
+    sloi.mixed_precision.set_global_policy("mixed_float16")
+    try:
+        model = sloi.Sequential([sloi.layers.Input((1,)),
+                                 Dense(1, use_bias=False, kernel_initializer="ones")])
+        model.compile(optimizer=sloi.optimizers.SGD(1e6), loss="mae", loss_weights=1e-9,
+                      auto_scale_loss=auto_scale_loss)
+        model.fit(np.ones((1, 1), "float32"), np.full((1, 1), -1.0, "float32"), epochs=1,
+                  verbose=0)
+        return float(model.layers[0].kernel.detach()[0, 0]) != 1.0
+    finally:
+        sloi.mixed_precision.set_global_policy("float32")
+
+
+def test_auto_scale_loss_false_trains_unscaled():
+    assert _gradient_flushes(True)
+    assert not _gradient_flushes(False)
