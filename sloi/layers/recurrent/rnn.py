@@ -31,7 +31,8 @@ class RNN(FusedLayout, Layer):
         go_backwards: read the sequence from its end; the outputs stay in that order.
         stateful: carry the final states of a batch over as the initial states of the next
             (needs a fixed batch size); ``reset_states()`` zeroes them.
-        unroll: accepted for Keras compatibility (sloi never needs to unroll).
+        unroll: accepted for Keras compatibility (sloi never needs to unroll: the numbers are
+            the same); as in Keras, LSTM and GRU refuse it with ``use_cudnn=True``.
         zero_output_for_mask: masked steps output zeros instead of repeating the last output.
 
     Call arguments: ``sequences (batch, steps, features)``, ``initial_state`` (list of

@@ -67,3 +67,15 @@ def test_bidirectional_with_seed_repeats():
     b(_X)
     b.set_weights(a.get_weights())
     assert torch.equal(a(_X, training=True), b(_X, training=True))
+
+
+def test_conv_lstm_masks_are_seeded():
+    x = torch.randn(2, 3, 8, 2)
+    make = lambda: layers.ConvLSTM1D(2, 3, dropout=0.5, recurrent_dropout=0.5, seed=4)  # noqa: E731
+    a, b = make(), make()
+    a(x)
+    b(x)
+    b.set_weights(a.get_weights())
+    first = a(x, training=True)
+    assert torch.equal(first, b(x, training=True))
+    assert not torch.equal(first, a(x, training=True))
