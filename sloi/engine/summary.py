@@ -19,12 +19,8 @@ def print_summary(model, line_length=None, positions=None, print_fn=None, show_t
     from sloi.engine.functional import Functional
     from sloi.engine.sequential import Sequential
 
-    if isinstance(model, Functional) and not model.built:
-        raise ValueError(
-            f'Model "{model.name}" is not built yet, so its shapes are unknown. Build it first: '
-            "give the first layer an input_shape, start with Input(shape=...), call "
-            "model.build(input_shape) or call the model on a batch of data."
-        )
+    # An unbuilt model (a Sequential without an input shape) prints as Keras prints it: its
+    # layers with "?" shapes and "0 (unbuilt)" params, and zero totals.
     stack_like = isinstance(model, Sequential) or not isinstance(model, Functional)
     headers = ["Layer (type)", "Output Shape", "Param #"]
     if not stack_like:
@@ -38,10 +34,12 @@ def print_summary(model, line_length=None, positions=None, print_fn=None, show_t
 
     lines = [f'Model: "{model.name}"']
     lines.append(_rule("┏", "┳", "┓", "━", widths))
-    lines += _cells(headers, widths, "┃", align_right={2})
+    # Param counts right, the Trainable flag centred (header and cells), as Keras aligns them.
+    center = {len(headers) - 1} if show_trainable else set()
+    lines += _cells(headers, widths, "┃", align_right={2}, center=center)
     lines.append(_rule("┡", "╇", "┩", "━", widths))
     for i, row in enumerate(rows):
-        lines += _cells(row, widths, "│", align_right={2})
+        lines += _cells(row, widths, "│", align_right={2}, center=center)
         if i < len(rows) - 1:
             lines.append(_rule("├", "┼", "┤", "─", widths))
     lines.append(_rule("└", "┴", "┘", "─", widths))
@@ -71,7 +69,7 @@ def _rule(left, mid, right, fill, widths):
     return left + mid.join(fill * (w + 2) for w in widths) + right
 
 
-def _cells(values, widths, bar, align_right=()):
+def _cells(values, widths, bar, align_right=(), center=()):
     wrapped = [textwrap.wrap(v, w, break_on_hyphens=False) or [""] for v, w in zip(values, widths)]
     height = max(len(c) for c in wrapped)
     lines = []
@@ -79,7 +77,8 @@ def _cells(values, widths, bar, align_right=()):
         parts = []
         for i, (cell, w) in enumerate(zip(wrapped, widths)):
             text = cell[k] if k < len(cell) else ""
-            parts.append(f" {text:>{w}} " if i in align_right else f" {text:<{w}} ")
+            align = ">" if i in align_right else "^" if i in center else "<"
+            parts.append(f" {text:{align}{w}} ")
         lines.append(bar + bar.join(parts) + bar)
     return lines
 
@@ -96,7 +95,8 @@ def _row(model, layer, stack_like, show_trainable):
                 links.append(f"{h.layer.name}[{h.node_index}][{h.tensor_index}]")
         row.append(", ".join(links) if links else "-")
     if show_trainable:
-        row.append("Y" if layer.trainable else "N")
+        # A layer without weights (unbuilt, or none to have) has nothing to freeze: Keras's "-".
+        row.append(("Y" if layer.trainable else "N") if layer.weights else "-")
     return row
 
 

@@ -52,3 +52,60 @@ def test_frozen_layer_counts_as_non_trainable():
     totals = _totals(_capture(model, show_trainable=True))
     assert totals[1] == "Trainable params: 289 (1.13 KB)"
     assert totals[2] == "Non-trainable params: 16,016 (62.56 KB)"
+
+
+# ------------------------------------------------------------------------- unbuilt models
+def _keras_text(model, monkeypatch, **kwargs):
+    # rich sizes Keras's table to the terminal: a wide one keeps every cell on one line.
+    monkeypatch.setenv("COLUMNS", "200")
+    return _capture(model, **kwargs)
+
+
+def _table_rows(text):
+    """Each table line's stripped cells, box drawing and column widths aside."""
+    rows = []
+    for line in text.splitlines():
+        if line[:1] in ("┃", "│"):
+            rows.append(tuple(cell.strip() for cell in re.split(r"[┃│]", line)[1:-1]))
+    return rows
+
+
+def _unbuilt_stack(lib):
+    layers = lib.layers
+    return lib.Sequential([layers.Embedding(50, 8), layers.LSTM(4), layers.Dense(1)])
+
+
+def test_unbuilt_sequential_summary_prints_keras_rows(monkeypatch):
+    import keras
+
+    ours = _capture(_unbuilt_stack(sloi))
+    theirs = _keras_text(_unbuilt_stack(keras), monkeypatch)
+    assert _table_rows(ours) == _table_rows(theirs)
+    assert ("embedding (Embedding)", "?", "0 (unbuilt)") in _table_rows(ours)
+    assert _totals(ours) == _totals(theirs) == [
+        "Total params: 0 (0.00 B)", "Trainable params: 0 (0.00 B)",
+        "Non-trainable params: 0 (0.00 B)",
+    ]
+
+
+def test_unbuilt_and_weightless_layers_show_a_dash_in_the_trainable_column(monkeypatch):
+    import keras
+
+    def frozen_tail(lib):
+        layers = lib.layers
+        model = lib.Sequential([layers.Input((3,)), layers.Dropout(0.1), layers.Dense(1)])
+        model.layers[-1].trainable = False
+        return model
+
+    for build in (_unbuilt_stack, frozen_tail):
+        ours = _capture(build(sloi), show_trainable=True, line_length=130)
+        theirs = _keras_text(build(keras), monkeypatch, show_trainable=True, line_length=130)
+        assert _table_rows(ours) == _table_rows(theirs)
+        assert _totals(ours) == _totals(theirs)
+
+
+def test_summary_after_building_replaces_the_question_marks():
+    model = _unbuilt_stack(sloi)
+    model.build((None, 7))
+    rows = _table_rows(_capture(model))
+    assert ("lstm (LSTM)", "(None, 4)", "208") in rows
