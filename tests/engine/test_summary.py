@@ -109,3 +109,25 @@ def test_summary_after_building_replaces_the_question_marks():
     model.build((None, 7))
     rows = _table_rows(_capture(model))
     assert ("lstm (LSTM)", "(None, 4)", "208") in rows
+
+
+def test_unbuilt_subclassed_model_summary_prints_keras_rows(monkeypatch):
+    import keras
+
+    def subclassed(lib):
+        class TwoDense(lib.Model):
+            def __init__(self):
+                super().__init__(name="two_dense")
+                self.hidden = lib.layers.Dense(3)
+                self.head = lib.layers.Dense(1)
+
+            def call(self, x):
+                return self.head(self.hidden(x))
+
+        return TwoDense()
+
+    ours = _capture(subclassed(sloi))
+    theirs = _keras_text(subclassed(keras), monkeypatch)
+    assert _table_rows(ours) == _table_rows(theirs)
+    assert ours.splitlines()[0] == theirs.splitlines()[0] == 'Model: "two_dense"'
+    assert _totals(ours) == _totals(theirs)
