@@ -217,21 +217,25 @@ def test_timeseries_generator_equals_timeseries_dataset_from_array(length, sampl
     # Keras 2's documented equivalence: the generator predicts targets[r] from the `length`
     # steps before r; timeseries_dataset_from_array labels a window by its first step, so it
     # gets targets[length:] and ceil(length / sampling_rate) steps a window.
-    # (Keras 3's own function needs TensorFlow, not installed here; sloi's is tested against
-    # Keras's indexing in tests/utils/test_timeseries_dataset.py.)
     n = 40
     data = np.random.default_rng(0).normal(size=(n, 3)).astype("float32")
     targets = np.arange(n)
     gen = TimeseriesGenerator(data, targets, length=length, sampling_rate=sampling_rate,
                               stride=stride, batch_size=batch_size)
-    ds = sloi.preprocessing.timeseries_dataset_from_array(
-        data, targets[length:], sequence_length=-(-length // sampling_rate),
-        sequence_stride=stride, sampling_rate=sampling_rate, batch_size=batch_size)
-    theirs = [(x.numpy(), y.numpy()) for x, y in ds]
-    assert len(theirs) == len(gen)
-    for (x, y), (tx, ty) in zip(gen, theirs):
+    kwargs = dict(sequence_length=-(-length // sampling_rate), sequence_stride=stride,
+                  sampling_rate=sampling_rate, batch_size=batch_size)
+    ours = [(x.numpy(), y.numpy()) for x, y in
+            sloi.preprocessing.timeseries_dataset_from_array(data, targets[length:], **kwargs)]
+    pytest.importorskip("grain")  # Keras's function needs TensorFlow or grain
+    theirs = [(np.asarray(x), np.asarray(y)) for x, y in
+              keras.utils.timeseries_dataset_from_array(data, targets[length:], format="grain",
+                                                        **kwargs)]
+    assert len(ours) == len(theirs) == len(gen)
+    for (x, y), (ox, oy), (tx, ty) in zip(gen, ours, theirs):
         np.testing.assert_array_equal(x, tx)
         np.testing.assert_array_equal(y, ty)
+        np.testing.assert_array_equal(x, ox)
+        np.testing.assert_array_equal(y, oy)
 
 
 def test_timeseries_generator_shuffle_draws_rows_with_numpys_global_generator():
