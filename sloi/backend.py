@@ -42,8 +42,17 @@ def get_uid(prefix="") -> int:
     return naming.get_uid(prefix)
 
 
+# Keras's names for Python's own types on its torch backend (numpy would say int64 / float64).
+_PYTHON_DTYPES = {bool: "bool", int: "int32", float: "float32", complex: "complex64",
+                  "int": "int32"}
+
+
 def standardize_dtype(dtype) -> str:
-    """A dtype's Keras name: ``torch.float32``, ``np.float32``, ``"float"`` -> ``"float32"``."""
+    """A dtype's Keras name: ``torch.float32``, ``np.float32``, ``"float"`` -> ``"float32"``;
+    Python's ``int`` / ``"int"`` -> ``"int32"`` and ``float`` -> ``"float32"``, as Keras 3
+    names them on torch; ``None`` -> ``floatx()``."""
+    if isinstance(dtype, (type, str)) and dtype in _PYTHON_DTYPES:
+        return _PYTHON_DTYPES[dtype]
     return dtype_name(_standardize_dtype(dtype))
 
 

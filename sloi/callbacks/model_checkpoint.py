@@ -6,6 +6,7 @@ import os
 import warnings
 
 from sloi.callbacks.monitor_callback import MonitorCallback
+from sloi.training.progbar import print_msg
 
 _MODEL_SUFFIX = ".sloi"
 _WEIGHTS_SUFFIX = ".weights.safetensors"
@@ -23,7 +24,8 @@ class ModelCheckpoint(MonitorCallback):
             in ``.sloi`` (whole model: ``model.save``) or, with ``save_weights_only=True``,
             in ``.weights.safetensors`` (``model.save_weights``).
         monitor: the logged quantity ``save_best_only`` watches. Defaults to ``"val_loss"``.
-        verbose: 1 prints a line for every save (and for every epoch that does not improve).
+        verbose: 1 prints Keras's lines: before and after every save, and for every epoch
+            that does not improve (to the ``"sloi"`` logger when interactive logging is off).
         save_best_only: save only when ``monitor`` improves on the best value so far.
         save_weights_only: save the weights alone.
         mode: ``"auto"``, ``"min"`` or ``"max"``: which way ``monitor`` improves.
@@ -93,6 +95,8 @@ class ModelCheckpoint(MonitorCallback):
             self.model.save_weights(filepath, overwrite=True)
         else:
             self.model.save(filepath, overwrite=True)
+        if self.verbose > 0:
+            print_msg(f"\nEpoch {epoch + 1}: finished saving model to {filepath}")
 
     def _file_path(self, epoch, batch, logs) -> str:
         values = dict(logs)
@@ -110,7 +114,7 @@ class ModelCheckpoint(MonitorCallback):
     def _should_save(self, epoch, logs, filepath) -> bool:
         if not self.save_best_only:
             if self.verbose > 0:
-                print(f"\nEpoch {epoch + 1}: saving model to {filepath}")
+                print_msg(f"\nEpoch {epoch + 1}: saving model to {filepath}")
             return True
         if self.monitor_op is None:
             self._set_monitor_op()
@@ -119,15 +123,16 @@ class ModelCheckpoint(MonitorCallback):
             warnings.warn(f"Can save best model only with {self.monitor} available; available "
                           f"are {sorted(logs)}", stacklevel=3)
             return True
+        # Keras 3 starts from None ("improved from None to ..."); Keras 2 started from inf.
         best = "None" if self.best is None else f"{self.best:.5f}"
         if self._is_improvement(current, self.best):
             if self.verbose > 0:
-                print(f"\nEpoch {epoch + 1}: {self.monitor} improved from {best} to "
-                      f"{current:.5f}, saving model to {filepath}")
+                print_msg(f"\nEpoch {epoch + 1}: {self.monitor} improved from {best} to "
+                          f"{current:.5f}, saving model to {filepath}")
             self.best = current
             return True
         if self.verbose > 0:
-            print(f"\nEpoch {epoch + 1}: {self.monitor} did not improve from {best}")
+            print_msg(f"\nEpoch {epoch + 1}: {self.monitor} did not improve from {best}")
         return False
 
 

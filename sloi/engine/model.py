@@ -113,12 +113,16 @@ class Model(Layer):
             line_length: total width in characters.
             positions: right edges of the columns, as fractions of the width or absolute.
             print_fn: called with each line instead of ``print``.
+            expand_nested: list the layers of nested models under them ("└ name").
             show_trainable: add a column saying whether each layer is trainable.
+            layer_range: two layer-name patterns (``re.match``): print only the rows from the
+                first match to the last.
         """
         from sloi.engine.summary import print_summary
 
         print_summary(self, line_length=line_length, positions=positions, print_fn=print_fn,
-                      show_trainable=show_trainable)
+                      expand_nested=expand_nested, show_trainable=show_trainable,
+                      layer_range=layer_range)
 
     # ------------------------------------------------------------------ training (sloi.training)
     @property

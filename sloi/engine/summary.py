@@ -8,6 +8,7 @@ their size in memory.
 from __future__ import annotations
 
 import logging
+import re
 import textwrap
 
 from sloi import settings
@@ -15,17 +16,22 @@ from sloi.engine.operation import type_name
 from sloi.engine.symbolic import format_shape
 
 
-def print_summary(model, line_length=None, positions=None, print_fn=None, show_trainable=False):
+def print_summary(model, line_length=None, positions=None, print_fn=None, expand_nested=False,
+                  show_trainable=False, layer_range=None):
+    """Print ``model``'s table as Keras 3's ``model.summary()`` does.
+
+    A Sequential, a subclassed model and a Functional model that is a plain chain (one input,
+    each step feeding the next, no shared layer) print as a stack: no "Connected to" column
+    (a chain's InputLayer gets a row, as in Keras). An unbuilt model (a Sequential without an
+    input shape) prints its layers with "?" shapes, "0 (unbuilt)" params and zero totals.
+    """
     from sloi.engine.functional import Functional
     from sloi.engine.sequential import Sequential
 
-    if isinstance(model, Functional) and not model.built:
-        raise ValueError(
-            f'Model "{model.name}" is not built yet, so its shapes are unknown. Build it first: '
-            "give the first layer an input_shape, start with Input(shape=...), call "
-            "model.build(input_shape) or call the model on a batch of data."
-        )
-    stack_like = isinstance(model, Sequential) or not isinstance(model, Functional)
+    if isinstance(model, Sequential) or not isinstance(model, Functional):
+        stack_like, steps = True, model.layers
+    else:
+        stack_like, steps = _is_chain(model), model.operations
     headers = ["Layer (type)", "Output Shape", "Param #"]
     if not stack_like:
         headers.append("Connected to")
@@ -33,15 +39,19 @@ def print_summary(model, line_length=None, positions=None, print_fn=None, show_t
         headers.append("Trainable")
     line_length = line_length or (88 if stack_like else 108)
     widths = _column_widths(len(headers), line_length, positions, stack_like)
-    steps = model.layers if stack_like else model.operations
-    rows = [_row(model, layer, stack_like, show_trainable) for layer in steps]
+    first, stop = _layer_range_bounds(steps, layer_range)
+    rows = []
+    for layer in steps[first:stop]:
+        rows += _rows(model, layer, stack_like, show_trainable, expand_nested, level=0)
 
     lines = [f'Model: "{model.name}"']
     lines.append(_rule("┏", "┳", "┓", "━", widths))
-    lines += _cells(headers, widths, "┃", align_right={2})
+    # Param counts right, the Trainable flag centred (header and cells), as Keras aligns them.
+    center = {len(headers) - 1} if show_trainable else set()
+    lines += _cells(headers, widths, "┃", align_right={2}, center=center)
     lines.append(_rule("┡", "╇", "┩", "━", widths))
     for i, row in enumerate(rows):
-        lines += _cells(row, widths, "│", align_right={2})
+        lines += _cells(row, widths, "│", align_right={2}, center=center)
         if i < len(rows) - 1:
             lines.append(_rule("├", "┼", "┤", "─", widths))
     lines.append(_rule("└", "┴", "┘", "─", widths))
@@ -53,6 +63,51 @@ def print_summary(model, line_length=None, positions=None, print_fn=None, show_t
     emit = print_fn or _print_line
     for line in lines:
         emit(line)
+
+
+def _is_chain(model) -> bool:
+    """Whether a Functional model is one line of steps, each fed by the one before: Keras
+    then prints it as a stack."""
+    if len(model.inputs) != 1:
+        return False
+    previous, layers_seen = [model.inputs[0]], set()
+    for node in model._nodes:
+        ins = list(node.input_tensors)
+        if len(ins) != 1 or not any(ins[0] is t for t in previous):
+            return False
+        if id(node.layer) in layers_seen:  # a shared layer
+            return False
+        layers_seen.add(id(node.layer))
+        previous = list(node.output_tensors)
+    return all(any(out is t for t in previous) for out in model.outputs)
+
+
+def _layer_range_bounds(steps, layer_range):
+    """Keras's ``layer_range``: two name patterns (``re.match``), the first and last rows."""
+    if layer_range is None:
+        return 0, len(steps)
+    if len(layer_range) != 2 or not all(isinstance(p, str) for p in layer_range):
+        raise ValueError(f"summary: layer_range must be two layer-name patterns (str); got "
+                         f"layer_range={layer_range!r}")
+    lower = [i for i, layer in enumerate(steps) if re.match(layer_range[0], layer.name)]
+    upper = [i for i, layer in enumerate(steps) if re.match(layer_range[1], layer.name)]
+    if not lower or not upper:
+        raise ValueError(f"summary: layer_range={list(layer_range)} matches no layer name; the "
+                         f"layers are {[layer.name for layer in steps]}")
+    if min(lower) > max(upper):
+        return min(upper), max(lower) + 1
+    return min(lower), max(upper) + 1
+
+
+def _rows(owner, layer, stack_like, show_trainable, expand_nested, level):
+    """The row of ``layer`` (a step of ``owner``), then with ``expand_nested`` the rows of the
+    layers of a nested model, indented with Keras's "└"."""
+    rows = [_row(owner, layer, stack_like, show_trainable, level)]
+    nested = getattr(layer, "layers", None) if expand_nested else None
+    if nested:
+        for inner in nested:
+            rows += _rows(layer, inner, stack_like, show_trainable, expand_nested, level + 1)
+    return rows
 
 
 def _column_widths(n, line_length, positions, stack_like):
@@ -71,7 +126,7 @@ def _rule(left, mid, right, fill, widths):
     return left + mid.join(fill * (w + 2) for w in widths) + right
 
 
-def _cells(values, widths, bar, align_right=()):
+def _cells(values, widths, bar, align_right=(), center=()):
     wrapped = [textwrap.wrap(v, w, break_on_hyphens=False) or [""] for v, w in zip(values, widths)]
     height = max(len(c) for c in wrapped)
     lines = []
@@ -79,24 +134,28 @@ def _cells(values, widths, bar, align_right=()):
         parts = []
         for i, (cell, w) in enumerate(zip(wrapped, widths)):
             text = cell[k] if k < len(cell) else ""
-            parts.append(f" {text:>{w}} " if i in align_right else f" {text:<{w}} ")
+            align = ">" if i in align_right else "^" if i in center else "<"
+            parts.append(f" {text:{align}{w}} ")
         lines.append(bar + bar.join(parts) + bar)
     return lines
 
 
-def _row(model, layer, stack_like, show_trainable):
+def _row(model, layer, stack_like, show_trainable, level=0):
     nodes = _nodes_in_model(model, layer)
-    row = [f"{layer.name} ({type_name(layer)})", _output_shape(layer, nodes),
+    prefix = "   " * level + "└ " if level else ""
+    row = [f"{prefix}{layer.name} ({type_name(layer)})", _output_shape(layer, nodes),
            _param_text(layer)]
     if not stack_like:
         links = []
-        for node in nodes:
+        # A nested model's own layers are not connected inside the outer graph: Keras's "-".
+        for node in nodes if not level else ():
             for t in node.input_tensors:
                 h = t._keras_history
                 links.append(f"{h.layer.name}[{h.node_index}][{h.tensor_index}]")
         row.append(", ".join(links) if links else "-")
     if show_trainable:
-        row.append("Y" if layer.trainable else "N")
+        # A layer without weights (unbuilt, or none to have) has nothing to freeze: Keras's "-".
+        row.append(("Y" if layer.trainable else "N") if layer.weights else "-")
     return row
 
 

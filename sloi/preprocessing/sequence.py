@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 
 import numpy as np
@@ -200,6 +201,8 @@ class TimeseriesGenerator(PyDataset):
                                  f"{name}={v!r}")
         self.data, self.targets = data, targets
         self.length, self.sampling_rate, self.stride = length, sampling_rate, stride
+        # Keras 2 keeps the first *predicted* row here; the user's value is kept for get_config.
+        self._given_start_index = start_index
         self.start_index = start_index + length
         self.end_index = len(data) - 1 if end_index is None else end_index
         self.shuffle, self.reverse, self.batch_size = shuffle, reverse, batch_size
@@ -231,3 +234,52 @@ class TimeseriesGenerator(PyDataset):
     def __iter__(self):
         for index in range(len(self)):
             yield self[index]
+
+    def get_config(self):
+        """Keras 2's config: the arguments, with ``data`` and ``targets`` as JSON text.
+
+        ``start_index`` is the one given to ``__init__`` (Keras 2 wrote ``start_index +
+        length`` there, so its config did not rebuild the same generator; ``from_config``
+        here does).
+
+        Raises:
+            TypeError: ``data`` or ``targets`` cannot be written as JSON (as in Keras 2).
+        """
+        return {
+            "data": _json_text(self.data, "data"),
+            "targets": _json_text(self.targets, "targets"),
+            "length": int(self.length),
+            "sampling_rate": int(self.sampling_rate),
+            "stride": int(self.stride),
+            "start_index": int(self._given_start_index),
+            "end_index": int(self.end_index),
+            "shuffle": bool(self.shuffle),
+            "reverse": bool(self.reverse),
+            "batch_size": int(self.batch_size),
+        }
+
+    @classmethod
+    def from_config(cls, config):
+        """The generator ``get_config`` describes (``data`` / ``targets`` as numpy arrays)."""
+        config = dict(config)
+        for key in ("data", "targets"):
+            if isinstance(config[key], str):
+                config[key] = np.asarray(json.loads(config[key]))
+        return cls(**config)
+
+    def to_json(self, **kwargs):
+        """``{"class_name": "TimeseriesGenerator", "config": get_config()}`` as JSON text;
+        ``kwargs`` go to ``json.dumps``."""
+        return json.dumps({"class_name": type(self).__name__, "config": self.get_config()},
+                          **kwargs)
+
+
+def _json_text(values, name):
+    # Arrays and tensors become nested lists; anything json cannot write is refused by name.
+    if hasattr(values, "tolist"):
+        values = values.tolist()
+    try:
+        return json.dumps(values)
+    except TypeError as e:
+        raise TypeError(f"TimeseriesGenerator.get_config: {name} is not JSON serializable "
+                        f"({e})") from e

@@ -10,6 +10,7 @@ absolute paths, links pointing out) are skipped with a warning.
 from __future__ import annotations
 
 import hashlib
+import http.client
 import os
 import shutil
 import tarfile
@@ -121,21 +122,17 @@ def _download(origin, target, file_hash, hash_algorithm):
     try:
         with os.fdopen(handle, "wb") as out:
             try:
-                response = urllib.request.urlopen(origin)
+                _copy_url(origin, out)
             except urllib.error.HTTPError as e:
                 raise OSError(f"get_file: URL fetch failure on {origin}: {e.code} -- "
-                              f"{e.msg}") from e
+                              f"{e.msg}{_offline_hint(target)}") from e
             except urllib.error.URLError as e:
-                raise OSError(f"get_file: URL fetch failure on {origin}: {e.reason}") from e
-            with response:
-                total = response.headers.get("Content-Length")
-                bar = Progbar(int(total) if total else None)
-                done = 0
-                for chunk in iter(lambda: response.read(_CHUNK), b""):
-                    out.write(chunk)
-                    done += len(chunk)
-                    bar.update(done, finalize=False)
-                bar.update(done, finalize=True)
+                raise OSError(f"get_file: URL fetch failure on {origin}: "
+                              f"{e.reason}{_offline_hint(target)}") from e
+            except (ConnectionError, TimeoutError, http.client.HTTPException) as e:
+                # the connection dropped or timed out mid-download
+                raise OSError(f"get_file: URL fetch failure on {origin}: "
+                              f"{e}{_offline_hint(target)}") from e
         if file_hash is not None and not validate_file(tmp, file_hash, hash_algorithm):
             raise ValueError(f"get_file: the file downloaded from {origin} is incomplete or "
                              f"corrupted: its {_algorithm(hash_algorithm, file_hash)} hash does "
@@ -145,6 +142,24 @@ def _download(origin, target, file_hash, hash_algorithm):
         if os.path.exists(tmp):
             os.remove(tmp)
         raise
+
+
+def _copy_url(origin, out):
+    with urllib.request.urlopen(origin) as response:
+        total = response.headers.get("Content-Length")
+        bar = Progbar(int(total) if total else None)
+        done = 0
+        for chunk in iter(lambda: response.read(_CHUNK), b""):
+            out.write(chunk)
+            done += len(chunk)
+            bar.update(done, finalize=False)
+        bar.update(done, finalize=True)
+
+
+def _offline_hint(target):
+    # Without a network the user's way out is to place the file in the cache by hand.
+    return (f". It was to be cached at {target}; without a network, copy the file there and "
+            "get_file will use it")
 
 
 def _algorithm(algorithm, file_hash):

@@ -27,8 +27,18 @@ _INSTALL_HINT = (
 )
 
 
-class GraphvizNotFoundError(RuntimeError):
-    """Graphviz's ``dot`` program is not on PATH."""
+# Keras's own sentence, so code that matches on it (or catches ImportError) works unchanged.
+_KERAS_GRAPHVIZ_MESSAGE = (
+    "You must install graphviz (see instructions at https://graphviz.gitlab.io/download/) "
+    "for `plot_model` to work."
+)
+
+
+class GraphvizNotFoundError(ImportError, RuntimeError):
+    """Graphviz's ``dot`` program is not on PATH.
+
+    An ``ImportError``, as Keras raises when Graphviz is missing (and a ``RuntimeError``, as
+    sloi raised before)."""
 
 
 # ---------------------------------------------------------------------- the graph
@@ -42,9 +52,10 @@ def _check_model(model, caller: str) -> None:
         )
     if not model.built:
         raise ValueError(
-            f'{caller}: model "{model.name}" is not built yet, so its graph is unknown. Build '
-            "it first: give the first layer an input_shape, start with Input(shape=...), call "
-            "model.build(input_shape) or call the model on a batch of data."
+            f'{caller}: model "{model.name}" has not yet been built (as Keras says), so its '
+            "graph is unknown. Build it first: give the first layer an input_shape, start "
+            "with Input(shape=...), call model.build(input_shape) or call the model on a "
+            "batch of data."
         )
 
 
@@ -238,8 +249,9 @@ def plot_model(model, to_file="model.png", show_shapes=False, show_dtype=False,
         ``to_file``. The file is written whole or not at all.
 
     Raises:
-        GraphvizNotFoundError: Graphviz's ``dot`` program is not installed (the message says
-            how to install it).
+        GraphvizNotFoundError: an ``ImportError``: Graphviz's ``dot`` program is not installed
+            (the message starts with Keras's and says how to install it). ``.dot`` files need
+            no Graphviz, and ``sloi.utils.model_to_svg`` draws without it.
     """
     kwargs.pop("subgraph", None)
     if kwargs:
@@ -265,8 +277,8 @@ def plot_model(model, to_file="model.png", show_shapes=False, show_dtype=False,
     dot = shutil.which("dot")
     if dot is None:
         raise GraphvizNotFoundError(
-            f"plot_model needs Graphviz's `dot` program to write {to_file!r}, and it is not on "
-            f"PATH; {_INSTALL_HINT}"
+            f"{_KERAS_GRAPHVIZ_MESSAGE} Its `dot` program, needed to write {to_file!r}, is not "
+            f"on PATH; {_INSTALL_HINT}"
         )
     fmt = "jpg" if ext == "jpeg" else ext
 

@@ -84,3 +84,42 @@ def test_unknown_placeholder(tmp_path):
     checkpoint = ModelCheckpoint(str(tmp_path / "{nothing}.sloi"))
     with pytest.raises(KeyError, match="cannot fill in the filepath"):
         _model().fit(X, Y, epochs=1, verbose=0, callbacks=[checkpoint])
+
+
+def _checkpoint_log(lib, path, values, capsys, **kwargs):
+    """What ModelCheckpoint(verbose=1) prints over a made-up val_loss sequence, with the file
+    name replaced by <file> (Keras writes .keras, sloi .sloi here)."""
+
+    class Losses(lib.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            logs["val_loss"] = values[epoch]
+
+    lib.utils.set_random_seed(0)
+    model = lib.Sequential([lib.Input((4,)), lib.layers.Dense(1)])
+    model.compile("sgd", "mse")
+    checkpoint = lib.callbacks.ModelCheckpoint(str(path), verbose=1, **kwargs)
+    capsys.readouterr()
+    model.fit(X, Y, epochs=len(values), batch_size=16, verbose=0,
+              callbacks=[Losses(), checkpoint])
+    return capsys.readouterr().out.replace(str(path), "<file>")
+
+
+@pytest.mark.parametrize("kwargs", [
+    {"save_best_only": True},
+    {"save_best_only": True, "mode": "max"},
+    {"save_best_only": True, "initial_value_threshold": 0.45},
+    {},
+])
+def test_verbose_messages_match_keras(tmp_path, capsys, kwargs):
+    import keras
+
+    values = [0.5, 0.7, 0.4, 0.45]
+    ours = _checkpoint_log(sloi, tmp_path / "best.sloi", values, capsys, **kwargs)
+    theirs = _checkpoint_log(keras, tmp_path / "best.keras", values, capsys, **kwargs)
+    assert ours == theirs
+    # Keras 3 starts from None (Keras 2 printed "improved from inf").
+    if kwargs == {"save_best_only": True}:
+        assert "\nEpoch 1: val_loss improved from None to 0.50000, saving model to <file>\n" \
+            in ours
+        assert "\nEpoch 2: val_loss did not improve from 0.50000\n" in ours
+    assert "finished saving model to <file>" in ours

@@ -1,6 +1,7 @@
 """pad_sequences against Keras 3's; Keras 2's skipgrams, make_sampling_table and
 TimeseriesGenerator against their behaviour written out."""
 
+import json
 import math
 
 import keras
@@ -177,3 +178,94 @@ def test_timeseries_generator_bad_input():
         TimeseriesGenerator(np.arange(10), np.arange(10), length=12)
     with pytest.raises(ValueError, match=r"stride must be an int >= 1; got stride=0"):
         TimeseriesGenerator(np.arange(10), np.arange(10), length=2, stride=0)
+
+
+def _rows_by_hand(n, length, sampling_rate, stride, start_index, end_index, batch_size):
+    """Keras 2's batches written out: the rows each batch predicts, and their windows."""
+    rows = list(range(start_index + length, end_index + 1, stride))
+    batches = [rows[i:i + batch_size] for i in range(0, len(rows), batch_size)]
+    return batches, lambda r: list(range(r - length, r, sampling_rate))
+
+
+@pytest.mark.parametrize("length,sampling_rate,stride,start_index,end_index,batch_size", [
+    (4, 1, 1, 0, None, 5), (6, 2, 3, 1, 25, 4), (5, 3, 2, 2, 29, 3), (3, 1, 7, 0, 20, 1),
+])
+def test_timeseries_generator_matches_the_rows_written_out(length, sampling_rate, stride,
+                                                           start_index, end_index, batch_size):
+    n = 30
+    data = np.arange(n * 2, dtype="float32").reshape(n, 2)
+    targets = np.arange(n) * 100
+    gen = TimeseriesGenerator(data, targets, length=length, sampling_rate=sampling_rate,
+                              stride=stride, start_index=start_index, end_index=end_index,
+                              batch_size=batch_size)
+    batches, window = _rows_by_hand(n, length, sampling_rate, stride, start_index,
+                                    n - 1 if end_index is None else end_index, batch_size)
+    assert len(gen) == len(batches)
+    for k, rows in enumerate(batches):
+        x, y = gen[k]
+        np.testing.assert_array_equal(x, data[[window(r) for r in rows]])
+        np.testing.assert_array_equal(y, targets[rows])
+    with pytest.raises(IndexError):
+        gen[len(gen)]
+
+
+@pytest.mark.parametrize("length,sampling_rate,stride,batch_size", [
+    (4, 1, 1, 5), (6, 2, 3, 4), (5, 3, 2, 3),
+])
+def test_timeseries_generator_equals_timeseries_dataset_from_array(length, sampling_rate,
+                                                                   stride, batch_size):
+    # Keras 2's documented equivalence: the generator predicts targets[r] from the `length`
+    # steps before r; timeseries_dataset_from_array labels a window by its first step, so it
+    # gets targets[length:] and ceil(length / sampling_rate) steps a window.
+    n = 40
+    data = np.random.default_rng(0).normal(size=(n, 3)).astype("float32")
+    targets = np.arange(n)
+    gen = TimeseriesGenerator(data, targets, length=length, sampling_rate=sampling_rate,
+                              stride=stride, batch_size=batch_size)
+    kwargs = dict(sequence_length=-(-length // sampling_rate), sequence_stride=stride,
+                  sampling_rate=sampling_rate, batch_size=batch_size)
+    ours = [(x.numpy(), y.numpy()) for x, y in
+            sloi.preprocessing.timeseries_dataset_from_array(data, targets[length:], **kwargs)]
+    pytest.importorskip("grain")  # Keras's function needs TensorFlow or grain
+    theirs = [(np.asarray(x), np.asarray(y)) for x, y in
+              keras.utils.timeseries_dataset_from_array(data, targets[length:], format="grain",
+                                                        **kwargs)]
+    assert len(ours) == len(theirs) == len(gen)
+    for (x, y), (ox, oy), (tx, ty) in zip(gen, ours, theirs):
+        np.testing.assert_array_equal(x, tx)
+        np.testing.assert_array_equal(y, ty)
+        np.testing.assert_array_equal(x, ox)
+        np.testing.assert_array_equal(y, oy)
+
+
+def test_timeseries_generator_shuffle_draws_rows_with_numpys_global_generator():
+    data = np.arange(50)
+    gen = TimeseriesGenerator(data, data, length=5, start_index=3, end_index=40, shuffle=True,
+                              batch_size=64, reverse=True)
+    np.random.seed(7)
+    x, y = gen[0]
+    np.random.seed(7)
+    rows = np.random.randint(8, 41, size=64)  # Keras 2: start_index + length .. end_index
+    np.testing.assert_array_equal(y, rows)
+    np.testing.assert_array_equal(x, [data[r - 5:r][::-1] for r in rows])
+
+
+def test_timeseries_generator_get_config_and_to_json_round_trip():
+    data = np.arange(24, dtype="float32").reshape(12, 2)
+    gen = TimeseriesGenerator(data, data[:, 0], length=3, sampling_rate=1, stride=2,
+                              start_index=1, end_index=10, reverse=True, batch_size=2)
+    config = gen.get_config()
+    assert json.loads(config["data"]) == data.tolist()
+    assert {k: v for k, v in config.items() if k not in ("data", "targets")} == {
+        "length": 3, "sampling_rate": 1, "stride": 2, "start_index": 1, "end_index": 10,
+        "shuffle": False, "reverse": True, "batch_size": 2,
+    }
+    text = gen.to_json(indent=1)
+    assert json.loads(text) == {"class_name": "TimeseriesGenerator", "config": config}
+    again = TimeseriesGenerator.from_config(json.loads(text)["config"])
+    assert len(again) == len(gen)
+    for (x, y), (x2, y2) in zip(gen, again):
+        np.testing.assert_array_equal(x, x2)
+        np.testing.assert_array_equal(y, y2)
+    with pytest.raises(TypeError, match="targets is not JSON serializable"):
+        TimeseriesGenerator(data, [object()] * 12, length=3).get_config()

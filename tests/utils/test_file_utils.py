@@ -173,3 +173,41 @@ def test_default_cache_is_keras_home(server, tmp_path, monkeypatch):
     url, _ = server
     monkeypatch.setenv("KERAS_HOME", str(tmp_path / "home"))
     assert get_file(origin=url + "data.bin") == str(tmp_path / "home" / "datasets" / "data.bin")
+
+
+def _closed_port():
+    """A 127.0.0.1 port nothing listens on: connecting is refused at once (no network)."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_no_network_names_the_url_and_the_cache_path(tmp_path):
+    url = f"http://127.0.0.1:{_closed_port()}/offline.bin"
+    cached = os.path.join(tmp_path, "datasets", "offline.bin")
+    with pytest.raises(OSError) as error:
+        get_file(origin=url, cache_dir=tmp_path)
+    message = str(error.value)
+    assert f"URL fetch failure on {url}" in message
+    assert f"cached at {cached}" in message
+    assert os.listdir(tmp_path / "datasets") == []  # no partial file left behind
+    # Keras fails on the same unreachable URL as well (its message names the URL too)
+    with pytest.raises(Exception, match="URL fetch failure on"):
+        keras.utils.get_file(origin=url, cache_dir=str(tmp_path / "keras"))
+
+
+def test_a_cached_file_is_used_without_the_network(tmp_path):
+    url = f"http://127.0.0.1:{_closed_port()}/offline.bin"
+    os.makedirs(tmp_path / "datasets")
+    (tmp_path / "datasets" / "offline.bin").write_bytes(PAYLOAD)
+    digest = hashlib.sha256(PAYLOAD).hexdigest()
+    for kwargs in ({}, {"file_hash": digest}):
+        ours = get_file(origin=url, cache_dir=tmp_path, **kwargs)
+        theirs = keras.utils.get_file(origin=url, cache_dir=str(tmp_path), **kwargs)
+        assert ours == theirs == os.path.join(tmp_path, "datasets", "offline.bin")
+    # a cached file whose hash does not match is fetched again, and that fails offline
+    with pytest.raises(OSError, match="URL fetch failure"):
+        get_file(origin=url, cache_dir=tmp_path, file_hash="0" * 64)
+    assert (tmp_path / "datasets" / "offline.bin").read_bytes() == PAYLOAD

@@ -93,7 +93,7 @@ def test_nested_model_collapsed_and_expanded():
 
 
 def test_errors_before_any_work(tmp_path):
-    with pytest.raises(ValueError, match="not built yet"):
+    with pytest.raises(ValueError, match="has not yet been built"):
         sloi.utils.model_to_dot(sloi.Sequential([layers.Dense(2)]))
     with pytest.raises(ValueError, match="rankdir must be one of"):
         sloi.utils.model_to_dot(two_branch(), rankdir="UP")
@@ -111,6 +111,9 @@ def test_missing_graphviz_says_how_to_install(monkeypatch, tmp_path):
                              r"conda install graphviz.*model_to_svg"):
         sloi.utils.plot_model(two_branch(), to_file=str(target))
     assert not target.exists()
+    # Keras raises ImportError with this sentence; code catching either works unchanged
+    with pytest.raises(ImportError):
+        sloi.utils.plot_model(two_branch(), to_file=str(target))
     # .dot needs no Graphviz: the DOT text itself
     sloi.utils.plot_model(two_branch(), to_file=str(tmp_path / "model.dot"))
     assert (tmp_path / "model.dot").read_text().startswith('digraph "two_branch"')
@@ -143,3 +146,36 @@ def test_model_to_svg_is_xml_with_a_box_per_layer():
     # rows by depth: both inputs in the first row, the output in the last
     y = {g.get("id"): float(g.find(ns + "rect").get("y")) for g in boxes}
     assert y["input_1"] == y["input_2"] < y["branch_1"] == y["branch_2"] < y["merged"] < y["output"]
+
+
+def test_missing_graphviz_message_starts_with_keras_message(monkeypatch, tmp_path):
+    import keras
+    from keras.src.utils import model_visualization
+
+    # Keras checks pydot first (not installed here); pretend it is, with Graphviz missing.
+    monkeypatch.setattr(model_visualization, "check_pydot", lambda: True)
+    monkeypatch.setattr(model_visualization, "check_graphviz", lambda: False)
+    keras_model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
+    with pytest.raises(ImportError) as theirs:
+        keras.utils.plot_model(keras_model, to_file=str(tmp_path / "k.png"))
+    monkeypatch.setattr(plot_model_module.shutil, "which", lambda name: None)
+    with pytest.raises(ImportError) as ours:
+        sloi.utils.plot_model(two_branch(), to_file=str(tmp_path / "s.png"))
+    assert str(ours.value).startswith(str(theirs.value))
+    assert "s.png" in str(ours.value)
+
+
+def test_unbuilt_model_is_refused_as_keras_refuses_it(tmp_path):
+    import keras
+
+    def unbuilt(lib):
+        return lib.Sequential([lib.layers.Embedding(50, 8), lib.layers.LSTM(4),
+                               lib.layers.Dense(1)])
+
+    with pytest.raises(ValueError, match="has not yet been built"):
+        keras.utils.plot_model(unbuilt(keras), to_file=str(tmp_path / "k.png"))
+    with pytest.raises(ValueError, match="has not yet been built"):
+        sloi.utils.plot_model(unbuilt(sloi), to_file=str(tmp_path / "s.png"))
+    with pytest.raises(ValueError, match="has not yet been built"):
+        sloi.utils.model_to_dot(unbuilt(sloi))
+    assert not (tmp_path / "s.png").exists()

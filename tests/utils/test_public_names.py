@@ -62,3 +62,26 @@ def test_importing_needs_neither_pillow_nor_keras():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout
     assert out.split() == ["False", "False"]
+
+
+def test_small_utilities_behave_as_keras_s():
+    import numpy as np
+    import torch
+
+    dtypes = [None, "int", int, float, bool, torch.float16, np.int64, "bool", "bfloat16",
+              "float64", np.dtype("uint8"), torch.int8]
+    assert [sloi.utils.standardize_dtype(d) for d in dtypes] == [
+        keras.utils.standardize_dtype(d) for d in dtypes]
+    for lib in (sloi, keras):
+        u = lib.utils
+        x = lib.Input((3,))
+        out = lib.layers.Dense(2)(lib.layers.Dense(3)(x))
+        assert u.is_keras_tensor(x) and not u.is_keras_tensor(np.zeros(1))
+        assert [t is x for t in u.get_source_inputs(out)] == [True]
+        assert u.get_registered_name(lib.layers.Dense) == "Dense"
+        assert u.pack_x_y_sample_weight(1) == 1
+        assert u.pack_x_y_sample_weight(1, 2) == (1, 2)
+        assert u.unpack_x_y_sample_weight((1,)) == (1, None, None)
+        with u.CustomObjectScope({"Thing": int}):
+            assert u.get_custom_objects() == {}  # the scope is separate from the global dict
+            assert u.get_registered_object("Thing") is int
