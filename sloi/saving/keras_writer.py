@@ -1,0 +1,322 @@
+"""Writing Keras's files from a sloi model: ``.keras``, legacy ``.h5`` and ``.weights.h5``.
+
+- ``save_keras_model(model, "x.keras")``: a Keras 3 archive, a zip of ``config.json`` (the
+  model as ``serialize_keras_object`` writes it, with its compile config), ``metadata.json``
+  and ``model.weights.h5`` (Keras 3's layout, see ``keras_h5``);
+- ``save_legacy_h5(model, "x.h5")``: Keras's legacy HDF5 file, the ``model_config`` and
+  ``training_config`` attributes and a ``model_weights`` group per layer, as Keras 3's
+  ``model.save("x.h5")`` and Keras 2 write it;
+- ``save_keras_weights(model, "x.weights.h5")``: the weights alone in Keras 3's layout.
+
+The weight paths come from ``keras_h5``, the module that reads these files, so that reading
+and writing cannot disagree. Every file is built in memory first and then written atomically
+(``archive``): a model Keras cannot express (a ``TorchModuleWrapper``, a layer class that is
+neither sloi's nor registered) is refused before anything touches the disk, and the previous
+file stays as it was. The optimizer's state is not written (``.sloi`` keeps it).
+
+Op nodes (``x + y``, ``ops.mean(x, axis=1)``): sloi records every argument in the node,
+while Keras puts an op's fixed arguments in the op's config and only the tensors in the
+node. The split is read from the op function's signature: arguments with a default value
+(``axis``, ``keepdims``) that are not tensors go to the config; required ones (``x1``,
+``x2``, even a Python number) stay in the node, as Keras writes ``x + 2``.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime
+import inspect
+import io
+import json
+
+import numpy as np
+
+from sloi.engine import Layer
+from sloi.engine.operation import OPERATIONS, is_operation
+from sloi.saving import archive, keras_h5, saving_api
+from sloi.saving import families as fam
+from sloi.saving import serialization as ser
+from sloi.saving.compile_config import get_compile_config
+from sloi.saving.object_registration import get_registered_name
+
+# The Keras version the files claim: the one whose loader the tests check them against.
+KERAS_VERSION = "3.15.1"
+# Layers whose config Keras cannot rebuild (it would need pickled torch code).
+_NOT_EXPRESSIBLE = {
+    "TorchModuleWrapper": "it wraps a torch module, which Keras can only store as pickled "
+                          "code",
+}
+_MODELS = ("Functional", "Model", "Sequential")
+
+
+# ---------------------------------------------------------------------------- public
+def save_keras_model(model, path: str) -> None:
+    """Write ``model`` as a Keras 3 ``.keras`` archive (atomically)."""
+    config = keras_model_config(model, path)
+    compile_config = get_compile_config(model)
+    if compile_config is not None:
+        config["compile_config"] = compile_config
+    weights = keras3_weights_bytes(model, path)
+    members = {
+        "metadata.json": _dumps({"keras_version": KERAS_VERSION, "date_saved": _now()}).encode(),
+        "config.json": _dumps(config).encode(),
+        "model.weights.h5": weights,
+    }
+    archive.write_zip(path, members)
+
+
+def save_keras_weights(model, path: str) -> None:
+    """Write ``model``'s weights in Keras 3's ``.weights.h5`` layout (atomically)."""
+    archive.atomic_write_bytes(path, keras3_weights_bytes(model, path))
+
+
+def save_legacy_h5(model, path: str) -> None:
+    """Write ``model`` as Keras's legacy ``.h5`` full-model file (atomically)."""
+    config = keras_model_config(model, path)
+    compile_config = get_compile_config(model)
+    h5py = keras_h5.h5py_module()
+    buffer = io.BytesIO()
+    with h5py.File(buffer, "w") as f:
+        f.attrs["backend"] = "torch"
+        f.attrs["keras_version"] = KERAS_VERSION
+        f.attrs["model_config"] = _dumps(config)
+        if compile_config is not None:
+            f.attrs["training_config"] = _dumps(_training_config(compile_config))
+        _write_legacy_weights(f.create_group("model_weights"), model)
+    archive.atomic_write_bytes(path, buffer.getvalue())
+
+
+# ---------------------------------------------------------------------------- config
+def keras_model_config(model, path: str) -> dict:
+    """The model's config as Keras writes it; ``ValueError`` naming the first layer Keras
+    cannot express."""
+    _check_expressible(model, path)
+    config = copy.deepcopy(ser.serialize_keras_object(model))
+    _split_op_arguments(config)
+    _add_modules(config)
+    return config
+
+
+def _add_modules(value) -> None:
+    """Name the module of every object, as Keras 3 does: sloi's layers write the layers
+    they wrap (``Bidirectional``'s ``layer``) and their initializers without one, which
+    Keras's loader refuses; a functional model is ``keras.src.models.functional``'s."""
+    if isinstance(value, list):
+        for item in value:
+            _add_modules(item)
+        return
+    if not isinstance(value, dict):
+        return
+    class_name = value.get("class_name")
+    if isinstance(class_name, str) and isinstance(value.get("config"), (dict, str)):
+        if class_name in ("Functional", "Model"):
+            value["module"] = "keras.src.models.functional"
+            value["class_name"] = "Functional"
+        elif value.get("module") is None and class_name != "__keras_tensor__":
+            module = _module_of(class_name)
+            if module is not None:
+                value["module"] = module
+                value.setdefault("registered_name", None)
+    for item in value.values():
+        _add_modules(item)
+
+
+def _module_of(class_name: str):
+    if class_name == "Sequential":
+        return "keras"
+    for family, module, _, _ in fam.FAMILIES:
+        if fam.builtin_class(family, class_name) is not None:
+            return module
+    return None
+
+
+def _check_expressible(layer, path: str) -> None:
+    for sub in _layers_below(layer):
+        class_name = type(sub).__name__
+        why = _NOT_EXPRESSIBLE.get(class_name)
+        if why is None and not _is_op(sub) and class_name not in _MODELS:
+            if fam.builtin_class("layers", class_name) is not type(sub) and not (
+                    _is_registered(sub)):
+                why = ("its class is not one of sloi's Keras layers, and it is not registered "
+                       "with @register_keras_serializable (Keras could not find it)")
+        if why is not None:
+            raise ValueError(
+                f'Cannot save "{path}" in Keras\'s format: layer "{sub.name}" ({class_name}) '
+                f"has no Keras equivalent: {why}. Save the model as a .sloi file instead "
+                f'(model.save("{_sloi_name(path)}")); nothing was written'
+            )
+
+
+def _layers_below(layer):
+    yield layer
+    for child in layer.children():
+        if isinstance(child, Layer):
+            yield from _layers_below(child)
+        else:
+            for module in child.modules():
+                if isinstance(module, Layer):
+                    yield from _layers_below(module)
+                    break
+
+
+def _is_op(layer) -> bool:
+    return hasattr(layer, "op_class_name")
+
+
+def _is_registered(layer) -> bool:
+    return get_registered_name(type(layer)) != type(layer).__name__
+
+
+def _sloi_name(path: str) -> str:
+    for suffix in (".weights.h5", ".keras", ".hdf5", ".h5"):
+        if path.lower().endswith(suffix):
+            return path[: -len(suffix)] + ".sloi"
+    return path + ".sloi"
+
+
+def _split_op_arguments(config) -> None:
+    """Move each op node's fixed arguments from its call into its config, as Keras does."""
+    if not isinstance(config, dict):
+        return
+    inner = config.get("config")
+    if isinstance(inner, dict) and isinstance(inner.get("layers"), list):
+        for entry in inner["layers"]:
+            if is_operation(entry):
+                _split_one(entry)
+            else:
+                _split_op_arguments(entry)
+
+
+def _split_one(entry: dict) -> None:
+    fn = OPERATIONS.get(entry.get("class_name"))
+    nodes = entry.get("inbound_nodes") or []
+    if fn is None or len(nodes) != 1:
+        return
+    try:
+        signature = inspect.signature(fn)
+    except (TypeError, ValueError):
+        return
+    params = list(signature.parameters.values())
+    if any(p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) for p in params):
+        return  # no way to tell a fixed argument from a call argument
+    node = nodes[0]
+    try:
+        bound = signature.bind(*node.get("args", []), **node.get("kwargs", {}))
+    except TypeError:
+        return
+    args, kwargs, fixed = [], {}, {}
+    for p in params:
+        if p.name not in bound.arguments:
+            continue
+        value = bound.arguments[p.name]
+        if p.default is p.empty:
+            args.append(value)
+        elif _holds_tensor(value):
+            kwargs[p.name] = value
+        else:
+            fixed[p.name] = value
+    entry["config"] = {**entry.get("config", {}), **fixed}
+    entry["inbound_nodes"] = [{"args": args, "kwargs": kwargs}]
+
+
+def _holds_tensor(value) -> bool:
+    if isinstance(value, dict):
+        return value.get("class_name") == "__keras_tensor__" or any(
+            _holds_tensor(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_holds_tensor(v) for v in value)
+    return False
+
+
+def _training_config(compile_config: dict) -> dict:
+    """A compile config in the legacy file's ``training_config`` spelling."""
+    training = {k: v for k, v in compile_config.items() if k != "optimizer"}
+    optimizer = compile_config.get("optimizer")
+    if isinstance(optimizer, str):
+        optimizer = {"class_name": optimizer, "config": {}}
+    training["optimizer_config"] = optimizer
+    return training
+
+
+# ---------------------------------------------------------------------------- weights
+def keras3_weights_bytes(model, path: str) -> bytes:
+    """The model's weights as a Keras 3 HDF5 file (bytes): ``<path>/vars/0, 1, ...``."""
+    _check_expressible(model, path)
+    try:
+        layout = keras_h5.keras3_layout(model)
+    except ValueError as e:
+        raise ValueError(f'Cannot save "{path}" in Keras\'s format: {e}. Save the model as a '
+                         f'.sloi file instead (model.save("{_sloi_name(path)}")); nothing was '
+                         "written") from e
+    h5py = keras_h5.h5py_module()
+    buffer = io.BytesIO()
+    with h5py.File(buffer, "w") as f:
+        for group_path, layer, weights in layout:
+            group = f.require_group(group_path)
+            group.attrs["name"] = layer.name
+            for i, (_, w) in enumerate(weights):
+                group.create_dataset(str(i), data=_numpy(w))
+    return buffer.getvalue()
+
+
+def _write_legacy_weights(group, model) -> None:
+    layers = list(model.layers)
+    group.attrs["layer_names"] = np.array([layer.name.encode() for layer in layers])
+    group.attrs["backend"] = "torch"
+    group.attrs["keras_version"] = KERAS_VERSION
+    for layer in sorted(layers, key=lambda x: x.name):
+        layer_group = group.create_group(layer.name)
+        weights = keras_h5.legacy_weights(layer)
+        names = [f"{model.name}/{layer.name}/{p.split('/', 1)[-1]}" for p, _ in weights]
+        names = _unique(names)
+        layer_group.attrs["weight_names"] = np.array([n.encode() for n in names])
+        for name, (_, w) in zip(names, weights):
+            layer_group.create_dataset(name, data=_numpy(w))
+    top = group.create_group("top_level_model_weights")
+    top.attrs["weight_names"] = np.array([], dtype="S1")
+
+
+def _unique(names: list[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    out = []
+    for name in names:
+        seen[name] = seen.get(name, -1) + 1
+        out.append(name if seen[name] == 0 else f"{name}_{seen[name]}")
+    return out
+
+
+def _numpy(w) -> np.ndarray:
+    return w.detach().cpu().numpy()
+
+
+# ---------------------------------------------------------------------------- JSON
+def _dumps(value) -> str:
+    return json.dumps(value, default=_json_default)
+
+
+def _json_default(value):
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, (tuple, set)):
+        return list(value)
+    raise TypeError(f"a value of type {type(value).__name__} ({value!r}) cannot be stored in "
+                    "a Keras file: a get_config() must return plain values")
+
+
+def _now() -> str:
+    return datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S")
+
+
+# ---------------------------------------------------------------------------- hooks
+def register() -> None:
+    """Make ``save_model`` write ``.keras`` / ``.h5`` and ``save_weights`` write
+    ``.weights.h5`` files."""
+    saving_api.register_model_saver(".keras", save_keras_model)
+    for suffix in (".h5", ".hdf5"):
+        saving_api.register_model_saver(suffix, save_legacy_h5)
+    saving_api.register_weights_saver(".weights.h5", save_keras_weights)
+
+
+register()
