@@ -16,9 +16,10 @@ file stays as it was. The optimizer's state is not written (``.sloi`` keeps it).
 
 Op nodes (``x + y``, ``ops.mean(x, axis=1)``): sloi records every argument in the node,
 while Keras puts an op's fixed arguments in the op's config and only the tensors in the
-node. The split is read from the op function's signature: arguments with a default value
-(``axis``, ``keepdims``) that are not tensors go to the config; required ones (``x1``,
-``x2``, even a Python number) stay in the node, as Keras writes ``x + 2``.
+node. The split is read from the op function's signature (sloi's op functions take Keras's
+argument names): a tensor, or an argument in a tensor's role (``x``, ``x1``, ``x2``,
+``condition``: even a Python number, as Keras writes ``x + 2``) stays in the node; every
+other argument (``axis``, ``keepdims``, ``newshape``, ``dtype``) goes to the config.
 """
 
 from __future__ import annotations
@@ -47,6 +48,12 @@ _NOT_EXPRESSIBLE = {
                           "code",
 }
 _MODELS = ("Functional", "Model", "Sequential")
+# The names Keras's op functions give their tensor arguments: Keras passes these to the op's
+# call (a Python number included, as in ``x + 2``); every other argument (``axis``,
+# ``newshape``, ``dtype``) goes to the op's constructor, so into its config.
+_TENSOR_ROLES = {"x", "x1", "x2", "x3", "y", "condition", "xs", "inputs", "a", "b", "indices",
+                 "updates", "values", "start_indices", "target", "output", "mask", "query",
+                 "key", "value", "bias", "kernel", "logits", "labels", "weights", "sample"}
 
 
 # ---------------------------------------------------------------------------- public
@@ -148,15 +155,7 @@ def _check_expressible(layer, path: str) -> None:
 
 
 def _layers_below(layer):
-    yield layer
-    for child in layer.children():
-        if isinstance(child, Layer):
-            yield from _layers_below(child)
-        else:
-            for module in child.modules():
-                if isinstance(module, Layer):
-                    yield from _layers_below(module)
-                    break
+    return [module for module in layer.modules() if isinstance(module, Layer)]
 
 
 def _is_op(layer) -> bool:
@@ -209,10 +208,11 @@ def _split_one(entry: dict) -> None:
         if p.name not in bound.arguments:
             continue
         value = bound.arguments[p.name]
-        if p.default is p.empty:
-            args.append(value)
-        elif _holds_tensor(value):
-            kwargs[p.name] = value
+        if _holds_tensor(value) or p.name in _TENSOR_ROLES:
+            if fixed or kwargs:  # after a fixed argument: by name
+                kwargs[p.name] = value
+            else:
+                args.append(value)
         else:
             fixed[p.name] = value
     entry["config"] = {**entry.get("config", {}), **fixed}
