@@ -32,7 +32,7 @@ import json
 
 import numpy as np
 
-from sloi.engine import Layer
+from sloi.engine import Functional, Layer, Sequential
 from sloi.engine.operation import OPERATIONS, is_operation
 from sloi.saving import archive, keras_h5, saving_api
 from sloi.saving import families as fam
@@ -48,6 +48,7 @@ _NOT_EXPRESSIBLE = {
                           "code",
 }
 _MODELS = ("Functional", "Model", "Sequential")
+_WRAPPED = ("layer", "backward_layer", "forward_layer", "cell")
 # The names Keras's op functions give their tensor arguments: Keras passes these to the op's
 # call (a Python number included, as in ``x + 2``); every other argument (``axis``,
 # ``newshape``, ``dtype``) goes to the op's constructor, so into its config.
@@ -100,8 +101,41 @@ def keras_model_config(model, path: str) -> dict:
     _check_expressible(model, path)
     config = copy.deepcopy(ser.serialize_keras_object(model))
     _split_op_arguments(config)
+    _renumber_nested_calls(config)
     _add_modules(config)
     return config
+
+
+def _renumber_nested_calls(config) -> None:
+    """sloi counts the node that built a nested functional model in every reference to its
+    calls (Keras 2's numbering); Keras 3 counts it only in ``input_layers`` /
+    ``output_layers``, not in the arguments of a call (``keras_config`` does the reverse)."""
+    inner = config.get("config") if isinstance(config, dict) else None
+    if not isinstance(inner, dict) or not isinstance(inner.get("layers"), list):
+        return
+    for entry in inner["layers"]:
+        _renumber_nested_calls(entry)
+    if config.get("class_name") not in ("Functional", "Model"):
+        return
+    nested = {entry.get("name") or entry["config"].get("name") for entry in inner["layers"]
+              if entry.get("class_name") in ("Functional", "Model")}
+    if not nested:
+        return
+
+    def fix(value):
+        if isinstance(value, dict) and value.get("class_name") == "__keras_tensor__":
+            history = value.get("config", {}).get("keras_history")
+            if isinstance(history, list) and len(history) == 3 and history[0] in nested:
+                history[1] -= 1
+        elif isinstance(value, dict):
+            for item in value.values():
+                fix(item)
+        elif isinstance(value, list):
+            for item in value:
+                fix(item)
+
+    for entry in inner["layers"]:
+        fix(entry.get("inbound_nodes"))
 
 
 def _add_modules(value) -> None:
@@ -155,7 +189,18 @@ def _check_expressible(layer, path: str) -> None:
 
 
 def _layers_below(layer):
-    return [module for module in layer.modules() if isinstance(module, Layer)]
+    """The layers Keras's config names: a model's layers and what wrappers wrap, not the
+    private sub-layers of a built-in layer (``MultiHeadAttention``'s projections)."""
+    found = [layer]
+    if isinstance(layer, (Functional, Sequential)):
+        inner = list(layer.layers)
+    else:
+        inner = [getattr(layer, attr, None) for attr in _WRAPPED]
+        inner += list(getattr(layer, "cells", None) or [])
+    for sub in inner:
+        if isinstance(sub, Layer) and sub is not layer:
+            found += _layers_below(sub)
+    return found
 
 
 def _is_op(layer) -> bool:

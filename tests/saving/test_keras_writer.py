@@ -59,16 +59,37 @@ def _op_nodes():
     return sloi.Model(inputs, outputs), RNG.random((4, 6), "float32")
 
 
+def _nested_models_shared_layer():
+    inner_in = L.Input((5,))
+    inner = sloi.Model(inner_in, L.Dense(4, activation="tanh")(inner_in), name="inner")
+    block = sloi.Sequential([L.Input((4,)), L.Dense(4), L.BatchNormalization(), L.Dropout(0.2)])
+    shared = L.Dense(3)
+    a, b = L.Input((5,)), L.Input((5,))
+    left, right = block(inner(a)), block(inner(b))
+    model = sloi.Model([a, b], [shared(left), L.add([shared(left), shared(right)])])
+    return model, [RNG.random((3, 5), "float32"), RNG.random((3, 5), "float32")]
+
+
+def _attention_block():
+    inputs = L.Input((6, 8))
+    x = L.LayerNormalization()(L.MultiHeadAttention(2, 4)(inputs, inputs) + inputs)
+    return sloi.Model(inputs, L.GlobalAveragePooling1D()(x)), RNG.random((2, 6, 8), "float32")
+
+
 LECTURE = [_dense_stack, _two_branch_conv2d, _embedding_lstm, _bidirectional_lstm_x2,
-           _embedding_conv1d, _gru, _op_nodes]
+           _embedding_conv1d, _gru, _op_nodes, _nested_models_shared_layer, _attention_block]
 
 
 def _predict(model, x):
-    return np.asarray(model.predict(x, verbose=0))
+    out = model.predict(x, verbose=0)
+    return [np.asarray(o) for o in out] if isinstance(out, list) else np.asarray(out)
 
 
 def _keras_predict(model, x):
-    return np.asarray(keras.ops.convert_to_numpy(model(x)))
+    out = model(x)
+    if isinstance(out, (list, tuple)):
+        return [keras.ops.convert_to_numpy(o) for o in out]
+    return np.asarray(keras.ops.convert_to_numpy(out))
 
 
 @pytest.mark.parametrize("make", LECTURE, ids=lambda f: f.__name__.lstrip("_"))
@@ -80,6 +101,8 @@ def test_keras_loads_what_sloi_saves(make, tmp_path):
     restored = keras.saving.load_model(tmp_path / "m.keras")
     assert [w.shape for w in restored.get_weights()] == [w.shape for w in model.get_weights()]
     np.testing.assert_allclose(_keras_predict(restored, x), expected, atol=1e-6)
+    np.testing.assert_allclose(_predict(sloi.models.load_model(tmp_path / "m.keras"), x),
+                               expected, atol=1e-6)
     # the legacy .h5, read by Keras 3's legacy loader (Keras 3.15 itself cannot compile a
     # legacy file whose loss is a string, whoever wrote it: compile=False)
     model.save(tmp_path / "m.h5")
@@ -87,6 +110,8 @@ def test_keras_loads_what_sloi_saves(make, tmp_path):
         warnings.simplefilter("ignore")
         legacy = keras.saving.load_model(tmp_path / "m.h5", compile=False)
     np.testing.assert_allclose(_keras_predict(legacy, x), expected, atol=1e-6)
+    np.testing.assert_allclose(_predict(sloi.models.load_model(tmp_path / "m.h5"), x),
+                               expected, atol=1e-6)
 
 
 def test_op_nodes_are_written_as_keras_writes_them(tmp_path):
