@@ -42,12 +42,17 @@ from sloi.saving.object_registration import get_registered_name
 
 # The Keras version the files claim: the one whose loader the tests check them against.
 KERAS_VERSION = "3.15.1"
-# Layers whose config Keras cannot rebuild (it would need pickled torch code).
-_NOT_EXPRESSIBLE = {
+# sloi's layers whose config Keras cannot rebuild, and why.
+NOT_IN_KERAS = {
     "TorchModuleWrapper": "it wraps a torch module, which Keras can only store as pickled "
                           "code",
+    "ConvLSTM1DCell": "Keras has no public ConvLSTM1DCell: use the ConvLSTM1D layer",
+    "ConvLSTM2DCell": "Keras has no public ConvLSTM2DCell: use the ConvLSTM2D layer",
+    "ConvLSTM3DCell": "Keras has no public ConvLSTM3DCell: use the ConvLSTM3D layer",
 }
 _MODELS = ("Functional", "Model", "Sequential")
+# sloi's class names that Keras writes under another name (its public alias).
+KERAS_CLASS_NAMES = {"GroupedQueryAttention": "GroupQueryAttention"}
 _WRAPPED = ("layer", "backward_layer", "forward_layer", "cell")
 # The names Keras's op functions give their tensor arguments: Keras passes these to the op's
 # call (a Python number included, as in ``x + 2``); every other argument (``axis``,
@@ -153,6 +158,8 @@ def _add_modules(value) -> None:
         if class_name in ("Functional", "Model"):
             value["module"] = "keras.src.models.functional"
             value["class_name"] = "Functional"
+        elif class_name in KERAS_CLASS_NAMES and value.get("module") == "keras.layers":
+            value["class_name"] = KERAS_CLASS_NAMES[class_name]
         elif value.get("module") is None and class_name != "__keras_tensor__":
             module = _module_of(class_name)
             if module is not None:
@@ -174,7 +181,7 @@ def _module_of(class_name: str):
 def _check_expressible(layer, path: str) -> None:
     for sub in _layers_below(layer):
         class_name = type(sub).__name__
-        why = _NOT_EXPRESSIBLE.get(class_name)
+        why = NOT_IN_KERAS.get(class_name)
         if why is None and not _is_op(sub) and class_name not in _MODELS:
             if fam.builtin_class("layers", class_name) is not type(sub) and not (
                     _is_registered(sub)):

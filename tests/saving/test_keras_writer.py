@@ -249,3 +249,25 @@ def test_op_nodes_keras_and_sloi_load(name, tmp_path):
     by_sloi = _predict(sloi.models.load_model(tmp_path / "m.keras"), x)
     np.testing.assert_allclose(by_keras.astype("float64"), expected, atol=1e-6)
     np.testing.assert_allclose(by_sloi.astype("float64"), expected, atol=1e-6)
+
+
+def test_every_sloi_layer_is_a_keras_layer_or_refused():
+    from sloi.saving import families, keras_writer
+
+    for name in families.builtin_names("layers"):
+        if name in ("Functional", "Model", "Sequential") or name in keras_writer.NOT_IN_KERAS:
+            continue
+        assert hasattr(keras.layers, keras_writer.KERAS_CLASS_NAMES.get(name, name)), name
+
+
+def test_an_unregistered_custom_layer_is_refused(tmp_path):
+    class Doubler(L.Layer):
+        def call(self, inputs):
+            return inputs * 2
+
+    model = sloi.Sequential([L.Input((3,)), Doubler(name="doubler")])
+    with pytest.raises(ValueError, match=r'layer "doubler" \(Doubler\) has no Keras equivalent: '
+                                         r"its class is not one of sloi's Keras layers, and it "
+                                         r"is not registered"):
+        model.save(tmp_path / "m.keras")
+    assert not os.listdir(tmp_path)
