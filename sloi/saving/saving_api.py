@@ -11,8 +11,9 @@ The native format, ``.sloi``, is one zip archive (written atomically) with:
 
 Loading rebuilds the model from its config, loads the weights, compiles it again and gives
 the optimizer its state, so that ``fit`` goes on exactly where it stopped. Other formats
-(Keras's ``.keras`` and ``.h5``) plug in through ``register_model_loader`` /
-``register_weights_loader``.
+(Keras's ``.keras``, ``.h5`` and ``.weights.h5``, see ``keras_import`` and ``keras_writer``)
+plug in through ``register_model_loader`` / ``register_weights_loader`` and
+``register_model_saver`` / ``register_weights_saver``; the file's name picks the format.
 """
 
 from __future__ import annotations
