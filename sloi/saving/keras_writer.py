@@ -12,7 +12,8 @@ The weight paths come from ``keras_h5``, the module that reads these files, so t
 and writing cannot disagree. Every file is built in memory first and then written atomically
 (``archive``): a model Keras cannot express (a ``TorchModuleWrapper``, a layer class that is
 neither sloi's nor registered) is refused before anything touches the disk, and the previous
-file stays as it was. The optimizer's state is not written (``.sloi`` keeps it).
+file stays as it was. A ``.keras`` archive holds the optimizer's state where Keras keeps it
+the way sloi does (``Adam``, ``AdamW``); ``.sloi`` keeps every optimizer's state.
 
 Op nodes (``x + y``, ``ops.mean(x, axis=1)``): sloi records every argument in the node,
 while Keras puts an op's fixed arguments in the op's config and only the tensors in the
@@ -64,12 +65,15 @@ _TENSOR_ROLES = {"x", "x1", "x2", "x3", "y", "condition", "xs", "inputs", "a", "
 
 # ---------------------------------------------------------------------------- public
 def save_keras_model(model, path: str) -> None:
-    """Write ``model`` as a Keras 3 ``.keras`` archive (atomically)."""
+    """Write ``model`` as a Keras 3 ``.keras`` archive (atomically), with the optimizer's
+    state where Keras keeps it the same way (``Adam`` / ``AdamW``)."""
     config = keras_model_config(model, path)
     compile_config = get_compile_config(model)
+    optimizer = None
     if compile_config is not None:
         config["compile_config"] = compile_config
-    weights = keras3_weights_bytes(model, path)
+        optimizer = getattr(model, "optimizer", None)
+    weights = keras3_weights_bytes(model, path, optimizer)
     members = {
         "metadata.json": _dumps({"keras_version": KERAS_VERSION, "date_saved": _now()}).encode(),
         "config.json": _dumps(config).encode(),
@@ -291,8 +295,9 @@ def _training_config(compile_config: dict) -> dict:
 
 
 # ---------------------------------------------------------------------------- weights
-def keras3_weights_bytes(model, path: str) -> bytes:
-    """The model's weights as a Keras 3 HDF5 file (bytes): ``<path>/vars/0, 1, ...``."""
+def keras3_weights_bytes(model, path: str, optimizer=None) -> bytes:
+    """The model's weights as a Keras 3 HDF5 file (bytes): ``<path>/vars/0, 1, ...``, and
+    ``optimizer``'s state under ``optimizer/vars`` when Keras can take it."""
     _check_expressible(model, path)
     try:
         layout = keras_h5.keras3_layout(model)
@@ -308,7 +313,39 @@ def keras3_weights_bytes(model, path: str) -> bytes:
             group.attrs["name"] = layer.name
             for i, (_, w) in enumerate(weights):
                 group.create_dataset(str(i), data=_numpy(w))
+        state = keras_optimizer_state(optimizer, model) if optimizer is not None else None
+        if state is not None:
+            group = f.require_group("optimizer/vars")
+            group.attrs["name"] = optimizer.name
+            for i, value in enumerate(state):
+                group.create_dataset(str(i), data=value)
     return buffer.getvalue()
+
+
+def keras_optimizer_state(optimizer, model):
+    """Keras's variables of ``optimizer`` in Keras's order, or None where sloi does not know
+    them. Keras's ``Adam`` keeps ``[iterations, learning_rate, m_0, v_0, m_1, v_1, ...]``,
+    one ``m, v`` pair per trainable weight in the model's order: torch's Adam keeps the same
+    two averages (``exp_avg``, ``exp_avg_sq``); an optimizer that has not stepped yet has
+    Keras's initial zeros. Other optimizers (and Adam with ``amsgrad``, ``use_ema`` or a
+    schedule) are left out: Keras then warns that it skips the optimizer's variables, as it
+    does for its own files saved before training."""
+    if type(optimizer).__name__ not in ("Adam", "AdamW"):
+        return None
+    config = optimizer.get_config()
+    if config.get("amsgrad") or config.get("use_ema") or not isinstance(
+            config.get("learning_rate"), (int, float)):
+        return None
+    torch_state = optimizer.torch_optimizer.state if optimizer.torch_optimizer else {}
+    values = [np.asarray(optimizer.iterations, dtype="int64"),
+              np.asarray(config["learning_rate"], dtype="float32")]
+    for w in model.trainable_weights:
+        state = torch_state.get(w, {})
+        for key in ("exp_avg", "exp_avg_sq"):
+            slot = state.get(key)
+            values.append(_numpy(slot) if slot is not None else np.zeros(tuple(w.shape),
+                                                                          _numpy(w).dtype))
+    return values
 
 
 def _write_legacy_weights(group, model) -> None:

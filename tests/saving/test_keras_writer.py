@@ -271,3 +271,19 @@ def test_an_unregistered_custom_layer_is_refused(tmp_path):
                                          r"is not registered"):
         model.save(tmp_path / "m.keras")
     assert not os.listdir(tmp_path)
+
+
+def test_keras_goes_on_training_with_sloi_s_adam_state(tmp_path):
+    model, x = _embedding_conv1d()
+    y = RNG.random((len(x), 1), "float32")
+    model.compile(optimizer=sloi.optimizers.Adam(0.01), loss="mse")
+    model.fit(x, y, epochs=3, batch_size=len(x), shuffle=False, verbose=0)
+    model.save(tmp_path / "m.keras")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # Keras warns when it skips the optimizer's state
+        twin = keras.saving.load_model(tmp_path / "m.keras")
+    assert int(twin.optimizer.iterations) == 3
+    model.fit(x, y, epochs=1, batch_size=len(x), shuffle=False, verbose=0)
+    twin.fit(x, y, epochs=1, batch_size=len(x), shuffle=False, verbose=0)
+    for ours, theirs in zip(model.get_weights(), twin.get_weights()):
+        np.testing.assert_allclose(theirs, ours, atol=1e-6)
