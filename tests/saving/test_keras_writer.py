@@ -287,3 +287,17 @@ def test_keras_goes_on_training_with_sloi_s_adam_state(tmp_path):
     twin.fit(x, y, epochs=1, batch_size=len(x), shuffle=False, verbose=0)
     for ours, theirs in zip(model.get_weights(), twin.get_weights()):
         np.testing.assert_allclose(theirs, ours, atol=1e-6)
+
+
+def test_legacy_h5_keeps_the_training_config(tmp_path):
+    model, x = _dense_stack()
+    model.compile(sloi.optimizers.Adam(0.01), sloi.losses.MeanSquaredError(), metrics=["mae"])
+    model.save(tmp_path / "m.h5")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        restored = keras.saving.load_model(tmp_path / "m.h5")
+    assert type(restored.optimizer).__name__ == "Adam"
+    assert float(restored.optimizer.learning_rate) == pytest.approx(0.01)
+    np.testing.assert_allclose(restored.loss(np.ones((2, 4)), np.zeros((2, 4))), 1.0)
+    again = sloi.models.load_model(tmp_path / "m.h5")
+    assert type(again.optimizer).__name__ == "Adam"
