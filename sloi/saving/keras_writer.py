@@ -25,11 +25,13 @@ other argument (``axis``, ``keepdims``, ``newshape``, ``dtype``) goes to the con
 
 from __future__ import annotations
 
+import base64
 import copy
 import datetime
 import inspect
 import io
 import json
+import marshal
 
 import numpy as np
 
@@ -109,10 +111,64 @@ def keras_model_config(model, path: str) -> dict:
     cannot express."""
     _check_expressible(model, path)
     config = copy.deepcopy(ser.serialize_keras_object(model))
+    _write_lambda_functions(config, model, path)
     _split_op_arguments(config)
     _renumber_nested_calls(config)
     _add_modules(config)
     return config
+
+
+def _write_lambda_functions(config, model, path: str) -> None:
+    """A ``Lambda`` layer's function as Keras writes it: a Python lambda as its bytecode
+    (Keras's ``__lambda__``, which Keras loads with ``safe_mode=False``), a named function
+    by its name (Keras finds it in ``custom_objects``)."""
+    lambdas = {layer.name: layer for layer in _layers_below(model)
+               if type(layer).__name__ == "Lambda"}
+    if not lambdas:
+        return
+
+    def visit(value):
+        if isinstance(value, dict):
+            inner = value.get("config")
+            if value.get("class_name") == "Lambda" and isinstance(inner, dict) and (
+                    inner.get("name") in lambdas):
+                layer = lambdas[inner["name"]]
+                inner["function"] = _keras_function(layer.function, layer, path)
+                for key in ("output_shape", "mask"):
+                    if isinstance(inner.get(key), (str, dict)):
+                        raise ValueError(
+                            f'Cannot save "{path}" in Keras\'s format: layer "{layer.name}" '
+                            f"(Lambda) has a function as its {key}, which sloi does not write "
+                            f"for Keras. Save the model as a .sloi file instead "
+                            f'(model.save("{_sloi_name(path)}")); nothing was written')
+            for item in value.values():
+                visit(item)
+        elif isinstance(value, list):
+            for item in value:
+                visit(item)
+
+    visit(config)
+
+
+def _keras_function(fn, layer, path: str):
+    if getattr(fn, "__name__", "") != "<lambda>":
+        name = getattr(fn, "__name__", type(fn).__name__)
+        return {"module": "builtins", "class_name": "function", "config": name,
+                "registered_name": "function"}
+    closure = None
+    if fn.__closure__:
+        closure = [cell.cell_contents for cell in fn.__closure__]
+    try:
+        json.dumps([fn.__defaults__, closure])
+    except TypeError as e:
+        raise ValueError(
+            f'Cannot save "{path}" in Keras\'s format: the function of layer "{layer.name}" '
+            f"(Lambda) holds values that Keras's file cannot store ({e}). Save the model as a "
+            f'.sloi file instead (model.save("{_sloi_name(path)}")); nothing was written'
+        ) from None
+    code = base64.encodebytes(marshal.dumps(fn.__code__)).decode("ascii")
+    return {"class_name": "__lambda__",
+            "config": {"code": code, "defaults": fn.__defaults__, "closure": closure}}
 
 
 def _renumber_nested_calls(config) -> None:

@@ -301,3 +301,18 @@ def test_legacy_h5_keeps_the_training_config(tmp_path):
     np.testing.assert_allclose(restored.loss(np.ones((2, 4)), np.zeros((2, 4))), 1.0)
     again = sloi.models.load_model(tmp_path / "m.h5")
     assert type(again.optimizer).__name__ == "Adam"
+
+
+def _triple(t):
+    return t * 3
+
+
+def test_lambda_layers_are_written_as_keras_writes_them(tmp_path):
+    model = sloi.Sequential([L.Input((4,)), L.Lambda(lambda t: t * 2 + 1), L.Lambda(_triple)])
+    model.save(tmp_path / "m.keras")
+    with pytest.raises(ValueError, match="Lambda"):  # Keras's safe mode refuses bytecode
+        keras.saving.load_model(tmp_path / "m.keras")
+    restored = keras.saving.load_model(tmp_path / "m.keras", safe_mode=False,
+                                       custom_objects={"_triple": _triple})
+    x = RNG.random((2, 4), "float32")
+    np.testing.assert_allclose(_keras_predict(restored, x), (x * 2 + 1) * 3, atol=1e-6)
