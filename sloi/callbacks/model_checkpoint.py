@@ -8,8 +8,9 @@ import warnings
 from sloi.callbacks.monitor_callback import MonitorCallback
 from sloi.training.progbar import print_msg
 
-_MODEL_SUFFIX = ".sloi"
-_WEIGHTS_SUFFIX = ".weights.safetensors"
+# sloi's own formats first, then Keras's (a .keras / .h5 checkpoint keeps no optimizer state)
+_MODEL_SUFFIXES = (".sloi", ".keras", ".h5")
+_WEIGHTS_SUFFIXES = (".weights.safetensors", ".weights.h5")
 
 
 class ModelCheckpoint(MonitorCallback):
@@ -21,8 +22,9 @@ class ModelCheckpoint(MonitorCallback):
     Args:
         filepath: where to save; may hold ``{epoch}`` (1-based), ``{batch}`` and any logged
             value with a format, e.g. ``"ckpt/model-{epoch:02d}-{val_loss:.2f}.sloi"``. It ends
-            in ``.sloi`` (whole model: ``model.save``) or, with ``save_weights_only=True``,
-            in ``.weights.safetensors`` (``model.save_weights``).
+            in ``.sloi``, ``.keras`` or ``.h5`` (whole model: ``model.save``) or, with
+            ``save_weights_only=True``, in ``.weights.safetensors`` or ``.weights.h5``
+            (``model.save_weights``).
         monitor: the logged quantity ``save_best_only`` watches. Defaults to ``"val_loss"``.
         verbose: 1 prints Keras's lines: before and after every save, and for every epoch
             that does not improve (to the ``"sloi"`` logger when interactive logging is off).
@@ -54,12 +56,13 @@ class ModelCheckpoint(MonitorCallback):
                 save_freq, int) or save_freq <= 0):
             raise ValueError(f"ModelCheckpoint: save_freq must be 'epoch' or a positive number of "
                              f"batches; got {save_freq!r}")
-        suffix = _WEIGHTS_SUFFIX if save_weights_only else _MODEL_SUFFIX
-        if not self.filepath.endswith(suffix):
+        suffixes = _WEIGHTS_SUFFIXES if save_weights_only else _MODEL_SUFFIXES
+        wrong = save_weights_only is False and self.filepath.endswith(_WEIGHTS_SUFFIXES)
+        if wrong or not self.filepath.endswith(suffixes):
             what = "the weights" if save_weights_only else "the whole model"
             raise ValueError(
-                f'ModelCheckpoint saves {what}, so filepath must end in "{suffix}"; got '
-                f'"{self.filepath}"'
+                f"ModelCheckpoint saves {what}, so filepath must end in one of "
+                f'{list(suffixes)}; got "{self.filepath}"'
             )
 
     def on_epoch_begin(self, epoch, logs=None):

@@ -11,8 +11,9 @@ The native format, ``.sloi``, is one zip archive (written atomically) with:
 
 Loading rebuilds the model from its config, loads the weights, compiles it again and gives
 the optimizer its state, so that ``fit`` goes on exactly where it stopped. Other formats
-(Keras's ``.keras`` and ``.h5``) plug in through ``register_model_loader`` /
-``register_weights_loader``.
+(Keras's ``.keras``, ``.h5`` and ``.weights.h5``, see ``keras_import`` and ``keras_writer``)
+plug in through ``register_model_loader`` / ``register_weights_loader`` and
+``register_model_saver`` / ``register_weights_saver``; the file's name picks the format.
 """
 
 from __future__ import annotations
@@ -44,6 +45,8 @@ _REQUIRED = ("metadata.json", "config.json", "model.safetensors")
 
 _model_loaders: dict = {}  # suffix -> fn(path, custom_objects=, compile=, safe_mode=)
 _weights_loaders: dict = {}  # suffix -> fn(model, path, skip_mismatch=, by_name=)
+_model_savers: dict = {}  # suffix -> fn(model, path)
+_weights_savers: dict = {}  # suffix -> fn(model, path)
 
 
 def register_model_loader(suffix: str, loader) -> None:
@@ -56,6 +59,18 @@ def register_weights_loader(suffix: str, loader) -> None:
     """Let ``load_weights`` read files ending in ``suffix`` (``".weights.h5"``) with
     ``loader(model, path, skip_mismatch=..., by_name=...)``."""
     _weights_loaders[suffix.lower()] = loader
+
+
+def register_model_saver(suffix: str, saver) -> None:
+    """Let ``save_model`` write files ending in ``suffix`` (``".keras"``) with
+    ``saver(model, path)``; the saver writes atomically and refuses before writing."""
+    _model_savers[suffix.lower()] = saver
+
+
+def register_weights_saver(suffix: str, saver) -> None:
+    """Let ``save_weights`` write files ending in ``suffix`` (``".weights.h5"``) with
+    ``saver(model, path)``."""
+    _weights_savers[suffix.lower()] = saver
 
 
 def _path(filepath, what: str) -> str:
@@ -136,10 +151,16 @@ def _model_from_config(config, custom_objects, safe_mode, source: str):
 
 # ---------------------------------------------------------------------------- weights
 def save_weights(model, filepath, overwrite=True) -> None:
-    """``model.save_weights(path)``: the weights to a ``.weights.safetensors`` file."""
+    """``model.save_weights(path)``: the weights to a ``.weights.safetensors`` file (or a
+    format registered with ``register_weights_saver``, such as Keras's ``.weights.h5``)."""
     path = _path(filepath, "save_weights")
+    saver = _registered(_weights_savers, path)
+    if saver is not None:
+        _check_overwrite(path, overwrite)
+        return saver(model, path)
     if not path.endswith(WEIGHTS_SUFFIX):
-        raise ValueError(f'save_weights: the file name must end in "{WEIGHTS_SUFFIX}"; got '
+        supported = [WEIGHTS_SUFFIX] + sorted(_weights_savers)
+        raise ValueError(f"save_weights: the file name must end in one of {supported}; got "
                          f'"{path}"')
     _check_overwrite(path, overwrite)
     archive.atomic_write_bytes(path, weights_file.weights_to_bytes(model))
@@ -171,11 +192,12 @@ def load_weights(model, filepath, skip_mismatch=False, by_name=False, **kwargs) 
 # ---------------------------------------------------------------------------- models
 def save_model(model, filepath, overwrite=True, include_optimizer=True, **kwargs) -> None:
     """``model.save(path)``: everything needed to rebuild and go on training, in one ``.sloi``
-    file.
+    file; or, for a name ending in a suffix registered with ``register_model_saver``
+    (``.keras``, ``.h5``), the model in that format (Keras's files keep no optimizer state).
 
     Args:
         model: the model.
-        filepath: a path ending in ``.sloi``.
+        filepath: a path ending in ``.sloi`` (or ``.keras`` / ``.h5``).
         overwrite: False refuses to replace an existing file.
         include_optimizer: False leaves out the optimizer state (the compile arguments stay).
     """
@@ -183,10 +205,15 @@ def save_model(model, filepath, overwrite=True, include_optimizer=True, **kwargs
     kwargs.pop("zipped", None)  # Keras 3's option; a .sloi file is always a zip
     if kwargs:
         raise TypeError(f"save_model() got unexpected arguments {sorted(kwargs)}")
+    saver = _registered(_model_savers, path)
+    if saver is not None and not _registered(_weights_savers, path):
+        _check_overwrite(path, overwrite)
+        return saver(model, path)
     if not path.endswith(MODEL_SUFFIX):
+        supported = [MODEL_SUFFIX] + sorted(_model_savers)
         raise ValueError(
-            f'save_model: sloi saves models as "{MODEL_SUFFIX}" files; got "{path}" (weights '
-            f'alone: model.save_weights("name{WEIGHTS_SUFFIX}"))'
+            f"save_model: sloi saves models in files ending in one of {supported}; got "
+            f'"{path}" (weights alone: model.save_weights("name{WEIGHTS_SUFFIX}"))'
         )
     _check_overwrite(path, overwrite)
     archive.write_zip(path, model_members(model, include_optimizer))

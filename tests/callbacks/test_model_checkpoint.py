@@ -71,11 +71,15 @@ def test_save_freq_in_batches(tmp_path):
 
 
 def test_arguments_are_checked():
-    with pytest.raises(ValueError, match=r'saves the weights, so filepath must end in '
-                                         r'".weights.safetensors"; got "w.h5"'):
+    with pytest.raises(ValueError, match=r"saves the weights, so filepath must end in one of "
+                                         r"\['.weights.safetensors', '.weights.h5'\]; got "
+                                         r'"w.h5"'):
         ModelCheckpoint("w.h5", save_weights_only=True)
-    with pytest.raises(ValueError, match='must end in ".sloi"; got "m.keras"'):
-        ModelCheckpoint("m.keras")
+    with pytest.raises(ValueError, match=r"the whole model, so filepath must end in one of "
+                                         r"\['.sloi', '.keras', '.h5'\]; got \"m.weights.h5\""):
+        ModelCheckpoint("m.weights.h5")
+    with pytest.raises(ValueError, match=r"must end in one of .*; got \"m.pt\""):
+        ModelCheckpoint("m.pt")
     with pytest.raises(ValueError, match="save_freq must be 'epoch' or a positive number"):
         ModelCheckpoint("m.sloi", save_freq="batch")
 

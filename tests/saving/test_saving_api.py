@@ -192,8 +192,11 @@ def test_foreign_and_unsafe_files_are_refused(tmp_path):
         sloi.models.load_model(path)
     with pytest.raises(ValueError, match=r"expected a file ending in one of \['.sloi'"):
         sloi.models.load_model(tmp_path / "m.pkl")
-    with pytest.raises(ValueError, match='sloi saves models as ".sloi" files'):
-        good.save(tmp_path / "m.keras")
+    with pytest.raises(ValueError, match=r"sloi saves models in files ending in one of "
+                                         r"\['.sloi', '.h5', '.hdf5', '.keras'\]"):
+        good.save(tmp_path / "m.pkl")
+    with pytest.raises(ValueError, match="saves models in files ending"):
+        good.save(tmp_path / "m.weights.h5")  # weights alone: save_weights
 
 
 def test_weights_of_the_wrong_count_in_an_archive(tmp_path):

@@ -157,7 +157,8 @@ def test_unbuilt_models_and_file_names(tmp_path):
     lazy = sloi.Sequential([sloi.layers.Dense(2)])
     with pytest.raises(FileFormatError, match=r"has no weights yet \(it is not built\)"):
         lazy.load_weights(tmp_path / "a.weights.safetensors")
-    with pytest.raises(ValueError, match=r'must end in ".weights.safetensors"; got ".*x.h5"'):
+    with pytest.raises(ValueError, match=r"must end in one of \['.weights.safetensors', "
+                                         r"'.weights.h5'\]; got \".*x.h5\""):
         model.save_weights(tmp_path / "x.h5")
     with pytest.raises(ValueError, match=r"cannot read .*x.bin.*expected a file ending in one of"):
         model.load_weights(tmp_path / "x.bin")
