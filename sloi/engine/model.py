@@ -207,12 +207,16 @@ class Model(Layer):
 
     # ------------------------------------------------------------------ saving (sloi.saving)
     def save(self, filepath, overwrite=True, **kwargs):
-        """Save the architecture, weights, compile arguments and optimizer state to one
-        ``.sloi`` file (``sloi.models.load_model`` reads it back)."""
+        """Save the architecture, weights, compile arguments and optimizer state, by the
+        file's name: ``.sloi`` (sloi's own; every optimizer's state), ``.keras`` (a Keras 3
+        archive Keras loads) or ``.h5`` (Keras's legacy HDF5). ``sloi.models.load_model``
+        reads all three; a model Keras cannot express is refused before anything is
+        written."""
         return saving_api().save_model(self, filepath, overwrite=overwrite, **kwargs)
 
     def save_weights(self, filepath, overwrite=True):
-        """Save the weights to a ``.weights.safetensors`` file."""
+        """Save the weights to a ``.weights.safetensors`` file, or to Keras 3's
+        ``.weights.h5`` layout."""
         return saving_api().save_weights(self, filepath, overwrite=overwrite)
 
     def load_weights(self, filepath, skip_mismatch=False, by_name=False, **kwargs):
