@@ -42,8 +42,9 @@ def builtin_layer_class(name: str):
     return _CATALOGUE.get(name)
 
 
-def find_layer_class(class_name: str, registered_name=None, custom_objects=None):
-    """The class a serialized layer names (see the module docstring for the order), or None."""
+def find_custom_class(class_name: str, registered_name=None, custom_objects=None):
+    """The user's class a config names: from ``custom_objects``, an open
+    ``custom_object_scope`` or the registry (steps 1 to 3 of the module docstring), or None."""
     names = [n for n in (registered_name, class_name) if isinstance(n, str)]
     for scope in [custom_objects or {}, *reversed(registry.open_scopes())]:
         for name in names:
@@ -53,7 +54,13 @@ def find_layer_class(class_name: str, registered_name=None, custom_objects=None)
         found = registry.find_registered(name)
         if found is not None:
             return found
-    return _CATALOGUE.get(class_name)
+    return None
+
+
+def find_layer_class(class_name: str, registered_name=None, custom_objects=None):
+    """The class a serialized layer names (see the module docstring for the order), or None."""
+    found = find_custom_class(class_name, registered_name, custom_objects)
+    return found if found is not None else _CATALOGUE.get(class_name)
 
 
 def serialize_layer(layer) -> dict:
