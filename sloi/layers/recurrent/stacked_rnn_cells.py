@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import inspect
+
 from sloi.engine import Layer
 from sloi.engine.config_decoder import deserialize_layer, serialize_layer
 from sloi.engine.module_tools import layer_list
@@ -55,7 +57,9 @@ class StackedRNNCells(Layer):
             count = len(self._sizes(cell))
             own = list(states[start:start + count])
             start += count
-            inputs, own = cell.call(inputs, own, training=training)
+            # As Keras: `training` reaches only the cells whose call takes it.
+            kwargs = {"training": training} if _accepts_training(cell) else {}
+            inputs, own = cell.call(inputs, own, **kwargs)
             new_states += list(own) if isinstance(own, (list, tuple)) else [own]
         return inputs, new_states
 
@@ -68,3 +72,7 @@ class StackedRNNCells(Layer):
         cells = [deserialize_layer(c, custom_objects, owner="StackedRNNCells", key="cells")
                  for c in config.pop("cells")]
         return cls(cells, **config)
+
+
+def _accepts_training(cell) -> bool:
+    return "training" in inspect.signature(cell.call).parameters
