@@ -7,8 +7,9 @@ holds other layers, and its config holds theirs as ``{"module", "class_name", "c
 
 1. the ``custom_objects`` given to ``from_config``;
 2. every ``custom_object_scope`` open in this thread;
-3. the registry filled by ``@register_keras_serializable`` (by registered name, then class name);
-4. the catalogue of sloi's own layer classes, which ``Layer`` fills as each is defined.
+3. the registry filled by ``@register_keras_serializable``, by registered name;
+4. the catalogue of sloi's own layer classes, which ``Layer`` fills as each is defined;
+5. the registry again, by plain class name ("Scale" for "MyPackage>Scale").
 
 Nothing is imported or run because a config says so: a name none of these knows is an error
 that names it. A layer object where a config is expected is taken as is (the file loaders in
@@ -44,23 +45,33 @@ def builtin_layer_class(name: str):
 
 def find_custom_class(class_name: str, registered_name=None, custom_objects=None):
     """The user's class a config names: from ``custom_objects``, an open
-    ``custom_object_scope`` or the registry (steps 1 to 3 of the module docstring), or None."""
+    ``custom_object_scope`` or the registry (steps 1, 2, 3 and 5 of the module docstring),
+    or None."""
+    found = _given(class_name, registered_name, custom_objects)
+    return found if found is not None else registry.find_registered(class_name)
+
+
+def find_layer_class(class_name: str, registered_name=None, custom_objects=None):
+    """The class a serialized layer names (see the module docstring for the order), or None.
+    A registered class is found by its plain class name only after sloi's own: a user's
+    ``"My>Dense"`` does not replace ``Dense`` in configs that name the built-in one."""
+    found = _given(class_name, registered_name, custom_objects)
+    if found is None:
+        found = _CATALOGUE.get(class_name)
+    return found if found is not None else registry.find_registered(class_name)
+
+
+def _given(class_name, registered_name, custom_objects):
+    """What ``custom_objects``, the open scopes (innermost first) or the registry hold under
+    the exact names a config writes."""
     names = [n for n in (registered_name, class_name) if isinstance(n, str)]
     for scope in [custom_objects or {}, *reversed(registry.open_scopes())]:
         for name in names:
             if name in scope:
                 return scope[name]
-    for name in names:
-        found = registry.find_registered(name)
-        if found is not None:
-            return found
+    if isinstance(registered_name, str):
+        return registry.get_custom_objects().get(registered_name)
     return None
-
-
-def find_layer_class(class_name: str, registered_name=None, custom_objects=None):
-    """The class a serialized layer names (see the module docstring for the order), or None."""
-    found = find_custom_class(class_name, registered_name, custom_objects)
-    return found if found is not None else _CATALOGUE.get(class_name)
 
 
 def serialize_layer(layer) -> dict:

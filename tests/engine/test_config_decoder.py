@@ -305,3 +305,19 @@ def test_spectral_normalization_around_a_registered_layer_round_trips():
     config = layer.get_config()
     clone = sloi.layers.SpectralNormalization.from_config(config)
     assert type(clone.layer.layer) is sloi.layers.Dense
+
+
+def test_a_registered_class_named_like_a_builtin_does_not_replace_it():
+    @sloi.saving.register_keras_serializable(package="DecoderTestShadow", name="Dense")
+    class Dense(sloi.layers.Layer):  # noqa: F811 - the clash is the point
+        def call(self, inputs):
+            return inputs
+
+    try:
+        builtin = sloi.layers.TimeDistributed(sloi.layers.Dense(2)).get_config()
+        assert type(sloi.layers.TimeDistributed.from_config(builtin).layer) is sloi.layers.Dense
+        user = sloi.layers.TimeDistributed(Dense()).get_config()
+        assert user["layer"]["registered_name"] == "DecoderTestShadow>Dense"
+        assert type(sloi.layers.TimeDistributed.from_config(user).layer) is Dense
+    finally:
+        sloi.saving.get_custom_objects().pop("DecoderTestShadow>Dense", None)
