@@ -235,7 +235,7 @@ def test_keras_written_nested_configs_load_with_kerass_numbers(kind):
                                keras.ops.convert_to_numpy(reference(x)), atol=1e-5)
 
 
-def test_keras_written_registered_user_cell_loads_by_registered_name():
+def test_keras_written_registered_user_cell_loads_by_registered_name(tmp_path):
     @keras.saving.register_keras_serializable(package="DecoderTest", name="RegisteredCell")
     class KerasCell(keras.layers.Layer):
         def __init__(self, units, **kwargs):
@@ -260,6 +260,7 @@ def test_keras_written_registered_user_cell_loads_by_registered_name():
         reference = _keras_model(keras.layers.Bidirectional(keras.layers.RNN(KerasCell(3))),
                                  (5, 4))
         text = reference.to_json()
+        reference.save(tmp_path / "cell.keras")
     finally:
         keras.saving.get_custom_objects().pop("DecoderTest>RegisteredCell", None)
     assert "DecoderTest>RegisteredCell" in text
@@ -267,8 +268,13 @@ def test_keras_written_registered_user_cell_loads_by_registered_name():
     assert type(model.layers[0].forward_layer.cell) is RegisteredCell
     model.set_weights(reference.get_weights())
     x = _x(2, 5, 4)
-    np.testing.assert_allclose(np.asarray(model(torch.from_numpy(x)).detach()),
-                               keras.ops.convert_to_numpy(reference(x)), atol=1e-5)
+    expected = keras.ops.convert_to_numpy(reference(x))
+    np.testing.assert_allclose(np.asarray(model(torch.from_numpy(x)).detach()), expected,
+                               atol=1e-5)
+    loaded = sloi.models.load_model(tmp_path / "cell.keras")  # weights from Keras's file
+    assert type(loaded.layers[0].backward_layer.cell) is RegisteredCell
+    np.testing.assert_allclose(np.asarray(loaded(torch.from_numpy(x)).detach()), expected,
+                               atol=1e-5)
 
 
 # ------------------------------------------------------------------ other nested holders
@@ -321,3 +327,19 @@ def test_a_registered_class_named_like_a_builtin_does_not_replace_it():
         assert type(sloi.layers.TimeDistributed.from_config(user).layer) is Dense
     finally:
         sloi.saving.get_custom_objects().pop("DecoderTestShadow>Dense", None)
+
+
+def test_feature_space_takes_custom_objects_for_a_user_preprocessor():
+    class Halve(sloi.layers.Layer):
+        def call(self, inputs):
+            return inputs / 2
+
+    space = sloi.utils.FeatureSpace(
+        features={"x": sloi.utils.FeatureSpace.feature("float32", Halve(name="halve"),
+                                                       "float")},
+        output_mode="concat")
+    config = space.get_config()
+    with pytest.raises(ValueError, match='"Halve"'):
+        sloi.utils.FeatureSpace.from_config(config)
+    clone = sloi.utils.FeatureSpace.from_config(config, custom_objects={"Halve": Halve})
+    assert type(clone.features["x"].preprocessor) is Halve
