@@ -38,16 +38,11 @@ def catalogue(cls: type) -> None:
         _CATALOGUE.setdefault(cls.__name__, cls)
 
 
-def builtin_layer_class(name: str):
-    """sloi's own layer class called ``name``, or None."""
-    return _CATALOGUE.get(name)
-
-
 def find_custom_class(class_name: str, registered_name=None, custom_objects=None):
     """The user's class a config names: from ``custom_objects``, an open
     ``custom_object_scope`` or the registry (steps 1, 2, 3 and 5 of the module docstring),
     or None."""
-    found = _given(class_name, registered_name, custom_objects)
+    found = find_given(class_name, registered_name, custom_objects)
     return found if found is not None else registry.find_registered(class_name)
 
 
@@ -55,15 +50,15 @@ def find_layer_class(class_name: str, registered_name=None, custom_objects=None)
     """The class a serialized layer names (see the module docstring for the order), or None.
     A registered class is found by its plain class name only after sloi's own: a user's
     ``"My>Dense"`` does not replace ``Dense`` in configs that name the built-in one."""
-    found = _given(class_name, registered_name, custom_objects)
+    found = find_given(class_name, registered_name, custom_objects)
     if found is None:
         found = _CATALOGUE.get(class_name)
     return found if found is not None else registry.find_registered(class_name)
 
 
-def _given(class_name, registered_name, custom_objects):
+def find_given(class_name: str, registered_name=None, custom_objects=None):
     """What ``custom_objects``, the open scopes (innermost first) or the registry hold under
-    the exact names a config writes."""
+    the exact names a config writes (steps 1 to 3 of the module docstring), or None."""
     names = [n for n in (registered_name, class_name) if isinstance(n, str)]
     for scope in [custom_objects or {}, *reversed(registry.open_scopes())]:
         for name in names:

@@ -19,6 +19,7 @@ import torch
 
 from sloi.engine import Functional, Layer, Model, Sequential
 from sloi.engine import object_registration as registry
+from sloi.engine.config_decoder import find_given
 from sloi.engine.operation import Operation, is_operation
 from sloi.layers.core.lambda_layer import Lambda
 from sloi.saving import families as fam
@@ -127,14 +128,7 @@ def deserialize(config, ctx: _Context, family: str | None = None, build: bool = 
 def _resolve_class(config, ctx: _Context, family):
     """``(class, built-in family or None)`` for a serialized object."""
     class_name = config["class_name"]
-    registered = config.get("registered_name")
-    found = None
-    for name in (registered, class_name):
-        if isinstance(name, str) and name in ctx.explicit:
-            found = ctx.explicit[name]
-            break
-    if found is None and isinstance(registered, str):
-        found = registry.get_custom_objects().get(registered)
+    found = find_given(class_name, config.get("registered_name"), ctx.explicit)
     if found is not None:
         return found, None
     hinted = fam.family_of_module(config.get("module")) or family
