@@ -7,9 +7,9 @@ holds other layers, and its config holds theirs as ``{"module", "class_name", "c
 
 1. the ``custom_objects`` given to ``from_config``;
 2. every ``custom_object_scope`` open in this thread;
-3. the registry filled by ``@register_keras_serializable``, by registered name;
-4. the catalogue of sloi's own layer classes, which ``Layer`` fills as each is defined;
-5. the registry again, by plain class name ("Scale" for "MyPackage>Scale").
+3. the registry filled by ``@register_keras_serializable``, by registered name
+   (``"MyPackage>Scale"``, as Keras writes it; a plain ``"Scale"`` could be anyone's);
+4. the catalogue of sloi's own layer classes, which ``Layer`` fills as each is defined.
 
 Nothing is imported or run because a config says so: a name none of these knows is an error
 that names it. A layer object where a config is expected is taken as is (the file loaders in
@@ -38,27 +38,16 @@ def catalogue(cls: type) -> None:
         _CATALOGUE.setdefault(cls.__name__, cls)
 
 
-def find_custom_class(class_name: str, registered_name=None, custom_objects=None):
-    """The user's class a config names: from ``custom_objects``, an open
-    ``custom_object_scope`` or the registry (steps 1, 2, 3 and 5 of the module docstring),
-    or None."""
-    found = find_given(class_name, registered_name, custom_objects)
-    return found if found is not None else registry.find_registered(class_name)
-
-
 def find_layer_class(class_name: str, registered_name=None, custom_objects=None):
-    """The class a serialized layer names (see the module docstring for the order), or None.
-    A registered class is found by its plain class name only after sloi's own: a user's
-    ``"My>Dense"`` does not replace ``Dense`` in configs that name the built-in one."""
+    """The class a serialized layer names (see the module docstring for the order), or None."""
     found = find_given(class_name, registered_name, custom_objects)
-    if found is None:
-        found = _CATALOGUE.get(class_name)
-    return found if found is not None else registry.find_registered(class_name)
+    return found if found is not None else _CATALOGUE.get(class_name)
 
 
 def find_given(class_name: str, registered_name=None, custom_objects=None):
-    """What ``custom_objects``, the open scopes (innermost first) or the registry hold under
-    the exact names a config writes (steps 1 to 3 of the module docstring), or None."""
+    """The user's class a config names: what ``custom_objects``, the open scopes (innermost
+    first) or the registry hold under the exact names the config writes (steps 1 to 3 of the
+    module docstring), or None."""
     names = [n for n in (registered_name, class_name) if isinstance(n, str)]
     for scope in [custom_objects or {}, *reversed(registry.open_scopes())]:
         for name in names:

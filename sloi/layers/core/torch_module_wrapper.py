@@ -20,7 +20,7 @@ import torch
 from torch import nn
 
 from sloi.engine import Layer
-from sloi.engine.config_decoder import find_custom_class
+from sloi.engine.config_decoder import find_given
 from sloi.engine.object_registration import get_registered_name, is_registered
 
 _TORCH_PREFIX = "torch.nn."
@@ -110,7 +110,7 @@ def module_from_spec(spec, custom_objects=None, device=None) -> nn.Module:
     if name.startswith(_TORCH_PREFIX):
         cls = getattr(nn, name[len(_TORCH_PREFIX):], None)
     else:
-        cls = find_custom_class(name, None, custom_objects)
+        cls = find_given(name, name, custom_objects)  # a registered class by its "Pkg>Name"
     if not (isinstance(cls, type) and issubclass(cls, nn.Module)):
         where = "torch.nn" if name.startswith(_TORCH_PREFIX) else "custom_objects"
         raise ValueError(
