@@ -56,6 +56,7 @@ _KERAS2_ONLY = {
     "TensorFlowOpLayer": "it wraps a TensorFlow operation; write it as a Keras layer",
 }
 _MODELS = ("Functional", "Model", "Sequential")
+_NOT_LAYERS = ("activation", "initializer", "regularizer", "constraint")  # config key endings
 
 
 def translate_model_config(config, source: str, *, keras_major: int = 3, safe_mode=True,
@@ -129,13 +130,14 @@ class _State:
             inner = self._model(class_name, inner)
         else:
             inner = self._arguments(class_name, name, inner)
-        for key, value in inner.items():  # nested layers: a wrapper's layer, an RNN's cell(s)
-            if class_name in _MODELS:
-                break  # a model's own layers were translated by _model
-            if self._is_layer(value):
-                inner[key] = self.layer(value)
-            elif isinstance(value, list) and value and all(self._is_layer(v) for v in value):
-                inner[key] = [self.layer(v) for v in value]
+        if class_name not in _MODELS:  # (a model's own layers were translated by _model)
+            for key, value in inner.items():  # nested layers: a wrapper's layer, RNN cells
+                if key.endswith(_NOT_LAYERS):
+                    continue  # an initializer "Identity" is not the layer of that name
+                if self._is_layer(value):
+                    inner[key] = self.layer(value)
+                elif isinstance(value, list) and value and all(map(self._is_layer, value)):
+                    inner[key] = [self.layer(v) for v in value]
         return {**data, "config": inner}
 
     def _is_layer(self, value) -> bool:
