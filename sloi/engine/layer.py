@@ -34,6 +34,7 @@ from sloi.engine.call_inputs import (
     shapes_of,
     to_weights_device,
 )
+from sloi.engine.config_decoder import catalogue
 from sloi.engine.dtypes import dtype_name, standardize_dtype
 from sloi.engine.input_spec import check_input
 from sloi.engine.symbolic import Node, format_shape
@@ -83,6 +84,7 @@ class Layer(nn.Module):
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
+        catalogue(cls)  # sloi's own classes, so nested configs find them by name
         original = cls.__dict__.get("build")
         if original is not None and not getattr(original, "_marks_built", False):
             # As in Keras, a layer is built once its build() ran, whoever called it.

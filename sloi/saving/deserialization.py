@@ -18,14 +18,14 @@ import numpy as np
 import torch
 
 from sloi.engine import Functional, Layer, Model, Sequential
+from sloi.engine import object_registration as registry
+from sloi.engine.config_decoder import find_given
 from sloi.engine.operation import Operation, is_operation
 from sloi.layers.core.lambda_layer import Lambda
 from sloi.saving import families as fam
-from sloi.saving import object_registration as registry
 from sloi.saving.serialization import SafeModeScope, in_safe_mode
 
 _NESTED_SUFFIXES = ("activation", "initializer", "regularizer", "constraint")
-_WRAPPED_LAYER_KEYS = ("layer", "backward_layer", "cell", "cells")
 _NUMERIC_DTYPES = {"float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8",
                    "bool", "bfloat16"}
 
@@ -35,7 +35,7 @@ class _Context:
 
     def __init__(self, custom_objects=None, safe_mode=None, module_objects=None):
         explicit = {}
-        for scope in registry._scope_stack():
+        for scope in registry.open_scopes():
             explicit.update(scope)
         explicit.update(custom_objects or {})
         self.explicit = explicit
@@ -48,13 +48,10 @@ class _Context:
         for name in names:
             if name in self.explicit:
                 return self.explicit[name]
-        for name in names:
-            if name in registry._GLOBAL_CUSTOM_OBJECTS:
-                return registry._GLOBAL_CUSTOM_OBJECTS[name]
-        for name in names:  # a registered object by its short name ("Scale" for "My>Scale")
-            for registered, obj in registry._GLOBAL_CUSTOM_OBJECTS.items():
-                if registered.split(">", 1)[-1] == name:
-                    return obj
+        for name in names:  # by registered name, else by short name ("Scale" for "My>Scale")
+            found = registry.find_registered(name)
+            if found is not None:
+                return found
         for name in names:
             if name in self.module_objects:
                 return self.module_objects[name]
@@ -131,14 +128,7 @@ def deserialize(config, ctx: _Context, family: str | None = None, build: bool = 
 def _resolve_class(config, ctx: _Context, family):
     """``(class, built-in family or None)`` for a serialized object."""
     class_name = config["class_name"]
-    registered = config.get("registered_name")
-    found = None
-    for name in (registered, class_name):
-        if isinstance(name, str) and name in ctx.explicit:
-            found = ctx.explicit[name]
-            break
-    if found is None and isinstance(registered, str):
-        found = registry._GLOBAL_CUSTOM_OBJECTS.get(registered)
+    found = find_given(class_name, config.get("registered_name"), ctx.explicit)
     if found is not None:
         return found, None
     hinted = fam.family_of_module(config.get("module")) or family
@@ -202,7 +192,8 @@ def _instantiate_layer(cls, config, ctx: _Context, builtin: bool, build: bool):
     if issubclass(cls, Lambda):
         layer = _lambda_from_config(cls, inner, ctx)
     else:
-        _resolve_nested(inner, ctx, builtin)
+        # A model's own layers are built by its from_config, through this same module.
+        _resolve_nested(inner, ctx, builtin and not issubclass(cls, (Functional, Sequential)))
         if issubclass(cls, Sequential):
             inner.pop("dtype", None)  # Keras writes one for Sequential models; sloi takes none
         layer = _call_from_config(cls, inner, ctx, name)
@@ -217,8 +208,10 @@ def _resolve_nested(inner: dict, ctx: _Context, builtin: bool) -> None:
     """Turn the custom objects a layer's config names into objects, in place.
 
     sloi's ``activations.get`` and friends know only sloi's own names, so a custom activation,
-    initializer, regularizer or constraint (and a custom layer inside a built-in wrapper) is
-    resolved here, where the registry and ``custom_objects`` are known.
+    initializer, regularizer or constraint is resolved here, where the registry and
+    ``custom_objects`` are known. Layers nested in a built-in layer's config (a wrapper's
+    ``layer``, an RNN's ``cell``) are built by its ``from_config`` through the engine's
+    decoder; only those that hold such a custom function somewhere inside are built here.
     """
     for key, value in list(inner.items()):
         if key.endswith(_NESTED_SUFFIXES):
@@ -226,24 +219,39 @@ def _resolve_nested(inner: dict, ctx: _Context, builtin: bool) -> None:
                 inner[key] = ctx.custom(value)
             elif isinstance(value, dict) and "class_name" in value and _is_custom(value, ctx):
                 inner[key] = deserialize(value, ctx)
-        elif builtin and key in _WRAPPED_LAYER_KEYS:
-            items = value if isinstance(value, list) else [value]
-            if any(_holds_custom(v, ctx) for v in items):
-                resolved = [deserialize(v, ctx, "layers") for v in items]
-                inner[key] = resolved if isinstance(value, list) else resolved[0]
+        elif builtin and _is_layer_config(value) and _holds_custom_function(value, ctx):
+            inner[key] = deserialize(value, ctx, "layers")
+        elif builtin and isinstance(value, list) and any(
+                _is_layer_config(v) and _holds_custom_function(v, ctx) for v in value):
+            inner[key] = [deserialize(v, ctx, "layers") if _is_layer_config(v) else v
+                          for v in value]
 
 
-def _holds_custom(value, ctx: _Context) -> bool:
-    """Whether a serialized layer is, or wraps at any depth, a custom class."""
-    if isinstance(value, list):
-        return any(_holds_custom(v, ctx) for v in value)
-    if not isinstance(value, dict) or "class_name" not in value:
+def _is_layer_config(value) -> bool:
+    if not isinstance(value, dict) or not isinstance(value.get("class_name"), str):
         return False
-    if _is_custom(value, ctx):
-        return True
-    inner = value.get("config")
-    return isinstance(inner, dict) and any(
-        _holds_custom(inner.get(key), ctx) for key in _WRAPPED_LAYER_KEYS)
+    return fam.family_of_module(value.get("module")) in (None, "layers")
+
+
+def _holds_custom_function(value, ctx: _Context) -> bool:
+    """Whether a nested config names, at any depth, a custom activation, initializer,
+    regularizer or constraint (which ``from_config`` of a built-in layer could not find)."""
+    if isinstance(value, list):
+        return any(_holds_custom_function(v, ctx) for v in value)
+    if not isinstance(value, dict):
+        return False
+    inner = value.get("config") if "class_name" in value else value
+    if not isinstance(inner, dict):
+        return False
+    for key, item in inner.items():
+        if key.endswith(_NESTED_SUFFIXES):
+            if isinstance(item, str) and ctx.custom(item) is not None:
+                return True
+            if isinstance(item, dict) and "class_name" in item and _is_custom(item, ctx):
+                return True
+        elif isinstance(item, (dict, list)) and _holds_custom_function(item, ctx):
+            return True
+    return False
 
 
 def _is_custom(config: dict, ctx: _Context) -> bool:

@@ -55,8 +55,8 @@ _KERAS2_ONLY = {
     "SlicingOpLambda": "it wraps a TensorFlow slice; write it as a Keras layer",
     "TensorFlowOpLayer": "it wraps a TensorFlow operation; write it as a Keras layer",
 }
-_WRAPPED = ("layer", "backward_layer", "cell")
 _MODELS = ("Functional", "Model", "Sequential")
+_NOT_LAYERS = ("activation", "initializer", "regularizer", "constraint")  # config key endings
 
 
 def translate_model_config(config, source: str, *, keras_major: int = 3, safe_mode=True,
@@ -130,12 +130,28 @@ class _State:
             inner = self._model(class_name, inner)
         else:
             inner = self._arguments(class_name, name, inner)
-        for key in _WRAPPED:
-            if isinstance(inner.get(key), dict):
-                inner[key] = self.layer(inner[key])
-        if isinstance(inner.get("cells"), list):  # StackedRNNCells / RNN([cells])
-            inner["cells"] = [self.layer(c) for c in inner["cells"]]
+        if class_name not in _MODELS:  # (a model's own layers were translated by _model)
+            for key, value in inner.items():  # nested layers: a wrapper's layer, RNN cells
+                if key.endswith(_NOT_LAYERS):
+                    continue  # an initializer "Identity" is not the layer of that name
+                if self._is_layer(value):
+                    inner[key] = self.layer(value)
+                elif isinstance(value, list) and value and all(map(self._is_layer, value)):
+                    inner[key] = [self.layer(v) for v in value]
         return {**data, "config": inner}
+
+    def _is_layer(self, value) -> bool:
+        """Whether a config value is a serialized layer (not an initializer, a dtype policy,
+        ...): one whose module says so, or whose class sloi or the caller knows as a layer."""
+        if not isinstance(value, dict) or not isinstance(value.get("class_name"), str):
+            return False
+        name = value["class_name"]
+        if isinstance(value.get("module"), str) and value["module"].startswith("keras.layers"):
+            return True
+        return (name in _MODELS or name in _KERAS2_ONLY or name in self.custom_names
+                or value.get("registered_name") in self.custom_names
+                or fam.builtin_class("layers", name) is not None) and (
+            fam.family_of_module(value.get("module")) in (None, "layers"))
 
     def _check_supported(self, class_name: str, name) -> None:
         if class_name in _MODELS or fam.builtin_class("layers", class_name) is not None:

@@ -15,10 +15,10 @@ import numpy as np
 import torch
 
 from sloi.engine import Functional, InputLayer, Layer, Sequential, SymbolicTensor
+from sloi.engine import object_registration as registry
 from sloi.engine.dtypes import dtype_name
 from sloi.engine.operation import OPERATION_MODULES, Operation
 from sloi.saving import families as fam
-from sloi.saving import object_registration as registry
 
 # ---------------------------------------------------------------------------- safe mode
 _safe_mode = threading.local()
@@ -133,9 +133,9 @@ def _serialize_function(fn) -> dict:
             "without a name) cannot be saved. Use a named function registered with "
             "@sloi.saving.register_keras_serializable()."
         )
-    registered = registry._GLOBAL_CUSTOM_NAMES.get(fn)
-    if registered is not None:
-        return {"module": fn.__module__, "class_name": "function", "config": registered,
+    if registry.is_registered(fn):
+        return {"module": fn.__module__, "class_name": "function",
+                "config": registry.get_registered_name(fn),
                 "registered_name": "function"}
     for family in fam.FUNCTION_FAMILIES:
         if fam.builtin_function(family, name) is fn:

@@ -56,7 +56,7 @@ from sloi.layers.preprocessing import (
     StringLookup,
     TextVectorization,
 )
-from sloi.saving import deserialize_keras_object, serialize_keras_object
+from sloi.saving import custom_object_scope, deserialize_keras_object, serialize_keras_object
 
 ADAPT_BATCH_SIZE = 32  # Keras's FeatureSpace adapts each preprocessor over batches of 32
 
@@ -110,8 +110,11 @@ class Feature:
                 "output_mode": self.output_mode}
 
     @classmethod
-    def from_config(cls, config):
-        return cls(**config)
+    def from_config(cls, config, custom_objects=None):
+        """``custom_objects`` holds the classes of user-written preprocessor layers (registered
+        ones are found without it)."""
+        with custom_object_scope(custom_objects):
+            return cls(**config)
 
 
 _SPECS = {"Cross": Cross, "Feature": Feature}
@@ -467,10 +470,13 @@ class FeatureSpace:
         }
 
     @classmethod
-    def from_config(cls, config):
+    def from_config(cls, config, custom_objects=None):
         """A FeatureSpace of the same features; ready to use when the configured one was
-        adapted (its preprocessors' configs carry what they learned)."""
-        space = cls(**config)
+        adapted (its preprocessors' configs carry what they learned). ``custom_objects``
+        holds the classes of user-written preprocessor layers (registered ones are found
+        without it)."""
+        with custom_object_scope(custom_objects):
+            space = cls(**config)
         if all(_has_learned(space.preprocessors[n]) for n in space._adaptable_preprocessors()):
             space._is_adapted = True
         return space

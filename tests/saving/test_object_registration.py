@@ -72,7 +72,7 @@ def test_custom_object_scopes_nest_and_close():
             assert sloi.saving.get_registered_object("h") is g
         assert sloi.saving.get_registered_object("f") is f
     assert sloi.saving.get_registered_object("f") is None
-    assert registry._scope_stack() == []
+    assert registry.open_scopes() == []
 
 
 def test_custom_object_scope_wants_dicts():

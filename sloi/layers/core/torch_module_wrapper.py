@@ -7,7 +7,7 @@ instead, plain JSON: the class's name and its constructor arguments,
 ``{"class_name": "torch.nn.Linear", "config": {"in_features": 4, "out_features": 3, ...}}``;
 the parameters and buffers travel as tensors with the model's other weights. On loading, the
 class is found by name among ``torch.nn``'s own modules, or in the ``custom_objects`` the
-program passes (a user's module class), never imported from the file; the module is
+program passes or registered (a user's module class), never imported from the file; the module is
 constructed from its arguments and the saved tensors are loaded into it.
 """
 
@@ -20,6 +20,8 @@ import torch
 from torch import nn
 
 from sloi.engine import Layer
+from sloi.engine.config_decoder import find_given
+from sloi.engine.object_registration import get_registered_name, is_registered
 
 _TORCH_PREFIX = "torch.nn."
 _PLAIN = (bool, int, float, str, type(None))
@@ -35,7 +37,7 @@ def _plain(value):
 def _class_name(cls) -> str:
     if getattr(nn, cls.__name__, None) is cls:
         return _TORCH_PREFIX + cls.__name__
-    return cls.__name__
+    return get_registered_name(cls) if is_registered(cls) else cls.__name__
 
 
 def _constructor_arguments(module: nn.Module) -> dict:
@@ -98,7 +100,8 @@ def module_spec(module: nn.Module) -> dict:
 
 
 def module_from_spec(spec, custom_objects=None, device=None) -> nn.Module:
-    """The module a recipe describes, its class found in ``torch.nn`` or ``custom_objects``."""
+    """The module a recipe describes, its class found in ``torch.nn``, ``custom_objects``, an
+    open ``custom_object_scope`` or among registered classes."""
     if not (isinstance(spec, dict) and isinstance(spec.get("class_name"), str)
             and isinstance(spec.get("config", {}), dict)):
         raise ValueError(f"a torch module's config must be {{'class_name': ..., 'config': "
@@ -107,14 +110,15 @@ def module_from_spec(spec, custom_objects=None, device=None) -> nn.Module:
     if name.startswith(_TORCH_PREFIX):
         cls = getattr(nn, name[len(_TORCH_PREFIX):], None)
     else:
-        cls = (custom_objects or {}).get(name)
+        cls = find_given(name, name, custom_objects)  # a registered class by its "Pkg>Name"
     if not (isinstance(cls, type) and issubclass(cls, nn.Module)):
         where = "torch.nn" if name.startswith(_TORCH_PREFIX) else "custom_objects"
         raise ValueError(
             f"TorchModuleWrapper: the torch module class {name!r} is not in {where}"
             + ("" if name.startswith(_TORCH_PREFIX) else
-               f"; pass it when loading: custom_objects={{{name!r}: {name}}} (code from a "
-               "file is never run)"))
+               f"; pass it when loading: custom_objects={{{name!r}: {name}}}, or register it "
+               "with @sloi.saving.register_keras_serializable() (code from a file is never "
+               "run)"))
     with torch.device(device or "cpu"):
         if cls is nn.Sequential:
             return nn.Sequential(*(module_from_spec(m, custom_objects, device)

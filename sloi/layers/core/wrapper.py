@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sloi.engine import Layer
+from sloi.engine.config_decoder import deserialize_layer, serialize_layer
 
 
 class Wrapper(Layer):
@@ -14,7 +15,7 @@ class Wrapper(Layer):
         layer: the layer to wrap (a sloi ``Layer``).
 
     Its config holds the wrapped layer's config under ``"layer"``; ``from_config`` rebuilds
-    the wrapped layer from ``sloi.layers`` by class name, or from ``custom_objects``.
+    the wrapped layer by class name: sloi's own, registered, or given in ``custom_objects``.
     Subclasses implement ``call``.
     """
 
@@ -35,32 +36,12 @@ class Wrapper(Layer):
     def get_config(self):
         return {
             **super().get_config(),
-            "layer": {"module": "keras.layers", "class_name": type(self.layer).__name__,
-                      "config": self.layer.get_config(), "registered_name": None},
+            "layer": serialize_layer(self.layer),
         }
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
         config = dict(config)
-        return cls(layer_from_config(cls.__name__, config.pop("layer"), custom_objects), **config)
+        layer = deserialize_layer(config.pop("layer"), custom_objects, owner=cls.__name__)
+        return cls(layer, **config)
 
-
-def layer_from_config(owner: str, spec, custom_objects=None) -> Layer:
-    """The layer a wrapper's config names: a layer object as is (the loader has already
-    resolved custom layers), else ``{"class_name", "config"}`` looked up in ``custom_objects``
-    and then in ``sloi.layers``."""
-    if isinstance(spec, Layer):
-        return spec
-    if not isinstance(spec, dict) or "class_name" not in spec:
-        raise ValueError(f"{owner}.from_config: `layer` must be a layer or a layer config "
-                         f"with a class_name; got {spec!r}")
-    import sloi.layers  # the family packages, by name: a layer of this floor
-
-    name = spec["class_name"]
-    found = (custom_objects or {}).get(name)
-    if found is None:
-        found = getattr(sloi.layers, name, None)
-    if not (isinstance(found, type) and issubclass(found, Layer)):
-        raise ValueError(f"{owner}.from_config: unknown layer class {name!r}; pass it in "
-                         f"custom_objects={{{name!r}: {name}}}")
-    return found.from_config(spec.get("config") or {})

@@ -10,9 +10,12 @@ bidirectional call of PyTorch's kernel.
 
 from __future__ import annotations
 
+import inspect
+
 import torch
 
 from sloi.engine import Layer
+from sloi.engine.config_decoder import deserialize_layer, serialize_layer
 from sloi.kernels import rnn as rnn_ops
 from sloi.layers.recurrent.fused_layout import FusedLayout
 from sloi.layers.recurrent.rnn import RNN
@@ -53,11 +56,13 @@ class Bidirectional(FusedLayout, Layer):
             )
         config = layer.get_config()
         base_name = layer.name.removeprefix("forward_")
-        self.forward_layer = type(layer).from_config({**config, "name": "forward_" + base_name})
+        # The copies are built from the live layer's own classes (a user's cell included).
+        known = {type(m).__name__: type(m) for m in layer.modules()}
+        self.forward_layer = _copy(layer, {**config, "name": "forward_" + base_name}, known)
         if backward_layer is None:
-            self.backward_layer = type(layer).from_config(
-                {**config, "name": "backward_" + base_name,
-                 "go_backwards": not config["go_backwards"]})
+            self.backward_layer = _copy(
+                layer, {**config, "name": "backward_" + base_name,
+                        "go_backwards": not config["go_backwards"]}, known)
         else:
             if not isinstance(backward_layer, RNN):
                 raise ValueError(
@@ -266,27 +271,26 @@ class Bidirectional(FusedLayout, Layer):
         config = {
             **super().get_config(),
             "merge_mode": self.merge_mode,
-            "layer": {"class_name": type(self.forward_layer).__name__,
-                      "config": self.forward_layer.get_config()},
+            "layer": serialize_layer(self.forward_layer),
+            "backward_layer": serialize_layer(self.backward_layer),
         }
-        config["backward_layer"] = {"class_name": type(self.backward_layer).__name__,
-                                    "config": self.backward_layer.get_config()}
         return config
 
     @classmethod
-    def from_config(cls, config):
-        import sloi.layers
-
+    def from_config(cls, config, custom_objects=None):
         config = dict(config)
         for key in ("layer", "backward_layer"):
-            spec = config.get(key)
-            if isinstance(spec, dict) and "class_name" in spec:
-                layer_cls = getattr(sloi.layers, spec["class_name"], None)
-                if layer_cls is None:
-                    raise ValueError(f"Bidirectional.from_config: unknown layer class "
-                                     f"{spec['class_name']!r}")
-                config[key] = layer_cls.from_config(spec["config"])
+            if config.get(key) is not None:
+                config[key] = deserialize_layer(config[key], custom_objects,
+                                                owner="Bidirectional", key=key)
         return cls(**config)
+
+
+def _copy(layer, config: dict, known: dict):
+    cls = type(layer)
+    if "custom_objects" in inspect.signature(cls.from_config).parameters:
+        return cls.from_config(config, custom_objects=known)
+    return cls.from_config(config)
 
 
 def _describe(layer) -> str:

@@ -14,6 +14,7 @@ import inspect
 import torch
 
 from sloi.engine import InputSpec, Layer
+from sloi.engine.config_decoder import deserialize_layer, serialize_layer
 from sloi.kernels import rnn as rnn_ops
 from sloi.layers.recurrent.cell_args import serialize_cell_args
 from sloi.layers.recurrent.fused_layout import FusedLayout
@@ -286,24 +287,21 @@ class RNN(FusedLayout, Layer):
         }
         config.update(serialize_cell_args(self.cell, self._cell_args))
         if type(self) is RNN:
-            config["cell"] = {"class_name": type(self.cell).__name__,
-                              "config": self.cell.get_config()}
+            config["cell"] = serialize_layer(self.cell)
         return config
 
     @classmethod
-    def from_config(cls, config):
+    def from_config(cls, config, custom_objects=None):
+        """Rebuild the layer; a user's cell class is found in ``custom_objects``, in an open
+        ``custom_object_scope`` or by its registered name."""
         config = dict(config)
         if cls is RNN:
-            import sloi.layers
-
             cell = config.pop("cell")
-            if isinstance(cell, dict):  # a cell object (a custom one, from sloi.saving) as is
-                cell_cls = getattr(sloi.layers, cell["class_name"], None)
-                if cell_cls is None:
-                    raise ValueError(f"RNN.from_config: unknown cell class "
-                                     f"{cell['class_name']!r}")
-                cell = cell_cls.from_config(cell["config"])
-            config["cell"] = cell
+            if isinstance(cell, (list, tuple)):
+                config["cell"] = [deserialize_layer(c, custom_objects, owner="RNN", key="cell")
+                                  for c in cell]
+            else:
+                config["cell"] = deserialize_layer(cell, custom_objects, owner="RNN", key="cell")
         return cls(**config)
 
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import inspect
+
 from sloi.engine import Layer
+from sloi.engine.config_decoder import deserialize_layer, serialize_layer
 from sloi.engine.module_tools import layer_list
 
 
@@ -54,26 +57,22 @@ class StackedRNNCells(Layer):
             count = len(self._sizes(cell))
             own = list(states[start:start + count])
             start += count
-            inputs, own = cell.call(inputs, own, training=training)
+            # As Keras: `training` reaches only the cells whose call takes it.
+            kwargs = {"training": training} if _accepts_training(cell) else {}
+            inputs, own = cell.call(inputs, own, **kwargs)
             new_states += list(own) if isinstance(own, (list, tuple)) else [own]
         return inputs, new_states
 
     def get_config(self):
-        cells = [{"class_name": type(c).__name__, "config": c.get_config()} for c in self.cells]
-        return {**super().get_config(), "cells": cells}
+        return {**super().get_config(), "cells": [serialize_layer(c) for c in self.cells]}
 
     @classmethod
-    def from_config(cls, config):
-        import sloi.layers
-
+    def from_config(cls, config, custom_objects=None):
         config = dict(config)
-        cells = []
-        for cell in config.pop("cells"):
-            if not isinstance(cell, dict):  # a cell object (a custom one, from sloi.saving)
-                cells.append(cell)
-                continue
-            cell_cls = getattr(sloi.layers, cell["class_name"], None)
-            if cell_cls is None:
-                raise ValueError(f"StackedRNNCells: unknown cell class {cell['class_name']!r}")
-            cells.append(cell_cls.from_config(cell["config"]))
+        cells = [deserialize_layer(c, custom_objects, owner="StackedRNNCells", key="cells")
+                 for c in config.pop("cells")]
         return cls(cells, **config)
+
+
+def _accepts_training(cell) -> bool:
+    return "training" in inspect.signature(cell.call).parameters

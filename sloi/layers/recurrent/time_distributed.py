@@ -9,6 +9,7 @@ kernel call instead of ``frames``.
 from __future__ import annotations
 
 from sloi.engine import InputSpec, Layer
+from sloi.engine.config_decoder import deserialize_layer, serialize_layer
 from sloi.engine.input_spec import check_input
 from sloi.engine.symbolic import format_shape
 
@@ -90,19 +91,10 @@ class TimeDistributed(Layer):
         return previous_mask  # as Keras: the wrapped layer's own mask is not asked for
 
     def get_config(self):
-        return {**super().get_config(), "layer": {"class_name": type(self.layer).__name__,
-                                                  "config": self.layer.get_config()}}
+        return {**super().get_config(), "layer": serialize_layer(self.layer)}
 
     @classmethod
-    def from_config(cls, config):
-        import sloi.layers
-
+    def from_config(cls, config, custom_objects=None):
         config = dict(config)
-        spec = config.pop("layer")
-        if not isinstance(spec, dict):  # a layer object (a custom one, from sloi.saving) as is
-            return cls(spec, **config)
-        layer_cls = getattr(sloi.layers, spec["class_name"], None)
-        if layer_cls is None:
-            raise ValueError(f"TimeDistributed.from_config: unknown layer class "
-                             f"{spec['class_name']!r}")
-        return cls(layer_cls.from_config(spec["config"]), **config)
+        layer = deserialize_layer(config.pop("layer"), custom_objects, owner="TimeDistributed")
+        return cls(layer, **config)

@@ -55,7 +55,7 @@ def test_wrapper_from_config_finds_custom_layers_and_refuses_unknown():
                                 custom_objects={"Scale": Scale})
     assert isinstance(clone.layer, Scale)
     torch.testing.assert_close(clone(torch.ones(2)), torch.full((2,), 6.0))
-    with pytest.raises(ValueError, match=r"Doubled.from_config: unknown layer class 'Scale'"):
+    with pytest.raises(ValueError, match=r'Doubled.from_config: unknown layer class "Scale"'):
         Doubled.from_config(Doubled(Scale()).get_config())
 
 
