@@ -65,6 +65,7 @@ class Functional(Model):
         )
         self._chain = self._chain_plan()
         self._release_after = self._release_plan()
+        self._input_dtypes = self._input_dtype_plan()
         self._has_activity = any(layer.activity_regularizer is not None for layer in layers)
         self.built = True
         self._build_input_shape = tree.map_structure(lambda t: t.shape, inputs)
@@ -86,6 +87,23 @@ class Functional(Model):
             chain.append(node.layer)
             current = node.outputs
         return chain if current is self._flat_outputs[0] else None
+
+    def _input_dtype_plan(self) -> list:
+        """For each input, the dtype its data is cast to when it comes in another (Keras casts
+        every input to its Input's dtype), or None where integer data stays as it is: an
+        input read only by layers that take integer ids (Embedding) keeps them exact."""
+        readers: dict = {}
+        for node in self._nodes:
+            for x in tree.flatten((node.call_args, node.call_kwargs)):
+                if isinstance(x, SymbolicTensor):
+                    readers.setdefault(id(x), []).append(node.layer)
+        plan = []
+        for t in self._flat_inputs:
+            users = readers.get(id(t), [])
+            ids_only = bool(users) and all(getattr(u, "keeps_integer_inputs", False)
+                                           for u in users)
+            plan.append(None if ids_only and t.dtype.is_floating_point else t.dtype)
+        return plan
 
     def _release_plan(self) -> list[list[int]]:
         """For each node, the tensors (by id) it is the last to read: the graph runner drops
@@ -218,13 +236,13 @@ class Functional(Model):
         return tree.pack_like(self._outputs_struct, [values[id(t)] for t in self._flat_outputs])
 
     def _standardize_inputs(self, inputs) -> list[torch.Tensor]:
-        """The inputs as a flat list of tensors in ``self.inputs`` order, floats in float32,
-        each checked against its Input's shape."""
+        """The inputs as a flat list of tensors in ``self.inputs`` order, each in its Input's
+        dtype (``_input_dtype_plan``) and checked against its Input's shape."""
         expected = self._flat_inputs
         if type(inputs) is torch.Tensor and len(expected) == 1:  # every batch of fit / predict
             t = expected[0]
-            if inputs.dtype == t.dtype or not (inputs.is_floating_point()
-                                               and t.dtype.is_floating_point):
+            if inputs.dtype == t.dtype or (self._input_dtypes[0] is None and not (
+                    inputs.is_floating_point() or inputs.dtype == torch.bool)):
                 shape = inputs.shape
                 if len(shape) == len(t.shape) and all(
                         d is None or d == s for d, s in zip(t.shape, shape)):
@@ -249,7 +267,7 @@ class Functional(Model):
                 f"{[format_shape(t.shape) for t in expected]}; got {len(flat)}"
             )
         result = []
-        for t, x in zip(expected, flat):
+        for t, x, cast_to in zip(expected, flat, self._input_dtypes):
             if isinstance(x, np.ndarray):
                 x = torch.from_numpy(x)
             elif not isinstance(x, torch.Tensor):
@@ -259,7 +277,10 @@ class Functional(Model):
                         f'"{t._keras_history.layer.name}"; got {describe_value(x)}'
                     )
                 x = torch.as_tensor(np.asarray(x))
-            if x.is_floating_point() and t.dtype.is_floating_point and x.dtype != t.dtype:
+            if x.dtype != t.dtype and (cast_to is not None or x.is_floating_point()
+                                       or x.dtype == torch.bool):
+                # as Keras: bool / int data into a float Input become floats (one-hot bool
+                # arrays, uint8 images), float64 becomes float32, floats into an int Input ints
                 x = x.to(t.dtype)
             shape = x.shape
             if len(shape) != len(t.shape) or any(

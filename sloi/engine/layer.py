@@ -385,6 +385,10 @@ class Layer(nn.Module):
         return previous_mask if self.supports_masking else None
 
     supports_masking = False
+    # True for layers that read integer ids (Embedding) and for models, which cast each input
+    # to its Input's dtype themselves; other layers with float weights take bool / int inputs
+    # as floats in their dtype, as Keras's ops promote them (Dense on a uint8 image)
+    keeps_integer_inputs = False
     _is_container = False  # models set it: their weights keep their layers' own paths
 
     def compute_output_shape(self, input_shape):
@@ -408,6 +412,10 @@ class Layer(nn.Module):
         if not self.built:
             self._maybe_build(args, kwargs)
             move_to_input_device(self, first)
+        if isinstance(first, torch.Tensor) and not first.is_floating_point() and (
+                self._takes_float_inputs()):
+            first = _with_mask_of(first, first.to(self._dtype))
+            args = (first,) + tuple(args[1:])
         if "mask" not in kwargs and self._call_accepts("mask"):
             mask = carried_mask(first)
             if mask is not None:
@@ -431,6 +439,17 @@ class Layer(nn.Module):
                 cache.add("**")
             cls._sloi_call_params = cache
         return name in cache
+
+    def _takes_float_inputs(self) -> bool:
+        """Whether bool / int inputs are cast to this layer's float dtype: a layer with float
+        weights that does not keep integer inputs. Decided once, after build."""
+        takes = self.__dict__.get("_float_inputs")
+        if takes is None:
+            takes = (not self.keeps_integer_inputs and self._dtype.is_floating_point
+                     and any(p.is_floating_point() for p in self.parameters()))
+            if self.built:
+                self._float_inputs = takes
+        return takes
 
     def _prepare_eager_inputs(self, args):
         if not args:
@@ -499,3 +518,11 @@ def _float_dtype_after(fn, dtype: torch.dtype) -> torch.dtype | None:
         return None
     dtype = getattr(probe, "dtype", None)
     return dtype if isinstance(dtype, torch.dtype) and dtype.is_floating_point else None
+
+
+def _with_mask_of(source: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+    """``x`` carrying the mask ``source`` carries (a cast makes a new tensor without it)."""
+    mask = getattr(source, "_keras_mask", None)
+    if mask is not None:
+        x._keras_mask = mask
+    return x
