@@ -83,6 +83,10 @@ class ArrayAdapter:
         full = math.ceil(self.size / self.batch_size)
         return min(full, self.steps) if self.steps else full
 
+    @property
+    def num_batches(self) -> int:
+        return len(self)
+
     def __iter__(self):
         if self.shuffle:
             order = torch.randperm(self.size, device=self.device)
@@ -114,24 +118,48 @@ class ArrayAdapter:
             yield batch
 
 
-class IterableAdapter:
-    """Generators, iterators, DataLoaders and PyDatasets: each epoch reads ``steps`` batches
-    (or until the data ends)."""
+RAN_OUT = ("Your input ran out of data; interrupting training. Make sure that your dataset or "
+           "generator can generate at least `steps_per_epoch * epochs` batches. You may need to "
+           "use the `.repeat()` function when building your dataset.")
 
-    def __init__(self, data, steps=None, device=None, shuffle=False):
+
+class IterableAdapter:
+    """Generators, iterators, DataLoaders and PyDatasets: each epoch reads ``steps`` batches,
+    or, without ``steps``, until the data ends.
+
+    Data of unknown length (a generator, an iterable without ``__len__``) has no
+    ``num_batches`` until one pass has ended; then it has the count seen. An iterator that
+    cannot start over (a generator) gives its batches once: the next epoch finds it dry, says
+    so with Keras's warning and ``exhausted`` ends training, as in Keras. With ``replay``
+    (validation data), the batches of such an iterator are kept from the first pass and
+    replayed each time after.
+    """
+
+    def __init__(self, data, steps=None, device=None, shuffle=False, replay=False):
+        # replay: set by fit for validation data
         self.source = data
         self.steps = steps
         self.device = device
         self.shuffle = shuffle
+        self.replay = replay
         self._iterator = None
+        self._kept = None  # the batches of a one-shot iterator, kept for replay
+        self._seen = None  # the count of one whole pass, once known
         self.exhausted = False
+        self.reusable = isinstance(data, (DataLoader, PyDataset)) or (
+            hasattr(data, "__iter__") and not hasattr(data, "__next__"))
 
-    def __len__(self):
+    @property
+    def num_batches(self):
+        """The number of batches an epoch reads; None while unknown."""
         if self.steps is not None:
             return self.steps
-        if isinstance(self.source, (DataLoader, PyDataset)):
-            return len(self.source)
-        return None
+        if isinstance(self.source, PyDataset) or hasattr(self.source, "__len__"):
+            try:
+                return len(self.source)
+            except TypeError:  # a DataLoader over an IterableDataset has no length
+                return self._seen
+        return self._seen
 
     def _new_iterator(self):
         if isinstance(self.source, PyDataset):
@@ -142,32 +170,87 @@ class IterableAdapter:
         return iter(self.source)
 
     def __iter__(self):
-        reusable = isinstance(self.source, (DataLoader, PyDataset)) or (
-            hasattr(self.source, "__iter__") and not hasattr(self.source, "__next__"))
-        if self._iterator is None or reusable and self.steps is None:
+        if self._kept is not None:  # a one-shot validation iterator, replayed
+            yield from self._kept
+            return
+        if self._iterator is None or self.reusable and self.steps is None:
             self._iterator = self._new_iterator()
-        count = 0
+        keep = [] if self.replay and not self.reusable and self.steps is None else None
+        count, first = 0, None
         while self.steps is None or count < self.steps:
             try:
                 batch = next(self._iterator)
             except StopIteration:
-                if self.steps is not None and not reusable:
+                if self.reusable:
+                    self._iterator = None
+                if count == 0 or self.steps is not None:  # dry before the epoch's end
                     self.exhausted = True
-                    warnings.warn("Your input ran out of data: the generator stopped before "
-                                  f"the {self.steps} steps asked for. Training stops here.")
-                elif not reusable:
-                    self.exhausted = True
-                self._iterator = None if reusable else self._iterator
-                return
+                    warnings.warn(RAN_OUT, stacklevel=2)
+                break
             if isinstance(batch, list) and len(batch) in (2, 3) and not isinstance(
                     self.source, PyDataset):
                 batch = tuple(batch)  # DataLoaders collate tuples into lists
+            first = _check_structure(batch, first, count)
             x, y, sw = unpack(batch)
-            yield tree.map_structure(lambda a: None if a is None else to_tensor(a, self.device),
-                                     (x, y, sw))
+            tensors = tree.map_structure(
+                lambda a: None if a is None else to_tensor(a, self.device), (x, y, sw))
+            if keep is not None:
+                keep.append(tensors)
+            yield tensors
             count += 1
+        else:
+            if isinstance(self.source, PyDataset):
+                self.source.on_epoch_end()
+            return
+        if self.steps is None and count:
+            self._seen = count
+        if keep is not None and count:
+            self._kept = keep
         if isinstance(self.source, PyDataset):
             self.source.on_epoch_end()
+
+
+def _structure(batch) -> str:
+    """A batch's structure for messages: ``(array(4, 3), array(4, 1))``."""
+    def describe(a):
+        shape = getattr(a, "shape", None)
+        return f"array{tuple(shape)}" if shape is not None else type(a).__name__
+    if isinstance(batch, tuple):
+        inner = ", ".join(_structure(b) for b in batch)
+        return f"({inner},)" if len(batch) == 1 else f"({inner})"
+    if isinstance(batch, list):
+        return "[" + ", ".join(_structure(b) for b in batch) + "]"
+    if isinstance(batch, dict):
+        return "{" + ", ".join(f"{k!r}: {_structure(v)}" for k, v in batch.items()) + "}"
+    return describe(batch)
+
+
+def _skeleton(batch):
+    """The nesting of a batch without its values: what must stay the same from step to step."""
+    if isinstance(batch, (tuple, list)):
+        return (type(batch).__name__, tuple(_skeleton(b) for b in batch))
+    if isinstance(batch, dict):
+        return ("dict", tuple((k, _skeleton(v)) for k, v in sorted(batch.items(), key=str)))
+    return "leaf" if batch is not None else None
+
+
+def _check_structure(batch, first, step):
+    """The first batch (kept to compare with); a later batch of another structure raises."""
+    if first is None:
+        return batch
+    if _skeleton(batch) != _skeleton(first):
+        raise ValueError(
+            f"The data yielded batches of different structures: step 0 gave {_structure(first)}, "
+            f"step {step} gave {_structure(batch)}. Every batch must have the structure of the "
+            "first (x, (x, y) or (x, y, sample_weight))."
+        )
+    return first
+
+
+def num_batches(data):
+    """The number of batches an epoch of ``data`` (an adapter) reads; None while unknown."""
+    count = getattr(data, "num_batches", None)
+    return count if count is not None or hasattr(data, "num_batches") else len(data)
 
 
 def adapt(x, y=None, sample_weight=None, batch_size=32, shuffle=True, device=None,
