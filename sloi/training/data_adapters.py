@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 import warnings
 
@@ -128,84 +129,85 @@ class IterableAdapter:
     or, without ``steps``, until the data ends.
 
     Data of unknown length (a generator, an iterable without ``__len__``) has no
-    ``num_batches`` until one pass has ended; then it has the count seen. An iterator that
-    cannot start over (a generator) gives its batches once: the next epoch finds it dry, says
-    so with Keras's warning and ``exhausted`` ends training, as in Keras. With ``replay``
-    (validation data), the batches of such an iterator are kept from the first pass and
-    replayed each time after.
+    ``num_batches`` until one pass has ended; then it has the count seen. A one-shot iterator
+    (a generator) cannot start over: as in Keras, which peeks at its first two batches, every
+    pass after the first gives those two again and then whatever the iterator still has. With
+    ``steps``, the epochs continue one iterator; when it runs dry before ``steps`` batches, the
+    epoch ends and the next epoch starts a new pass. A pass that ends by running out gives
+    Keras's warning, as Keras does. ``exhausted`` says that an epoch found no batch at all:
+    training ends there (Keras runs such epochs empty, with no history).
     """
 
-    def __init__(self, data, steps=None, device=None, shuffle=False, replay=False):
-        # replay: set by fit for validation data
+    _PEEKED = 2  # the batches Keras keeps of a one-shot iterator (its spec inference)
+
+    def __init__(self, data, steps=None, device=None, shuffle=False):
         self.source = data
         self.steps = steps
         self.device = device
         self.shuffle = shuffle
-        self.replay = replay
-        self._iterator = None
-        self._kept = None  # the batches of a one-shot iterator, kept for replay
-        self._seen = None  # the count of one whole pass, once known
-        self.exhausted = False
         self.reusable = isinstance(data, (DataLoader, PyDataset)) or (
             hasattr(data, "__iter__") and not hasattr(data, "__next__"))
+        self._iterator = None  # the current pass
+        self._source_iterator = None  # a one-shot source's own iterator, made once
+        self._peeked: list = []
+        self._first = None  # the first batch, whose structure every other batch must have
+        self._seen = None  # the count of one whole pass, once known
+        self.exhausted = False
 
     @property
     def num_batches(self):
         """The number of batches an epoch reads; None while unknown."""
         if self.steps is not None:
             return self.steps
-        if isinstance(self.source, PyDataset) or hasattr(self.source, "__len__"):
+        if hasattr(self.source, "__len__"):
             try:
                 return len(self.source)
             except TypeError:  # a DataLoader over an IterableDataset has no length
-                return self._seen
+                pass
         return self._seen
 
-    def _new_iterator(self):
+    def _new_pass(self):
         if isinstance(self.source, PyDataset):
             order = list(range(len(self.source)))
             if self.shuffle:
                 order = [order[i] for i in torch.randperm(len(order)).tolist()]
             return (self.source[i] for i in order)
-        return iter(self.source)
+        if self.reusable:
+            return iter(self.source)
+        if self._source_iterator is None:
+            self._source_iterator = iter(self.source)
+            return self._peeking(self._source_iterator)
+        return itertools.chain(list(self._peeked), self._source_iterator)
+
+    def _peeking(self, iterator):
+        for batch in iterator:
+            if len(self._peeked) < self._PEEKED:
+                self._peeked.append(batch)
+            yield batch
 
     def __iter__(self):
-        if self._kept is not None:  # a one-shot validation iterator, replayed
-            yield from self._kept
-            return
-        if self._iterator is None or self.reusable and self.steps is None:
-            self._iterator = self._new_iterator()
-        keep = [] if self.replay and not self.reusable and self.steps is None else None
-        count, first = 0, None
+        if self._iterator is None or self.steps is None:
+            self._iterator = self._new_pass()
+        count = 0
         while self.steps is None or count < self.steps:
             try:
                 batch = next(self._iterator)
             except StopIteration:
-                if self.reusable:
-                    self._iterator = None
-                if count == 0 or self.steps is not None:  # dry before the epoch's end
-                    self.exhausted = True
-                    warnings.warn(RAN_OUT, stacklevel=2)
+                self._iterator = None
+                self.exhausted = count == 0
+                if self.steps is None and self._seen is None:
+                    self._seen = count
+                # Keras says so whenever a pass ends by running out, its natural end included
+                warnings.warn(RAN_OUT, stacklevel=2)
                 break
             if isinstance(batch, list) and len(batch) in (2, 3) and not isinstance(
                     self.source, PyDataset):
                 batch = tuple(batch)  # DataLoaders collate tuples into lists
-            first = _check_structure(batch, first, count)
+            self._first = _check_structure(batch, self._first, count)
             x, y, sw = unpack(batch)
-            tensors = tree.map_structure(
+            yield tree.map_structure(
                 lambda a: None if a is None else to_tensor(a, self.device), (x, y, sw))
-            if keep is not None:
-                keep.append(tensors)
-            yield tensors
             count += 1
-        else:
-            if isinstance(self.source, PyDataset):
-                self.source.on_epoch_end()
-            return
-        if self.steps is None and count:
-            self._seen = count
-        if keep is not None and count:
-            self._kept = keep
         if isinstance(self.source, PyDataset):
             self.source.on_epoch_end()
 

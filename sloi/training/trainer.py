@@ -290,11 +290,8 @@ class Trainer:
         val_data = None
         if validation_data is not None:
             vx, vy, vsw = _unpack_validation(validation_data)
-            # a one-shot generator gives its batches once: they are replayed each epoch after
             val_data = _hooks().adapt(vx, vy, vsw, validation_batch_size or batch_size, False,
                                       device, validation_steps)
-            if isinstance(val_data, data_adapters.IterableAdapter):
-                val_data.replay = True
         verbose = 1 if verbose == "auto" else verbose
         history = callbacks_mod.History()
         cbs = list(callbacks or [])
