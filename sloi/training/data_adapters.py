@@ -159,6 +159,8 @@ class IterableAdapter:
         """The number of batches an epoch reads; None while unknown."""
         if self.steps is not None:
             return self.steps
+        if isinstance(self.source, PyDataset):
+            return self.source.num_batches if self._seen is None else self._seen
         if hasattr(self.source, "__len__"):
             try:
                 return len(self.source)
@@ -167,6 +169,12 @@ class IterableAdapter:
         return self._seen
 
     def _new_pass(self):
+        if isinstance(self.source, PyDataset) and self.source.num_batches is None:
+            # a PyDataset of unknown length: batch after batch across the epochs, as in Keras,
+            # until its __getitem__ raises IndexError
+            if self._source_iterator is None:
+                self._source_iterator = itertools.count()
+            return _batches_until_index_error(self.source, self._source_iterator)
         if isinstance(self.source, PyDataset):
             order = list(range(len(self.source)))
             if self.shuffle:
@@ -210,6 +218,15 @@ class IterableAdapter:
             count += 1
         if isinstance(self.source, PyDataset):
             self.source.on_epoch_end()
+
+
+def _batches_until_index_error(dataset, indices):
+    for i in indices:
+        try:
+            batch = dataset[i]
+        except IndexError:
+            return
+        yield batch
 
 
 def _structure(batch) -> str:

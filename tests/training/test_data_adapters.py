@@ -160,3 +160,26 @@ def test_a_generator_of_inconsistent_structures_names_the_step_and_both():
     with pytest.raises(ValueError, match=r"step 0 gave \(array\(4, 3\), array\(4, 1\)\), "
                                          r"step 2 gave \(array\(4, 3\),\)"):
         model.fit(bad(), verbose=0)
+
+
+class _Unsized(sloi.utils.PyDataset):
+    """A PyDataset of unknown length (``num_batches`` None) that ends with IndexError."""
+
+    @property
+    def num_batches(self):
+        return None
+
+    def __getitem__(self, i):
+        if i >= 5:
+            raise IndexError(i)
+        return X[i * 4:(i + 1) * 4], Y[i * 4:(i + 1) * 4]
+
+
+def test_a_py_dataset_of_unknown_length_reads_on_across_epochs():
+    model = _model(sloi)
+    steps = _recorder(sloi)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model.fit(_Unsized(), epochs=3, steps_per_epoch=2, verbose=0, callbacks=[steps])
+    # as Keras: the indices go on from epoch to epoch (0-1, 2-3, 4); here the data ends there
+    assert [e["train"] for e in steps.epochs] == [2, 2, 1]
