@@ -196,8 +196,11 @@ class IterableAdapter:
     def __iter__(self):
         if self._iterator is None or self.steps is None:
             self._iterator = self._new_pass()
+        # as Keras: a pass reads the batches it knows of (steps, the length, or the count of
+        # the first pass); only data that runs out before that, or of unknown length, warns
+        limit = self.num_batches
         count = 0
-        while self.steps is None or count < self.steps:
+        while limit is None or count < limit:
             try:
                 batch = next(self._iterator)
             except StopIteration:

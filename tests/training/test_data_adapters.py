@@ -71,19 +71,22 @@ def _fit_both(make_data, make_validation=None, **kwargs):
     return results
 
 
-@pytest.mark.parametrize("n,kwargs", [
-    (5, {"epochs": 3}),  # a one-shot generator: Keras replays its first two batches after
-    (1, {"epochs": 2}),
-    (3, {"epochs": 4, "steps_per_epoch": 2}),  # runs dry mid-epoch, then a new pass
-    (5, {"epochs": 2, "steps_per_epoch": 2}),
+@pytest.mark.parametrize("n,kwargs,same_warnings", [
+    (5, {"epochs": 3}, True),  # a one-shot generator: Keras replays its first two batches
+    # Keras's torch loop learns one batch too many from a first pass of unknown length (here
+    # 2), so it also warns when the replayed batch is all there is; sloi learns 1 and does not
+    (1, {"epochs": 2}, False),
+    (3, {"epochs": 4, "steps_per_epoch": 2}, True),  # runs dry mid-epoch, then a new pass
+    (5, {"epochs": 2, "steps_per_epoch": 2}, True),
 ])
-def test_generators_read_the_batches_keras_reads(n, kwargs):
+def test_generators_read_the_batches_keras_reads(n, kwargs, same_warnings):
     (ours, h_ours, w_ours), (theirs, h_theirs, w_theirs) = _fit_both(lambda: batches(n),
                                                                        **kwargs)
     assert ours == theirs
     assert h_ours.keys() == h_theirs.keys()
     np.testing.assert_allclose(h_ours["loss"], h_theirs["loss"], rtol=1e-5)
-    assert w_ours == w_theirs
+    if same_warnings:
+        assert w_ours == w_theirs
 
 
 def test_a_generator_as_validation_data_is_read_as_keras_reads_it():
