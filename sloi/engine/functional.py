@@ -66,6 +66,16 @@ class Functional(Model):
         self._chain = self._chain_plan()
         self._release_after = self._release_plan()
         self._input_dtypes = self._input_dtype_plan()
+        # nodes whose first input is bool / int inside the graph and whose layer takes floats
+        # (Input(dtype="int32") into Dense): that input is cast there, as an eager call does
+        self._integer_casts = {
+            id(node): cast for node in self._nodes
+            if node.call_args and isinstance(node.call_args[0], SymbolicTensor)
+            and not node.call_args[0].dtype.is_floating_point
+            and isinstance(node.layer, Layer)
+            and (cast := node.layer.integer_input_cast()) is not None}
+        if self._integer_casts:
+            self._chain = None
         self._has_activity = any(layer.activity_regularizer is not None for layer in layers)
         self.built = True
         self._build_input_shape = tree.map_structure(lambda t: t.shape, inputs)
@@ -199,9 +209,12 @@ class Functional(Model):
         def lookup(x):
             return values[id(x)] if isinstance(x, SymbolicTensor) else x
 
+        casts = self._integer_casts
         for node, release in zip(self._nodes, self._release_after):
             layer = node.layer
             args = tree.map_structure(lookup, node.call_args)
+            if casts and id(node) in casts:
+                args = [args[0].to(casts[id(node)]), *args[1:]]
             kwargs = tree.map_structure(lookup, node.call_kwargs) if node.call_kwargs else {}
             if training is not None and "training" not in kwargs and layer._call_accepts(
                     "training"):

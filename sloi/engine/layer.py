@@ -396,8 +396,11 @@ class Layer(nn.Module):
 
     def compute_output_dtype(self, input_dtype: torch.dtype) -> torch.dtype:
         """Output dtype when ``compute_output_shape`` gives the shape: floats in the layer's
-        dtype, other dtypes (integer ids through Reshape...) unchanged."""
-        return self._dtype if input_dtype.is_floating_point else input_dtype
+        dtype, other dtypes (integer ids through Reshape...) unchanged, unless the layer casts
+        them (``integer_input_cast``: Dense on integer inputs gives floats)."""
+        if input_dtype.is_floating_point or self.integer_input_cast() is not None:
+            return self._dtype
+        return input_dtype
 
     def __call__(self, *args, **kwargs):
         # one plain tensor and nothing else (every batch of fit / predict): nothing symbolic
@@ -413,7 +416,7 @@ class Layer(nn.Module):
             self._maybe_build(args, kwargs)
             move_to_input_device(self, first)
         if isinstance(first, torch.Tensor) and not first.is_floating_point() and (
-                self._takes_float_inputs()):
+                self.integer_input_cast() is not None):
             first = _with_mask_of(first, first.to(self._dtype))
             args = (first,) + tuple(args[1:])
         if "mask" not in kwargs and self._call_accepts("mask"):
@@ -440,16 +443,19 @@ class Layer(nn.Module):
             cls._sloi_call_params = cache
         return name in cache
 
-    def _takes_float_inputs(self) -> bool:
-        """Whether bool / int inputs are cast to this layer's float dtype: a layer with float
-        weights that does not keep integer inputs. Decided once, after build."""
-        takes = self.__dict__.get("_float_inputs")
-        if takes is None:
+    def integer_input_cast(self):
+        """The dtype that bool / int inputs of this layer are cast to before ``call`` (the
+        layer's float dtype, as Keras's ops promote them), or None where they stay as they
+        are: a layer without float weights (Reshape keeps integer ids integers) or one that
+        ``keeps_integer_inputs``. Decided once, after build."""
+        cast = self.__dict__.get("_integer_input_cast", False)
+        if cast is False:
             takes = (not self.keeps_integer_inputs and self._dtype.is_floating_point
                      and any(p.is_floating_point() for p in self.parameters()))
+            cast = self._dtype if takes else None
             if self.built:
-                self._float_inputs = takes
-        return takes
+                self._integer_input_cast = cast
+        return cast
 
     def _prepare_eager_inputs(self, args):
         if not args:

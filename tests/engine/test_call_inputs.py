@@ -139,3 +139,20 @@ def test_masks_survive_the_cast_of_an_eager_call():
     theirs_in._keras_mask = x._keras_mask
     ours(theirs_in)  # build
     np.testing.assert_allclose(ours(x).detach().numpy(), ours(theirs_in).detach().numpy())
+
+
+@pytest.mark.parametrize("layer", ["LSTM", "Dense", "GRU"])  # Keras's Conv1D refuses int32
+def test_integer_tensors_inside_a_graph_reach_float_layers_as_keras(layer):
+    def make(lib):
+        inp = lib.layers.Input((4, 3), dtype="int32")
+        out = getattr(lib.layers, layer)(2)(inp)
+        ids = lib.layers.Reshape((12,))(inp)  # integers stay integers through Reshape
+        return lib.Model(inp, [out, ids])
+
+    ours, theirs = _pair(make)
+    assert [str(t.dtype).replace("torch.", "") for t in ours.outputs] == [
+        str(t.dtype) for t in theirs.outputs]
+    x = RNG.integers(0, 3, (2, 4, 3)).astype("int32")
+    for got, want in zip(ours.predict(x, verbose=0), theirs.predict(x, verbose=0)):
+        assert got.dtype == want.dtype
+        np.testing.assert_allclose(got, want, atol=1e-5)
