@@ -22,6 +22,7 @@ from sloi.engine.module_tools import layer_list
 from sloi.engine.operation import Operation
 from sloi.engine.symbolic import SymbolicTensor, format_shape
 
+_INTEGER_DTYPES = [torch.uint8, torch.int8, torch.int16, torch.int32, torch.int64]
 _module_call = nn.Module.__call__  # a step of the plan skips Layer.__call__'s symbolic checks
 
 
@@ -66,6 +67,9 @@ class Functional(Model):
         self._chain = self._chain_plan()
         self._release_after = self._release_plan()
         self._input_dtypes = self._input_dtype_plan()
+        # the dtypes a single input's batches keep as they are (the fast path's one test)
+        self._kept_dtypes = frozenset(
+            [flat_inputs[0].dtype] + (_INTEGER_DTYPES if self._input_dtypes[0] is None else []))
         # nodes whose first input is bool / int inside the graph and whose layer takes floats
         # (Input(dtype="int32") into Dense): that input is cast there, as an eager call does
         self._integer_casts = {
@@ -254,8 +258,7 @@ class Functional(Model):
         expected = self._flat_inputs
         if type(inputs) is torch.Tensor and len(expected) == 1:  # every batch of fit / predict
             t = expected[0]
-            if inputs.dtype == t.dtype or (self._input_dtypes[0] is None and not (
-                    inputs.is_floating_point() or inputs.dtype == torch.bool)):
+            if inputs.dtype in self._kept_dtypes:
                 shape = inputs.shape
                 if len(shape) == len(t.shape) and all(
                         d is None or d == s for d, s in zip(t.shape, shape)):
