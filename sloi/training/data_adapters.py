@@ -168,6 +168,13 @@ class IterableAdapter:
                 pass
         return self._seen
 
+    def __len__(self) -> int:
+        count = self.num_batches
+        if count is None:
+            raise TypeError("data of unknown length (a generator or an iterable without "
+                            "__len__) has no len() before one pass has ended")
+        return count
+
     def _new_pass(self):
         if isinstance(self.source, PyDataset) and self.source.num_batches is None:
             # a PyDataset of unknown length: batch after batch across the epochs, as in Keras,
