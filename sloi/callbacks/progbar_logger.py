@@ -31,37 +31,51 @@ class ProgbarLogger(Callback):
     def on_epoch_begin(self, epoch, logs=None):
         if self.params.get("epochs", 1) > 1 and self.verbose:
             self._write(f"Epoch {epoch + 1}/{self.params['epochs']}")
-        self._new_bar(self.params.get("steps"))
+        # data of unknown length: a running count in the first epoch, then the count it had
+        self._new_bar(self.params.get("steps") or self.__dict__.get("_learned_steps"))
+        self._seen = 0
 
     def on_train_batch_end(self, batch, logs=None):
+        self._seen = batch + 1
         if self.bar.due(batch + 1):
             self.bar.update(batch + 1, self._ordered(logs), finalize=False)
 
     def on_epoch_end(self, epoch, logs=None):
-        self.bar.update(self.bar.target or self._steps_seen(logs), self._ordered(logs),
-                        finalize=True)
-
-    def _steps_seen(self, logs):
-        return self.params.get("steps") or 0
+        if self.bar.target is None:
+            self._learned_steps = self._seen or None
+        self.bar.update(self._final_count(), self._ordered(logs), finalize=True)
 
     def on_test_begin(self, logs=None):
         if not self.params.get("in_fit"):
             self._new_bar(self.params.get("test_steps"))
+            self._seen = 0
 
     def on_test_batch_end(self, batch, logs=None):
-        if not self.params.get("in_fit") and self.bar.due(batch + 1):
+        if self.params.get("in_fit"):
+            return
+        self._seen = batch + 1
+        if self.bar.due(batch + 1):
             self.bar.update(batch + 1, self._ordered(logs), finalize=False)
 
     def on_test_end(self, logs=None):
         if not self.params.get("in_fit"):
-            self.bar.update(self.bar.target or 0, self._ordered(logs), finalize=True)
+            self.bar.update(self._final_count(), self._ordered(logs), finalize=True)
 
     def on_predict_begin(self, logs=None):
         self._new_bar(self.params.get("predict_steps"))
+        self._seen = 0
 
     def on_predict_batch_end(self, batch, logs=None):
+        self._seen = batch + 1
         if self.bar.due(batch + 1):
             self.bar.update(batch + 1, finalize=False)
 
     def on_predict_end(self, logs=None):
-        self.bar.update(self.bar.target or 0, finalize=True)
+        self.bar.update(self._final_count(), finalize=True)
+
+    def _final_count(self):
+        """The steps run, which the last line shows as the bar's total where it was unknown,
+        as Keras does (``5/5`` at the end of a generator's first epoch)."""
+        if self.bar.target is None:
+            self.bar.target = self._seen
+        return self.bar.target

@@ -22,6 +22,7 @@ from sloi.engine.module_tools import layer_list
 from sloi.engine.operation import Operation
 from sloi.engine.symbolic import SymbolicTensor, format_shape
 
+_INTEGER_DTYPES = [torch.uint8, torch.int8, torch.int16, torch.int32, torch.int64]
 _module_call = nn.Module.__call__  # a step of the plan skips Layer.__call__'s symbolic checks
 
 
@@ -65,6 +66,20 @@ class Functional(Model):
         )
         self._chain = self._chain_plan()
         self._release_after = self._release_plan()
+        self._input_dtypes = self._input_dtype_plan()
+        # the dtypes a single input's batches keep as they are (the fast path's one test)
+        self._kept_dtypes = frozenset(
+            [flat_inputs[0].dtype] + (_INTEGER_DTYPES if self._input_dtypes[0] is None else []))
+        # nodes whose first input is bool / int inside the graph and whose layer takes floats
+        # (Input(dtype="int32") into Dense): that input is cast there, as an eager call does
+        self._integer_casts = {
+            id(node): cast for node in self._nodes
+            if node.call_args and isinstance(node.call_args[0], SymbolicTensor)
+            and not node.call_args[0].dtype.is_floating_point
+            and isinstance(node.layer, Layer)
+            and (cast := node.layer.integer_input_cast()) is not None}
+        if self._integer_casts:
+            self._chain = None
         self._has_activity = any(layer.activity_regularizer is not None for layer in layers)
         self.built = True
         self._build_input_shape = tree.map_structure(lambda t: t.shape, inputs)
@@ -86,6 +101,23 @@ class Functional(Model):
             chain.append(node.layer)
             current = node.outputs
         return chain if current is self._flat_outputs[0] else None
+
+    def _input_dtype_plan(self) -> list:
+        """For each input, the dtype its data is cast to when it comes in another (Keras casts
+        every input to its Input's dtype), or None where integer data stays as it is: an
+        input read only by layers that take integer ids (Embedding) keeps them exact."""
+        readers: dict = {}
+        for node in self._nodes:
+            for x in tree.flatten((node.call_args, node.call_kwargs)):
+                if isinstance(x, SymbolicTensor):
+                    readers.setdefault(id(x), []).append(node.layer)
+        plan = []
+        for t in self._flat_inputs:
+            users = readers.get(id(t), [])
+            ids_only = bool(users) and all(getattr(u, "keeps_integer_inputs", False)
+                                           for u in users)
+            plan.append(None if ids_only and t.dtype.is_floating_point else t.dtype)
+        return plan
 
     def _release_plan(self) -> list[list[int]]:
         """For each node, the tensors (by id) it is the last to read: the graph runner drops
@@ -181,9 +213,12 @@ class Functional(Model):
         def lookup(x):
             return values[id(x)] if isinstance(x, SymbolicTensor) else x
 
+        casts = self._integer_casts
         for node, release in zip(self._nodes, self._release_after):
             layer = node.layer
             args = tree.map_structure(lookup, node.call_args)
+            if casts and id(node) in casts:
+                args = [args[0].to(casts[id(node)]), *args[1:]]
             kwargs = tree.map_structure(lookup, node.call_kwargs) if node.call_kwargs else {}
             if training is not None and "training" not in kwargs and layer._call_accepts(
                     "training"):
@@ -218,13 +253,12 @@ class Functional(Model):
         return tree.pack_like(self._outputs_struct, [values[id(t)] for t in self._flat_outputs])
 
     def _standardize_inputs(self, inputs) -> list[torch.Tensor]:
-        """The inputs as a flat list of tensors in ``self.inputs`` order, floats in float32,
-        each checked against its Input's shape."""
+        """The inputs as a flat list of tensors in ``self.inputs`` order, each in its Input's
+        dtype (``_input_dtype_plan``) and checked against its Input's shape."""
         expected = self._flat_inputs
         if type(inputs) is torch.Tensor and len(expected) == 1:  # every batch of fit / predict
             t = expected[0]
-            if inputs.dtype == t.dtype or not (inputs.is_floating_point()
-                                               and t.dtype.is_floating_point):
+            if inputs.dtype in self._kept_dtypes:
                 shape = inputs.shape
                 if len(shape) == len(t.shape) and all(
                         d is None or d == s for d, s in zip(t.shape, shape)):
@@ -249,7 +283,7 @@ class Functional(Model):
                 f"{[format_shape(t.shape) for t in expected]}; got {len(flat)}"
             )
         result = []
-        for t, x in zip(expected, flat):
+        for t, x, cast_to in zip(expected, flat, self._input_dtypes):
             if isinstance(x, np.ndarray):
                 x = torch.from_numpy(x)
             elif not isinstance(x, torch.Tensor):
@@ -259,7 +293,10 @@ class Functional(Model):
                         f'"{t._keras_history.layer.name}"; got {describe_value(x)}'
                     )
                 x = torch.as_tensor(np.asarray(x))
-            if x.is_floating_point() and t.dtype.is_floating_point and x.dtype != t.dtype:
+            if x.dtype != t.dtype and (cast_to is not None or x.is_floating_point()
+                                       or x.dtype == torch.bool):
+                # as Keras: bool / int data into a float Input become floats (one-hot bool
+                # arrays, uint8 images), float64 becomes float32, floats into an int Input ints
                 x = x.to(t.dtype)
             shape = x.shape
             if len(shape) != len(t.shape) or any(

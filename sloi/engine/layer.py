@@ -387,6 +387,10 @@ class Layer(nn.Module):
         return previous_mask if self.supports_masking else None
 
     supports_masking = False
+    # True for layers that read integer ids (Embedding) and for models, which cast each input
+    # to its Input's dtype themselves; other layers with float weights take bool / int inputs
+    # as floats in their dtype, as Keras's ops promote them (Dense on a uint8 image)
+    keeps_integer_inputs = False
     _is_container = False  # models set it: their weights keep their layers' own paths
 
     def compute_output_shape(self, input_shape):
@@ -394,8 +398,11 @@ class Layer(nn.Module):
 
     def compute_output_dtype(self, input_dtype: torch.dtype) -> torch.dtype:
         """Output dtype when ``compute_output_shape`` gives the shape: floats in the layer's
-        dtype, other dtypes (integer ids through Reshape...) unchanged."""
-        return self._dtype if input_dtype.is_floating_point else input_dtype
+        dtype, other dtypes (integer ids through Reshape...) unchanged, unless the layer casts
+        them (``integer_input_cast``: Dense on integer inputs gives floats)."""
+        if input_dtype.is_floating_point or self.integer_input_cast() is not None:
+            return self._dtype
+        return input_dtype
 
     def __call__(self, *args, **kwargs):
         # one plain tensor and nothing else (every batch of fit / predict): nothing symbolic
@@ -410,6 +417,10 @@ class Layer(nn.Module):
         if not self.built:
             self._maybe_build(args, kwargs)
             move_to_input_device(self, first)
+        if isinstance(first, torch.Tensor) and not first.is_floating_point() and (
+                self.integer_input_cast() is not None):
+            first = _with_mask_of(first, first.to(self._dtype))
+            args = (first,) + tuple(args[1:])
         if "mask" not in kwargs and self._call_accepts("mask"):
             mask = carried_mask(first)
             if mask is not None:
@@ -433,6 +444,20 @@ class Layer(nn.Module):
                 cache.add("**")
             cls._sloi_call_params = cache
         return name in cache
+
+    def integer_input_cast(self):
+        """The dtype that bool / int inputs of this layer are cast to before ``call`` (the
+        layer's float dtype, as Keras's ops promote them), or None where they stay as they
+        are: a layer without float weights (Reshape keeps integer ids integers) or one that
+        ``keeps_integer_inputs``. Decided once, after build."""
+        cast = self.__dict__.get("_integer_input_cast", False)
+        if cast is False:
+            takes = (not self.keeps_integer_inputs and self._dtype.is_floating_point
+                     and any(p.is_floating_point() for p in self.parameters()))
+            cast = self._dtype if takes else None
+            if self.built:
+                self._integer_input_cast = cast
+        return cast
 
     def _prepare_eager_inputs(self, args):
         if not args:
@@ -501,3 +526,11 @@ def _float_dtype_after(fn, dtype: torch.dtype) -> torch.dtype | None:
         return None
     dtype = getattr(probe, "dtype", None)
     return dtype if isinstance(dtype, torch.dtype) and dtype.is_floating_point else None
+
+
+def _with_mask_of(source: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+    """``x`` carrying the mask ``source`` carries (a cast makes a new tensor without it)."""
+    mask = getattr(source, "_keras_mask", None)
+    if mask is not None:
+        x._keras_mask = mask
+    return x

@@ -53,6 +53,7 @@ class Model(Layer):
     ``call`` yourself."""
 
     _is_container = True
+    keeps_integer_inputs = True  # each input is cast to its Input's dtype by the model itself
 
     def __new__(cls, *args, **kwargs):
         if cls is Model and (args or "inputs" in kwargs or "outputs" in kwargs):

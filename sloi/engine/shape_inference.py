@@ -86,6 +86,11 @@ def _call_with(layer, args, kwargs, stand_in, device, real=False):
         return torch.zeros(shape, dtype=x.dtype, device=device)
 
     margs, mkwargs = tree.map_structure(placeholder, (list(args), kwargs))
+    first = margs[0] if margs else None
+    if isinstance(first, torch.Tensor) and not first.is_floating_point() and not real:
+        cast = layer.integer_input_cast()  # as the eager call casts them (Layer.__call__)
+        if cast is not None:
+            margs[0] = first.to(cast)
     if real:
         outputs = layer(*margs, **mkwargs)
     else:

@@ -39,11 +39,16 @@ def _argmax_matches(y_true, y_pred, squeeze):
     return matches.reshape(original_shape) if squeeze else matches
 
 
+def _one_hot_ids(y_true):
+    """The class ids of one-hot labels; bool labels (one-hot arrays of np.bool_) count as 0/1,
+    as Keras's argmax takes them."""
+    return torch.argmax(y_true.to(torch.uint8) if y_true.dtype == torch.bool else y_true, dim=-1)
+
+
 def categorical_accuracy(y_true, y_pred):
     """1.0 where the one-hot label's argmax equals the prediction's argmax."""
     y_pred = as_tensor(y_pred)
-    y_true = as_tensor(y_true, device=y_pred.device)
-    y_true = torch.argmax(y_true, dim=-1)
+    y_true = _one_hot_ids(as_tensor(y_true, device=y_pred.device))
     # Labels of rank one above the predictions (e.g. (batch, classes, 1)) lose their last axis.
     return _argmax_matches(y_true, y_pred, squeeze=y_true.dim() == y_pred.dim())
 
@@ -81,7 +86,7 @@ def top_k_categorical_accuracy(y_true, y_pred, k=5):
     """1.0 where the one-hot label's class is among the ``k`` highest predictions."""
     y_pred = as_tensor(y_pred)
     y_true = as_tensor(y_true, dtype=y_pred.dtype, device=y_pred.device)
-    return _top_k_matches(torch.argmax(y_true, dim=-1), y_pred, k)
+    return _top_k_matches(_one_hot_ids(y_true), y_pred, k)
 
 
 def sparse_top_k_categorical_accuracy(y_true, y_pred, k=5, from_sorted_ids=False):

@@ -51,8 +51,9 @@ class _IoUBase(Metric):
                           "result in an incorrect weight due to type casting. Consider using "
                           "integer weights.", stacklevel=3)  # past no_grad: the caller
         y_true, y_pred, sample_weight = self._inputs(y_true, y_pred, sample_weight)
-        if not self.sparse_y_true:
-            y_true = y_true.argmax(dim=self.axis)
+        if not self.sparse_y_true:  # bool one-hot labels as 0/1, as Keras's argmax takes them
+            y_true = (y_true.to(torch.uint8) if y_true.dtype == torch.bool
+                      else y_true).argmax(dim=self.axis)
         if not self.sparse_y_pred:
             y_pred = y_pred.argmax(dim=self.axis)
         # The metric's dtype first, as Keras casts (truncating float classes), then flat.

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 import warnings
 
@@ -83,6 +84,10 @@ class ArrayAdapter:
         full = math.ceil(self.size / self.batch_size)
         return min(full, self.steps) if self.steps else full
 
+    @property
+    def num_batches(self) -> int:
+        return len(self)
+
     def __iter__(self):
         if self.shuffle:
             order = torch.randperm(self.size, device=self.device)
@@ -114,60 +119,167 @@ class ArrayAdapter:
             yield batch
 
 
+RAN_OUT = ("Your input ran out of data; interrupting training. Make sure that your dataset or "
+           "generator can generate at least `steps_per_epoch * epochs` batches. You may need to "
+           "use the `.repeat()` function when building your dataset.")
+
+
 class IterableAdapter:
-    """Generators, iterators, DataLoaders and PyDatasets: each epoch reads ``steps`` batches
-    (or until the data ends)."""
+    """Generators, iterators, DataLoaders and PyDatasets: each epoch reads ``steps`` batches,
+    or, without ``steps``, until the data ends.
+
+    Data of unknown length (a generator, an iterable without ``__len__``) has no
+    ``num_batches`` until one pass has ended; then it has the count seen. A one-shot iterator
+    (a generator) cannot start over: as in Keras, which peeks at its first two batches, every
+    pass after the first gives those two again and then whatever the iterator still has. With
+    ``steps``, the epochs continue one iterator; when it runs dry before ``steps`` batches, the
+    epoch ends and the next epoch starts a new pass. A pass that ends by running out gives
+    Keras's warning, as Keras does. ``exhausted`` says that an epoch found no batch at all:
+    training ends there (Keras runs such epochs empty, with no history).
+    """
+
+    _PEEKED = 2  # the batches Keras keeps of a one-shot iterator (its spec inference)
 
     def __init__(self, data, steps=None, device=None, shuffle=False):
         self.source = data
         self.steps = steps
         self.device = device
         self.shuffle = shuffle
-        self._iterator = None
+        self.reusable = isinstance(data, (DataLoader, PyDataset)) or (
+            hasattr(data, "__iter__") and not hasattr(data, "__next__"))
+        self._iterator = None  # the current pass
+        self._source_iterator = None  # a one-shot source's own iterator, made once
+        self._peeked: list = []
+        self._first = None  # the first batch, whose structure every other batch must have
+        self._seen = None  # the count of one whole pass, once known
         self.exhausted = False
 
-    def __len__(self):
+    @property
+    def num_batches(self):
+        """The number of batches an epoch reads; None while unknown."""
         if self.steps is not None:
             return self.steps
-        if isinstance(self.source, (DataLoader, PyDataset)):
-            return len(self.source)
-        return None
+        if isinstance(self.source, PyDataset):
+            return self.source.num_batches if self._seen is None else self._seen
+        if hasattr(self.source, "__len__"):
+            try:
+                return len(self.source)
+            except TypeError:  # a DataLoader over an IterableDataset has no length
+                pass
+        return self._seen
 
-    def _new_iterator(self):
+    def __len__(self) -> int:
+        count = self.num_batches
+        if count is None:
+            raise TypeError("data of unknown length (a generator or an iterable without "
+                            "__len__) has no len() before one pass has ended")
+        return count
+
+    def _new_pass(self):
+        if isinstance(self.source, PyDataset) and self.source.num_batches is None:
+            # a PyDataset of unknown length: batch after batch across the epochs, as in Keras,
+            # until its __getitem__ raises IndexError
+            if self._source_iterator is None:
+                self._source_iterator = itertools.count()
+            return _batches_until_index_error(self.source, self._source_iterator)
         if isinstance(self.source, PyDataset):
             order = list(range(len(self.source)))
             if self.shuffle:
                 order = [order[i] for i in torch.randperm(len(order)).tolist()]
             return (self.source[i] for i in order)
-        return iter(self.source)
+        if self.reusable:
+            return iter(self.source)
+        if self._source_iterator is None:
+            self._source_iterator = iter(self.source)
+            return self._peeking(self._source_iterator)
+        return itertools.chain(list(self._peeked), self._source_iterator)
+
+    def _peeking(self, iterator):
+        for batch in iterator:
+            if len(self._peeked) < self._PEEKED:
+                self._peeked.append(batch)
+            yield batch
 
     def __iter__(self):
-        reusable = isinstance(self.source, (DataLoader, PyDataset)) or (
-            hasattr(self.source, "__iter__") and not hasattr(self.source, "__next__"))
-        if self._iterator is None or reusable and self.steps is None:
-            self._iterator = self._new_iterator()
+        if self._iterator is None or self.steps is None:
+            self._iterator = self._new_pass()
+        # as Keras: a pass reads the batches it knows of (steps, the length, or the count of
+        # the first pass); only data that runs out before that, or of unknown length, warns
+        limit = self.num_batches
         count = 0
-        while self.steps is None or count < self.steps:
+        while limit is None or count < limit:
             try:
                 batch = next(self._iterator)
             except StopIteration:
-                if self.steps is not None and not reusable:
-                    self.exhausted = True
-                    warnings.warn("Your input ran out of data: the generator stopped before "
-                                  f"the {self.steps} steps asked for. Training stops here.")
-                elif not reusable:
-                    self.exhausted = True
-                self._iterator = None if reusable else self._iterator
-                return
+                self._iterator = None
+                self.exhausted = count == 0
+                if self.steps is None and self._seen is None:
+                    self._seen = count
+                # Keras says so whenever a pass ends by running out, its natural end included
+                warnings.warn(RAN_OUT, stacklevel=2)
+                break
             if isinstance(batch, list) and len(batch) in (2, 3) and not isinstance(
                     self.source, PyDataset):
                 batch = tuple(batch)  # DataLoaders collate tuples into lists
+            self._first = _check_structure(batch, self._first, count)
             x, y, sw = unpack(batch)
-            yield tree.map_structure(lambda a: None if a is None else to_tensor(a, self.device),
-                                     (x, y, sw))
+            yield tree.map_structure(
+                lambda a: None if a is None else to_tensor(a, self.device), (x, y, sw))
             count += 1
         if isinstance(self.source, PyDataset):
             self.source.on_epoch_end()
+
+
+def _batches_until_index_error(dataset, indices):
+    for i in indices:
+        try:
+            batch = dataset[i]
+        except IndexError:
+            return
+        yield batch
+
+
+def _structure(batch) -> str:
+    """A batch's structure for messages: ``(array(4, 3), array(4, 1))``."""
+    def describe(a):
+        shape = getattr(a, "shape", None)
+        return f"array{tuple(shape)}" if shape is not None else type(a).__name__
+    if isinstance(batch, tuple):
+        inner = ", ".join(_structure(b) for b in batch)
+        return f"({inner},)" if len(batch) == 1 else f"({inner})"
+    if isinstance(batch, list):
+        return "[" + ", ".join(_structure(b) for b in batch) + "]"
+    if isinstance(batch, dict):
+        return "{" + ", ".join(f"{k!r}: {_structure(v)}" for k, v in batch.items()) + "}"
+    return describe(batch)
+
+
+def _skeleton(batch):
+    """The nesting of a batch without its values: what must stay the same from step to step."""
+    if isinstance(batch, (tuple, list)):
+        return (type(batch).__name__, tuple(_skeleton(b) for b in batch))
+    if isinstance(batch, dict):
+        return ("dict", tuple((k, _skeleton(v)) for k, v in sorted(batch.items(), key=str)))
+    return "leaf" if batch is not None else None
+
+
+def _check_structure(batch, first, step):
+    """The first batch (kept to compare with); a later batch of another structure raises."""
+    if first is None:
+        return batch
+    if _skeleton(batch) != _skeleton(first):
+        raise ValueError(
+            f"The data yielded batches of different structures: step 0 gave {_structure(first)}, "
+            f"step {step} gave {_structure(batch)}. Every batch must have the structure of the "
+            "first (x, (x, y) or (x, y, sample_weight))."
+        )
+    return first
+
+
+def num_batches(data):
+    """The number of batches an epoch of ``data`` (an adapter) reads; None while unknown."""
+    count = getattr(data, "num_batches", None)
+    return count if count is not None or hasattr(data, "num_batches") else len(data)
 
 
 def adapt(x, y=None, sample_weight=None, batch_size=32, shuffle=True, device=None,

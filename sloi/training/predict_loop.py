@@ -10,7 +10,7 @@ import torch
 
 from sloi import mixed_precision
 from sloi.engine import tree
-from sloi.training import callback_setup
+from sloi.training import callback_setup, data_adapters
 from sloi.training._distribution import hooks
 from sloi.training.modes import modes
 
@@ -28,7 +28,8 @@ def predict(trainer, x, batch_size=None, verbose="auto", steps=None, callbacks=N
     data = hooks().predict_data(trainer, x, batch_size, device, steps)
     verbose = 1 if verbose == "auto" else verbose
     callbacks = callback_setup.callback_list(
-        trainer, callbacks, verbose, {"predict_steps": len(data), "verbose": verbose})
+        trainer, callbacks, verbose,
+        {"predict_steps": data_adapters.num_batches(data), "verbose": verbose})
     outputs = []
     callbacks.on_predict_begin()
     batch_end = callbacks.on_predict_batch_end if callbacks.has(

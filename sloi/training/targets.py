@@ -45,7 +45,7 @@ def check_targets(model, compile_loss, targets: list) -> None:
                         f"[0, {units}); got label {bad}"
                     )
         elif losses_mod.is_categorical(fn):
-            if tuple(y.shape[1:]) != tuple(out_shape[1:]):
+            if not _fits(tuple(y.shape[1:]), tuple(out_shape[1:])):
                 raise ValueError(
                     f'Output "{name}" has shape {out_shape}, so {loss_name} needs one-hot '
                     f"targets of shape (n, {', '.join(str(d) for d in out_shape[1:])}); got "
@@ -56,12 +56,19 @@ def check_targets(model, compile_loss, targets: list) -> None:
         else:
             target = tuple(y.shape[1:])
             expected = tuple(out_shape[1:])
-            if target != expected and not (target + (1,) == expected):
+            if not (_fits(target, expected) or _fits(target + (1,), expected)):
                 raise ValueError(
                     f'Output "{name}" has shape {out_shape}; its targets for {loss_name} must '
                     f"have the same shape (n, {', '.join(str(d) for d in expected)}); got "
                     f"{y.shape}"
                 )
+
+
+def _fits(shape: tuple, expected: tuple) -> bool:
+    """Whether a target's shape fits an output's: same rank, each axis equal, where the output's
+    axis is None (a variable-length time axis) any size."""
+    return len(shape) == len(expected) and all(
+        e is None or e == s for s, e in zip(shape, expected))
 
 
 def class_weights_to_sample_weights(y, class_weight: dict, sample_weight=None):

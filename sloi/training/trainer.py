@@ -311,7 +311,7 @@ class Trainer:
                 c.verbose = c.verbose if verbose == 1 else verbose
         cbs.append(history)
         cbs = _hooks().callbacks_here(self, cbs)
-        params = {"epochs": epochs, "steps": len(data) if len(data) is not None else None,
+        params = {"epochs": epochs, "steps": data_adapters.num_batches(data),
                   "verbose": verbose, "in_fit": True}
         callback_list = callbacks_mod.CallbackList(cbs, model=self.model, params=params)
         self._prepare()
@@ -333,7 +333,8 @@ class Trainer:
         for epoch in range(initial_epoch, epochs):
             self._reset_metrics()
             cbs.on_epoch_begin(epoch)
-            n, total, ended = self.steps_per_execution, len(data), True
+            n, total, ended = self.steps_per_execution, data_adapters.num_batches(data), True
+            step = -1
             for step, (xb, yb, swb) in enumerate(data):
                 if batch_begin is not None and step % n == 0:
                     batch_begin(step)
@@ -345,6 +346,8 @@ class Trainer:
                         batch_end(step, logs)
                     if self.model.stop_training:
                         break
+            if step < 0 and getattr(data, "exhausted", False):
+                break  # the data ran dry at the epoch's start (Keras's warning said so)
             if not ended and batch_end is not None:  # data of unknown length ran out mid-way
                 logs.invalidate()
                 batch_end(step, logs)
@@ -371,7 +374,8 @@ class Trainer:
         data = _hooks().adapt(x, y, sample_weight, batch_size, False, device, steps)
         verbose = 1 if verbose == "auto" else verbose
         callback_list = callback_setup.callback_list(
-            self, callbacks, verbose, {"test_steps": len(data), "verbose": verbose})
+            self, callbacks, verbose,
+            {"test_steps": data_adapters.num_batches(data), "verbose": verbose})
         self._prepare()
         logs = self._evaluate_adapter(data, callback_list, in_fit=False)
         if return_dict:
@@ -384,7 +388,7 @@ class Trainer:
         cbs.on_test_begin()
         batch_end = cbs.on_test_batch_end if cbs.has("on_test_batch_end") else None
         logs = LazyLogs(self._results)
-        n, total = self.steps_per_execution, len(data)
+        n, total = self.steps_per_execution, data_adapters.num_batches(data)
         with modes(self.model, training=False):
             for step, (xb, yb, swb) in enumerate(data):
                 self.test_step(xb, yb, swb)

@@ -31,6 +31,8 @@ class Embedding(Layer):
         >>> model.add(Embedding(50, 10, input_length=1000))   # output (None, 1000, 10)
     """
 
+    keeps_integer_inputs = True  # ids stay exact integers (no float32 round trip)
+
     def __init__(self, input_dim, output_dim, embeddings_initializer="uniform",
                  embeddings_regularizer=None, embeddings_constraint=None, mask_zero=False,
                  input_length=None, lora_rank=None, lora_alpha=None, quantization_config=None,

@@ -47,6 +47,8 @@ class STFTSpectrogram(Layer):
     (twice that in ``"stft"`` mode).
     """
 
+    keeps_integer_inputs = True  # as Keras: integer signals are refused, not cast
+
     def __init__(self, mode="log", frame_length=256, frame_step=None, fft_length=None,
                  window="hann", periodic=False, scaling="density", padding="valid",
                  expand_dims=False, data_format=None, **kwargs):
