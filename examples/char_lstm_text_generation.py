@@ -58,7 +58,8 @@ def main():
     )
     history = model.fit(x, y, batch_size=32, epochs=8, verbose=0)
     losses = history.history["loss"]
-    print(f"loss {losses[0]:.3f} -> {losses[-1]:.3f}, accuracy {history.history['accuracy'][-1]:.2f}")
+    accuracy = history.history["accuracy"][-1]
+    print(f"loss {losses[0]:.3f} -> {losses[-1]:.3f}, accuracy {accuracy:.2f}")
 
     # generate: greedy-ish sampling from a seed taken from the text
     rng = np.random.default_rng(0)
