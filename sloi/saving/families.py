@@ -7,7 +7,8 @@ import inspect
 
 import sloi.layers as layers_mod
 from sloi import activations, constraints, initializers, losses, metrics, optimizers, regularizers
-from sloi.engine import Functional, Layer, Model, Sequential
+from sloi.engine import Layer
+from sloi.engine.model import MODEL_CLASSES
 from sloi.optimizers import schedules
 
 # (family, module written in configs, package, base class). Models are layers too; they are
@@ -22,7 +23,9 @@ FAMILIES = [
     ("optimizers", "keras.optimizers", optimizers, optimizers.Optimizer),
     ("schedules", "keras.optimizers.schedules", schedules, schedules.LearningRateSchedule),
 ]
-MODELS = {"Functional": Functional, "Sequential": Sequential, "Model": Model}
+# The public model classes (sloi/models) by config name, from the engine's catalogue: this floor
+# finds them without importing the floor above.
+MODELS = MODEL_CLASSES
 FUNCTION_FAMILIES = ("activations", "losses", "metrics")
 
 
@@ -64,9 +67,15 @@ def builtin_names(family: str) -> list[str]:
 
 
 def is_builtin_class(cls) -> bool:
-    if cls in (Functional, Sequential):
+    if is_graph_model_class(cls):
         return True
     return any(getattr(package, cls.__name__, None) is cls for _, _, package, _ in FAMILIES)
+
+
+
+def is_graph_model_class(cls) -> bool:
+    """``cls`` is the public ``Functional`` or ``Sequential`` (written with module "keras")."""
+    return cls is not None and cls in (MODELS.get("Functional"), MODELS.get("Sequential"))
 
 
 def builtin_function(family: str, name: str):
