@@ -184,6 +184,49 @@ def test_no_new_package_cycles():
     assert not stale, f"no longer a cycle, remove from _KNOWN_CYCLES: {stale}"
 
 
+def _import_sources(tree, own: str) -> dict[str, str]:
+    """Names bound by the module-level imports of a module -> the module they come from."""
+    bound = {}
+    for node in tree.body:
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                bound[alias.asname or alias.name.split(".")[0]] = alias.name
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            for alias in node.names:
+                sub = f"{node.module}.{alias.name}"
+                bound[alias.asname or alias.name] = sub if _is_module(sub) else node.module
+    return bound
+
+
+def _import_time_fills():
+    """Module-level calls ``register...(...)`` into a lower floor: a slot filled at import."""
+    for path in sorted(_ROOT.rglob("*.py")):
+        tree = ast.parse(path.read_text(), filename=str(path))
+        own = _module_name(path)
+        bound = _import_sources(tree, own)
+        for node in tree.body:
+            if not (isinstance(node, ast.Expr) and isinstance(node.value, ast.Call)):
+                continue
+            func = node.value.func
+            if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
+                name, origin = func.attr, bound.get(func.value.id)
+            elif isinstance(func, ast.Name):
+                name, origin = func.id, bound.get(func.id)
+            else:
+                continue
+            if (name.lstrip("_").startswith("register") and origin
+                    and origin.startswith("sloi.") and own != "sloi"
+                    and _floor(origin) < _floor(own)):
+                yield f"{own}: {name}() of {origin}"
+
+
+def test_no_slot_filled_from_a_higher_floor():
+    """No module fills a lower floor's hook when imported (``register_trainer(Trainer)``);
+    class-name catalogues filled by decorators or class definitions are not hooks."""
+    fills = list(_import_time_fills())
+    assert not fills, f"import-time fills of a lower floor: {fills}"
+
+
 def test_engine_keeps_no_slot_for_higher_floors():
     """No ``register_trainer`` / ``register_saving`` / ``register_exporter`` style hooks: the
     engine's model knows nothing of training or files."""
