@@ -8,6 +8,7 @@ this base.
 
 from __future__ import annotations
 
+from sloi.engine.config_decoder import catalogue
 from sloi.engine.layer import Layer
 
 # Model classes by the class name their configs carry ("Functional", "Sequential", "Model"): a
@@ -36,6 +37,7 @@ class Model(Layer):
         super().__init_subclass__(**kwargs)
         if "config_class_name" in cls.__dict__:
             MODEL_CLASSES[cls.config_class_name] = cls
+            catalogue(cls, cls.config_class_name)
 
     def __init__(self, *args, **kwargs):
         if args:
