@@ -11,12 +11,6 @@ from __future__ import annotations
 from sloi.engine.config_decoder import catalogue
 from sloi.engine.layer import Layer
 
-# Model classes by the class name their configs carry ("Functional", "Sequential", "Model"): a
-# catalogue, as the layers are found by class name, so that a config decoder finds the public
-# classes of sloi/models without importing upwards. A class is listed when it is defined with
-# ``config_class_name`` set (``class Functional(...): config_class_name = "Functional"``).
-MODEL_CLASSES: dict[str, type] = {}
-
 
 class Model(Layer):
     """The graph base of a model: a layer made of layers, with ``layers``, ``get_layer`` and
@@ -35,8 +29,9 @@ class Model(Layer):
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
+        # A public model class (sloi/models) claims its config name in the class catalogue,
+        # so configs naming "Functional" find it and not this graph base.
         if "config_class_name" in cls.__dict__:
-            MODEL_CLASSES[cls.config_class_name] = cls
             catalogue(cls, cls.config_class_name)
 
     def __init__(self, *args, **kwargs):
