@@ -26,8 +26,7 @@ from sloi import (
     tree,
     utils,
 )
-from sloi.engine import Input, InputLayer, InputSpec, Layer, Model, Sequential, clear_session
-from sloi.engine.functional import Functional as Function
+from sloi.engine import Input, InputLayer, InputSpec, Layer, clear_session
 from sloi.engine.operation import Operation
 from sloi.engine.scopes import device, name_scope
 from sloi.engine.symbolic import SymbolicTensor as KerasTensor
@@ -37,6 +36,8 @@ from sloi.losses import Loss
 from sloi.metrics import Metric
 from sloi.mixed_precision import DTypePolicy
 from sloi.mixed_precision import DTypePolicy as FloatDTypePolicy
+from sloi.models import Functional as Function
+from sloi.models import Model, Sequential
 from sloi.optimizers import Optimizer
 from sloi.regularizers import Regularizer
 from sloi.utils.remat import remat

@@ -28,11 +28,17 @@ from sloi.engine import object_registration as registry
 _CATALOGUE: dict[str, type] = {}  # class name -> sloi's own Layer subclass
 
 
-def catalogue(cls: type) -> None:
+def catalogue(cls: type, name: str | None = None) -> None:
     """Record one of sloi's own layer classes under its class name (``Layer`` calls this for
     every public subclass defined in the ``sloi`` package; user classes are found through
-    ``custom_objects`` or registration, as in Keras)."""
-    if cls.__module__.startswith("sloi.") and not cls.__name__.startswith("_"):
+    ``custom_objects`` or registration, as in Keras).
+
+    ``name`` claims a config name outright: the public models of ``sloi.models`` take
+    ``"Model"``, ``"Functional"`` and ``"Sequential"`` over the engine's graph bases, which
+    carry the same class names but cannot be rebuilt from a config on their own."""
+    if name is not None:
+        _CATALOGUE[name] = cls
+    elif cls.__module__.startswith("sloi.") and not cls.__name__.startswith("_"):
         # The first definition keeps the name: a later class of the same name is a subclass
         # made for one file's use (a model kind, a test double), not the public layer.
         _CATALOGUE.setdefault(cls.__name__, cls)

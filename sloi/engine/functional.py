@@ -17,7 +17,7 @@ from torch import nn
 from sloi.engine import naming, tree
 from sloi.engine.call_inputs import broadcast_masks, describe_value
 from sloi.engine.layer import Layer
-from sloi.engine.model import Model, saving_api
+from sloi.engine.model import Model
 from sloi.engine.module_tools import layer_list
 from sloi.engine.operation import Operation
 from sloi.engine.symbolic import SymbolicTensor, format_shape
@@ -179,14 +179,6 @@ class Functional(Model):
     @property
     def output_names(self) -> list[str]:
         return [t._keras_history.layer.name for t in self._flat_outputs]
-
-    # ------------------------------------------------------------------ config (sloi.saving)
-    def get_config(self) -> dict:
-        return saving_api().functional_get_config(self)
-
-    @classmethod
-    def from_config(cls, config: dict, custom_objects=None):
-        return saving_api().functional_from_config(cls, config, custom_objects)
 
     # ------------------------------------------------------------------ running
     def call(self, inputs, training=None, mask=None):

@@ -11,7 +11,7 @@ from sloi.engine.call_inputs import describe_value
 from sloi.engine.functional import Functional
 from sloi.engine.input_layer import InputLayer
 from sloi.engine.layer import Layer
-from sloi.engine.model import Model, saving_api
+from sloi.engine.model import Model
 from sloi.engine.module_tools import layer_list
 from sloi.engine.symbolic import SymbolicTensor
 
@@ -122,9 +122,3 @@ class Sequential(Functional):
         if not self.built:
             self.build((None,) + tuple(args[0].shape[1:]))
 
-    def get_config(self) -> dict:
-        return saving_api().sequential_get_config(self)
-
-    @classmethod
-    def from_config(cls, config: dict, custom_objects=None):
-        return saving_api().sequential_from_config(cls, config, custom_objects)

@@ -1,17 +1,10 @@
-"""Floor 4: configs, the native ``.sloi`` format, weights files and custom objects
-(``keras.saving``). Importing it plugs ``save`` / ``load_weights`` / ``get_config`` into the
-models.
+"""Floor 5: configs, the native ``.sloi`` format, weights files, export and custom objects
+(``keras.saving``). ``sloi.models.Model`` calls these directly.
 
 Loading never runs code from a file: no pickle, no eval, no import by name. Lambda layers are
 refused unless ``safe_mode=False``.
 """
 
-import types as _types
-
-from sloi.engine.model import register_saving as _register_saving
-from sloi.saving import compile_config as _compile_config
-from sloi.saving import export as _export  # noqa: F401 (plugs Model.export in)
-from sloi.saving import functional_config as _functional_config
 from sloi.saving.cloning import clone_model
 from sloi.saving.deserialization import deserialize_keras_object
 from sloi.saving.errors import FileFormatError
@@ -37,26 +30,12 @@ from sloi.saving.saving_api import (
     register_weights_loader,
     save_model,
     save_weights,
-    to_json,
 )
 from sloi.saving.serialization import (
     SafeModeScope,
     enable_unsafe_deserialization,
     serialize_keras_object,
 )
-
-_register_saving(_types.SimpleNamespace(
-    save_model=save_model,
-    save_weights=save_weights,
-    load_weights=load_weights,
-    to_json=to_json,
-    get_compile_config=_compile_config.get_compile_config,
-    compile_from_config=_compile_config.compile_from_config,
-    functional_get_config=_functional_config.functional_get_config,
-    functional_from_config=_functional_config.functional_from_config,
-    sequential_get_config=_functional_config.sequential_get_config,
-    sequential_from_config=_functional_config.sequential_from_config,
-))
 
 __all__ = [
     "CustomObjectScope", "FileFormatError", "SafeModeScope", "clone_model",

@@ -31,7 +31,7 @@ def clone_model(model, input_tensors=None, clone_function=None):
         raise ValueError("clone_model(input_tensors=...) is not supported by sloi")
     make = clone_function or _clone_layer
     if isinstance(model, Sequential):
-        clone = Sequential(name=model.name, trainable=model.trainable)
+        clone = type(model)(name=model.name, trainable=model.trainable)
         if model._input_layer is not None:
             clone.add(InputLayer.from_config(model._input_layer.get_config()), rebuild=False)
         for layer in model.layers:

@@ -36,7 +36,6 @@ from torch.fx.experimental.symbolic_shapes import is_concrete_int
 
 from sloi.engine.dtypes import standardize_dtype
 from sloi.engine.layer import Layer
-from sloi.engine.model import register_exporter
 
 FORMATS = ("onnx", "torch")
 _BATCH_EXAMPLE = 2  # torch.export fixes axes of size 0 or 1, so a dynamic batch is traced at 2
@@ -401,7 +400,5 @@ def _write_atomically(filepath, write, whole_folder=False) -> None:
     finally:
         shutil.rmtree(tmp_dir, ignore_errors=True)
 
-
-register_exporter(export_model)
 
 __all__ = ["FORMATS", "export_model", "trace_model"]

@@ -7,7 +7,7 @@ import inspect
 
 import sloi.layers as layers_mod
 from sloi import activations, constraints, initializers, losses, metrics, optimizers, regularizers
-from sloi.engine import Functional, Layer, Model, Sequential
+from sloi.engine import Layer, config_decoder
 from sloi.optimizers import schedules
 
 # (family, module written in configs, package, base class). Models are layers too; they are
@@ -22,7 +22,9 @@ FAMILIES = [
     ("optimizers", "keras.optimizers", optimizers, optimizers.Optimizer),
     ("schedules", "keras.optimizers.schedules", schedules, schedules.LearningRateSchedule),
 ]
-MODELS = {"Functional": Functional, "Sequential": Sequential, "Model": Model}
+# The config names of models. Their classes (the public ones of sloi/models) are found in the
+# engine's class catalogue, so this floor never imports the floor above.
+MODELS = ("Functional", "Sequential", "Model")
 FUNCTION_FAMILIES = ("activations", "losses", "metrics")
 
 
@@ -44,7 +46,7 @@ def family_of_module(module) -> str | None:
 
 def builtin_class(family: str, name: str):
     if family == "layers" and name in MODELS:
-        return MODELS[name]
+        return config_decoder.find_layer_class(name)
     for fam, _, package, base in FAMILIES:
         if fam == family:
             found = getattr(package, name, None)
@@ -64,9 +66,16 @@ def builtin_names(family: str) -> list[str]:
 
 
 def is_builtin_class(cls) -> bool:
-    if cls in (Functional, Sequential):
+    if is_graph_model_class(cls):
         return True
     return any(getattr(package, cls.__name__, None) is cls for _, _, package, _ in FAMILIES)
+
+
+
+def is_graph_model_class(cls) -> bool:
+    """``cls`` is the public ``Functional`` or ``Sequential`` (written with module "keras")."""
+    return cls is not None and cls in (config_decoder.find_layer_class("Functional"),
+                                       config_decoder.find_layer_class("Sequential"))
 
 
 def builtin_function(family: str, name: str):

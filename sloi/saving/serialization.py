@@ -14,7 +14,7 @@ import threading
 import numpy as np
 import torch
 
-from sloi.engine import Functional, InputLayer, Layer, Sequential, SymbolicTensor
+from sloi.engine import Functional, InputLayer, Layer, SymbolicTensor
 from sloi.engine import object_registration as registry
 from sloi.engine.dtypes import dtype_name
 from sloi.engine.operation import OPERATION_MODULES, Operation
@@ -152,7 +152,7 @@ def _serialize_layer(layer) -> dict:
         return {"module": OPERATION_MODULES.get(name, "keras.src.ops.numpy"),
                 "class_name": name, "config": serialize_keras_object(layer.get_config()),
                 "registered_name": name}
-    if cls in (Functional, Sequential):
+    if fam.is_graph_model_class(cls):
         module, registered = "keras", None
     elif fam.is_builtin_class(cls):
         module, registered = "keras.layers", None

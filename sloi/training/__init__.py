@@ -1,9 +1,6 @@
-"""Floor 4: compile / fit / evaluate / predict. Importing it plugs the loop into ``Model``."""
+"""Floor 5: compile / fit / evaluate / predict (``sloi.models.Model`` drives its ``Trainer``)."""
 
-from sloi.engine.model import register_trainer
 from sloi.training.py_dataset import PyDataset, Sequence
 from sloi.training.trainer import Trainer
-
-register_trainer(Trainer)
 
 __all__ = ["PyDataset", "Sequence", "Trainer"]
