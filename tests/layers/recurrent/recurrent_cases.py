@@ -72,7 +72,8 @@ def conformance(name, units, state_count):
                           ({"units": units, "return_sequences": True}, (3, 7, units))]:
         run_layer_test(cls, kwargs, input_shape=(3, 7, 5), expected_output_shape=shape,
                        expected_num_trainable_weights=3, supports_masking=True,
-                       keras_layer_cls=getattr(keras.layers, name))
+                       keras_layer_cls=getattr(keras.layers, name), input_mask=RIGHT,
+                       check_gradients=True, check_training=True)
     run_layer_test(cls, {"units": units, "return_state": True}, input_shape=(3, 7, 5),
                    expected_output_shape=[(3, units)] * (1 + state_count),
                    expected_num_trainable_weights=3, keras_layer_cls=getattr(keras.layers, name))
