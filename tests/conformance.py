@@ -270,13 +270,14 @@ def _compare_gradients(ours, theirs, input_data, call, atol):
 
 
 def assert_gradients_match_keras(layer_cls, keras_layer_cls, kwargs, x, atol=1e-5,
-                                 inputs_as_args=False, **call_kwargs):
+                                 inputs_as_args=False, keras_kwargs=None, **call_kwargs):
     """The gradient check alone: build ``layer_cls(**kwargs)`` and ``keras_layer_cls(**kwargs)``
     on ``x`` (one array, or a list), give them the same perturbed weights, and compare the
     gradients of a ramp-weighted sum of the outputs with respect to the float inputs and every
-    trainable weight."""
+    trainable weight. ``keras_kwargs`` (``kwargs`` by default) build Keras's layer, for
+    arguments that are layers or modules themselves."""
     call = functools.partial(_call, as_args=inputs_as_args, call_kwargs=call_kwargs)
-    ours, theirs = layer_cls(**kwargs), keras_layer_cls(**kwargs)
+    ours, theirs = layer_cls(**kwargs), keras_layer_cls(**(keras_kwargs or kwargs))
     call(ours, x)
     call(theirs, x)
     _perturb_same(ours, theirs)
