@@ -1,12 +1,11 @@
 import keras
 import numpy as np
 import pytest
-import torch
 
 import sloi
 from sloi import initializers
 from sloi.layers import PReLU
-from tests.conformance import run_layer_test
+from tests.conformance import assert_gradients_match_keras, run_layer_test
 
 
 @pytest.mark.parametrize("shape, shared_axes, alpha_shape", [
@@ -26,17 +25,7 @@ def test_prelu_conformance_and_keras_parity(shape, shared_axes, alpha_shape):
 
 def test_prelu_gradients_match_keras():
     x = np.random.default_rng(0).standard_normal((4, 3, 5)).astype("float32")
-    layer, keras_layer = PReLU(shared_axes=[1]), keras.layers.PReLU(shared_axes=[1])
-    layer.build((4, 3, 5))
-    keras_layer.build((4, 3, 5))
-    alpha = np.random.default_rng(1).uniform(0, 1, (1, 5)).astype("float32")
-    layer.set_weights([alpha])
-    keras_layer.set_weights([alpha])
-    xa, xb = torch.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
-    layer(xa).sum().backward()
-    keras_layer(xb).sum().backward()
-    torch.testing.assert_close(xa.grad, xb.grad)
-    torch.testing.assert_close(layer.alpha.grad, keras_layer.alpha.value.grad)
+    assert_gradients_match_keras(PReLU, keras.layers.PReLU, {"shared_axes": [1]}, x)
 
 
 def test_prelu_errors():

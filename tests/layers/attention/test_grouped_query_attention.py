@@ -5,7 +5,7 @@ import torch
 
 import sloi
 from sloi.layers import GroupedQueryAttention, GroupQueryAttention
-from tests.conformance import run_layer_test
+from tests.conformance import assert_gradients_match_keras, run_layer_test
 from tests.layers.attention.attention_cases import assert_same, keras_pair
 
 RNG = np.random.default_rng(3)
@@ -85,13 +85,8 @@ def test_gqa_matches_keras_with_masks(kwargs, call_kwargs):
 
 def test_gqa_gradients_match_keras():
     kwargs = {"head_dim": 3, "num_query_heads": 4, "num_key_value_heads": 2, "use_gate": True}
-    ours, theirs = _pair(kwargs, Q, V)
-    qa, qb = torch.tensor(Q, requires_grad=True), torch.tensor(Q, requires_grad=True)
-    ours(qa, V, value_mask=V_MASK).sum().backward()
-    theirs(qb, V, value_mask=V_MASK).sum().backward()
-    torch.testing.assert_close(qa.grad, qb.grad, atol=1e-5, rtol=1e-5)
-    for (path, w), k in zip(ours._weights_with_paths(), theirs.weights, strict=True):
-        torch.testing.assert_close(w.grad, k.value.grad, atol=1e-5, rtol=1e-5, msg=path)
+    assert_gradients_match_keras(GroupedQueryAttention, keras.layers.GroupQueryAttention,
+                                 kwargs, [Q, V], inputs_as_args=True, value_mask=V_MASK)
 
 
 def test_gqa_dropout_in_training_and_seed():

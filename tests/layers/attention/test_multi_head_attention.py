@@ -1,8 +1,3 @@
-"""MultiHeadAttention takes query and value as separate call arguments, which
-``run_layer_test`` (one input, or one list) does not fit: ``_check_conformance`` below runs the
-same checks (config round trip, symbolic vs eager shapes and numbers, weight counts, Keras
-parity of weight names, shapes, order, parameter count and outputs)."""
-
 import keras
 import numpy as np
 import pytest
@@ -10,6 +5,7 @@ import torch
 
 import sloi
 from sloi.layers import Dropout, MultiHeadAttention
+from tests.conformance import run_layer_test
 from tests.layers.attention.attention_cases import assert_same, keras_pair
 
 RNG = np.random.default_rng(2)
@@ -27,39 +23,6 @@ def _pair(kwargs, *inputs):
                       rng=RNG, scale=0.5)
 
 
-def _check_conformance(kwargs, shapes, expected_shape, n_weights):
-    # 1. Config round trip.
-    layer = MultiHeadAttention(**kwargs)
-    config = layer.get_config()
-    assert MultiHeadAttention.from_config(config).get_config() == config
-    # 2-3. Symbolic build: shape and weight counts.
-    inputs = [sloi.Input(batch_shape=(None,) + s[1:]) for s in shapes]
-    sym = MultiHeadAttention(**kwargs)
-    sym_out = sym(*inputs)
-    assert sym_out.shape == (None,) + expected_shape[1:]
-    assert len(sym.trainable_weights) == n_weights and not sym.non_trainable_weights
-    # 4. Eager build: the same shape; with the same weights, the same numbers.
-    data = [RNG.standard_normal(s).astype("float32") for s in shapes]
-    eager = MultiHeadAttention(**kwargs)
-    assert tuple(eager(*data).shape) == expected_shape
-    eager.set_weights(sym.get_weights())
-    model = sloi.Model(inputs, sym_out)
-    with torch.no_grad():
-        torch.testing.assert_close(model(data), eager(*data))
-    assert eager.supports_masking
-    # 5. Keras parity.
-    theirs = keras.layers.MultiHeadAttention(**kwargs)
-    theirs(*data)
-    assert [p.split("/", 1)[1] for p, _ in eager._weights_with_paths()] == [
-        w.path.split("/", 1)[1] for w in theirs.weights]
-    assert [w.shape for w in eager.get_weights()] == [tuple(w.shape) for w in theirs.weights]
-    assert eager.count_params() == theirs.count_params()
-    theirs.set_weights(eager.get_weights())
-    assert_same(eager(*data), theirs(*data))
-    assert tuple(theirs.compute_output_shape(*shapes)) == expected_shape
-    assert eager.compute_output_shape(*shapes) == expected_shape
-
-
 @pytest.mark.parametrize("kwargs,shapes,expected,n_weights", [
     ({"num_heads": 2, "key_dim": 3}, [(2, 5, 6), (2, 4, 7)], (2, 5, 6), 8),
     ({"num_heads": 1, "key_dim": 4}, [(2, 5, 6), (2, 5, 6)], (2, 5, 6), 8),
@@ -75,7 +38,18 @@ def _check_conformance(kwargs, shapes, expected_shape, n_weights):
      (2, 3, 4, 6), 8),
 ])
 def test_multi_head_attention_conformance_and_keras_parity(kwargs, shapes, expected, n_weights):
-    _check_conformance(kwargs, shapes, expected, n_weights)
+    # query, value (and key) are separate call arguments: inputs_as_args
+    layer, _ = run_layer_test(
+        MultiHeadAttention, kwargs, shapes, expected, n_weights, supports_masking=True,
+        keras_layer_cls=keras.layers.MultiHeadAttention, inputs_as_args=True,
+        check_gradients=True, grad_atol=1e-4)
+    # Keras's weight names, in Keras's order (the helper checks their shapes)
+    theirs = keras.layers.MultiHeadAttention(**kwargs)
+    theirs(*[RNG.standard_normal(s).astype("float32") for s in shapes])
+    assert [p.split("/", 1)[1] for p, _ in layer._weights_with_paths()] == [
+        w.path.split("/", 1)[1] for w in theirs.weights]
+    assert tuple(theirs.compute_output_shape(*shapes)) == expected
+    assert layer.compute_output_shape(*shapes) == expected
 
 
 @pytest.mark.parametrize("kwargs", [

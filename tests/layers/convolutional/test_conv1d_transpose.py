@@ -3,11 +3,10 @@ import itertools
 import keras
 import numpy as np
 import pytest
-import torch
 
 import sloi
 from sloi.layers import Conv1DTranspose, Convolution1DTranspose
-from tests.conformance import run_layer_test
+from tests.conformance import assert_gradients_match_keras, run_layer_test
 
 
 @pytest.mark.parametrize("kernel_size,strides,dilation_rate,padding,output_padding", [
@@ -86,16 +85,7 @@ def test_conv1d_transpose_inverts_conv1d_lengths_and_written_out():
 def test_conv1d_transpose_gradients_match_keras():
     kwargs = {"filters": 3, "kernel_size": 3, "strides": 2, "padding": "same"}
     x = np.random.default_rng(0).standard_normal((2, 6, 4)).astype("float32")
-    ours, theirs = Conv1DTranspose(**kwargs), keras.layers.Conv1DTranspose(**kwargs)
-    ours(x)
-    theirs(x)
-    theirs.set_weights(ours.get_weights())
-    grads = []
-    for layer in (ours, theirs):
-        xt = torch.tensor(x, requires_grad=True)
-        (layer(xt) ** 2).sum().backward()
-        grads.append(xt.grad.numpy())
-    np.testing.assert_allclose(grads[0], grads[1], atol=1e-5)
+    assert_gradients_match_keras(Conv1DTranspose, keras.layers.Conv1DTranspose, kwargs, x)
 
 
 def test_conv1d_transpose_errors():

@@ -5,7 +5,7 @@ import torch
 
 import sloi
 from sloi.layers import Conv2D, MaxPooling2D
-from tests.conformance import run_layer_test
+from tests.conformance import assert_gradients_match_keras, run_layer_test
 
 # (strides, dilation_rate): Keras refuses strides > 1 together with dilation > 1.
 _STEPS = [(1, 1), (2, 1), ((2, 3), 1), (1, 2), (1, (2, 1))]
@@ -110,16 +110,7 @@ def test_conv2d_written_out_math():
 def test_conv2d_gradients_match_keras():
     kwargs = {"filters": 3, "kernel_size": 3, "strides": 2, "padding": "same"}
     x = np.random.default_rng(0).standard_normal((2, 8, 7, 2)).astype("float32")
-    ours, theirs = Conv2D(**kwargs), keras.layers.Conv2D(**kwargs)
-    ours(x)
-    theirs(x)
-    theirs.set_weights(ours.get_weights())
-    grads = []
-    for layer in (ours, theirs):
-        xt = torch.tensor(x, requires_grad=True)
-        (layer(xt) ** 2).sum().backward()
-        grads.append(xt.grad.numpy())
-    np.testing.assert_allclose(grads[0], grads[1], atol=1e-5)
+    assert_gradients_match_keras(Conv2D, keras.layers.Conv2D, kwargs, x)
 
 
 # ---------------------------------------------------------------------- errors

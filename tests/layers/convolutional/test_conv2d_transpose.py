@@ -4,8 +4,7 @@ import pytest
 
 import sloi
 from sloi.layers import Conv2DTranspose, Convolution2DTranspose
-from tests.conformance import run_layer_test
-from tests.gradients import assert_gradients_match_keras
+from tests.conformance import assert_gradients_match_keras, run_layer_test
 
 
 @pytest.mark.parametrize("data_format", ["channels_last", "channels_first"])

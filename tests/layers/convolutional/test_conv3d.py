@@ -5,8 +5,7 @@ import torch
 
 import sloi
 from sloi.layers import Conv3D, Convolution3D
-from tests.conformance import run_layer_test
-from tests.gradients import assert_gradients_match_keras
+from tests.conformance import assert_gradients_match_keras, run_layer_test
 
 # (kernel_size, strides, padding, dilation_rate, groups); Keras refuses strides > 1 with
 # dilation > 1. Sizes 5 x 6 x 4: "same" with strides 2 pads unevenly on some axes.

@@ -5,7 +5,7 @@ import torch
 
 import sloi
 from sloi.layers import SeparableConv1D, SeparableConvolution1D
-from tests.conformance import run_layer_test
+from tests.conformance import assert_gradients_match_keras, run_layer_test
 
 
 @pytest.mark.parametrize("padding", ["valid", "same"])
@@ -60,16 +60,7 @@ def test_separable_conv1d_gradients_match_keras():
     kwargs = {"filters": 3, "kernel_size": 3, "strides": 2, "padding": "same",
               "depth_multiplier": 2}
     x = np.random.default_rng(0).standard_normal((2, 9, 4)).astype("float32")
-    ours, theirs = SeparableConv1D(**kwargs), keras.layers.SeparableConv1D(**kwargs)
-    ours(x)
-    theirs(x)
-    theirs.set_weights(ours.get_weights())
-    grads = []
-    for layer in (ours, theirs):
-        xt = torch.tensor(x, requires_grad=True)
-        (layer(xt) ** 2).sum().backward()
-        grads.append(xt.grad.numpy())
-    np.testing.assert_allclose(grads[0], grads[1], atol=1e-5)
+    assert_gradients_match_keras(SeparableConv1D, keras.layers.SeparableConv1D, kwargs, x)
 
 
 def test_separable_conv1d_errors():

@@ -8,6 +8,32 @@ from sloi.layers import Dense
 from tests.conformance import run_layer_test
 
 
+def test_dense_trains_regularizes_and_runs_in_half_precision_as_keras():
+    run_layer_test(
+        Dense, {"units": 3, "kernel_regularizer": "l2", "bias_regularizer": "l1",
+                "activity_regularizer": "l2"},
+        input_shape=(2, 5, 4), expected_output_shape=(2, 5, 3), expected_num_trainable_weights=2,
+        keras_layer_cls=keras.layers.Dense, check_gradients=True, check_training=True,
+        expected_num_losses=3, input_mask=np.array([[1, 1, 0, 0, 1], [1, 1, 1, 1, 1]], bool),
+        dtypes=("float16", "bfloat16"),
+    )
+    run_layer_test(
+        Dense, {"units": 3}, input_shape=(2, 4), expected_output_shape=(2, 3),
+        expected_num_trainable_weights=2, keras_layer_cls=keras.layers.Dense,
+        dtypes=("float16", "bfloat16", "mixed_float16", "mixed_bfloat16"),
+    )
+
+
+@pytest.mark.xfail(strict=True, reason="under autocast, sloi.kernels.linear.dense adds the "
+                   "float32 bias after a float16 matmul on inputs of rank > 2: float32 out")
+def test_dense_rank3_output_dtype_under_mixed_float16_is_keras():
+    run_layer_test(
+        Dense, {"units": 3}, input_shape=(2, 5, 4), expected_output_shape=(2, 5, 3),
+        expected_num_trainable_weights=2, keras_layer_cls=keras.layers.Dense,
+        dtypes=("mixed_float16",),
+    )
+
+
 @pytest.mark.parametrize("activation", [None, "relu", "sigmoid", "tanh", "softmax"])
 def test_dense_conformance_and_keras_parity(activation):
     run_layer_test(

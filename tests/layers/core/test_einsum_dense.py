@@ -6,7 +6,7 @@ import torch
 import sloi
 from sloi import initializers
 from sloi.layers import EinsumDense
-from tests.conformance import run_layer_test
+from tests.conformance import assert_gradients_match_keras, run_layer_test
 
 CASES = [
     # equation, output_shape, bias_axes, input_shape, output, kernel shape, bias shape
@@ -47,16 +47,8 @@ def test_einsum_dense_is_dense_written_out_and_gradients_match_keras():
     out = layer(x).detach().numpy()
     kernel, bias = layer.get_weights()
     np.testing.assert_allclose(out, np.einsum("abc,cde->abde", x, kernel) + bias, atol=1e-5)
-    keras_layer = keras.layers.EinsumDense("abc,cde->abde", (None, 2, 4), bias_axes="de")
-    keras_layer.build((4, 5, 3))
-    keras_layer.set_weights([kernel, bias])
-    xa, xb = torch.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
-    w = torch.linspace(-1, 1, 160).reshape(4, 5, 2, 4)
-    (layer(xa) * w).sum().backward()
-    (keras_layer(xb) * w).sum().backward()
-    torch.testing.assert_close(xa.grad, xb.grad)
-    torch.testing.assert_close(layer.kernel.grad, keras_layer.kernel.value.grad)
-    torch.testing.assert_close(layer.bias.grad, keras_layer.bias.value.grad)
+    assert_gradients_match_keras(EinsumDense, keras.layers.EinsumDense, {
+        "equation": "abc,cde->abde", "output_shape": (None, 2, 4), "bias_axes": "de"}, x)
 
 
 def test_einsum_dense_kernel_fans_come_from_the_equation():

@@ -6,7 +6,7 @@ from torch import nn
 
 import sloi
 from sloi.layers import Dense, TorchModuleWrapper
-from tests.conformance import run_layer_test
+from tests.conformance import assert_gradients_match_keras, run_layer_test
 
 
 class TwoLayer(nn.Module):
@@ -50,15 +50,10 @@ def test_torch_module_wrapper_conformance_and_keras_parity(make, shape, out, n_t
 
 
 def test_torch_module_wrapper_gradients_match_keras():
-    ours, theirs = TorchModuleWrapper(nn.Linear(4, 3)), keras.layers.TorchModuleWrapper(
-        nn.Linear(4, 3))
-    theirs.set_weights(ours.get_weights())
-    x = torch.randn(5, 4)
-    xa, xb = x.clone().requires_grad_(), x.clone().requires_grad_()
-    ours(xa).sum().backward()
-    theirs(xb).sum().backward()
-    torch.testing.assert_close(xa.grad, xb.grad)
-    torch.testing.assert_close(ours.module.weight.grad, theirs.module.weight.grad)
+    x = np.random.default_rng(0).standard_normal((5, 4)).astype("float32")
+    assert_gradients_match_keras(TorchModuleWrapper, keras.layers.TorchModuleWrapper,
+                                 {"module": nn.Linear(4, 3)}, x,
+                                 keras_kwargs={"module": nn.Linear(4, 3)})
 
 
 def test_torch_module_wrapper_buffers_are_non_trainable_weights_and_follow_training():

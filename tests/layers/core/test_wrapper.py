@@ -5,7 +5,7 @@ import torch
 
 import sloi
 from sloi.layers import Dense, Wrapper
-from tests.conformance import run_layer_test
+from tests.conformance import assert_gradients_match_keras, run_layer_test
 
 
 class Doubled(Wrapper):
@@ -35,15 +35,8 @@ def test_wrapper_conformance_and_keras_parity():
 
 def test_wrapper_gradients_match_keras():
     x = np.random.default_rng(0).standard_normal((3, 4)).astype("float32")
-    layer, keras_layer = Doubled(Dense(2)), KerasDoubled(keras.layers.Dense(2))
-    layer.build((3, 4))
-    keras_layer.build((3, 4))
-    keras_layer.set_weights(layer.get_weights())
-    xa, xb = torch.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
-    layer(xa).sum().backward()
-    keras_layer(xb).sum().backward()
-    torch.testing.assert_close(xa.grad, xb.grad)
-    torch.testing.assert_close(layer.layer.kernel.grad, keras_layer.layer.kernel.value.grad)
+    assert_gradients_match_keras(Doubled, KerasDoubled, {"layer": Dense(2)}, x,
+                                 keras_kwargs={"layer": keras.layers.Dense(2)})
 
 
 def test_wrapper_from_config_finds_custom_layers_and_refuses_unknown():

@@ -6,7 +6,7 @@ import torch
 import sloi
 from sloi import initializers
 from sloi.layers import BatchNormalization
-from tests.conformance import run_layer_test
+from tests.conformance import assert_gradients_match_keras, run_layer_test
 
 
 def _random_stats_kwargs(keras_side=False):
@@ -92,16 +92,9 @@ def test_batch_norm_training_matches_keras_outputs_and_moving_stats(
 
 
 def test_batch_norm_training_gradients_match_keras():
-    ours, theirs = _pair((6, 4, 3))
     x = np.random.default_rng(1).standard_normal((6, 4, 3)).astype("float32")
-    xa = torch.tensor(x, requires_grad=True)
-    xb = torch.tensor(x, requires_grad=True)
-    weight = torch.linspace(-1, 1, 72).reshape(6, 4, 3)
-    (ours(xa, training=True) * weight).sum().backward()
-    (theirs(xb, training=True) * weight).sum().backward()
-    np.testing.assert_allclose(_np(xa.grad), _np(xb.grad), atol=1e-5)
-    np.testing.assert_allclose(_np(ours.gamma.grad), _np(theirs.gamma.value.grad), atol=1e-5)
-    np.testing.assert_allclose(_np(ours.beta.grad), _np(theirs.beta.value.grad), atol=1e-5)
+    assert_gradients_match_keras(BatchNormalization, keras.layers.BatchNormalization, {}, x,
+                                 training=True)
 
 
 def test_batch_norm_moving_variance_uses_the_biased_batch_variance():

@@ -5,7 +5,7 @@ import torch
 
 import sloi
 from sloi.layers import Dense, Embedding, Identity, SpectralNormalization
-from tests.conformance import run_layer_test
+from tests.conformance import assert_gradients_match_keras, run_layer_test
 
 
 def test_spectral_norm_conformance_and_keras_parity_dense():
@@ -58,16 +58,9 @@ def test_spectral_norm_training_step_matches_keras():
 
 def test_spectral_norm_gradients_match_keras():
     x = np.random.default_rng(1).standard_normal((5, 4)).astype("float32")
-    layer = SpectralNormalization(Dense(3))
-    keras_layer = keras.layers.SpectralNormalization(keras.layers.Dense(3))
-    layer.build((5, 4))
-    keras_layer.build((5, 4))
-    keras_layer.set_weights(layer.get_weights())
-    xa, xb = torch.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
-    layer(xa, training=True).sum().backward()
-    keras_layer(xb, training=True).sum().backward()
-    torch.testing.assert_close(xa.grad, xb.grad)
-    torch.testing.assert_close(layer.kernel.grad, keras_layer.kernel.value.grad)
+    assert_gradients_match_keras(SpectralNormalization, keras.layers.SpectralNormalization,
+                                 {"layer": Dense(3)}, x, training=True,
+                                 keras_kwargs={"layer": keras.layers.Dense(3)})
 
 
 def test_spectral_norm_in_a_model_round_trips(tmp_path):

@@ -5,7 +5,7 @@ import torch
 
 import sloi
 from sloi.layers import AveragePooling2D
-from tests.conformance import run_layer_test
+from tests.conformance import assert_gradients_match_keras, run_layer_test
 from tests.layers.pooling.pooling_cases import CASES, INPUT_SHAPE
 
 
@@ -56,12 +56,8 @@ def test_average_pooling2d_same_padding_written_out():
 def test_average_pooling2d_gradients_match_keras():
     kwargs = {"pool_size": 3, "strides": 2, "padding": "same"}
     x = np.random.default_rng(0).standard_normal((2, 6, 7, 2)).astype("float32")
-    grads = []
-    for layer in (AveragePooling2D(**kwargs), keras.layers.AveragePooling2D(**kwargs)):
-        xt = torch.tensor(x, requires_grad=True)
-        (layer(xt) ** 2).sum().backward()
-        grads.append(xt.grad.numpy())
-    np.testing.assert_allclose(grads[0], grads[1], atol=1e-6)
+    assert_gradients_match_keras(AveragePooling2D, keras.layers.AveragePooling2D, kwargs, x,
+                                 atol=1e-6)
 
 
 def test_average_pooling2d_pool_larger_than_input_is_refused():

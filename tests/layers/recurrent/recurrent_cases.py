@@ -1,6 +1,8 @@
 """Shared checks for SimpleRNN, LSTM and GRU: Keras parity on every argument that changes the
 math, masks, fused-vs-loop agreement (values and gradients), states and errors."""
 
+import functools
+
 import keras
 import numpy as np
 import pytest
@@ -15,6 +17,27 @@ RIGHT = np.ones((3, 7), bool)
 RIGHT[0, 5:] = False
 RIGHT[1, 2:] = False
 LEFT = RIGHT[:, ::-1].copy()
+
+
+def run_and_path(layer, *args, **kwargs):
+    """``layer(*args, **kwargs)`` and the way it ran, told by public behaviour: an RNN's step loop
+    calls its cell's ``call`` ("loop"; the fused kernel never does: "fused"); a Bidirectional's
+    separate path calls its ``forward_layer`` ("separate"; the fused one does not: "fused")."""
+    separate = hasattr(layer, "forward_layer")
+    target = layer.forward_layer if separate else layer.cell
+    original, calls = target.call, []
+
+    @functools.wraps(original)  # the same signature: the layer reads it (``training``)
+    def spy(*a, **k):
+        calls.append(1)
+        return original(*a, **k)
+
+    target.call = spy
+    try:
+        out = layer(*args, **kwargs)
+    finally:
+        del target.call
+    return out, ("separate" if separate else "loop") if calls else "fused"
 
 
 def keras_twin(layer, keras_cls, kwargs, x=X):
@@ -32,9 +55,9 @@ def as_list(out):
 
 def assert_matches_keras(name, kwargs, mask=None, x=X, path=None):
     ours = getattr(sloi.layers, name)(**kwargs)
-    out = ours(x, mask=None if mask is None else torch.from_numpy(mask))
+    out, taken = run_and_path(ours, x, mask=None if mask is None else torch.from_numpy(mask))
     if path is not None:
-        assert ours._last_path == path
+        assert taken == path
     theirs = keras_twin(ours, getattr(keras.layers, name), kwargs, x)
     expected = theirs(x, mask=mask)
     for a, b in zip(as_list(out), as_list(expected)):
@@ -49,7 +72,8 @@ def conformance(name, units, state_count):
                           ({"units": units, "return_sequences": True}, (3, 7, units))]:
         run_layer_test(cls, kwargs, input_shape=(3, 7, 5), expected_output_shape=shape,
                        expected_num_trainable_weights=3, supports_masking=True,
-                       keras_layer_cls=getattr(keras.layers, name))
+                       keras_layer_cls=getattr(keras.layers, name), input_mask=RIGHT,
+                       check_gradients=True, check_training=True)
     run_layer_test(cls, {"units": units, "return_state": True}, input_shape=(3, 7, 5),
                    expected_output_shape=[(3, units)] * (1 + state_count),
                    expected_num_trainable_weights=3, keras_layer_cls=getattr(keras.layers, name))
@@ -61,15 +85,15 @@ def fused_equals_loop(name, kwargs, mask=None):
     fused = getattr(sloi.layers, name)(**kwargs)
     x = torch.from_numpy(X).requires_grad_()
     m = None if mask is None else torch.from_numpy(mask)
-    out = fused(x, mask=m)
-    assert fused._last_path == "fused"
+    out, taken = run_and_path(fused, x, mask=m)
+    assert taken == "fused"
     loop = getattr(sloi.layers, name)(**kwargs)
     loop(X)
     loop.set_weights(fused.get_weights())
     loop.cell.fused_spec = lambda: None  # force the step loop
     x2 = torch.from_numpy(X).requires_grad_()
-    out2 = loop(x2, mask=m)
-    assert loop._last_path == "loop"
+    out2, taken = run_and_path(loop, x2, mask=m)
+    assert taken == "loop"
     torch.testing.assert_close(out, out2, atol=1e-5, rtol=1e-5)
     (out * torch.linspace(-1, 1, out.numel()).reshape(out.shape)).sum().backward()
     (out2 * torch.linspace(-1, 1, out2.numel()).reshape(out2.shape)).sum().backward()

@@ -11,9 +11,10 @@ from tests.layers.recurrent import recurrent_cases as cases
 
 def _compare(name, kwargs, merge_mode, mask, expected_path=None):
     ours = Bidirectional(getattr(sloi.layers, name)(4, **kwargs), merge_mode=merge_mode)
-    out = ours(cases.X, mask=None if mask is None else torch.from_numpy(mask))
+    out, taken = cases.run_and_path(ours, cases.X,
+                                    mask=None if mask is None else torch.from_numpy(mask))
     if expected_path:
-        assert ours._last_path == expected_path
+        assert taken == expected_path
     theirs = keras.layers.Bidirectional(getattr(keras.layers, name)(4, **kwargs),
                                         merge_mode=merge_mode)
     theirs(cases.X)
@@ -104,8 +105,8 @@ def test_bidirectional_errors():
 
 def test_bidirectional_with_explicit_backward_layer_matches_keras():
     ours = Bidirectional(LSTM(4), backward_layer=SimpleRNN(4, go_backwards=True))
-    out = ours(cases.X)
-    assert out.shape == (3, 8) and ours._last_path == "separate"
+    out, taken = cases.run_and_path(ours, cases.X)
+    assert out.shape == (3, 8) and taken == "separate"
     theirs = keras.layers.Bidirectional(
         keras.layers.LSTM(4), backward_layer=keras.layers.SimpleRNN(4, go_backwards=True))
     theirs(cases.X)
@@ -123,8 +124,8 @@ def test_fused_bidirectional_gradients_equal_separate_path():
     sep.set_weights(fused.get_weights())
     sep.forward_layer.cell.fused_spec = lambda: None
     x2 = torch.from_numpy(cases.X).requires_grad_()
-    out2 = sep(x2)
-    assert sep._last_path == "separate"
+    out2, taken = cases.run_and_path(sep, x2)
+    assert taken == "separate"
     weights = torch.linspace(-1, 1, out.numel()).reshape(out.shape)
     (out * weights).sum().backward()
     (out2 * weights).sum().backward()

@@ -5,8 +5,7 @@ import torch
 
 import sloi
 from sloi.layers import ConvLSTM3D, ConvLSTM3DCell
-from tests.conformance import run_layer_test
-from tests.gradients import assert_gradients_match_keras
+from tests.conformance import assert_gradients_match_keras, run_layer_test
 
 rng = np.random.default_rng(0)
 X = rng.standard_normal((2, 3, 4, 5, 3, 2)).astype("float32")  # (batch, time, d, h, w, c)

@@ -81,12 +81,12 @@ def test_lstm_errors():
 def test_lstm_dropout_in_training_only_and_recurrent_dropout_uses_loop():
     layer = LSTM(4, dropout=0.5, recurrent_dropout=0.3)
     x = torch.from_numpy(cases.X)
-    inference = layer(x)
-    assert layer._last_path == "fused"
+    inference, taken = cases.run_and_path(layer, x)
+    assert taken == "fused"
     torch.testing.assert_close(layer(x), inference)  # no dropout outside training
     torch.manual_seed(0)
-    trained = layer(x, training=True)
-    assert layer._last_path == "loop" and not torch.allclose(trained, inference)
+    trained, taken = cases.run_and_path(layer, x, training=True)
+    assert taken == "loop" and not torch.allclose(trained, inference)
 
 
 def test_lecture_lstm_parameter_counts():
