@@ -9,4 +9,6 @@ def dense(x: torch.Tensor, kernel: torch.Tensor, bias: torch.Tensor | None) -> t
         return torch.matmul(x, kernel)
     if x.dim() == 2:
         return torch.addmm(bias, x, kernel)
-    return torch.matmul(x, kernel) + bias
+    # in place: no second buffer, and the bias takes the product's dtype (float16 under
+    # autocast, as Keras's mixed_float16 gives; an out-of-place add would promote to float32)
+    return torch.matmul(x, kernel).add_(bias)

@@ -24,8 +24,6 @@ def test_dense_trains_regularizes_and_runs_in_half_precision_as_keras():
     )
 
 
-@pytest.mark.xfail(strict=True, reason="under autocast, sloi.kernels.linear.dense adds the "
-                   "float32 bias after a float16 matmul on inputs of rank > 2: float32 out")
 def test_dense_rank3_output_dtype_under_mixed_float16_is_keras():
     run_layer_test(
         Dense, {"units": 3}, input_shape=(2, 5, 4), expected_output_shape=(2, 5, 3),
