@@ -93,7 +93,7 @@ def _lattice_name(dtype) -> str:
     if isinstance(dtype, torch.dtype):
         return dtype_name(dtype)
     name = dtype if isinstance(dtype, str) else np.dtype(dtype).name
-    return _ALIASES.get(name, name) if name not in ("int", "float") else name
+    return _ALIASES.get(name, name)
 
 
 def result_type(*dtypes) -> torch.dtype:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from sloi.engine.dtypes import dtype_name, standardize_dtype
 from sloi.engine.symbolic import format_shape
 
 
@@ -9,12 +10,12 @@ class InputSpec:
     """Rank and sizes a layer expects of one input.
 
     Args:
-        dtype: the dtype Keras records for the input (kept for configs; sloi casts as Keras).
+        dtype: the dtype the input must have (checked when given).
         shape: the full expected shape, ``None`` for any size: gives the rank and the sizes.
         ndim: exact rank, counting the batch.
         min_ndim / max_ndim: rank bounds.
         axes: ``{axis: size}`` sizes that must match (set in ``build`` once known).
-        allow_last_axis_squeeze: accepted for Keras code; sloi checks ranks exactly.
+        allow_last_axis_squeeze: a last axis of size 1 may be there or not, on either side.
         name: the input's name. optional: whether the input may be None.
         layout: how the axes read, for messages: ``"(batch, height, width, channels)"``.
     """
@@ -53,20 +54,33 @@ def _rank_text(spec: InputSpec) -> str:
     return f"{text} {spec.layout}" if spec.layout else text
 
 
-def check_input(layer, spec: InputSpec | None, shape, described: str, position: int | None = None):
-    """Raise ``ValueError`` when ``shape`` does not satisfy ``spec``.
+def check_input(layer, spec: InputSpec | None, shape, described: str, position: int | None = None,
+                dtype=None):
+    """Raise ``ValueError`` when an input of ``shape`` (and ``dtype``, when known) does not
+    satisfy ``spec``; ``shape`` None is a missing input, allowed when the spec is optional.
 
     ``described`` is how the caller names the input, e.g. ``shape (None, 1000) from layer "dense"``.
     """
     if spec is None:
         return
+    which = "inputs" if position is None else f"input {position}"
+    if shape is None:
+        if spec.optional:
+            return
+        raise ValueError(f'Layer "{layer.name}" ({type(layer).__name__}) needs {which}; got None')
+    if spec.dtype is not None and dtype is not None and dtype != standardize_dtype(spec.dtype):
+        raise ValueError(
+            f'Layer "{layer.name}" ({type(layer).__name__}) expects {which} of dtype '
+            f"{dtype_name(standardize_dtype(spec.dtype))}; got {dtype_name(dtype)}, {described}")
+    if spec.allow_last_axis_squeeze:
+        shape = _squeezed(shape)
+        spec = _squeezed_spec(spec)
     rank = len(shape)
     rank_ok = (
         (spec.ndim is None or rank == spec.ndim)
         and (spec.min_ndim is None or rank >= spec.min_ndim)
         and (spec.max_ndim is None or rank <= spec.max_ndim)
     )
-    which = "inputs" if position is None else f"input {position}"
     if not rank_ok:
         raise ValueError(
             f'Layer "{layer.name}" ({type(layer).__name__}) expects {which} of '
@@ -80,3 +94,17 @@ def check_input(layer, spec: InputSpec | None, shape, described: str, position: 
                 f"on axis {axis} (it was built for shape "
                 f"{format_shape(layer._build_shape_for_message())}); got {described}"
             )
+
+
+def _squeezed(shape) -> tuple:
+    shape = tuple(shape)
+    return shape[:-1] if shape and shape[-1] == 1 else shape
+
+
+def _squeezed_spec(spec: InputSpec) -> InputSpec:
+    """``spec`` compared without a last axis of size 1 (``allow_last_axis_squeeze``)."""
+    if spec.shape is None or not spec.shape or spec.shape[-1] != 1:
+        return spec
+    shape = spec.shape[:-1]
+    return InputSpec(shape=shape, min_ndim=spec.min_ndim, max_ndim=spec.max_ndim,
+                     layout=spec.layout)

@@ -474,10 +474,9 @@ class Layer(nn.Module):
         if isinstance(spec, (list, tuple)):
             flat = tree.flatten(inputs)
             for i, (s, x) in enumerate(zip(spec, flat)):
-                check_input(self, s, tuple(x.shape), describe(tuple(x.shape), x), position=i)
+                _check_one(self, s, x, describe, position=i)
         else:
-            x = tree.flatten(inputs)[0]
-            check_input(self, spec, tuple(x.shape), describe(tuple(x.shape), x))
+            _check_one(self, spec, tree.flatten(inputs)[0], describe)
 
     # ------------------------------------------------------------------ graph properties
     def _node_property(self, attr: str, which: str):
@@ -515,6 +514,15 @@ class Layer(nn.Module):
 
     def extra_repr(self) -> str:
         return f"name={self.name!r}"
+
+
+def _check_one(layer, spec, x, describe, position=None) -> None:
+    if x is None:
+        check_input(layer, spec, None, "None", position=position)
+        return
+    shape = tuple(x.shape)
+    check_input(layer, spec, shape, describe(shape, x), position=position,
+                dtype=getattr(x, "dtype", None))
 
 
 def _float_dtype_after(fn, dtype: torch.dtype) -> torch.dtype | None:

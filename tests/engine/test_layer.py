@@ -247,3 +247,42 @@ def test_training_and_mask_reach_only_calls_that_take_them():
     torch.testing.assert_close(layer(x, training=True), layer(x))
     model = sloi.Model(inp := Input(shape=(3,)), Dense(2)(inp, training=True))
     assert model(x).shape == (1, 2)
+
+
+def test_input_spec_dtype_squeeze_and_optional_are_honoured():
+    import pytest
+    import torch
+
+    import sloi
+    from sloi.engine import InputSpec
+
+    class Ids(sloi.Layer):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.input_spec = InputSpec(dtype="int64", ndim=2)
+
+        def call(self, inputs):
+            return inputs
+
+    with pytest.raises(ValueError, match=r'"ids" \(Ids\) expects inputs of dtype int64; got '
+                                         r"float32"):
+        Ids(name="ids")(sloi.Input((3,)))
+    assert Ids()(sloi.Input((3,), dtype="int64")).shape == (None, 3)
+
+    class Column(sloi.Layer):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.input_spec = InputSpec(shape=(None, 4, 1), allow_last_axis_squeeze=True)
+
+        def call(self, inputs):
+            return inputs
+
+    assert Column()(torch.ones(2, 4)).shape == (2, 4)
+    assert Column()(torch.ones(2, 4, 1)).shape == (2, 4, 1)
+    with pytest.raises(ValueError, match="rank 2"):
+        Column()(torch.ones(2, 4, 3))
+    from sloi.engine.input_spec import check_input
+
+    check_input(Column(), InputSpec(ndim=2, optional=True), None, "None")
+    with pytest.raises(ValueError, match="needs inputs; got None"):
+        check_input(Column(name="c"), InputSpec(ndim=2), None, "None")
