@@ -10,9 +10,13 @@ from sloi.saving.serialization import enable_unsafe_deserialization
 from sloi.settings import (
     auto_device,
     disable_flash_attention,
+    disable_flush_denormals,
+    disable_heap_reuse,
     disable_interactive_logging,
     disable_traceback_filtering,
     enable_flash_attention,
+    enable_flush_denormals,
+    enable_heap_reuse,
     enable_interactive_logging,
     enable_traceback_filtering,
     epsilon,
@@ -20,6 +24,8 @@ from sloi.settings import (
     get_device,
     image_data_format,
     is_flash_attention_enabled,
+    is_flush_denormals_enabled,
+    is_heap_reuse_enabled,
     is_interactive_logging_enabled,
     is_traceback_filtering_enabled,
     max_epochs,
@@ -51,7 +57,9 @@ def is_nnx_enabled() -> bool:
 
 
 __all__ = [
-    "auto_device", "backend", "disable_flash_attention", "disable_interactive_logging",
+    "auto_device", "backend", "disable_flash_attention", "disable_flush_denormals",
+    "disable_heap_reuse", "disable_interactive_logging", "enable_flush_denormals",
+    "enable_heap_reuse", "is_flush_denormals_enabled", "is_heap_reuse_enabled",
     "disable_traceback_filtering", "dtype_policy", "enable_flash_attention",
     "enable_interactive_logging", "enable_traceback_filtering",
     "enable_unsafe_deserialization", "epsilon", "floatx", "get_device", "image_data_format",

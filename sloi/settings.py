@@ -20,6 +20,8 @@ _state = {
     "max_steps_per_epoch": None,
     "device": None,
     "auto_device": True,
+    "flush_denormals": True,
+    "heap_reuse": True,
 }
 
 
@@ -143,6 +145,39 @@ def _positive_or_none(value, what):
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise ValueError(f"{what} must be a positive integer or None; got {value!r}")
     return value
+
+
+# ---------------------------------------------------------------------------- the CPU
+def enable_flush_denormals() -> None:
+    """While sloi trains, evaluates or predicts, the CPU flushes denormal numbers to zero
+    (the default), as JAX and TensorFlow do: results below about 1.2e-38 in float32 (2.2e-308
+    in float64) become 0, and arithmetic on them stops costing 10-100x a normal operation."""
+    _state["flush_denormals"] = True
+
+
+def disable_flush_denormals() -> None:
+    """Keep IEEE denormals during sloi's loops (PyTorch's own default), at their cost."""
+    _state["flush_denormals"] = False
+
+
+def is_flush_denormals_enabled() -> bool:
+    return _state["flush_denormals"]
+
+
+def enable_heap_reuse() -> None:
+    """While sloi trains, evaluates or predicts, glibc keeps large freed blocks in the heap
+    instead of giving them back to the system (the default), so each step's activations
+    reuse memory already mapped instead of faulting in fresh pages. A no-op off glibc."""
+    _state["heap_reuse"] = True
+
+
+def disable_heap_reuse() -> None:
+    """Leave glibc's allocator as it is during sloi's loops."""
+    _state["heap_reuse"] = False
+
+
+def is_heap_reuse_enabled() -> bool:
+    return _state["heap_reuse"]
 
 
 # ---------------------------------------------------------------------------- device

@@ -12,6 +12,7 @@ from sloi.saving import compile_config
 from sloi.saving.export import export_model
 from sloi.saving.functional_config import functional_from_config
 from sloi.saving.saving_api import load_weights, save_model, save_weights, to_json
+from sloi.training import cpu_session
 from sloi.training.trainer import Trainer
 
 
@@ -68,25 +69,31 @@ class Model(graph.Model):
     def fit(self, x=None, y=None, **kwargs):
         """Train on ``x`` / ``y`` (arrays, tensors, dicts, generators, datasets, loaders);
         returns a ``History``. Arguments as Keras's ``fit``."""
-        return self._trainer.fit(x, y, **kwargs)
+        with cpu_session.LOOP:
+            return self._trainer.fit(x, y, **kwargs)
 
     def evaluate(self, x=None, y=None, **kwargs):
         """The loss and metrics on ``x`` / ``y``."""
-        return self._trainer.evaluate(x, y, **kwargs)
+        with cpu_session.LOOP:
+            return self._trainer.evaluate(x, y, **kwargs)
 
     def predict(self, x, **kwargs):
         """Outputs for ``x`` as numpy arrays, computed batch by batch."""
-        return self._trainer.predict(x, **kwargs)
+        with cpu_session.LOOP:
+            return self._trainer.predict(x, **kwargs)
 
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None,
                        return_dict=False):
-        return self._trainer.train_on_batch(x, y, sample_weight, class_weight, return_dict)
+        with cpu_session.BATCH:
+            return self._trainer.train_on_batch(x, y, sample_weight, class_weight, return_dict)
 
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
-        return self._trainer.test_on_batch(x, y, sample_weight, return_dict)
+        with cpu_session.BATCH:
+            return self._trainer.test_on_batch(x, y, sample_weight, return_dict)
 
     def predict_on_batch(self, x):
-        return self._trainer.predict_on_batch(x)
+        with cpu_session.BATCH:
+            return self._trainer.predict_on_batch(x)
 
     @property
     def optimizer(self):
