@@ -125,7 +125,12 @@ def run(settings, state) -> dict:
                                f"column: the longest distance held (accuracy >= {HOLDS})",
                     "columns": ["layer"] + [f"distance {d}" for d in dists] + ["held up to"],
                     "rows": [row + [numbers["longest_distance_held"][row[0]]]
-                             for row in rows]}],
+                             for row in rows]},
+                   {"caption": "Seconds per training epoch on this machine, by layer and "
+                               "distance (the steps a sequence has grow with it)",
+                    "columns": ["layer"] + [f"distance {d}" for d in dists],
+                    "rows": [[name] + [numbers["seconds_per_epoch"][f"{name}@{d}"]
+                                       for d in dists] for name in kinds]}],
         "figures": [figure] if figure else [],
         "notes": [] if figure else ["matplotlib is not installed: figure skipped"],
         "claims": claims,
