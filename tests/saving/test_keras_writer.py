@@ -273,10 +273,16 @@ def test_an_unregistered_custom_layer_is_refused(tmp_path):
     assert not os.listdir(tmp_path)
 
 
-def test_keras_goes_on_training_with_sloi_s_adam_state(tmp_path):
+@pytest.mark.parametrize("name, kwargs", [
+    ("Adam", {}), ("Adam", {"amsgrad": True}), ("AdamW", {}), ("SGD", {"momentum": 0.9}),
+    ("SGD", {}), ("RMSprop", {}), ("RMSprop", {"momentum": 0.5, "centered": True}),
+    ("Adagrad", {}), ("Adadelta", {"learning_rate": 1.0}), ("Adamax", {}), ("Lion", {}),
+    ("Ftrl", {})])
+def test_keras_goes_on_training_with_sloi_s_optimizer_state(tmp_path, name, kwargs):
     model, x = _embedding_conv1d()
     y = RNG.random((len(x), 1), "float32")
-    model.compile(optimizer=sloi.optimizers.Adam(0.01), loss="mse")
+    kwargs = {"learning_rate": 0.01, **kwargs}
+    model.compile(optimizer=getattr(sloi.optimizers, name)(**kwargs), loss="mse")
     model.fit(x, y, epochs=3, batch_size=len(x), shuffle=False, verbose=0)
     model.save(tmp_path / "m.keras")
     with warnings.catch_warnings():
