@@ -233,7 +233,8 @@ def test_bad_inputs():
         tv(torch.tensor([1, 2]))
     with pytest.raises(ValueError, match=r"shape \(batch,\) or \(batch, 1\); got shape \(2, 2\)"):
         tv(np.array([["a", "b"], ["c", "d"]]))
-    with pytest.raises(TypeError, match="cannot be part of a model graph"):
+    with pytest.raises(TypeError, match=r'\(TextVectorization\) reads strings; in a model, call '
+                       r'it on Input\(shape=\(1,\), dtype="string"\).*dtype int64'):
         tv(sloi.Input(shape=(1,), dtype="int64"))
     with pytest.raises(RuntimeError, match="needs a vocabulary before the layer is called"):
         TextVectorization(output_mode="multi_hot")(["a"])
@@ -241,6 +242,7 @@ def test_bad_inputs():
         TextVectorization.from_config({"vocabulary": "/etc/passwd", "name": "x"})
 
 
-def test_string_input_is_refused_with_a_clear_message():
-    with pytest.raises(ValueError, match='Input\\(dtype="string"\\) is not supported'):
-        sloi.Input(shape=(1,), dtype="string")
+def test_a_layer_dtype_cannot_be_string():
+    # strings are for a model's inputs only (tests/engine/test_string_inputs.py)
+    with pytest.raises(ValueError, match='dtype "string" is only for a model\'s inputs'):
+        sloi.layers.Dense(2, dtype="string")
