@@ -168,6 +168,13 @@ class Functional(Model):
         return list(self._flat_outputs)
 
     @property
+    def string_stage_outputs(self) -> list[SymbolicTensor]:
+        """The tensors made by the layers that read string inputs (TextVectorization,
+        StringLookup, Hashing): where the tensor stage begins. Empty without string inputs."""
+        return [t for node in self._nodes if id(node) in self._string_nodes
+                for t in node.output_tensors]
+
+    @property
     def input(self):
         return self._inputs_struct
 

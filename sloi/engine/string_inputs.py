@@ -30,11 +30,18 @@ def is_string_data(x) -> bool:
         return x.dtype.kind == "O" and x.size > 0 and isinstance(
             x.reshape(-1)[0], (str, bytes))
     if isinstance(x, (list, tuple)):
-        first = x
-        while isinstance(first, (list, tuple)) and first:
-            first = first[0]
-        return isinstance(first, (str, bytes))
+        return _string_list(x)
     return False
+
+
+def _string_list(x) -> bool:
+    """A non-empty list / tuple of str or bytes, or of such lists (a batch of shape (n, 1)):
+    ``(["a", "b"], labels)`` is a batch that holds strings, not strings itself."""
+    if not x:
+        return False
+    if isinstance(x[0], (str, bytes)):
+        return all(isinstance(v, (str, bytes)) for v in x)
+    return all(isinstance(v, (list, tuple)) and _string_list(v) for v in x)
 
 
 def to_host_strings(structure):

@@ -233,12 +233,12 @@ class IterableAdapter:
                 # Keras says so whenever a pass ends by running out, its natural end included
                 warnings.warn(RAN_OUT, stacklevel=2)
                 break
+            batch = to_host_strings(batch)  # text_dataset_from_directory's lists of str
             if isinstance(batch, list) and len(batch) in (2, 3) and not isinstance(
                     self.source, PyDataset):
                 batch = tuple(batch)  # DataLoaders collate tuples into lists
             self._first = _check_structure(batch, self._first, count)
             x, y, sw = unpack(batch)
-            x = to_host_strings(x)  # text_dataset_from_directory's lists of str
             yield tree.map_structure(
                 lambda a: None if a is None else to_tensor(a, self.device), (x, y, sw))
             count += 1
