@@ -82,6 +82,14 @@ def unexpected_strings(model_name: str, tensor, x) -> TypeError:
         "vectorize the texts first: x = TextVectorization(...)(texts); model.fit(x, y)")
 
 
+def expects_strings(model_name: str, tensor, x) -> TypeError:
+    """The error for numbers (or anything else) given to a string input."""
+    return TypeError(
+        f'Model "{model_name}": input "{input_name(tensor)}" is a string input '
+        f'(Input(dtype="string"), shape {format_shape(tensor.shape)}); it takes a list or '
+        f"numpy array of str; got {_describe_data(x)}")
+
+
 def string_batch(model_name: str, tensor, x) -> np.ndarray:
     """``x`` as the value of the string input ``tensor``: a numpy array of strings of the
     input's rank. As Keras does, a batch one axis short of an input whose last size is 1 gets
@@ -90,10 +98,7 @@ def string_batch(model_name: str, tensor, x) -> np.ndarray:
     if isinstance(x, (list, tuple, str, bytes)):
         x = np.asarray(x)
     if not isinstance(x, np.ndarray) or not is_string_data(x) and x.size > 0:
-        raise TypeError(
-            f'Model "{model_name}": input "{input_name(tensor)}" is a string input '
-            f'(Input(dtype="string"), shape {format_shape(tensor.shape)}); it takes a list or '
-            f"numpy array of str; got {_describe_data(x)}")
+        raise expects_strings(model_name, tensor, x)
     rank = len(tensor.shape)
     if x.ndim == rank - 1 and tensor.shape[-1] == 1:
         x = x[..., None]
@@ -125,4 +130,8 @@ def check_data(model, x):
     for tensor, value in pairs:
         if tensor.dtype is not STRING and is_string_data(value):
             raise unexpected_strings(model.name, tensor, value)
+        if tensor.dtype is STRING and isinstance(value, (np.ndarray, torch.Tensor)) and (
+                not is_string_data(value) and value.size > 0 if isinstance(
+                    value, np.ndarray) else True):
+            raise expects_strings(model.name, tensor, value)
     return x
