@@ -282,10 +282,37 @@ class TextVectorization(VocabularyAssets, Layer):
                 f'Layer "{self.name}" (TextVectorization): output_mode="{self.output_mode}" '
                 "needs a vocabulary before the layer is called: pass vocabulary= or call "
                 "adapt() on sample texts first (or set pad_to_max_tokens=True with max_tokens)")
-        tokens = self._tokenize(self._to_string_array(inputs))
+        array = self._to_string_array(inputs)
+        flat = _text.flat_tokens(array, self.standardize, self.split, self._widths)
+        if flat is not None:  # the batch at once, no Python loop per string
+            return torch.from_numpy(self._flat_output(flat))
+        tokens = self._tokenize(array)
         if self.output_mode == "int":
             return torch.from_numpy(self._ids(tokens))
         return torch.from_numpy(self._vectors(tokens))
+
+    def _flat_output(self, tokens) -> np.ndarray:
+        """``_ids`` / ``_vectors`` for ``_text.flat_tokens``'s tokens (none of them is the
+        padding token "": splitting never gives an empty token)."""
+        cached = self.__dict__.get("_flat_index")
+        if cached is None or cached[0] is not self._index:  # a new vocabulary
+            cached = self._flat_index = (self._index, _text.with_separator(self._index))
+        if self.output_mode == "int":
+            ids, lengths = _text.lookup(tokens, cached[1], 1)
+            width = self.output_sequence_length
+            if width is None:
+                width = int(lengths.max()) if len(lengths) else 0
+            return _text.padded(ids, lengths, width)
+        depth = self.max_tokens if self.pad_to_max_tokens else self.vocabulary_size()
+        ids, lengths = _text.lookup(tokens, cached[1], 0)
+        rows = np.repeat(np.arange(len(lengths)), lengths)
+        out = np.bincount(rows * depth + ids, minlength=len(lengths) * depth)
+        out = out.reshape(len(lengths), depth).astype(np.float32)
+        if self.output_mode == "multi_hot":
+            out = np.minimum(out, 1.0)
+        elif self.output_mode == "tf_idf":
+            out = out * self._idf[:depth]
+        return out
 
     def _ids(self, tokens) -> np.ndarray:
         """int64 ids: 0 for the padding token "", 1 for unknown tokens."""
