@@ -115,12 +115,18 @@ class Sequential(Functional):
         self._rebuild()
 
     def __call__(self, *args, **kwargs):
-        if not self.built and args and is_string_data(args[0]) and self._stack:
-            # raw strings before any Input: the model starts with a string input, as Keras
-            # builds on the first data it sees
+        if (not self.built and args and self._stack and self._input_layer is None
+                and getattr(self._stack[0], "accepts_strings", False)
+                and is_string_data(args[0])):
+            # raw strings before any Input, for a first layer that reads them: the model
+            # starts with a string input, as Keras builds on the first data it sees
             self._input_layer = InputLayer(batch_shape=(None,) + np.shape(args[0])[1:],
                                            dtype="string")
-            self._rebuild()
+            try:
+                self._rebuild()
+            except Exception:
+                self._input_layer = None  # the next call may bring other data
+                raise
         if not self.built and args and hasattr(args[0], "shape"):
             if not self._stack:
                 raise ValueError(f'Sequential "{self.name}" has no layers to call')

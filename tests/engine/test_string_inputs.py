@@ -188,6 +188,22 @@ def test_sequential_built_from_raw_strings():
     assert model.inputs[0].dtype is sloi.engine.dtypes.STRING
 
 
+def test_unbuilt_sequential_of_numeric_layers_names_its_input():
+    model = sloi.Sequential([layers.Dense(1)])
+    with pytest.raises(TypeError, match=r'got strings .* for input "input_layer\w*", which '
+                       r"expects float32 data of shape \(None, 1\)"):
+        model(np.array([["a"], ["b"]]))
+    assert model(np.ones((2, 1), "float32")).shape == (2, 1)
+
+
+def test_variable_length_token_lists_through_string_lookup():
+    tokens = sloi.Input(shape=(None,), dtype="string")
+    model = sloi.Model(tokens, layers.StringLookup(vocabulary=["a", "b"], mask_token="")(tokens))
+    np.testing.assert_array_equal(model.predict(np.array([["a", "c", ""], ["b", "b", "a"]]),
+                                                verbose=0), [[2, 1, 0], [3, 3, 2]])
+    assert model.output_shape == (None, None)
+
+
 def test_save_load_and_summary(tmp_path):
     model = ids_model()
     tv = model.layers[1]
