@@ -293,3 +293,23 @@ def test_string_stage_outputs_go_to_the_model_device():
     np.testing.assert_array_equal(out.cpu().numpy(), [hand_ids(t) for t in TEXTS])
     model.compile("sgd", "mse")
     model.fit(np.array(TEXTS), np.zeros((4, 4), "float32"), verbose=0)
+
+
+def test_dict_inputs_validation_data_and_single_batches():
+    text = sloi.Input(shape=(1,), dtype="string", name="t")
+    nums = sloi.Input(shape=(2,), name="n")
+    hashed = layers.Hashing(4, output_mode="one_hot")(text)
+    model = sloi.Model({"t": text, "n": nums},
+                       layers.Dense(1, kernel_initializer="ones")(
+                           layers.Concatenate()([hashed, nums])))
+    model.compile("sgd", "mse")
+    x = {"t": ["A", "B", "C"], "n": np.zeros((3, 2), "float32")}
+    # Hashing's buckets as TensorFlow gives them ("A" -> 1, "B" -> 0, "C" -> 1 of 3 bins;
+    # here 4 bins): the one-hot row sums to 1, so the untrained output is 1 + bias 0
+    np.testing.assert_allclose(model.predict_on_batch(x), np.ones((3, 1)))
+    history = model.fit(x, np.zeros(3), validation_data=(x, np.zeros(3)), epochs=2, verbose=0)
+    assert history.history["val_loss"][1] < history.history["val_loss"][0]
+    loss = model.test_on_batch(x, np.zeros(3))
+    np.testing.assert_allclose(loss, model.evaluate(x, np.zeros(3), verbose=0), rtol=1e-6)
+    with pytest.raises(TypeError, match=r'for input "n", which expects float32'):
+        model.predict({"t": ["A"], "n": ["x y"]}, verbose=0)
