@@ -8,7 +8,9 @@ import numpy as np
 import torch
 
 from sloi.engine import tree
+from sloi.engine.dtypes import STRING
 from sloi.engine.module_tools import first_parameter
+from sloi.engine.string_inputs import is_string_data, to_host_strings
 from sloi.engine.symbolic import SymbolicTensor
 
 
@@ -67,6 +69,12 @@ def check_symbolic_inputs(layer, inputs) -> None:
     for x in tree.flatten(inputs):
         if not isinstance(x, SymbolicTensor):
             raise not_a_tensor(layer, x)
+        if x.dtype is STRING and not getattr(layer, "accepts_strings", False):
+            raise TypeError(
+                f'Layer "{layer.name}" ({type(layer).__name__}) cannot take strings: its input '
+                f"({x.describe()}) holds raw text, which only the string stage reads. Put "
+                "TextVectorization, StringLookup or Hashing first, e.g. "
+                f"x = TextVectorization(...)(text_input) then {layer.name}(x)")
 
 
 def convert_eager(layer, x, dtype: torch.dtype):
@@ -77,6 +85,13 @@ def convert_eager(layer, x, dtype: torch.dtype):
         if x.is_floating_point() and x.dtype != dtype and dtype.is_floating_point:
             return x.to(dtype)
         return x
+    if is_string_data(x):  # stays on the host, for a model's string stage
+        if getattr(layer, "accepts_strings", False):
+            return to_host_strings(x)
+        raise TypeError(
+            f'Layer "{layer.name}" ({type(layer).__name__}) cannot take strings (got '
+            f"{describe_value(x)}): torch tensors hold numbers only. Turn the strings into "
+            "numbers first with TextVectorization, StringLookup or Hashing")
     if isinstance(x, np.ndarray):
         t = to_weights_device(layer, torch.from_numpy(x))
         return t.to(dtype) if t.is_floating_point() and dtype.is_floating_point else t

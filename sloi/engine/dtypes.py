@@ -22,6 +22,43 @@ _ALIASES = {"float": "float32", "double": "float64", "int": "int64", "half": "fl
 _BY_DTYPE = {v: k for k, v in _BY_NAME.items()}
 
 
+class StringDType:
+    """The dtype of a symbolic tensor that stands for strings: an ``Input(dtype="string")``.
+
+    torch has no string tensors, so at run time such a tensor's value is a numpy array of
+    ``str`` (or ``bytes``, or objects holding them) that stays on the host; only the layers of
+    the string stage (TextVectorization, StringLookup, Hashing) read it. It answers the
+    questions asked of a ``torch.dtype`` (``is_floating_point``...) as a non-number would.
+    """
+
+    is_floating_point = False
+    is_complex = False
+    is_signed = False
+
+    def __repr__(self):
+        return "string"
+
+    __str__ = __repr__
+
+    def __reduce__(self):
+        return "STRING"  # one instance, also after copy / pickle
+
+
+STRING = StringDType()
+
+
+def is_string_dtype(dtype) -> bool:
+    """``"string"`` (Keras's name), ``"str"``, ``STRING``, or a numpy str / bytes dtype."""
+    if dtype is STRING or (isinstance(dtype, str) and dtype in ("string", "str")):
+        return True
+    if isinstance(dtype, (torch.dtype, dict)) or dtype is None:
+        return False
+    try:
+        return np.dtype(dtype).kind in "US"
+    except TypeError:
+        return False
+
+
 def standardize_dtype(dtype) -> torch.dtype:
     """Accept ``"float32"``, ``torch.float32``, ``np.float32`` or ``None`` (float32)."""
     if dtype is None:
@@ -34,10 +71,9 @@ def standardize_dtype(dtype) -> torch.dtype:
         dtype = np.dtype(dtype).name
     if dtype in ("string", "str"):
         raise ValueError(
-            "sloi has no string dtype (torch tensors hold numbers only), so "
-            'Input(dtype="string") is not supported: turn the texts into token ids before the '
-            "model (x = TextVectorization(...)(texts)) and start the model with "
-            'Input(shape=(sequence_length,), dtype="int64")'
+            'dtype "string" is only for a model\'s inputs (torch tensors hold numbers only): '
+            'start the model with Input(shape=(1,), dtype="string") followed by '
+            "TextVectorization, StringLookup or Hashing, which turn the strings into numbers"
         )
     dtype = _ALIASES.get(dtype, dtype)
     if dtype.startswith("mixed_"):  # Keras mixed policies: variables stay float32

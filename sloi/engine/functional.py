@@ -14,11 +14,12 @@ import numpy as np
 import torch
 from torch import nn
 
-from sloi.engine import naming, tree
+from sloi.engine import naming, string_inputs, tree
 from sloi.engine.call_inputs import broadcast_masks, describe_value
+from sloi.engine.dtypes import STRING
 from sloi.engine.layer import Layer
 from sloi.engine.model import Model
-from sloi.engine.module_tools import layer_list
+from sloi.engine.module_tools import first_parameter, layer_list
 from sloi.engine.operation import Operation
 from sloi.engine.symbolic import SymbolicTensor, format_shape
 
@@ -28,6 +29,10 @@ _module_call = nn.Module.__call__  # a step of the plan skips Layer.__call__'s s
 
 class Functional(Model):
     """A model from symbolic inputs to symbolic outputs (single tensors, lists or dicts)."""
+
+    # strings may come in: ``_standardize_inputs`` gives them to Input(dtype="string") and
+    # refuses them, naming the input, anywhere else
+    accepts_strings = True
 
     def __init__(self, inputs, outputs, name=None, trainable=True, **kwargs):
         super().__init__(name=name or naming.unique_name("functional"), trainable=trainable,
@@ -79,6 +84,12 @@ class Functional(Model):
             and isinstance(node.layer, Layer)
             and (cast := node.layer.integer_input_cast()) is not None}
         if self._integer_casts:
+            self._chain = None
+        # the string stage: nodes that read a string input run on the host; their outputs go
+        # to the device of the model's weights, where the tensor stage begins
+        self._string_nodes = {id(node) for node in self._nodes
+                              if any(x.dtype is STRING for x in node.input_tensors)}
+        if self._string_nodes:
             self._chain = None
         self._has_activity = any(layer.activity_regularizer is not None for layer in layers)
         self.built = True
@@ -157,6 +168,13 @@ class Functional(Model):
         return list(self._flat_outputs)
 
     @property
+    def string_stage_outputs(self) -> list[SymbolicTensor]:
+        """The tensors made by the layers that read string inputs (TextVectorization,
+        StringLookup, Hashing): where the tensor stage begins. Empty without string inputs."""
+        return [t for node in self._nodes if id(node) in self._string_nodes
+                for t in node.output_tensors]
+
+    @property
     def input(self):
         return self._inputs_struct
 
@@ -206,6 +224,11 @@ class Functional(Model):
             return values[id(x)] if isinstance(x, SymbolicTensor) else x
 
         casts = self._integer_casts
+        string_nodes = self._string_nodes
+        device = None
+        if string_nodes:
+            weight = first_parameter(self)
+            device = weight.device if weight is not None else None
         for node, release in zip(self._nodes, self._release_after):
             layer = node.layer
             args = tree.map_structure(lookup, node.call_args)
@@ -232,6 +255,9 @@ class Functional(Model):
                     if param not in kwargs and masks.get(id(source)) is not None:
                         kwargs[param] = masks[id(source)]
             outputs = _module_call(layer, *args, **kwargs)
+            if device is not None and id(node) in string_nodes:
+                outputs = tree.map_structure(
+                    lambda v: v.to(device) if isinstance(v, torch.Tensor) else v, outputs)
             flat = tree.flatten(outputs)
             for t, v in zip(node.output_tensors, flat):
                 values[id(t)] = v
@@ -276,6 +302,11 @@ class Functional(Model):
             )
         result = []
         for t, x, cast_to in zip(expected, flat, self._input_dtypes):
+            if t.dtype is STRING:
+                result.append(string_inputs.string_batch(self.name, t, x))
+                continue
+            if string_inputs.is_string_data(x):
+                raise string_inputs.unexpected_strings(self.name, t, x)
             if isinstance(x, np.ndarray):
                 x = torch.from_numpy(x)
             elif not isinstance(x, torch.Tensor):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sloi.engine import naming
+from sloi.engine.dtypes import STRING, is_string_dtype
 from sloi.engine.layer import Layer
 from sloi.engine.symbolic import History, Node, SymbolicTensor
 
@@ -13,7 +14,9 @@ class InputLayer(Layer):
     Args:
         shape: shape without the batch, e.g. ``(1000,)`` or ``(64, 64, 1)``.
         batch_size: fixed batch size, or None.
-        dtype: ``"float32"`` by default; ``"int32"`` for token ids.
+        dtype: ``"float32"`` by default; ``"int32"`` for token ids; ``"string"`` for raw
+            text, whose values are numpy arrays of str kept on the host and read by the
+            string stage (TextVectorization, StringLookup, Hashing: see docs/functional-api.md).
         batch_shape: the full shape, batch included (instead of ``shape``/``batch_size``).
         sparse, ragged: accepted for Keras compatibility; must be False.
     """
@@ -24,7 +27,10 @@ class InputLayer(Layer):
             shape = kwargs.pop("input_shape")
         if "batch_input_shape" in kwargs:
             batch_shape = kwargs.pop("batch_input_shape")
-        super().__init__(name=name or naming.unique_name("input_layer"), dtype=dtype, **kwargs)
+        strings = is_string_dtype(dtype)
+        super().__init__(name=name or naming.unique_name("input_layer"),
+                         dtype=None if strings else dtype, **kwargs)
+        self.holds_strings = strings
         if sparse or ragged:
             raise ValueError(f'InputLayer "{self.name}": sparse and ragged inputs are not '
                              "supported by sloi")
@@ -41,7 +47,8 @@ class InputLayer(Layer):
         self.optional = optional
         self.built = True
         self._build_input_shape = self.batch_shape
-        tensor = SymbolicTensor(self.batch_shape, self._dtype, name=self.name)
+        tensor = SymbolicTensor(self.batch_shape, STRING if strings else self._dtype,
+                                name=self.name)
         tensor._keras_history = History(self, 0, 0)
         self._inbound_nodes.append(Node(self, (), {}, tensor))
         self.output_tensor = tensor
@@ -51,8 +58,13 @@ class InputLayer(Layer):
 
     def _apply(self, fn, *args, **kwargs):
         result = super()._apply(fn, *args, **kwargs)
-        self.output_tensor.dtype = self._dtype  # a model's float inputs follow .double() & co
+        if not self.holds_strings:  # a model's float inputs follow .double() & co
+            self.output_tensor.dtype = self._dtype
         return result
+
+    @property
+    def dtype(self) -> str:
+        return "string" if self.holds_strings else super().dtype
 
     def get_config(self):
         return {

@@ -6,6 +6,8 @@ of ``build``, or the first batch of data) the stack becomes a functional graph, 
 
 from __future__ import annotations
 
+import numpy as np
+
 from sloi.engine import naming
 from sloi.engine.call_inputs import describe_value
 from sloi.engine.functional import Functional
@@ -13,6 +15,7 @@ from sloi.engine.input_layer import InputLayer
 from sloi.engine.layer import Layer
 from sloi.engine.model import Model
 from sloi.engine.module_tools import layer_list
+from sloi.engine.string_inputs import is_string_data
 from sloi.engine.symbolic import SymbolicTensor
 
 
@@ -112,6 +115,18 @@ class Sequential(Functional):
         self._rebuild()
 
     def __call__(self, *args, **kwargs):
+        if (not self.built and args and self._stack and self._input_layer is None
+                and getattr(self._stack[0], "accepts_strings", False)
+                and is_string_data(args[0])):
+            # raw strings before any Input, for a first layer that reads them: the model
+            # starts with a string input, as Keras builds on the first data it sees
+            self._input_layer = InputLayer(batch_shape=(None,) + np.shape(args[0])[1:],
+                                           dtype="string")
+            try:
+                self._rebuild()
+            except Exception:
+                self._input_layer = None  # the next call may bring other data
+                raise
         if not self.built and args and hasattr(args[0], "shape"):
             if not self._stack:
                 raise ValueError(f'Sequential "{self.name}" has no layers to call')

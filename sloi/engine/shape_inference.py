@@ -9,10 +9,12 @@ unknown too.
 
 from __future__ import annotations
 
+import numpy as np
 import torch
 from torch.func import functional_call
 
 from sloi.engine import tree
+from sloi.engine.dtypes import STRING
 from sloi.engine.symbolic import SymbolicTensor
 
 _STAND_INS = (83, 89)
@@ -83,6 +85,8 @@ def _call_with(layer, args, kwargs, stand_in, device, real=False):
         if not isinstance(x, SymbolicTensor):
             return x
         shape = [stand_in if d is None else d for d in x.shape]
+        if x.dtype is STRING:  # a nested model's string input: strings of stand-in tokens
+            return np.full(shape, " ".join(["x"] * stand_in), dtype=object)
         return torch.zeros(shape, dtype=x.dtype, device=device)
 
     margs, mkwargs = tree.map_structure(placeholder, (list(args), kwargs))

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import torch
 
 from sloi.engine import tree
-from sloi.engine.dtypes import dtype_name, standardize_dtype
+from sloi.engine.dtypes import STRING, dtype_name, is_string_dtype, standardize_dtype
 
 
 @dataclass(frozen=True)
@@ -32,7 +32,7 @@ class SymbolicTensor:
 
     def __init__(self, shape, dtype="float32", name=None, history=None, mask=None):
         self.shape = tuple(None if d is None else int(d) for d in shape)
-        self.dtype = standardize_dtype(dtype)
+        self.dtype = STRING if is_string_dtype(dtype) else standardize_dtype(dtype)
         self.name = name
         self._keras_history = history
         self._keras_mask = mask
@@ -162,5 +162,8 @@ def any_symbolic(structure) -> bool:
 
 def meta_like(x: SymbolicTensor, none_size: int) -> torch.Tensor:
     """A meta tensor with ``x``'s shape, ``None`` sizes replaced by ``none_size``."""
+    if x.dtype is STRING:
+        raise TypeError(f"{x!r} holds strings, which torch tensors cannot hold: only the "
+                        "string stage (TextVectorization, StringLookup, Hashing) reads it")
     shape = [none_size if d is None else d for d in x.shape]
     return torch.empty(shape, dtype=x.dtype, device="meta")

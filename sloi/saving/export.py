@@ -34,7 +34,7 @@ import numpy as np
 import torch
 from torch.fx.experimental.symbolic_shapes import is_concrete_int
 
-from sloi.engine.dtypes import standardize_dtype
+from sloi.engine.dtypes import STRING, standardize_dtype
 from sloi.engine.layer import Layer
 
 FORMATS = ("onnx", "torch")
@@ -66,6 +66,7 @@ def export_model(model, filepath, format="onnx", verbose=None, input_signature=N
     can ask for it): load only ``.pt2`` files you trust. ONNX files are protobuf, not pickle.
     """
     filepath = os.fspath(filepath)
+    _refuse_string_inputs(model, filepath)
     if format not in FORMATS:
         raise ValueError(f"export: unknown format {format!r}; expected one of {FORMATS}")
     if opset is not None and opset_version is not None and opset != opset_version:
@@ -92,6 +93,30 @@ def export_model(model, filepath, format="onnx", verbose=None, input_signature=N
     if verbose is None or verbose:
         print(f"Saved artifact at '{filepath}'.")
     return filepath
+
+
+def _refuse_string_inputs(model, filepath) -> None:
+    """A model with a string stage cannot be traced whole (an exported graph holds tensors
+    only): the error gives the recipe for exporting its numeric part."""
+    strings = [t for t in getattr(model, "inputs", None) or [] if t.dtype is STRING]
+    if not strings:
+        return
+    starts = model.string_stage_outputs
+    names = [t._keras_history.layer.name for t in starts]
+    tensors = ", ".join(f'model.get_layer("{n}").output' for n in names)
+    if len(names) > 1:
+        tensors = f"[{tensors}]"
+    raise ValueError(
+        f'export: model "{model.name}" starts with a string stage (input(s) '
+        f"{[t._keras_history.layer.name for t in strings]} of dtype string, read by "
+        f"{names}), and an exported graph holds tensors only: only its numeric part can be "
+        "exported. Export the sub-model that starts at the first numeric tensors, and run the "
+        "string layers in Python before it:\n"
+        f"    numeric = sloi.Model({tensors}, model.output)\n"
+        f"    numeric.export({filepath!r})\n"
+        + (f'    ids = model.get_layer("{names[0]}")(texts)  # what the exported model takes'
+           if len(names) == 1 else
+           f"    inputs = [model.get_layer(n)(texts) for n in {names}]  # what it takes"))
 
 
 # ---------------------------------------------------------------------- tracing

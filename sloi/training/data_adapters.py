@@ -5,6 +5,11 @@
 - Python generators and iterators yielding ``x``, ``(x, y)`` or ``(x, y, sample_weight)``.
 - ``torch.utils.data.Dataset`` (batched by a DataLoader) and ``DataLoader`` itself.
 - ``PyDataset`` (Keras's ``Sequence``): ``len()`` batches, ``dataset[i]`` the i-th.
+
+Strings (for a model that starts with ``Input(dtype="string")``) have no torch dtype: lists of
+str become numpy arrays, and string arrays stay numpy arrays on the host, cut into batches by
+the same slices and permutations as the tensors beside them; the model's string stage reads
+them (``sloi/engine/string_inputs.py``).
 """
 
 from __future__ import annotations
@@ -18,19 +23,25 @@ import torch
 from torch.utils.data import DataLoader, Dataset
 
 from sloi.engine import tree
+from sloi.engine.string_inputs import is_string_data, to_host_strings
 from sloi.training.py_dataset import PyDataset
 
 
 def to_tensor(x, device=None):
-    """numpy / lists / tensors to a tensor on ``device``; float64 becomes float32 as in Keras."""
+    """numpy / lists / tensors to a tensor on ``device``; float64 becomes float32 as in Keras.
+    Strings stay a numpy array on the host (torch has no string tensors)."""
     if isinstance(x, torch.Tensor):
         t = x
     elif isinstance(x, np.ndarray):
+        if is_string_data(x):
+            return x
         if x.dtype == object:
             raise TypeError("sloi cannot train on numpy arrays of dtype object (strings or "
                             "ragged lists): convert them to numbers of one shape first")
         t = torch.from_numpy(np.ascontiguousarray(x))
     else:
+        if is_string_data(x):
+            return np.asarray(x)
         t = torch.as_tensor(np.asarray(x))
     if t.dtype == torch.float64:
         t = t.float()
@@ -95,7 +106,11 @@ class ArrayAdapter:
                 order = torch.arange(self.size, device=self.device)
                 blocks = list(order.split(self.batch_size))
                 order = torch.cat([blocks[i] for i in torch.randperm(len(blocks)).tolist()])
-            take = lambda a, i: a.index_select(0, i)  # noqa: E731
+
+            def take(a, i):
+                if isinstance(a, np.ndarray):  # strings: the same samples, on the host
+                    return a[i.cpu().numpy()]
+                return a.index_select(0, i)
         else:
             order = None
         # x, y and sample_weight each a tensor or None (the common case): cut them directly,
@@ -218,6 +233,7 @@ class IterableAdapter:
                 # Keras says so whenever a pass ends by running out, its natural end included
                 warnings.warn(RAN_OUT, stacklevel=2)
                 break
+            batch = to_host_strings(batch)  # text_dataset_from_directory's lists of str
             if isinstance(batch, list) and len(batch) in (2, 3) and not isinstance(
                     self.source, PyDataset):
                 batch = tuple(batch)  # DataLoaders collate tuples into lists
@@ -285,6 +301,7 @@ def num_batches(data):
 def adapt(x, y=None, sample_weight=None, batch_size=32, shuffle=True, device=None,
           steps=None):
     """The right adapter for ``x``."""
+    x = to_host_strings(x)
     if isinstance(x, PyDataset) or isinstance(x, DataLoader):
         _no_targets(y, sample_weight, type(x).__name__)
         return IterableAdapter(x, steps, device, shuffle=shuffle)
@@ -311,6 +328,7 @@ def is_array_data(x) -> bool:
 
 def split_validation(x, y, sample_weight, validation_split: float):
     """Keras's validation_split: the last fraction of the samples, taken before shuffling."""
+    x = to_host_strings(x)
     if not is_array_data(x):
         raise ValueError(
             "validation_split only works with arrays or tensors (it takes the last samples); "

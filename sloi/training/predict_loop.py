@@ -10,6 +10,7 @@ import torch
 
 from sloi import mixed_precision
 from sloi.engine import tree
+from sloi.engine.string_inputs import check_data as check_string_data
 from sloi.training import callback_setup, data_adapters
 from sloi.training._distribution import hooks
 from sloi.training.modes import modes
@@ -23,6 +24,7 @@ def predict(trainer, x, batch_size=None, verbose="auto", steps=None, callbacks=N
         x, batch_size, verbose, steps, callbacks: as Keras's ``predict``.
     """
     model = trainer.model
+    x = check_string_data(model, x)  # lists of str as arrays; strings where expected
     device = trainer._device()
     # under distribution, this process's share of the samples (gathered at the end)
     data = hooks().predict_data(trainer, x, batch_size, device, steps)

@@ -18,6 +18,7 @@ from sloi import mixed_precision, settings
 from sloi import optimizers as optimizers_mod
 from sloi.engine import SymbolicTensor, tree
 from sloi.engine.module_tools import first_parameter
+from sloi.engine.string_inputs import check_data as check_string_data
 from sloi.optimizers import LossScaleOptimizer
 from sloi.training import callback_setup, data_adapters, predict_loop, single_batch
 from sloi.training._distribution import hooks as _hooks
@@ -277,6 +278,7 @@ class Trainer:
         self._require_compiled("fit")
         if x is None:
             raise ValueError("fit() needs training data: x (and y)")
+        x = check_string_data(self.model, x)  # lists of str as arrays; strings where expected
         device = self._device()
         # sloi.config's caps, for quick runs of long programs
         if settings.max_epochs() is not None and epochs > settings.max_epochs():
@@ -368,6 +370,7 @@ class Trainer:
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None,
                  steps=None, callbacks=None, return_dict=False):
         self._require_compiled("evaluate")
+        x = check_string_data(self.model, x)
         device = self._device()
         if data_adapters.is_array_data(x) and y is not None and self.model.built:
             check_targets(self.model, self.loss, self._flat_targets(y))

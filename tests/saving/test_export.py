@@ -336,3 +336,24 @@ def test_a_jit_trace_does_not_freeze_the_mask_lengths():
     x = _inputs(model, 4, seed=2)
     x[0] = torch.tensor([0, 0, 3, 4, 5, 6])  # left-padded
     np.testing.assert_allclose(traced(x).detach().numpy(), _eager(model, x), atol=1e-5, rtol=0)
+
+
+def test_a_string_model_exports_its_numeric_part_by_the_recipe(tmp_path):
+    text = sloi.Input(shape=(1,), dtype="string")
+    tv = layers.TextVectorization(vocabulary=["a", "b"], output_sequence_length=3, name="tv")
+    out = layers.Dense(2)(layers.Flatten()(layers.Embedding(4, 2)(tv(text))))
+    model = sloi.Model(text, out)
+    path = str(tmp_path / "m.pt2")
+    with pytest.raises(ValueError, match=(
+            r'export: model "functional\w*" starts with a string stage .*\[\'tv\'\].*only its '
+            r'numeric part can be exported.*\n    numeric = sloi.Model\(model.get_layer\("tv"\)'
+            r'.output, model.output\)\n    numeric.export\(.*m.pt2\'\)\n    ids = '
+            r'model.get_layer\("tv"\)\(texts\)')):
+        model.export(path, format="torch")
+    assert not os.path.exists(path)
+    numeric = sloi.Model(model.get_layer("tv").output, model.output)  # the recipe, followed
+    numeric.export(path, format="torch", verbose=False)
+    program = torch.export.load(path).module()
+    texts = np.array(["a b", "b c a"])
+    np.testing.assert_allclose(program(model.get_layer("tv")(texts)).detach().numpy(),
+                               model.predict(texts, verbose=0), rtol=1e-6)

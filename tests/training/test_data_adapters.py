@@ -195,3 +195,17 @@ def test_a_py_dataset_of_unknown_length_reads_on_across_epochs():
         model.fit(_Unsized(), epochs=3, steps_per_epoch=2, verbose=0, callbacks=[steps])
     # as Keras: the indices go on from epoch to epoch (0-1, 2-3, 4); here the data ends there
     assert [e["train"] for e in steps.epochs] == [2, 2, 1]
+
+
+def test_string_arrays_are_batched_on_the_host_beside_their_targets():
+    from sloi.training.data_adapters import adapt
+
+    texts = [f"s{i}" for i in range(10)]
+    for shuffle in (False, True, "batch"):
+        batches = list(adapt(texts, np.arange(10), batch_size=4, shuffle=shuffle))
+        assert [len(x) for x, _, _ in batches] == [4, 4, 2]
+        for x, y, _ in batches:
+            assert isinstance(x, np.ndarray) and isinstance(y, torch.Tensor)
+            assert x.tolist() == [f"s{i}" for i in y.tolist()]
+    (x, y, _), = adapt(np.array([b"a", b"b"], dtype=object), None, batch_size=2, shuffle=True)
+    assert sorted(x.tolist()) == [b"a", b"b"] and y is None

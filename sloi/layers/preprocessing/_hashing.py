@@ -229,16 +229,14 @@ def hash_buckets(values, num_buckets: int, salt=None, encoding: str = "utf-8") -
     """``to_hash_bucket_fast`` (``salt`` None) or ``to_hash_bucket_strong(key=salt)`` of each
     value of a numpy array: int64 buckets in ``[0, num_buckets)``, the array's shape."""
     key = None if salt is None else (int(salt[0]), int(salt[1]))
-    known: dict = {}  # each distinct value is hashed once
-    buckets = []
-    for v in values.reshape(-1).tolist():
-        bucket = known.get(v)
-        if bucket is None:
-            data = as_hash_bytes(v, encoding)
-            digest = fingerprint64(data) if key is None else siphash24(key, data)
-            bucket = known[v] = digest % num_buckets
-        buckets.append(bucket)
-    return np.array(buckets, dtype=np.int64).reshape(values.shape)
+    flat = values.reshape(-1).tolist()
+    known = dict.fromkeys(flat)  # each distinct value is hashed once (in Python: FarmHash)
+    for v in known:
+        data = as_hash_bytes(v, encoding)
+        digest = fingerprint64(data) if key is None else siphash24(key, data)
+        known[v] = digest % num_buckets
+    # then one C-level map over the values, no Python loop per value
+    return np.fromiter(map(known.__getitem__, flat), np.int64, len(flat)).reshape(values.shape)
 
 
 def feature_fingerprints(values, encoding: str = "utf-8") -> list[int]:

@@ -6,6 +6,9 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from sloi.engine import tree
+from sloi.engine.dtypes import STRING
+from sloi.engine.symbolic import SymbolicTensor
 from sloi.layers.preprocessing import _text
 
 
@@ -43,3 +46,14 @@ def int64_array(inputs, where: str, what: str) -> np.ndarray:
         raise TypeError(f"{where} expects integer {what}; got dtype {array.dtype} and shape "
                         f"{array.shape}")
     return array.astype(np.int64)
+
+
+def refuse_numeric_symbolic(where: str, inputs) -> None:
+    """A string-only layer called in a graph on a tensor of numbers: a TypeError naming the
+    layer and the tensor."""
+    for x in tree.flatten(inputs):
+        if isinstance(x, SymbolicTensor) and x.dtype is not STRING:
+            raise TypeError(
+                f'{where} reads strings; in a model, call it on Input(shape=(1,), '
+                f'dtype="string") (the string stage); got a tensor of dtype '
+                f"{x.dtype} ({x.describe()})".replace("torch.", ""))

@@ -37,7 +37,8 @@ class Hashing(Layer):
     Call arguments:
         inputs: strings (a list or numpy array of str, bytes decoded as UTF-8) or numbers
             (a tensor or numpy array; floats are truncated to integers first, as in Keras).
-            Numeric inputs can be part of a model; strings are hashed before it.
+            In a model, a numeric input or an ``Input(dtype="string")`` (the string stage,
+            see docs/functional-api.md).
 
     Output: a tensor of bucket ids of the input's shape (``"int"``), otherwise vectors as
     ``CategoryEncoding``'s.
@@ -74,6 +75,8 @@ class Hashing(Layer):
         self.salt = salt
         self.output_mode = output_mode
         self.sparse = sparse
+
+    accepts_strings = True  # a layer of the string stage: it may read Input(dtype="string")
 
     def __call__(self, inputs, *args, **kwargs):
         if not any_symbolic(inputs) and _inputs.is_string_data(inputs):

@@ -303,7 +303,8 @@ class IndexLookup(VocabularyAssets, Layer):
             raise ValueError(f"{where}: with num_oov_indices=0 every value must be in the "
                              f"vocabulary; found {unknown[:10]} (set num_oov_indices=1 to "
                              "map unknown values to an OOV index)")
-        return np.array([index[v] for v in flat], dtype=np.int64).reshape(values.shape)
+        return np.fromiter(map(index.__getitem__, flat), np.int64, len(flat)).reshape(
+            values.shape)  # one C-level map over the values, no Python loop per value
 
     def _oov_bucket(self, value) -> int:
         """Which of several OOV indices an unknown value takes: the integer modulo their

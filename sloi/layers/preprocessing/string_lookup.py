@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from sloi.engine import Layer
 from sloi.engine.symbolic import any_symbolic
 from sloi.layers.preprocessing import _text
+from sloi.layers.preprocessing._inputs import refuse_numeric_symbolic
 from sloi.layers.preprocessing.index_lookup import IndexLookup
 
 
@@ -45,8 +47,9 @@ class StringLookup(IndexLookup):
     torch returns them); with ``invert=True``, a numpy array of str of the input's shape
     (Keras on torch returns a list of str, and only for 1-D inputs).
 
-    Strings are not torch values, so the layer works on data before the model, not inside
-    a model graph.
+    Strings are not torch values, so the layer works on the host, on numpy arrays of str:
+    eagerly on data, or as a first layer of a model, called on ``Input(dtype="string")``
+    (the model's string stage, see docs/functional-api.md).
 
     Example:
         >>> layer = StringLookup(vocabulary=["a", "b", "c"])
@@ -82,12 +85,13 @@ class StringLookup(IndexLookup):
     def _tokens_out(self, tokens: np.ndarray, device):
         return tokens
 
+    accepts_strings = True  # a layer of the string stage: it may read Input(dtype="string")
+
     def __call__(self, inputs, *args, **kwargs):
         if any_symbolic(inputs):
-            raise TypeError(
-                f"{self._where()} works on strings, which torch tensors cannot hold, so it "
-                "cannot be part of a model graph (sloi has no Input(dtype=\"string\")). Look "
-                "the strings up first and feed the indices to the model: x = lookup(strings)")
+            if not self.invert:
+                refuse_numeric_symbolic(self._where(), inputs)
+            return Layer.__call__(self, inputs, *args, **kwargs)  # records a graph node
         return super().__call__(inputs, *args, **kwargs)
 
     def get_config(self) -> dict:

@@ -5,9 +5,10 @@ tokens (words or characters), make n-grams, look each token up in the vocabulary
 either the ids (``"int"``) or one vector per string (``"multi_hot"``, ``"count"``,
 ``"tf_idf"``).
 
-Strings have no torch dtype, so the layer runs eagerly on data, before the model:
-``x = vectorizer(texts)`` then ``model.fit(x, y)``. It cannot be called on a symbolic tensor
-and ``Input(dtype="string")`` does not exist in sloi.
+Strings have no torch dtype, so the layer runs on the host, on numpy arrays of str. It works
+eagerly on data (``x = vectorizer(texts)`` then ``model.fit(x, y)``) and as the first layer of
+a model, called on ``Input(shape=(1,), dtype="string")`` (the model's string stage, see
+docs/functional-api.md): the model then takes raw strings in ``fit`` / ``predict``.
 
 Saving: the vocabulary (and the tf-idf weights) are kept *in the config*: ``get_config()``
 returns them under ``"vocabulary"`` and ``"idf_weights"`` whether they were given or learned
@@ -28,6 +29,7 @@ from sloi.engine import Layer
 from sloi.engine.known_functions import to_config
 from sloi.engine.symbolic import any_symbolic
 from sloi.layers.preprocessing import _text
+from sloi.layers.preprocessing._inputs import refuse_numeric_symbolic
 from sloi.layers.preprocessing.vocabulary_assets import (
     VocabularyAssets,
     read_vocabulary_lines,
@@ -265,14 +267,12 @@ class TextVectorization(VocabularyAssets, Layer):
         self._set_tokens(tokens, idf)
 
     # ------------------------------------------------------------------ calling
+    accepts_strings = True  # a layer of the string stage: it may read Input(dtype="string")
+
     def __call__(self, inputs, *args, **kwargs):
         if any_symbolic(inputs):
-            raise TypeError(
-                f'Layer "{self.name}" (TextVectorization) works on strings, which torch '
-                "tensors cannot hold, so it cannot be part of a model graph (sloi has no "
-                'Input(dtype="string")). Vectorize the texts first, then feed the ids to the '
-                "model: x = vectorizer(texts); model.fit(x, y)"
-            )
+            refuse_numeric_symbolic(self._where(), inputs)
+            return Layer.__call__(self, inputs, *args, **kwargs)  # records a graph node
         # nn.Module's call (hooks included), without Layer's conversion of inputs to tensors
         return nn.Module.__call__(self, inputs, *args, **kwargs)
 
@@ -282,10 +282,37 @@ class TextVectorization(VocabularyAssets, Layer):
                 f'Layer "{self.name}" (TextVectorization): output_mode="{self.output_mode}" '
                 "needs a vocabulary before the layer is called: pass vocabulary= or call "
                 "adapt() on sample texts first (or set pad_to_max_tokens=True with max_tokens)")
-        tokens = self._tokenize(self._to_string_array(inputs))
+        array = self._to_string_array(inputs)
+        flat = _text.flat_tokens(array, self.standardize, self.split, self._widths)
+        if flat is not None:  # the batch at once, no Python loop per string
+            return torch.from_numpy(self._flat_output(flat))
+        tokens = self._tokenize(array)
         if self.output_mode == "int":
             return torch.from_numpy(self._ids(tokens))
         return torch.from_numpy(self._vectors(tokens))
+
+    def _flat_output(self, tokens) -> np.ndarray:
+        """``_ids`` / ``_vectors`` for ``_text.flat_tokens``'s tokens (none of them is the
+        padding token "": splitting never gives an empty token)."""
+        cached = self.__dict__.get("_flat_index")
+        if cached is None or cached[0] is not self._index:  # a new vocabulary
+            cached = self._flat_index = (self._index, _text.with_separator(self._index))
+        if self.output_mode == "int":
+            ids, lengths = _text.lookup(tokens, cached[1], 1)
+            width = self.output_sequence_length
+            if width is None:
+                width = int(lengths.max()) if len(lengths) else 0
+            return _text.padded(ids, lengths, width)
+        depth = self.max_tokens if self.pad_to_max_tokens else self.vocabulary_size()
+        ids, lengths = _text.lookup(tokens, cached[1], 0)
+        rows = np.repeat(np.arange(len(lengths)), lengths)
+        out = np.bincount(rows * depth + ids, minlength=len(lengths) * depth)
+        out = out.reshape(len(lengths), depth).astype(np.float32)
+        if self.output_mode == "multi_hot":
+            out = np.minimum(out, 1.0)
+        elif self.output_mode == "tf_idf":
+            out = out * self._idf[:depth]
+        return out
 
     def _ids(self, tokens) -> np.ndarray:
         """int64 ids: 0 for the padding token "", 1 for unknown tokens."""
@@ -337,6 +364,9 @@ class TextVectorization(VocabularyAssets, Layer):
                               self.encoding, self._where())
 
     _rows = staticmethod(_text.rows_of)
+
+    def compute_output_dtype(self, input_dtype):
+        return torch.int64 if self.output_mode == "int" else torch.float32
 
     def compute_output_shape(self, input_shape):
         if self.output_mode == "int":

@@ -138,7 +138,8 @@ def test_errors_name_layer_and_argument():
         StringLookup(vocabulary=VOCAB).adapt(DATA)
     with pytest.raises(RuntimeError, match=r"\(StringLookup\).*needs a vocabulary"):
         StringLookup(output_mode="count")(DATA)
-    with pytest.raises(TypeError, match=r"\(StringLookup\).*cannot be part of a model"):
+    with pytest.raises(TypeError, match=r"\(StringLookup\) reads strings; in a model, call it "
+                       r'on Input\(shape=\(1,\), dtype="string"\).*got a tensor of dtype int64'):
         StringLookup(vocabulary=VOCAB)(sloi.Input((3,), dtype="int64"))
     with pytest.raises(TypeError, match=r"\(StringLookup\).*strings"):
         StringLookup(vocabulary=VOCAB)(torch.tensor([1]))

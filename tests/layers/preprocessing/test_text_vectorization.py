@@ -1,5 +1,6 @@
 import json
 import os
+import string
 
 import numpy as np
 import pytest
@@ -233,7 +234,8 @@ def test_bad_inputs():
         tv(torch.tensor([1, 2]))
     with pytest.raises(ValueError, match=r"shape \(batch,\) or \(batch, 1\); got shape \(2, 2\)"):
         tv(np.array([["a", "b"], ["c", "d"]]))
-    with pytest.raises(TypeError, match="cannot be part of a model graph"):
+    with pytest.raises(TypeError, match=r'\(TextVectorization\) reads strings; in a model, call '
+                       r'it on Input\(shape=\(1,\), dtype="string"\).*dtype int64'):
         tv(sloi.Input(shape=(1,), dtype="int64"))
     with pytest.raises(RuntimeError, match="needs a vocabulary before the layer is called"):
         TextVectorization(output_mode="multi_hot")(["a"])
@@ -241,6 +243,36 @@ def test_bad_inputs():
         TextVectorization.from_config({"vocabulary": "/etc/passwd", "name": "x"})
 
 
-def test_string_input_is_refused_with_a_clear_message():
-    with pytest.raises(ValueError, match='Input\\(dtype="string"\\) is not supported'):
-        sloi.Input(shape=(1,), dtype="string")
+def test_a_layer_dtype_cannot_be_string():
+    # strings are for a model's inputs only (tests/engine/test_string_inputs.py)
+    with pytest.raises(ValueError, match='dtype "string" is only for a model\'s inputs'):
+        sloi.layers.Dense(2, dtype="string")
+
+
+def test_batches_match_the_rules_written_out_string_by_string():
+    # a batch is standardized and split in one pass (the strings joined by NUL); each string
+    # must still get what Keras's rules give it alone: ASCII-only lowercasing and punctuation,
+    # splits on ASCII whitespace only (not U+00A0, U+2003 or \x1c), NUL inside a string kept
+    texts = ["Hello, World!", "", "  tabs\tand\nnewlines  ", "ПРИВЕТ мир — «ёлка»",
+             "a\u00a0b c\u2003d", "x\x1cy z", "nul\x00inside it", "A" * 3, "...", "ÉCOLE é"]
+    ascii_ws = " \t\n\r\x0b\x0c"
+
+    def rules(text):
+        text = "".join(c.lower() if "A" <= c <= "Z" else c for c in text
+                       if c not in string.punctuation)
+        return "".join(" " if c in ascii_ws else c for c in text).split(" ")
+
+    vocab = sorted({t for text in texts for t in rules(text) if t} - {"aaa"})
+    index = {t: i + 2 for i, t in enumerate(vocab)}
+    tv = TextVectorization(vocabulary=vocab)
+    got = tv(np.array(texts)).numpy()
+    for row, text in zip(got, texts):
+        ids = [index[t] for t in rules(text) if t] if text != "A" * 3 else [1]
+        assert row.tolist() == ids + [0] * (got.shape[1] - len(ids)), text
+    for text in texts:  # one string at a time gives the same rows
+        alone = tv([text]).numpy()[0]
+        assert alone.tolist() == got[texts.index(text)][:len(alone)].tolist()
+    chars = TextVectorization(split="character", standardize=None, output_mode="count",
+                              vocabulary=["a", "\u00a0", "é"])
+    np.testing.assert_array_equal(chars(np.array(["aa\u00a0é", "b"])).numpy(),
+                                  [[0, 2, 1, 1], [1, 0, 0, 0]])
