@@ -123,8 +123,11 @@ HEAP_PROBE = textwrap.dedent("""
         return resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before
 
     with cpu_session.LOOP:
+        # rounds to settle: torch asks for 64-byte alignment, which a freed block of exactly
+        # the same size may just miss, until two freed blocks lie side by side
         faults_of_a_fresh_block()
-        print(faults_of_a_fresh_block())
+        faults_of_a_fresh_block()
+        print(sum(faults_of_a_fresh_block() for _ in range(4)))
 """)
 
 
@@ -136,8 +139,8 @@ def test_a_loop_reuses_freed_heap_memory_instead_of_faulting_pages_in_again(swit
     result = subprocess.run([sys.executable, "-c", HEAP_PROBE, switch], capture_output=True,
                             text=True, timeout=120, check=True)
     faults = int(result.stdout.split()[-1])
-    pages = (64 << 20) // 4096
-    if switch == "on":
-        assert faults < pages // 20
-    else:
-        assert faults > pages // 2
+    pages = 4 * (64 << 20) // 4096
+    if switch == "on":  # at most one round of four maps its pages afresh
+        assert faults < 0.3 * pages
+    else:  # every round does
+        assert faults > 0.9 * pages
