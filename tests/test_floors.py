@@ -39,6 +39,7 @@ _LEAVES = {
     "settings": 0,          # the process-wide defaults (floatx, epsilon, image data format)
     "_object_lookup": 0,    # name -> object lookup shared by regularizers and constraints
     "tree": 0,              # nested-structure helpers (keras.tree)
+    "notebook": 0,          # Jupyter display (progress line, summary table, traceback filter)
     "progbar": 0,           # keras.utils.Progbar: callbacks, training and utils draw with it
     "activations": 1,       # pure tensor functions, read by layers and the engine's catalogue
     "initializers": 2,      # use the engine's dtypes and seed helpers; layers use them
