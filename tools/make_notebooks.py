@@ -381,14 +381,18 @@ print("output:", tuple(model.predict(np.zeros((2, 5, 10), "float32"), verbose=0)
 ## 6. GRU
 
 GRU — упрощённый родственник LSTM: два гейта вместо трёх и нет отдельного состояния ячейки.
-Параметров меньше, поэтому при том же размере он обычно учится быстрее, а точность часто та же.
-Параметр `return_sequences` у него такой же.
+Параметров у него меньше, а точность часто та же, поэтому лекция советует сначала попробовать
+GRU: при том же размере он должен учиться быстрее. Быстрее ли он на деле, зависит от ядра: на
+процессоре слитное ядро LSTM бывает не медленнее — вторая ячейка ниже печатает время эпохи из
+этого запуска. Параметр `return_sequences` у GRU такой же.
 """, """
 ## 6. GRU
 
 GRU is a simpler relative of the LSTM: two gates instead of three and no separate cell state.
-It has fewer parameters, so at the same size it usually trains faster, often with the same
-accuracy. It has the same `return_sequences` argument.
+It has fewer parameters, often with the same accuracy, so the lecture suggests trying a GRU
+first: at the same size it should train faster. Whether it does depends on the kernel: on a CPU
+the fused LSTM kernel can be as fast — the second cell below prints this run's time per epoch.
+It has the same `return_sequences` argument.
 """),
     code('''
 model = Sequential()

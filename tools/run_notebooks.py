@@ -53,12 +53,39 @@ def execute(nb_dict: dict, fast: bool, timeout: int = 1200):
     return nb
 
 
+def refresh_text(path: Path, source: dict) -> None:
+    """Replace the markdown cells of the stored notebook at ``path`` by ``source``'s; the code
+    cells (and so the outputs) must be the same, else this raises and writes nothing."""
+    stored = json.loads(path.read_text(encoding="utf-8"))
+    if len(stored["cells"]) != len(source["cells"]):
+        raise SystemExit(f"{path}: the cells changed in number: run the notebooks again")
+    for got, want in zip(stored["cells"], source["cells"]):
+        if got["cell_type"] != want["cell_type"] or (
+                got["cell_type"] == "code" and "".join(got["source"]) != "".join(
+                    want["source"])):
+            raise SystemExit(f"{path}: a code cell changed: run the notebooks again")
+        if got["cell_type"] == "markdown":
+            got["source"] = want["source"]
+    tmp = path.with_suffix(".ipynb.tmp")
+    tmp.write_text(json.dumps(stored, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    tmp.replace(path)
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("paths", nargs="*", help="notebooks to run (default: both)")
     parser.add_argument("--fast", action="store_true", help="SLOI_NOTEBOOK_FAST=1")
+    parser.add_argument("--text-only", action="store_true",
+                        help="rewrite the text (markdown) cells from the source and keep the "
+                             "stored outputs; refused if a code cell changed")
     args = parser.parse_args(argv)
     import nbformat
+
+    if args.text_only:
+        for language, path in make_notebooks.TARGETS.items():
+            refresh_text(path, make_notebooks.notebook(language))
+            print(f"{path.relative_to(ROOT)}: text cells rewritten, outputs kept")
+        return 0
 
     wanted = {Path(p).resolve() for p in args.paths}
     for language, path in make_notebooks.TARGETS.items():
