@@ -25,6 +25,10 @@ $(BROWSER): $(STAMP)
 
 demo: $(VIZ)
 	$(VENV)/bin/sloi tour
+	@echo "The lecture as Jupyter notebooks, with outputs from a full run:"
+	@echo "  docs/ru/lecture.ipynb (Russian), docs/lecture.ipynb (English)"
+	@echo "  open with: $(VENV)/bin/pip install -c constraints.txt -e '.[notebooks]' && $(VENV)/bin/jupyter lab docs/"
+	@echo "  rerun and store outputs: $(PY) tools/run_notebooks.py [--fast]"
 
 test: $(STAMP) $(BROWSER)
 	$(PY) -m pytest

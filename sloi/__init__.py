@@ -38,11 +38,16 @@ from sloi.mixed_precision import DTypePolicy
 from sloi.mixed_precision import DTypePolicy as FloatDTypePolicy
 from sloi.models import Functional as Function
 from sloi.models import Model, Sequential
+from sloi.notebook import install_traceback_filter as _install_traceback_filter
 from sloi.optimizers import Optimizer
 from sloi.regularizers import Regularizer
 from sloi.utils.remat import remat
 
 __version__ = "0.1.0"
+
+# in a Jupyter kernel, errors raised through sloi hide sloi's own frames (sloi.config's
+# disable_traceback_filtering shows them); outside a kernel this does nothing
+_install_traceback_filter()
 
 
 def version() -> str:

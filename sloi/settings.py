@@ -89,9 +89,9 @@ def disable_traceback_filtering() -> None:
 
 
 def is_traceback_filtering_enabled() -> bool:
-    """Whether errors raised through sloi hide sloi's internal frames. sloi raises its errors
-    at the user's call, before any work, so there is little to hide; the flag is kept for
-    Keras programs and for the notebook display (issue 19)."""
+    """Whether errors raised through sloi, in a Jupyter kernel, show the user's frames and
+    sloi's message without sloi's internal frames (on by default, as in Keras). Outside a
+    kernel Python prints tracebacks itself and nothing is filtered (``sloi.notebook``)."""
     return _state["traceback_filtering"]
 
 

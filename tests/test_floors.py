@@ -39,6 +39,8 @@ _LEAVES = {
     "settings": 0,          # the process-wide defaults (floatx, epsilon, image data format)
     "_object_lookup": 0,    # name -> object lookup shared by regularizers and constraints
     "tree": 0,              # nested-structure helpers (keras.tree)
+    "notebook": 0,          # Jupyter display (progress line, summary table, traceback filter)
+    "progbar": 0,           # keras.utils.Progbar: callbacks, training and utils draw with it
     "activations": 1,       # pure tensor functions, read by layers and the engine's catalogue
     "initializers": 2,      # use the engine's dtypes and seed helpers; layers use them
     "regularizers": 2,
@@ -67,11 +69,7 @@ _KNOWN_UPWARD: dict[tuple[str, str], str] = {
 }
 
 # Packages on one floor that import each other (a cycle, held together by lazy imports).
-_KNOWN_CYCLES: dict[frozenset, str] = {
-    # The callbacks read the trainer's state and the trainer makes the default callbacks
-    # (History, ProgbarLogger); issue 15, item 4 moves Progbar below both.
-    frozenset({"callbacks", "training"}): "History / ProgbarLogger made by the trainer",
-}
+_KNOWN_CYCLES: dict[frozenset, str] = {}
 
 
 def _floor(module: str) -> int:

@@ -6,7 +6,7 @@ import os
 import warnings
 
 from sloi.callbacks.monitor_callback import MonitorCallback
-from sloi.training.progbar import print_msg
+from sloi.progbar import print_msg
 
 # sloi's own formats first, then Keras's (a .keras / .h5 checkpoint keeps no optimizer state)
 _MODEL_SUFFIXES = (".sloi", ".keras", ".h5")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sloi.callbacks.callback import Callback
-from sloi.training.progbar import Progbar, print_msg
+from sloi.progbar import Progbar, print_msg
 
 
 class ProgbarLogger(Callback):

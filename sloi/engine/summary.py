@@ -11,7 +11,7 @@ import logging
 import re
 import textwrap
 
-from sloi import settings
+from sloi import notebook, settings
 from sloi.engine.operation import type_name
 from sloi.engine.symbolic import format_shape
 
@@ -60,6 +60,11 @@ def print_summary(model, line_length=None, positions=None, print_fn=None, expand
     lines.append(f" Trainable params: {trainable[0]:,} ({_readable_size(trainable[1])})")
     lines.append(
         f" Non-trainable params: {non_trainable[0]:,} ({_readable_size(non_trainable[1])})")
+    if print_fn is None and notebook.rich_display_enabled():
+        # a notebook gets the same text and an HTML table beside it (the front end picks)
+        notebook.display({"text/plain": "\n".join(lines), "text/html": notebook.html_table(
+            lines[0], headers, rows, lines[-3:], align_right={2})})
+        return
     emit = print_fn or _print_line
     for line in lines:
         emit(line)

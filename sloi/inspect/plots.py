@@ -7,6 +7,7 @@ needed.
 
 from __future__ import annotations
 
+import io
 import os
 import tempfile
 
@@ -18,6 +19,9 @@ _ORDER = ("input", "forget", "cell_candidate", "output", "update", "reset", "can
 
 
 def _figure_class():
+    """matplotlib's ``Figure`` with ``_repr_png_``: a notebook shows the returned figure
+    inline even when pyplot (and so the inline backend's own display hook) was never
+    imported."""
     try:
         from matplotlib.figure import Figure
     except ImportError as e:
@@ -25,7 +29,14 @@ def _figure_class():
             "plot_gates draws with matplotlib, which is not installed; install the viz extra: "
             'pip install "sloi[viz]" (or pip install matplotlib)'
         ) from e
-    return Figure
+
+    class GateFigure(Figure):
+        def _repr_png_(self):
+            buffer = io.BytesIO()
+            self.savefig(buffer, format="png", dpi=80)
+            return buffer.getvalue()
+
+    return GateFigure
 
 
 def plot_gates(gates: dict, sample: int = 0, to_file=None):

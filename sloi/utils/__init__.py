@@ -2,6 +2,7 @@
 
 from sloi.backend import clear_session, is_keras_tensor, standardize_dtype
 from sloi.preprocessing.sequence import pad_sequences
+from sloi.progbar import Progbar
 from sloi.saving import (
     CustomObjectScope,
     custom_object_scope,
@@ -17,7 +18,6 @@ from sloi.settings import (
     enable_interactive_logging,
     is_interactive_logging_enabled,
 )
-from sloi.training.progbar import Progbar
 from sloi.training.py_dataset import PyDataset, Sequence
 from sloi.utils.audio_dataset import audio_dataset_from_directory
 from sloi.utils.config import Config

@@ -21,7 +21,7 @@ import urllib.request
 import warnings
 import zipfile
 
-from sloi.training.progbar import Progbar, print_msg
+from sloi.progbar import Progbar, print_msg
 
 _CHUNK = 1 << 16
 

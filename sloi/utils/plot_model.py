@@ -246,12 +246,14 @@ def plot_model(model, to_file="model.png", show_shapes=False, show_dtype=False,
         The other arguments: as ``model_to_dot``.
 
     Returns:
-        ``to_file``. The file is written whole or not at all.
+        ``to_file`` (a ``str`` subclass that a notebook displays as the picture, inline). The
+        file is written whole or not at all.
 
     Raises:
         GraphvizNotFoundError: an ``ImportError``: Graphviz's ``dot`` program is not installed
             (the message starts with Keras's and says how to install it). ``.dot`` files need
-            no Graphviz, and ``sloi.utils.model_to_svg`` draws without it.
+            no Graphviz, and ``.svg`` files are drawn without it by ``sloi.utils.model_to_svg``
+            (a simpler layout) when it is missing.
     """
     kwargs.pop("subgraph", None)
     if kwargs:
@@ -273,8 +275,18 @@ def plot_model(model, to_file="model.png", show_shapes=False, show_dtype=False,
                             show_trainable=show_trainable)
     if ext == "dot":
         _write_atomic(to_file, lambda tmp: _write_text(tmp, dot_text))
-        return to_file
+        return ModelPlot(to_file)
     dot = shutil.which("dot")
+    if dot is None and ext == "svg":
+        # an SVG needs no Graphviz: sloi's own drawing (simpler, but a diagram all the same)
+        from sloi.utils.model_svg import model_to_svg
+
+        svg = model_to_svg(model, show_shapes=show_shapes, show_layer_names=show_layer_names,
+                           show_dtype=show_dtype,
+                           show_layer_activations=show_layer_activations,
+                           show_trainable=show_trainable)
+        _write_atomic(to_file, lambda tmp: _write_text(tmp, svg))
+        return ModelPlot(to_file)
     if dot is None:
         raise GraphvizNotFoundError(
             f"{_KERAS_GRAPHVIZ_MESSAGE} Its `dot` program, needed to write {to_file!r}, is not "
@@ -292,7 +304,23 @@ def plot_model(model, to_file="model.png", show_shapes=False, show_dtype=False,
             )
 
     _write_atomic(to_file, render)
-    return to_file
+    return ModelPlot(to_file)
+
+
+class ModelPlot(str):
+    """What ``plot_model`` returns: the path it wrote (a ``str``, as before), which a
+    notebook shows inline as the picture itself (SVG or PNG; Keras returns an IPython image
+    there)."""
+
+    def _read(self, mode):
+        with open(self, mode) as f:
+            return f.read()
+
+    def _repr_svg_(self):
+        return self._read("r") if self.lower().endswith(".svg") else None
+
+    def _repr_png_(self):
+        return self._read("rb") if self.lower().endswith(".png") else None
 
 
 def _write_text(path, text):

@@ -27,6 +27,17 @@ def test_lstm_heatmaps_written_to_file(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["gates.png"]
 
 
+def test_the_figure_displays_in_a_notebook_without_pyplot():
+    # IPython shows an object through _repr_png_; a bare matplotlib Figure has none, so
+    # without pyplot's inline backend a notebook would print "<Figure ...>" only
+    fig = plot_gates(lstm_gates(layers.LSTM(4), X))
+    png = fig._repr_png_()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
+    w_in, h_in = fig.get_size_inches()
+    assert (width, height) == (round(w_in * 80), round(h_in * 80))  # the figure at 80 dpi
+
+
 def test_bidirectional_gru_has_a_column_per_direction():
     bi = layers.Bidirectional(layers.GRU(3, return_sequences=True))
     with torch.no_grad():

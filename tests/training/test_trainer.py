@@ -127,7 +127,7 @@ def test_verbose_2_and_validation_keys(capsys):
 
 
 def test_progress_bar_redraws_in_place_in_a_terminal():
-    from sloi.training.progbar import Progbar
+    from sloi.progbar import Progbar
 
     class Terminal(io.StringIO):
         def isatty(self):

@@ -179,3 +179,15 @@ def test_unbuilt_model_is_refused_as_keras_refuses_it(tmp_path):
     with pytest.raises(ValueError, match="has not yet been built"):
         sloi.utils.model_to_dot(unbuilt(sloi))
     assert not (tmp_path / "s.png").exists()
+
+
+def test_svg_without_graphviz_is_drawn_by_sloi_and_displays_inline(monkeypatch, tmp_path):
+    monkeypatch.setattr(plot_model_module.shutil, "which", lambda name: None)
+    target = tmp_path / "model.svg"
+    result = sloi.utils.plot_model(two_branch(), to_file=str(target), show_shapes=True)
+    assert result == str(target) and isinstance(result, str)  # the path, as before
+    assert target.read_text() == sloi.utils.model_to_svg(two_branch(), show_shapes=True)
+    # a notebook shows the returned value as the picture (IPython calls _repr_svg_)
+    assert result._repr_svg_() == target.read_text()
+    assert result._repr_png_() is None
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model.svg"]  # no temp files

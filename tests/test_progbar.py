@@ -21,7 +21,7 @@ def lines(text):
     # Keras draws the bar's unfinished part as grey "━"; sloi as "─"
     text = re.sub("\x1b\\[37m(━*)", lambda m: "─" * len(m.group(1)), text)
     text = re.sub(r"\x1b\[[0-9;]*m", "", text).replace("\b", "")
-    text = re.sub(r"\b\d+(?::\d\d)*(s|ms|us)/", r"T\1/", text)  # time per step
+    text = re.sub(r"\b\d+(?::\d\d)*(s|ms|us)/", "T/", text)  # time per step (its unit varies too)
     text = re.sub(r"(Unknown|━|─) \d+(?::\d\d)*s ", r"\1 Ts ", text)  # ETA / elapsed
     text = re.sub(r"(\d/\d+) - \d+s -", r"\1 - Ts -", text)  # verbose=2 elapsed
     return [seg.rstrip() for seg in re.split(r"[\r\n]", text) if seg.strip()]

@@ -1,7 +1,9 @@
 """Keras's progress bar: ``12/32 ━━━━━━━━━━━━━━━━━━━━ 0s 4ms/step - accuracy: 0.8125 - loss: 0.41``.
 
-In a terminal or a notebook the line is redrawn in place, at most every ``interval`` seconds;
-written to a file (CI logs, ``> out.txt``) only finished lines are written, so the file reads
+In a terminal the line is redrawn in place (a carriage return), at most every ``interval``
+seconds. In a Jupyter kernel it is one display output whose text is replaced
+(``sloi.notebook.LiveLine``), so a saved notebook keeps one line per bar, not every redraw.
+Written to a file (CI logs, ``> out.txt``) only finished lines are written, so the file reads
 one line per epoch instead of thousands of redraws.
 """
 
@@ -12,7 +14,7 @@ import os
 import sys
 import time
 
-from sloi import settings
+from sloi import notebook, settings
 
 
 def format_value(value) -> str:
@@ -96,6 +98,11 @@ class Progbar:
         self.stream = stream or sys.stdout
         # a log records finished lines only: no redrawn bar
         self.dynamic = is_interactive(self.stream) and settings.is_interactive_logging_enabled()
+        # in a notebook, the bar drawn to the default stream is one output redrawn in place
+        self._live = (notebook.LiveLine() if stream is None and verbose == 1
+                      and notebook.rich_display_enabled() else None)
+        if self._live is not None:
+            self.dynamic = True
         self.start = time.perf_counter()
         self._last_draw = 0.0
         self._drawn_width = 0
@@ -178,6 +185,9 @@ class Progbar:
         return f"{current:{digits}d}/{self.target} {'━' * done}{'─' * (self.width - done)}"
 
     def _write(self, line: str, end: str) -> None:
+        if self._live is not None:
+            self._live.show(line)
+            return
         if self.dynamic:
             pad = max(self._drawn_width - len(line), 0)
             self.stream.write("\r" + line + " " * pad + end)
