@@ -26,11 +26,12 @@ import torch
 
 from sloi.engine import Layer
 from sloi.engine.dtypes import dtype_name
+from sloi.saving.archive import parse_json
 from sloi.saving.errors import FileFormatError
 
 FORMAT = "sloi.weights"
 FORMAT_VERSION = "1"
-_MAX_HEADER = 100 * 2**20
+MAX_HEADER = 16 * 2**20  # JSON: ~100 bytes a tensor, so ~150k tensors
 
 
 # ---------------------------------------------------------------------------- paths
@@ -104,7 +105,7 @@ def weights_to_bytes(model) -> bytes:
 def read_weights(data: bytes, source: str):
     """``(tensors, index)`` from a safetensors file's bytes; ``index`` is None for a file sloi
     did not write. A damaged file raises ``FileFormatError``."""
-    header = _read_header(data, source)
+    header = read_header(data, source)
     try:
         tensors = safetensors.torch.load(data)
     except Exception as e:  # safetensors' own error type is not a ValueError
@@ -117,11 +118,11 @@ def read_weights(data: bytes, source: str):
                               f"{metadata.get('format_version')!r}; this sloi reads version "
                               f"{FORMAT_VERSION}")
     try:
-        index = json.loads(metadata["index"])
+        index = parse_json(metadata["index"], source, "the weight index", MAX_HEADER, 3)
         ok = isinstance(index, list) and all(
             isinstance(e, list) and len(e) == 2 and isinstance(e[0], str)
             and isinstance(e[1], str) for e in index)
-    except (KeyError, TypeError, ValueError):
+    except (KeyError, FileFormatError):
         ok = False
     if not ok or sorted(p for p, _ in index) != sorted(tensors):
         raise FileFormatError(
@@ -135,22 +136,23 @@ def read_weights(data: bytes, source: str):
     return tensors, index
 
 
-def _read_header(data: bytes, source: str) -> dict:
+def read_header(data: bytes, source: str) -> dict:
+    """The JSON header of a safetensors file's bytes (at most ``MAX_HEADER`` bytes, nested
+    at most ``archive.MAX_JSON_DEPTH`` deep), checked before safetensors reads the file."""
     if len(data) < 8:
         raise FileFormatError(
             f'"{source}" is not a safetensors file: {len(data)} bytes, too short for a header'
         )
     (size,) = struct.unpack("<Q", data[:8])
-    if size > min(len(data) - 8, _MAX_HEADER):
+    if size > len(data) - 8:
         raise FileFormatError(
             f'"{source}" is not a safetensors file (or is truncated): its header claims '
             f"{size} bytes, the file has {len(data)}"
         )
-    try:
-        header = json.loads(data[8:8 + size].decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as e:
-        raise FileFormatError(f'"{source}" is not a safetensors file: its header is not '
-                              f"JSON ({e})") from e
+    if size > MAX_HEADER:
+        raise FileFormatError(f'"{source}": the safetensors header claims {size} bytes; '
+                              f"expected at most {MAX_HEADER}")
+    header = parse_json(data[8:8 + size], source, "the safetensors header", MAX_HEADER)
     if not isinstance(header, dict):
         raise FileFormatError(f'"{source}" is not a safetensors file: its header is not a dict')
     return header
