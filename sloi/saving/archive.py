@@ -17,7 +17,9 @@ hostile file cannot take much memory or time:
   compressed size, or ``RATIO_FLOOR`` (64 MiB) whichever is larger;
 - members are inflated in chunks, and reading stops at the declared size (a member whose
   header lies is refused when its data runs past it, not after inflating all of it);
-- only stored and deflated members are read (sloi writes stored members, Keras deflated ones).
+- only stored and deflated members are read (sloi writes stored members, Keras deflated ones);
+- an archive may hold at most ``MAX_MEMBERS`` (10,000) members, counted from its end record
+  before its directory is parsed.
 
 JSON is parsed by ``parse_json``: at most ``MAX_JSON_BYTES``, nested at most
 ``MAX_JSON_DEPTH`` (100) deep; anything else is a ``FileFormatError`` naming the file and the
@@ -45,6 +47,7 @@ MAX_JSON_BYTES = 16 * 2**20
 MAX_JSON_DEPTH = 100
 MAX_RATIO = 100
 RATIO_FLOOR = 64 * 2**20
+MAX_MEMBERS = 10000  # sloi's archives hold 5 members, Keras's a handful
 _CHUNK = 2**20
 _TMP_SUFFIX = ".sloi-tmp"
 _STALE_AFTER_S = 3600.0
@@ -194,7 +197,7 @@ def parse_json(data, source: str, member: str, max_bytes: int = MAX_JSON_BYTES,
 def _unsafe_member(name: str) -> bool:
     if not name or name.startswith(("/", "\\")) or "\\" in name or ":" in name:
         return True
-    return ".." in PurePosixPath(name).parts
+    return ".." in name and ".." in PurePosixPath(name).parts
 
 
 def member_limit(info: zipfile.ZipInfo) -> int:
@@ -236,6 +239,20 @@ def _read_member(zf, info, source: str, what: str) -> bytes:
     return b"".join(chunks)
 
 
+def _declared_entries(data: bytes):
+    """The number of entries the zip's end records declare (None when not found), read
+    before ``zipfile`` parses the central directory, whose cost grows with it."""
+    end = data.rfind(b"PK\x05\x06", max(0, len(data) - 22 - 65535))
+    if end < 0 or end + 22 > len(data):
+        return None
+    (count,) = struct.unpack("<H", data[end + 10:end + 12])
+    zip64 = data.rfind(b"PK\x06\x06", max(0, end - 2**16), end)
+    if zip64 >= 0 and zip64 + 40 <= len(data):
+        (count64,) = struct.unpack("<Q", data[zip64 + 32:zip64 + 40])
+        count = max(count, count64)
+    return count
+
+
 def read_zip(data: bytes, source: str, wanted: tuple, required: tuple, what: str) -> dict:
     """``{name: bytes}`` for the members of ``wanted`` that the archive holds.
 
@@ -255,6 +272,10 @@ def read_zip(data: bytes, source: str, wanted: tuple, required: tuple, what: str
             f'"{source}" is not {what}: expected a zip archive (starting with "PK"), found '
             f"{data[:8]!r}"
         )
+    declared = _declared_entries(data)
+    if declared is not None and declared > MAX_MEMBERS:
+        raise FileFormatError(f'"{source}" is not {what}: its zip directory declares {declared} '
+                              f"members; expected at most {MAX_MEMBERS}")
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
         infos = zf.infolist()
@@ -262,6 +283,9 @@ def read_zip(data: bytes, source: str, wanted: tuple, required: tuple, what: str
         raise FileFormatError(f'"{source}" is not {what}: the zip archive is damaged '
                               f"({type(e).__name__}: {e})") from e
     names = [info.filename for info in infos]
+    if len(names) > MAX_MEMBERS:
+        raise FileFormatError(f'"{source}" is not {what}: it holds {len(names)} members; '
+                              f"expected at most {MAX_MEMBERS}")
     for name in names:
         if _unsafe_member(name):
             raise FileFormatError(
