@@ -123,9 +123,12 @@ def model_from_json(json_string, custom_objects=None, safe_mode=True):
         custom_objects: ``{"Name": class_or_function}`` for what is not sloi's own.
         safe_mode: False lets Lambda layers load (functions from ``custom_objects``).
     """
-    try:
-        config = json.loads(json_string)
-    except (TypeError, ValueError) as e:
+    if not isinstance(json_string, (str, bytes, bytearray)):
+        raise FileFormatError("model_from_json expects a JSON string; it is not one: got "
+                              f"{type(json_string).__name__}")
+    try:  # depth capped (deep nesting gave RecursionError); size not: the text is the caller's
+        config = archive.parse_json(json_string, "model_from_json", "the text", sys.maxsize)
+    except FileFormatError as e:
         raise FileFormatError(f"model_from_json expects a JSON string; it is not one: {e}") from e
     return _model_from_config(config, custom_objects, safe_mode, "model_from_json")
 

@@ -140,6 +140,8 @@ def test_to_json_and_model_from_json():
         sloi.models.model_from_json("{not json")
     with pytest.raises(FileFormatError, match=r"expected a model config .*found \['a'\]"):
         sloi.models.model_from_json('{"a": 1}')
+    with pytest.raises(FileFormatError, match="it is not one: .*nested too deeply"):
+        sloi.models.model_from_json("[" * 100000 + "]" * 100000)  # before: RecursionError
     with pytest.raises(FileFormatError, match="it describes a GlorotUniform"):
         sloi.models.model_from_json(json.dumps(sloi.saving.serialize_keras_object(
             sloi.initializers.GlorotUniform())))
