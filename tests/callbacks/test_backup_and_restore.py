@@ -69,7 +69,8 @@ def test_double_checkpoint_falls_back_to_the_previous_backup(tmp_path):
         _fit(model, [backup, Interrupt(3)])
     assert sorted(os.listdir(tmp_path)) == ["latest.state.sloi", "previous.state.sloi"]
     (tmp_path / "latest.state.sloi").write_bytes(b"garbage")
-    history = _fit(model, [backup])
+    with pytest.warns(UserWarning, match="the latest backup cannot be read"):
+        history = _fit(model, [backup])
     assert len(history.history["loss"]) == 3  # restarted after epoch 2, from the previous one
 
 
@@ -150,7 +151,9 @@ def test_double_checkpoint_falls_back_on_every_kind_of_damage(tmp_path, kind):
         latest.write_bytes(damage(latest.read_bytes()))
     with pytest.raises(sloi.saving.FileFormatError):  # the damaged backup alone: refused
         sloi.saving.training_state.load_training_state(_model(), latest)
-    history = _fit(model, [backup])
+    with pytest.warns(UserWarning, match="the latest backup cannot be read, so training "
+                                         'resumes from ".*previous.state.sloi"'):
+        history = _fit(model, [backup])
     assert len(history.history["loss"]) == 3  # restarted after epoch 2, from the previous one
 
 
