@@ -262,8 +262,13 @@ def _check_moments(saved, torch_optimizer, source: str) -> None:
         raise FileFormatError(f'"{source}": optimizer.json: the torch optimizer state is '
                               'malformed (expected {"state": {...}, "param_groups": [...]})')
     ordered = [p for g in torch_optimizer.param_groups for p in g["params"]]
-    saved_count = sum(len(g.get("params", [])) for g in saved["param_groups"]
-                      if isinstance(g, dict))
+    for i, group in enumerate(saved["param_groups"]):
+        params = group.get("params") if isinstance(group, dict) else None
+        if not isinstance(params, list) or not all(
+                isinstance(p, int) and not isinstance(p, bool) for p in params):
+            raise FileFormatError(f'"{source}": optimizer.json: parameter group {i} is '
+                                  f'{_short(group)}; expected {{"params": [integers], ...}}')
+    saved_count = sum(len(g["params"]) for g in saved["param_groups"])
     if saved_count != len(ordered):
         raise FileFormatError(
             f'"{source}": the optimizer state is for {saved_count} trainable weights; the model '

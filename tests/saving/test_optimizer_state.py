@@ -113,6 +113,8 @@ def _group(key, value):
     (lambda s: s["torch_optimizer"]["state"].__setitem__("__items__", [[[1], 2]]),
      r"optimizer.json holds \[\[1\], 2\]; expected an entry \[key, value\] with a string or "
      "integer key"),
+    (_group("params", 2.5),  # before: TypeError (len of a float)
+     r"optimizer.json: parameter group 0 is .*; expected \{\"params\": \[integers\], "),
     (lambda s: s.__setitem__("iterations", {"__tensor__": ["x"]}),
      r"the optimizer state refers to tensor \['x'\], which is not stored"),
 ])
