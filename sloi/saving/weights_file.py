@@ -112,6 +112,12 @@ def read_weights(data: bytes, source: str):
         raise FileFormatError(f'"{source}" is not a readable safetensors file: {e}') from e
     metadata = header.get("__metadata__") or {}
     if not isinstance(metadata, dict) or metadata.get("format") != FORMAT:
+        if isinstance(metadata, dict) and ("index" in metadata or "sha256" in metadata):
+            # sloi's index and digest without sloi's format: the metadata is damaged, and
+            # reading it as a foreign file would skip the digest check
+            raise FileFormatError(f'"{source}": its metadata holds a sloi weight index but '
+                                  f'format {metadata.get("format")!r}, expected {FORMAT!r} '
+                                  "(the file is damaged)")
         return tensors, None
     if metadata.get("format_version") != FORMAT_VERSION:
         raise FileFormatError(f'"{source}" has weights format version '

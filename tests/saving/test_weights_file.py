@@ -181,3 +181,16 @@ def test_a_deep_or_huge_safetensors_header_is_a_file_error(tmp_path):
                                               f"{MAX_HEADER + 1} bytes; expected at most "
                                               f"{MAX_HEADER}"):
         read_header(data, "w")
+
+
+def test_a_damaged_format_field_does_not_skip_the_digest(tmp_path):
+    model = sloi.Sequential([sloi.Input((3,)), sloi.layers.Dense(2)])
+    model.save_weights(tmp_path / "w.weights.safetensors")
+    data = (tmp_path / "w.weights.safetensors").read_bytes()
+    damaged = data.replace(b'"format":"sloi.weights"', b'"format":"sloi.weighto"', 1)
+    assert damaged != data
+    (tmp_path / "w.weights.safetensors").write_bytes(damaged)
+    with pytest.raises(FileFormatError, match="its metadata holds a sloi weight index but "
+                                              "format 'sloi.weighto', expected 'sloi.weights' "
+                                              r"\(the file is damaged\)"):
+        model.load_weights(tmp_path / "w.weights.safetensors")
