@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import warnings
 
 from sloi.callbacks.callback import Callback
 from sloi.saving.errors import FileFormatError
@@ -16,13 +17,15 @@ class BackupAndRestore(Callback):
     (with ``shuffle=False`` or a seeded data order, and no randomness in the model).
 
     Each backup is one file written to a temporary file and renamed into place, so a crash
-    while writing leaves the previous backup intact.
+    while writing leaves the previous backup intact. A backup without the optimizer's state is
+    refused rather than resumed with a fresh optimizer (see ``load_training_state``).
 
     Args:
         backup_dir: a folder for this run's backup alone.
         save_freq: ``"epoch"``, or an integer: also back up every that many batches (a run
             resumed from such a backup starts that epoch again, from the weights it had then).
-        double_checkpoint: keep the previous backup too, used if the latest cannot be read.
+        double_checkpoint: keep the previous backup too, used (with a warning) if the latest
+            cannot be read for any reason ``FileFormatError`` names.
         delete_checkpoint: delete the backup once ``fit`` completes.
 
     Example:
@@ -60,9 +63,11 @@ class BackupAndRestore(Callback):
         for i, path in enumerate(paths):
             try:
                 progress = load_training_state(self.model, path)
-            except FileFormatError:
-                if i + 1 < len(paths):
-                    continue  # the latest backup is damaged: fall back to the previous one
+            except FileFormatError as e:
+                if i + 1 < len(paths):  # the latest backup is damaged: use the previous one
+                    warnings.warn(f"BackupAndRestore: the latest backup cannot be read, so "
+                                  f'training resumes from "{paths[i + 1]}": {e}', stacklevel=2)
+                    continue
                 raise
             self.model.__dict__["_resume_epoch"] = int(progress["epoch"])
             break

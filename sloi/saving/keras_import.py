@@ -17,7 +17,6 @@ state is not restored (its hyper-parameters are).
 
 from __future__ import annotations
 
-import json
 import warnings
 
 from sloi.saving import archive, keras_h5, saving_api
@@ -106,10 +105,9 @@ def _archive_members(path: str) -> dict:
 
 
 def _json(text, source: str, what: str):
-    try:
-        return json.loads(text)
-    except (TypeError, ValueError, UnicodeDecodeError) as e:
-        raise FileFormatError(f'"{source}": {what} is not valid JSON ({e})') from e
+    if not isinstance(text, (str, bytes, bytearray)):
+        raise FileFormatError(f'"{source}": {what} is not JSON text')
+    return archive.parse_json(text, source, what)  # size and depth capped
 
 
 def _major_version(version, source: str) -> int:

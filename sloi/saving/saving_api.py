@@ -123,9 +123,12 @@ def model_from_json(json_string, custom_objects=None, safe_mode=True):
         custom_objects: ``{"Name": class_or_function}`` for what is not sloi's own.
         safe_mode: False lets Lambda layers load (functions from ``custom_objects``).
     """
-    try:
-        config = json.loads(json_string)
-    except (TypeError, ValueError) as e:
+    if not isinstance(json_string, (str, bytes, bytearray)):
+        raise FileFormatError("model_from_json expects a JSON string; it is not one: got "
+                              f"{type(json_string).__name__}")
+    try:  # depth capped (deep nesting gave RecursionError); size not: the text is the caller's
+        config = archive.parse_json(json_string, "model_from_json", "the text", sys.maxsize)
+    except FileFormatError as e:
         raise FileFormatError(f"model_from_json expects a JSON string; it is not one: {e}") from e
     return _model_from_config(config, custom_objects, safe_mode, "model_from_json")
 
@@ -140,7 +143,10 @@ def _model_from_config(config, custom_objects, safe_mode, source: str):
         )
     try:
         model = de.deserialize_keras_object(config, custom_objects, safe_mode)
-    except (TypeError, KeyError, AttributeError, IndexError, RecursionError) as e:
+    except FileFormatError:
+        raise
+    except (TypeError, KeyError, AttributeError, IndexError, RecursionError, ValueError,
+            OverflowError) as e:
         raise FileFormatError(f"{source}: the config does not describe a model sloi can build "
                               f"({type(e).__name__}: {e})") from e
     if not isinstance(model, Layer):
@@ -307,18 +313,18 @@ def read_model_file(path: str) -> dict:
 
 
 def _json_member(data: bytes, path: str, name: str):
-    try:
-        return json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as e:
-        raise FileFormatError(f'"{path}": {name} is not valid JSON ({e})') from e
+    return archive.parse_json(data, path, name)  # size and depth capped
 
 
 def _compile_and_restore(model, compile_config, members, path) -> None:
     ctx = de._Context()
     try:
         kwargs = deserialize_compile_config(compile_config, ctx)
-    except (TypeError, KeyError, AttributeError) as e:
-        raise FileFormatError(f'"{path}": the compile config cannot be read ({e})') from e
+    except FileFormatError:
+        raise
+    except (TypeError, KeyError, AttributeError, ValueError, RecursionError) as e:
+        raise FileFormatError(f'"{path}": config.json: the compile config cannot be read '
+                              f"({type(e).__name__}: {e})") from e
     state = None
     if "optimizer.json" in members:
         state = optimizer_state.from_bytes(members["optimizer.safetensors"],
@@ -326,6 +332,10 @@ def _compile_and_restore(model, compile_config, members, path) -> None:
         optimizer_state.check_against(
             lambda: optimizers.get(deserialize_compile_config(compile_config, ctx)["optimizer"]),
             state, list(model.trainable_weights), f"{path}:optimizer")
-    model.compile(**kwargs)
+    try:
+        model.compile(**kwargs)
+    except (TypeError, KeyError, AttributeError, ValueError) as e:
+        raise FileFormatError(f'"{path}": config.json: the compile config is refused by '
+                              f"compile() ({type(e).__name__}: {e})") from e
     if state is not None:
         model.optimizer.load_state_dict(state)  # restored when fit builds the optimizer

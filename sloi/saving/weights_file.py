@@ -26,11 +26,12 @@ import torch
 
 from sloi.engine import Layer
 from sloi.engine.dtypes import dtype_name
+from sloi.saving.archive import parse_json
 from sloi.saving.errors import FileFormatError
 
 FORMAT = "sloi.weights"
 FORMAT_VERSION = "1"
-_MAX_HEADER = 100 * 2**20
+MAX_HEADER = 16 * 2**20  # JSON: ~100 bytes a tensor, so ~150k tensors
 
 
 # ---------------------------------------------------------------------------- paths
@@ -104,24 +105,30 @@ def weights_to_bytes(model) -> bytes:
 def read_weights(data: bytes, source: str):
     """``(tensors, index)`` from a safetensors file's bytes; ``index`` is None for a file sloi
     did not write. A damaged file raises ``FileFormatError``."""
-    header = _read_header(data, source)
+    header = read_header(data, source)
     try:
         tensors = safetensors.torch.load(data)
     except Exception as e:  # safetensors' own error type is not a ValueError
         raise FileFormatError(f'"{source}" is not a readable safetensors file: {e}') from e
     metadata = header.get("__metadata__") or {}
     if not isinstance(metadata, dict) or metadata.get("format") != FORMAT:
+        if isinstance(metadata, dict) and ("index" in metadata or "sha256" in metadata):
+            # sloi's index and digest without sloi's format: the metadata is damaged, and
+            # reading it as a foreign file would skip the digest check
+            raise FileFormatError(f'"{source}": its metadata holds a sloi weight index but '
+                                  f'format {metadata.get("format")!r}, expected {FORMAT!r} '
+                                  "(the file is damaged)")
         return tensors, None
     if metadata.get("format_version") != FORMAT_VERSION:
         raise FileFormatError(f'"{source}" has weights format version '
                               f"{metadata.get('format_version')!r}; this sloi reads version "
                               f"{FORMAT_VERSION}")
     try:
-        index = json.loads(metadata["index"])
+        index = parse_json(metadata["index"], source, "the weight index", MAX_HEADER, 3)
         ok = isinstance(index, list) and all(
             isinstance(e, list) and len(e) == 2 and isinstance(e[0], str)
             and isinstance(e[1], str) for e in index)
-    except (KeyError, TypeError, ValueError):
+    except (KeyError, FileFormatError):
         ok = False
     if not ok or sorted(p for p, _ in index) != sorted(tensors):
         raise FileFormatError(
@@ -135,22 +142,23 @@ def read_weights(data: bytes, source: str):
     return tensors, index
 
 
-def _read_header(data: bytes, source: str) -> dict:
+def read_header(data: bytes, source: str) -> dict:
+    """The JSON header of a safetensors file's bytes (at most ``MAX_HEADER`` bytes, nested
+    at most ``archive.MAX_JSON_DEPTH`` deep), checked before safetensors reads the file."""
     if len(data) < 8:
         raise FileFormatError(
             f'"{source}" is not a safetensors file: {len(data)} bytes, too short for a header'
         )
     (size,) = struct.unpack("<Q", data[:8])
-    if size > min(len(data) - 8, _MAX_HEADER):
+    if size > len(data) - 8:
         raise FileFormatError(
             f'"{source}" is not a safetensors file (or is truncated): its header claims '
             f"{size} bytes, the file has {len(data)}"
         )
-    try:
-        header = json.loads(data[8:8 + size].decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as e:
-        raise FileFormatError(f'"{source}" is not a safetensors file: its header is not '
-                              f"JSON ({e})") from e
+    if size > MAX_HEADER:
+        raise FileFormatError(f'"{source}": the safetensors header claims {size} bytes; '
+                              f"expected at most {MAX_HEADER}")
+    header = parse_json(data[8:8 + size], source, "the safetensors header", MAX_HEADER)
     if not isinstance(header, dict):
         raise FileFormatError(f'"{source}" is not a safetensors file: its header is not a dict')
     return header

@@ -69,7 +69,8 @@ def test_double_checkpoint_falls_back_to_the_previous_backup(tmp_path):
         _fit(model, [backup, Interrupt(3)])
     assert sorted(os.listdir(tmp_path)) == ["latest.state.sloi", "previous.state.sloi"]
     (tmp_path / "latest.state.sloi").write_bytes(b"garbage")
-    history = _fit(model, [backup])
+    with pytest.warns(UserWarning, match="the latest backup cannot be read"):
+        history = _fit(model, [backup])
     assert len(history.history["loss"]) == 3  # restarted after epoch 2, from the previous one
 
 
@@ -88,3 +89,92 @@ def test_arguments():
         BackupAndRestore("")
     with pytest.raises(ValueError, match="save_freq must be 'epoch' or a positive number"):
         BackupAndRestore("x", save_freq=0)
+
+
+def _members(path):
+    import zipfile
+
+    with zipfile.ZipFile(path) as zf:
+        return {n: zf.read(n) for n in zf.namelist()}
+
+
+def _write(path, members):
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as zf:
+        for n, d in members.items():
+            zf.writestr(n, d)
+    path.write_bytes(buffer.getvalue())
+
+
+def _edit_json(member, edit):
+    def damage(members):
+        import json
+
+        value = json.loads(members[member])
+        edit(value)
+        members[member] = json.dumps(value).encode()
+    return damage
+
+
+_DAMAGE = {
+    "cut short": lambda data: data[: len(data) // 2],
+    "a byte flipped in the weights": lambda data: data[:300] + bytes([data[300] ^ 0xFF])
+    + data[301:],
+    "no optimizer state": ("members", lambda m: [m.pop("optimizer.json"),
+                                                 m.pop("optimizer.safetensors")]),
+    "state.json nested deep": ("members", lambda m: m.__setitem__(
+        "state.json", b"[" * 5000 + b"]" * 5000)),
+    "epoch not a number": ("members", _edit_json(
+        "state.json", lambda s: s["progress"].__setitem__("epoch", "x"))),
+    "learning_rate -1": ("members", _edit_json(
+        "optimizer.json", lambda s: s.__setitem__("learning_rate", -1.0))),
+    "optimizer.json not a dict": ("members", lambda m: m.__setitem__("optimizer.json", b"[]")),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(_DAMAGE))
+def test_double_checkpoint_falls_back_on_every_kind_of_damage(tmp_path, kind):
+    backup = BackupAndRestore(tmp_path, double_checkpoint=True)
+    model = _model()
+    with pytest.raises(RuntimeError):
+        _fit(model, [backup, Interrupt(3)])
+    latest = tmp_path / "latest.state.sloi"
+    damage = _DAMAGE[kind]
+    if isinstance(damage, tuple):
+        members = _members(latest)
+        damage[1](members)
+        _write(latest, members)
+    else:
+        latest.write_bytes(damage(latest.read_bytes()))
+    with pytest.raises(sloi.saving.FileFormatError):  # the damaged backup alone: refused
+        sloi.saving.training_state.load_training_state(_model(), latest)
+    with pytest.warns(UserWarning, match="the latest backup cannot be read, so training "
+                                         'resumes from ".*previous.state.sloi"'):
+        history = _fit(model, [backup])
+    assert len(history.history["loss"]) == 3  # restarted after epoch 2, from the previous one
+
+
+def test_a_backup_without_optimizer_state_is_refused_not_restarted(tmp_path):
+    backup = BackupAndRestore(tmp_path)
+    with pytest.raises(RuntimeError):
+        _fit(_model(), [backup, Interrupt(2)])
+    latest = tmp_path / "latest.state.sloi"
+    members = _members(latest)
+    del members["optimizer.json"], members["optimizer.safetensors"]
+    _write(latest, members)
+    with pytest.raises(sloi.saving.FileFormatError,
+                       match="a backup of a model with an optimizer holds optimizer.json and "
+                             r"optimizer.safetensors; this one holds neither \(it is damaged: "
+                             "resuming from it would restart the optimizer\\)"):
+        _fit(_model(), [backup])
+
+
+def test_a_backup_removes_temporary_files_killed_saves_left(tmp_path):
+    stale = tmp_path / ".latest.state.sloi.abcd1234.tmp"  # as a killed save named it before
+    stale.write_bytes(b"x" * 100)
+    os.utime(stale, (0, 0))
+    _fit(_model(), [BackupAndRestore(tmp_path, delete_checkpoint=False)], epochs=1)
+    assert os.listdir(tmp_path) == ["latest.state.sloi"]

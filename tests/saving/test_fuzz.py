@@ -2,6 +2,11 @@
 FileFormatError) and leaves the model as it was, or, when the damage hit bytes that carry no
 meaning, the very same weights. Never another exception, never a half-loaded model."""
 
+import json
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
@@ -83,3 +88,39 @@ def test_damaged_weights_files(trained, tmp_path):
         assert _same(model, target)
         target.set_weights(before)
     assert refused > 40
+
+
+# ---------------------------------------------------------------------------- tools/fuzz_files.py
+_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def _harness(tmp_path, *args):
+    out = tmp_path / "out.json"
+    env = dict(os.environ, PYTHONPATH=_ROOT)
+    run = subprocess.run([sys.executable, os.path.join(_ROOT, "tools", "fuzz_files.py"),
+                          *args, "--json", str(out)], capture_output=True, text=True, env=env,
+                         timeout=300)
+    assert out.exists(), run.stderr[-3000:]
+    return json.loads(out.read_text()), run
+
+
+def test_fuzz_sample_and_the_named_hostile_files(tmp_path):
+    """The named hostile files — zip bombs (true and lying headers), 1 GiB of whitespace, deep
+    JSON in every JSON member and the safetensors header, bad optimizer values, 60k members,
+    damaged backups — each refused with FileFormatError under 300 MB over the child's
+    baseline (before: 2-3 GB for the bombs, RecursionError for deep JSON, over 60 s for the
+    60k members); then 200 fixed-seed random cases over every loader, each in a forked child:
+    nothing but FileFormatError or a load, no crash, none over 5 s or 500 MB."""
+    report, run = _harness(tmp_path, "--cases", "200", "--seed", "0", "--hostile")
+    hostile = [r for r in report["results"] if r["case"] == "hostile"]
+    assert len(hostile) == 14, run.stdout
+    for result in hostile:
+        assert result["outcome"] == "FileFormatError", result
+        assert result["peak_mb"] < 300, result
+    summary = report["summary"]
+    assert summary["cases"] == 214
+    assert summary["bugs"] == [], run.stdout[-3000:]
+    assert set(summary["outcomes"]) <= {"loaded", "FileFormatError"}
+    assert summary["outcomes"]["FileFormatError"] > 100
+    assert all(summary["by_kind"][kind] for kind in summary["by_kind"])  # every loader ran
+    assert summary["max_peak_mb"] < 500 and summary["max_seconds"] < 5

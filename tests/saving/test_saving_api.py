@@ -140,6 +140,8 @@ def test_to_json_and_model_from_json():
         sloi.models.model_from_json("{not json")
     with pytest.raises(FileFormatError, match=r"expected a model config .*found \['a'\]"):
         sloi.models.model_from_json('{"a": 1}')
+    with pytest.raises(FileFormatError, match="it is not one: .*nested too deeply"):
+        sloi.models.model_from_json("[" * 100000 + "]" * 100000)  # before: RecursionError
     with pytest.raises(FileFormatError, match="it describes a GlorotUniform"):
         sloi.models.model_from_json(json.dumps(sloi.saving.serialize_keras_object(
             sloi.initializers.GlorotUniform())))
@@ -284,3 +286,30 @@ def test_other_formats_plug_in(tmp_path):
     _regressor().load_weights(tmp_path / "m.fake.w", by_name=True)
     assert calls[0][1] == {"custom_objects": None, "compile": False, "safe_mode": True}
     assert calls[1] == {"skip_mismatch": False, "by_name": True}
+
+
+@pytest.mark.parametrize("member", ["config.json", "metadata.json"])
+def test_deeply_nested_json_members_are_file_errors(tmp_path, member):
+    model = _regressor()
+    model.save(tmp_path / "m.sloi")
+    with zipfile.ZipFile(tmp_path / "m.sloi") as zf:
+        members = {n: zf.read(n) for n in zf.namelist()}
+    members[member] = b"[" * 100000 + b"]" * 100000  # before: RecursionError
+    _zip(tmp_path / "deep.sloi", members)
+    with pytest.raises(FileFormatError, match=f'deep.sloi": {member} is nested too deeply; '
+                                              "expected JSON at most 100 levels deep"):
+        sloi.models.load_model(tmp_path / "deep.sloi")
+
+
+def test_a_config_value_a_constructor_refuses_is_a_file_error(tmp_path):
+    model = _regressor()
+    model.save(tmp_path / "m.sloi")
+    with zipfile.ZipFile(tmp_path / "m.sloi") as zf:
+        members = {n: zf.read(n) for n in zf.namelist()}
+    config = json.loads(members["config.json"])
+    config["compile_config"]["loss"] = "no_such_loss"
+    members["config.json"] = json.dumps(config).encode()
+    _zip(tmp_path / "bad.sloi", members)
+    with pytest.raises(FileFormatError, match=r'bad.sloi": config.json: the compile config '
+                                              r".*no_such_loss"):
+        sloi.models.load_model(tmp_path / "bad.sloi")

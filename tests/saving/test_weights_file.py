@@ -165,3 +165,32 @@ def test_unbuilt_models_and_file_names(tmp_path):
     with pytest.raises(FileExistsError, match="pass overwrite=True"):
         model.save_weights(tmp_path / "a.weights.safetensors", overwrite=False)
     assert sorted(os.listdir(tmp_path)) == ["a.weights.safetensors"]  # no temporary files left
+
+
+def test_a_deep_or_huge_safetensors_header_is_a_file_error(tmp_path):
+    import struct
+
+    from sloi.saving.weights_file import MAX_HEADER, read_header
+
+    deep = b"[" * 100000 + b"]" * 100000  # before: RecursionError
+    with pytest.raises(FileFormatError, match='"w": the safetensors header is nested too '
+                                              "deeply; expected JSON at most 100 levels deep"):
+        read_header(struct.pack("<Q", len(deep)) + deep, "w")
+    data = struct.pack("<Q", MAX_HEADER + 1) + b" " * (MAX_HEADER + 1)
+    with pytest.raises(FileFormatError, match=f'"w": the safetensors header claims '
+                                              f"{MAX_HEADER + 1} bytes; expected at most "
+                                              f"{MAX_HEADER}"):
+        read_header(data, "w")
+
+
+def test_a_damaged_format_field_does_not_skip_the_digest(tmp_path):
+    model = sloi.Sequential([sloi.Input((3,)), sloi.layers.Dense(2)])
+    model.save_weights(tmp_path / "w.weights.safetensors")
+    data = (tmp_path / "w.weights.safetensors").read_bytes()
+    damaged = data.replace(b'"format":"sloi.weights"', b'"format":"sloi.weighto"', 1)
+    assert damaged != data
+    (tmp_path / "w.weights.safetensors").write_bytes(damaged)
+    with pytest.raises(FileFormatError, match="its metadata holds a sloi weight index but "
+                                              "format 'sloi.weighto', expected 'sloi.weights' "
+                                              r"\(the file is damaged\)"):
+        model.load_weights(tmp_path / "w.weights.safetensors")
