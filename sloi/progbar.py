@@ -54,7 +54,9 @@ def print_msg(line: str, stream=None) -> None:
 
 
 def is_interactive(stream) -> bool:
-    return (hasattr(stream, "isatty") and stream.isatty()) or "ipykernel" in sys.modules or (
+    """Whether a line may be redrawn in place: a terminal, a running Jupyter kernel (not merely
+    ipykernel imported, as a test process that drives a kernel has it), or PyCharm's console."""
+    return (hasattr(stream, "isatty") and stream.isatty()) or notebook.in_notebook() or (
         "PYCHARM_HOSTED" in os.environ)
 
 

@@ -14,11 +14,11 @@ class KerasScheduleFreeAdamW(ForeachRule):
     optimizer is made, as Keras's `build` does; the weights themselves hold `y`.
     """
 
-    def __init__(self, params, lr, beta_1, beta_2, epsilon, warmup_steps):
+    def __init__(self, params, lr, beta_1, beta_2, eps, warmup_steps):
         super().__init__(
             params,
             {
-                "lr": lr, "beta_1": beta_1, "beta_2": beta_2, "eps": epsilon,
+                "lr": lr, "beta_1": beta_1, "beta_2": beta_2, "eps": eps,
                 "warmup_steps": warmup_steps,
             },
         )
@@ -88,7 +88,7 @@ class ScheduleFreeAdamW(Optimizer):
 
     def _make_torch_optimizer(self, param_groups, lr):
         return KerasScheduleFreeAdamW(
-            param_groups, lr=lr, beta_1=self.beta_1, beta_2=self.beta_2, epsilon=self.epsilon,
+            param_groups, lr=lr, beta_1=self.beta_1, beta_2=self.beta_2, eps=self.epsilon,
             warmup_steps=self.warmup_steps,
         )
 

@@ -199,8 +199,12 @@ def _check_hyperparameters(torch_optimizer, source: str) -> None:
         accepted = inspect.signature(cls.__init__).parameters
     except (TypeError, ValueError):
         return
+    required = {name for name, p in accepted.items()
+                if p.default is p.empty and p.kind is p.POSITIONAL_OR_KEYWORD} - {"self", "params"}
     for group in torch_optimizer.param_groups:
         kwargs = {k: v for k, v in group.items() if k in accepted and k != "params"}
+        if not required <= kwargs.keys():
+            continue  # the group's keys do not name the constructor's arguments: nothing to probe
         first = group["params"][0] if group["params"] else None
         probe = torch.zeros(1, dtype=first.dtype if first is not None else torch.float32,
                             device=first.device if first is not None else "cpu",
