@@ -43,7 +43,7 @@ class Model(Layer):
 
     @property
     def layers(self) -> list[Layer]:
-        return [m for m in self._child_modules() if isinstance(m, Layer)]
+        return [m for m in self.child_modules() if isinstance(m, Layer)]
 
     def get_layer(self, name: str | None = None, index: int | None = None) -> Layer:
         """A layer by its name or by its position in ``layers``."""

@@ -76,7 +76,7 @@ def _is_chain(model) -> bool:
     if len(model.inputs) != 1:
         return False
     previous, layers_seen = [model.inputs[0]], set()
-    for node in model._nodes:
+    for node in model.nodes:
         ins = list(node.input_tensors)
         if len(ins) != 1 or not any(ins[0] is t for t in previous):
             return False
@@ -155,7 +155,7 @@ def _row(model, layer, stack_like, show_trainable, level=0):
         # A nested model's own layers are not connected inside the outer graph: Keras's "-".
         for node in nodes if not level else ():
             for t in node.input_tensors:
-                h = t._keras_history
+                h = t.history
                 links.append(f"{h.layer.name}[{h.node_index}][{h.tensor_index}]")
         row.append(", ".join(links) if links else "-")
     if show_trainable:
@@ -165,12 +165,12 @@ def _row(model, layer, stack_like, show_trainable, level=0):
 
 
 def _nodes_in_model(model, layer):
-    model_nodes = getattr(model, "_nodes", None)
+    model_nodes = getattr(model, "nodes", None)
     if model_nodes is None:
-        return layer._inbound_nodes[:1]
+        return layer.inbound_nodes[:1]
     in_model = [n for n in model_nodes if n.layer is layer]
     if not in_model:  # InputLayer: its own node
-        return layer._inbound_nodes[:1]
+        return layer.inbound_nodes[:1]
     return in_model
 
 

@@ -6,6 +6,7 @@ those of other classes apart, each pair weighted by how far it is from its optim
 import torch
 import torch.nn.functional as F
 
+from sloi.engine.keras_mask import set_keras_mask
 from sloi.losses.loss import BuiltinLoss, to_tensor
 
 
@@ -65,7 +66,7 @@ def circle(y_true, y_pred, ref_labels=None, ref_embeddings=None, remove_diagonal
     p_loss = torch.logsumexp(pos_terms.masked_fill(~positive, float("-inf")), dim=1)
     n_loss = torch.logsumexp(neg_terms.masked_fill(~negative, float("-inf")), dim=1)
     losses = F.softplus(p_loss + n_loss)
-    losses._keras_mask = losses > 0
+    set_keras_mask(losses, losses > 0)
     return losses
 
 

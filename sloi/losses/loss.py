@@ -8,6 +8,7 @@ import torch
 
 from sloi.engine import naming
 from sloi.engine.dtypes import dtype_name, standardize_dtype
+from sloi.engine.keras_mask import get_keras_mask
 
 REDUCTIONS = ("sum_over_batch_size", "sum", "mean", "mean_with_sample_weight", "none", None)
 
@@ -181,13 +182,13 @@ class Loss:
             y_pred: predictions; a `_keras_mask` it carries (from masking layers) masks the loss.
             sample_weight: optional weights, `(batch,)` or `(batch, steps)`.
         """
-        in_mask = getattr(y_pred, "_keras_mask", None)
+        in_mask = get_keras_mask(y_pred)
         y_pred = to_tensor(y_pred, self._torch_dtype)
         y_true = to_tensor(y_true, device=y_pred.device)
         if not (self._integer_labels and not y_true.is_floating_point()):
             y_true = to_tensor(y_true, self._torch_dtype)
         losses = self.call(y_true, y_pred)
-        out_mask = getattr(losses, "_keras_mask", None)
+        out_mask = get_keras_mask(losses)
         if in_mask is not None and out_mask is not None:
             mask = to_tensor(in_mask, device=losses.device) & out_mask
         else:
@@ -270,7 +271,7 @@ class BuiltinLoss(LossFunctionWrapper):
             and y_pred.dtype == self._torch_dtype
             and y_true.device == y_pred.device
             and y_pred.numel() > 0
-            and getattr(y_pred, "_keras_mask", None) is None
+            and get_keras_mask(y_pred) is None
         ):
             fused = self._fused_mean(y_true, y_pred)
             if fused is not None:

@@ -11,6 +11,7 @@ import warnings
 import torch
 import torch.nn.functional as F
 
+from sloi.engine.keras_mask import set_keras_mask
 from sloi.losses.loss import (
     BuiltinLoss,
     match_rank,
@@ -224,7 +225,7 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_cl
         losses = F.nll_loss(log_probs, target, reduction="none", ignore_index=ignore_index)
     losses = losses.reshape(label_shape)
     if ignore_class is not None:
-        losses._keras_mask = (target != ignore_index).reshape(label_shape)
+        set_keras_mask(losses, (target != ignore_index).reshape(label_shape))
     return losses
 
 

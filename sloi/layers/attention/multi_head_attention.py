@@ -11,6 +11,7 @@ import torch
 
 from sloi import constraints, initializers, regularizers
 from sloi.engine import Layer, naming
+from sloi.engine.keras_mask import get_keras_mask
 from sloi.engine.symbolic import format_shape
 from sloi.kernels.attention import (
     as_mask,
@@ -53,11 +54,11 @@ def attention_inputs(query, value, key=None, query_mask=None, value_mask=None, k
     given (eager calls). Returns ``value, key, (query_mask, value_mask, key_mask,
     attention_mask)``."""
     if query_mask is None:
-        query_mask = getattr(query, "_keras_mask", None)
+        query_mask = get_keras_mask(query)
     if value_mask is None:
-        value_mask = getattr(value, "_keras_mask", None)
+        value_mask = get_keras_mask(value)
     if key is not None and key_mask is None:
-        key_mask = getattr(key, "_keras_mask", None)
+        key_mask = get_keras_mask(key)
     masks = tuple(
         as_mask(m, query.device) for m in (query_mask, value_mask, key_mask, attention_mask))
     value = _as_tensor_like(value, query)
