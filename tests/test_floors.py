@@ -37,7 +37,7 @@ _PACKAGES = {
 _LEAVES = {
     # Import nothing of sloi; everything may use them.
     "settings": 0,          # the process-wide defaults (floatx, epsilon, image data format)
-    "_object_lookup": 0,    # name -> object lookup shared by regularizers and constraints
+    "object_lookup": 0,     # name -> object lookup shared by regularizers and constraints
     "tree": 0,              # nested-structure helpers (keras.tree)
     "notebook": 0,          # Jupyter display (progress line, summary table, traceback filter)
     "progbar": 0,           # keras.utils.Progbar: callbacks, training and utils draw with it

@@ -23,7 +23,7 @@ import warnings
 import torch
 
 from sloi.engine.naming import to_snake_case, unique_name
-from sloi.optimizers import _clipping
+from sloi.optimizers import gradient_clipping
 from sloi.optimizers import schedules as _schedules
 
 
@@ -403,11 +403,11 @@ class Optimizer:
     def _clip_gradients(self, grads):
         # Keras allows only one of the three; the checks mirror its order.
         if self.clipnorm and self.clipnorm > 0:
-            _clipping.clip_by_norm_(grads, float(self.clipnorm))
+            gradient_clipping.clip_by_norm_(grads, float(self.clipnorm))
         elif self.global_clipnorm and self.global_clipnorm > 0:
-            _clipping.clip_by_global_norm_(grads, float(self.global_clipnorm))
+            gradient_clipping.clip_by_global_norm_(grads, float(self.global_clipnorm))
         elif self.clipvalue and self.clipvalue > 0:
-            _clipping.clip_by_value_(grads, float(self.clipvalue))
+            gradient_clipping.clip_by_value_(grads, float(self.clipvalue))
 
     def _prepare_torch_step(self):
         """Hook: write per-step hyperparameters into the torch param_groups."""
