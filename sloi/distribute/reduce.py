@@ -46,7 +46,7 @@ def metric_result(metric) -> torch.Tensor:
 
 
 def global_results(trainer) -> dict:
-    """What ``Trainer._results`` returns, over every process."""
+    """The trainer's running loss and metric results, over every process."""
     results = {"loss": running_mean_result(trainer.loss_tracker)}
     for tracker in trainer.output_loss_trackers:
         results[tracker.name] = running_mean_result(tracker)

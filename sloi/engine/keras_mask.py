@@ -1,7 +1,7 @@
 """The mask a tensor carries, as Keras keeps it: an attribute ``_keras_mask`` set on the tensor
 itself (a ``torch.Tensor`` in eager calls, a ``SymbolicTensor`` in a graph being built), so that
-Keras code reading ``x._keras_mask`` works unchanged. sloi's own modules read and write it only
-through these two functions (Keras's ``get_keras_mask`` / ``set_keras_mask``)."""
+Keras code that reads the tensor's ``_keras_mask`` works unchanged. sloi's own modules read and
+write it only through these two functions (Keras's ``get_keras_mask`` / ``set_keras_mask``)."""
 
 from __future__ import annotations
 

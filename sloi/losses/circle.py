@@ -7,7 +7,7 @@ import torch
 import torch.nn.functional as F
 
 from sloi.engine.keras_mask import set_keras_mask
-from sloi.losses.loss import BuiltinLoss, to_tensor
+from sloi.losses.loss import BuiltinLoss, takes_integer_labels, to_tensor
 
 
 def _pair_masks(labels, ref_labels, remove_diagonal):
@@ -22,6 +22,7 @@ def _pair_masks(labels, ref_labels, remove_diagonal):
     return positive, negative
 
 
+@takes_integer_labels
 def circle(y_true, y_pred, ref_labels=None, ref_embeddings=None, remove_diagonal=True,
            gamma=80, margin=0.4):
     """Circle loss of every embedding in the batch against the references.
@@ -69,9 +70,6 @@ def circle(y_true, y_pred, ref_labels=None, ref_embeddings=None, remove_diagonal
     set_keras_mask(losses, losses > 0)
     return losses
 
-
-# `Loss.__call__` keeps integer labels as integers for this function (no float round trip).
-circle._integer_labels = True
 
 
 class Circle(BuiltinLoss):

@@ -4,6 +4,8 @@ A loss is called once per batch inside the training loop, so everything here sta
 device: no `.item()`, no Python branch on a tensor's value, only shape checks in Python.
 """
 
+import weakref
+
 import torch
 
 from sloi.engine import naming
@@ -140,6 +142,17 @@ def reduce_weighted_values(values, sample_weight=None, mask=None,
     return values.mean()  # Keras's sum / count, in one kernel
 
 
+_INTEGER_LABEL_FUNCTIONS: weakref.WeakSet = weakref.WeakSet()
+
+
+def takes_integer_labels(fn):
+    """Mark a loss function that reads class indices (``sparse_categorical_crossentropy``):
+    a ``Loss`` wrapping it keeps integer labels as integers, which saves two casts and gives
+    the same result as Keras's float32 round trip. Returns ``fn``."""
+    _INTEGER_LABEL_FUNCTIONS.add(fn)
+    return fn
+
+
 class Loss:
     """Base class of losses: `loss(y_true, y_pred, sample_weight=None)` -> a 0-dim tensor.
 
@@ -226,7 +239,7 @@ class LossFunctionWrapper(Loss):
         super().__init__(name=name, reduction=reduction, dtype=dtype)
         self.fn = fn
         self._fn_kwargs = kwargs
-        self._integer_labels = getattr(fn, "_integer_labels", False)
+        self._integer_labels = fn in _INTEGER_LABEL_FUNCTIONS
 
     def call(self, y_true, y_pred):
         y_true, y_pred = match_rank(y_true, y_pred)

@@ -17,6 +17,7 @@ from sloi.losses.loss import (
     match_rank,
     mean_over,
     prepare_pair,
+    takes_integer_labels,
     to_tensor,
 )
 from sloi.settings import epsilon as backend_epsilon
@@ -177,6 +178,7 @@ def categorical_focal_crossentropy(y_true, y_pred, alpha=0.25, gamma=2.0, from_l
     return focal.sum(dim=axis)
 
 
+@takes_integer_labels
 def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_class=None,
                                     axis=-1):
     """Crossentropy between integer class labels and predicted class distributions.
@@ -229,10 +231,8 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_cl
     return losses
 
 
-# `Loss.__call__` keeps integer labels as integers for this function (no float round trip).
-sparse_categorical_crossentropy._integer_labels = True
 
-
+@takes_integer_labels
 def categorical_generalized_cross_entropy(y_true, y_pred, q):
     """Generalized crossentropy `(1 - p ** q) / q`, `p` the predicted probability of the true
     class (Zhang & Sabuncu, 2018): near crossentropy as `q` -> 0, near the mean absolute error
@@ -263,9 +263,6 @@ def categorical_generalized_cross_entropy(y_true, y_pred, q):
     p = torch.where(labels >= 0, p, torch.zeros_like(p))
     return (1.0 - p.pow(q)) / q
 
-
-# `Loss.__call__` keeps integer labels as integers for this function (no float round trip).
-categorical_generalized_cross_entropy._integer_labels = True
 
 
 def kl_divergence(y_true, y_pred):

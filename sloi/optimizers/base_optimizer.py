@@ -328,7 +328,7 @@ class Optimizer:
             for p in self._params:
                 p.grad = None
             # Clipping and unscaling work in place on .grad: keep the caller's tensors intact.
-            copy = self._changes_grads()
+            copy = self.changes_gradients()
             for p, g in zip(targets, grads):
                 if g is not None:
                     g = torch.as_tensor(g, dtype=p.dtype, device=p.device).detach()
@@ -342,7 +342,9 @@ class Optimizer:
         self.apply(list(grads), list(variables))
         return self.iterations
 
-    def _changes_grads(self):
+    def changes_gradients(self) -> bool:
+        """Whether ``step`` rewrites the weights' ``.grad`` in place (clipping, loss-scale
+        unscaling): ``apply`` then copies the gradients it is given, keeping the caller's."""
         return (
             self.loss_scale_factor is not None
             or any(c and c > 0 for c in (self.clipnorm, self.global_clipnorm, self.clipvalue))

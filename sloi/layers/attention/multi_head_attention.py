@@ -171,6 +171,10 @@ class MultiHeadAttention(MultiHeadArguments, Layer):
         self.supports_masking = True
 
     # ------------------------------------------------------------------ Keras's properties
+    # ``call`` records the activity loss of every projection: Keras puts the activity
+    # regularizer on its four sub-layers, not on the layer's outputs
+    _activity_on_outputs = False
+
     num_heads = property(lambda self: self._num_heads)
     key_dim = property(lambda self: self._key_dim)
     value_dim = property(lambda self: self._value_dim)
@@ -278,14 +282,10 @@ class MultiHeadAttention(MultiHeadArguments, Layer):
         output = self._output_dense(output)
         if self.activity_regularizer is not None:
             projections = [q, k, v, output] if gate is None else [gate, q, k, v, output]
-            Layer._record_activity_loss(self, projections)
+            self._record_activity_loss(projections)
         if return_attention_scores:
             return output, scores
         return output
-
-    def _record_activity_loss(self, outputs):
-        """Nothing here: ``call`` records the activity loss of every projection (Keras puts
-        the activity regularizer on its four sub-layers, not on the layer's outputs)."""
 
     def compute_output_shape(self, query_shape, value_shape=None, key_shape=None):
         if value_shape is None:
