@@ -165,6 +165,9 @@ class Functional(Model):
     def outputs(self) -> list[SymbolicTensor]:
         return list(self._flat_outputs)
 
+    def _summary_rows(self) -> tuple[list, bool]:
+        return self.operations, _prints_as_stack(self)
+
     @property
     def nodes(self) -> list:
         """The calls of the graph (``Node``), in the order the model runs them; the Input
@@ -334,6 +337,23 @@ class Functional(Model):
                 )
             result.append(x)
         return result
+
+
+def _prints_as_stack(model) -> bool:
+    """Whether a Functional model is one line of steps, each fed by the one before: Keras
+    then prints it as a stack."""
+    if len(model.inputs) != 1:
+        return False
+    previous, layers_seen = [model.inputs[0]], set()
+    for node in model.nodes:
+        ins = list(node.input_tensors)
+        if len(ins) != 1 or not any(ins[0] is t for t in previous):
+            return False
+        if id(node.layer) in layers_seen:  # a shared layer
+            return False
+        layers_seen.add(id(node.layer))
+        previous = list(node.output_tensors)
+    return all(any(out is t for t in previous) for out in model.outputs)
 
 
 def map_graph(model_name: str, inputs: list, outputs: list):

@@ -35,6 +35,9 @@ class Sequential(Functional):
     def layers(self) -> list[Layer]:
         return list(self._stack)
 
+    def _summary_rows(self) -> tuple[list, bool]:
+        return self.layers, True
+
     @property
     def input_layer(self) -> InputLayer | None:
         """The ``InputLayer`` the stack starts from: the one given (``Input(...)`` first), or
