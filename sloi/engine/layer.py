@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import weakref
 
 import numpy as np
 import torch
@@ -43,7 +44,8 @@ from sloi.engine.shape_inference import infer_output_spec
 from sloi.engine.symbolic import History, Node, SymbolicTensor, format_shape
 
 _BASE_KWARGS = ("input_shape", "input_dim", "batch_size", "batch_input_shape", "weights")
-_BUILDS_THAT_MARK_BUILT: set = set()  # the wrappers ``__init_subclass__`` puts around build()
+# the wrappers ``__init_subclass__`` puts around build(), so that a subclass does not wrap twice
+_BUILDS_THAT_MARK_BUILT: weakref.WeakSet = weakref.WeakSet()
 
 
 class Layer(nn.Module):
