@@ -20,7 +20,7 @@ from sloi.engine import SymbolicTensor, tree
 from sloi.engine.module_tools import first_parameter
 from sloi.engine.string_inputs import check_data as check_string_data
 from sloi.optimizers import LossScaleOptimizer
-from sloi.training import callback_setup, data_adapters, predict_loop, single_batch
+from sloi.training import data_adapters
 from sloi.training._distribution import hooks as _hooks
 from sloi.training.compile_utils import CompileLoss, CompileMetrics
 from sloi.training.logs import LazyLogs, log_value
@@ -376,8 +376,8 @@ class Trainer:
             check_targets(self.model, self.loss, self._flat_targets(y))
         data = _hooks().adapt(x, y, sample_weight, batch_size, False, device, steps)
         verbose = 1 if verbose == "auto" else verbose
-        callback_list = callback_setup.callback_list(
-            self, callbacks, verbose,
+        callback_list = self._callback_list(
+            callbacks, verbose,
             {"test_steps": data_adapters.num_batches(data), "verbose": verbose})
         self._prepare()
         logs = self._evaluate_adapter(data, callback_list, in_fit=False)
@@ -403,20 +403,79 @@ class Trainer:
         cbs.on_test_end(results)
         return results
 
-    # ------------------------------------------------------------------ predict, single batches
-    # (their loops live in predict_loop.py and single_batch.py)
-    def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
-        return predict_loop.predict(self, x, batch_size, verbose, steps, callbacks)
+    def _callback_list(self, callbacks, verbose, params: dict):
+        """The callbacks of one ``evaluate`` or ``predict`` call: the user's, a progress bar
+        when ``verbose`` asks for one, and under distribution only those this process runs."""
+        cbs = list(callbacks or [])
+        if verbose:
+            cbs.append(callbacks_mod.ProgbarLogger(verbose))
+        return callbacks_mod.CallbackList(_hooks().callbacks_here(self, cbs), model=self.model,
+                                          params=params)
 
+    # ------------------------------------------------------------------ predict
+    def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
+        """Outputs for ``x`` as numpy arrays (a list or dict of them for several outputs).
+        Under distribution each process predicts its share of the samples and every process
+        gets all the predictions back, in order."""
+        model = self.model
+        x = check_string_data(model, x)  # lists of str as arrays; strings where expected
+        device = self._device()
+        # under distribution, this process's share of the samples (gathered at the end)
+        data = _hooks().predict_data(self, x, batch_size, device, steps)
+        verbose = 1 if verbose == "auto" else verbose
+        callbacks = self._callback_list(
+            callbacks, verbose,
+            {"predict_steps": data_adapters.num_batches(data), "verbose": verbose})
+        outputs = []
+        callbacks.on_predict_begin()
+        batch_end = callbacks.on_predict_batch_end if callbacks.has(
+            "on_predict_batch_end") else None
+        self._autocast_dtype = mixed_precision.autocast_dtype()
+        self._device_type = device.type
+        with modes(model, training=False), torch.no_grad(), self._autocast():
+            for step, (xb, _, _) in enumerate(data):
+                outputs.append(model(xb))
+                if batch_end is not None:
+                    batch_end(step, {"outputs": outputs[-1]})
+        callbacks.on_predict_end()
+        if not outputs:
+            raise ValueError("predict() got no data: the input yielded no batch")
+        flat = [torch.cat(parts) for parts in zip(*map(tree.flatten, outputs))]
+        flat = _hooks().gather_predictions(data, flat)
+        return tree.pack_like(outputs[0], [_to_numpy(t) for t in flat])
+
+    # ------------------------------------------------------------------ single batches
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None,
                        return_dict=False):
-        return single_batch.train_on_batch(self, x, y, sample_weight, class_weight, return_dict)
+        """One training step on ``x`` / ``y``; the loss and metrics of this batch alone."""
+        if class_weight is not None:
+            sample_weight = class_weights_to_sample_weights(y, class_weight, sample_weight)
+        return self._on_batch("train_on_batch", x, y, sample_weight, return_dict)
 
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
-        return single_batch.run(self, "test_on_batch", x, y, sample_weight, return_dict)
+        """The loss and metrics of ``x`` / ``y``, one batch."""
+        return self._on_batch("test_on_batch", x, y, sample_weight, return_dict)
 
     def predict_on_batch(self, x):
         return self.predict(x, batch_size=len(tree.flatten(x)[0]), verbose=0)
+
+    def _on_batch(self, what, x, y, sample_weight, return_dict):
+        """One step of ``what`` ("train_on_batch" or "test_on_batch"), metrics reset first."""
+        self._require_compiled(what)
+        training = what == "train_on_batch"
+        device = self._device()
+        xb, yb, swb = tree.map_structure(
+            lambda a: None if a is None else data_adapters.to_tensor(a, device),
+            (x, y, sample_weight))
+        self._prepare()
+        self._reset_metrics()
+        with modes(self.model, training):
+            (self.train_step if training else self.test_step)(xb, yb, swb)
+        logs = {k: log_value(v) for k, v in self._results().items()}
+        if return_dict:
+            return logs
+        values = list(logs.values())
+        return values[0] if len(values) == 1 else values
 
 
 def _due(epoch: int, validation_freq) -> bool:
@@ -431,3 +490,9 @@ def _unpack_validation(validation_data):
         sw = validation_data[2] if len(validation_data) == 3 else None
         return x, y, sw
     return validation_data, None, None
+
+
+def _to_numpy(t: torch.Tensor):
+    """A tensor as a numpy array on the host; numpy has no bfloat16, so bfloat16 outputs come
+    back as float32."""
+    return (t.float() if t.dtype == torch.bfloat16 else t).cpu().numpy()
