@@ -16,8 +16,8 @@ import torch
 from sloi import callbacks as callbacks_mod
 from sloi import mixed_precision, settings
 from sloi import optimizers as optimizers_mod
-from sloi.engine import SymbolicTensor, tree
-from sloi.engine.module_tools import first_parameter
+from sloi.engine import Layer, SymbolicTensor, tree
+from sloi.engine.module_tools import all_modules, first_parameter
 from sloi.engine.string_inputs import check_data as check_string_data
 from sloi.optimizers import LossScaleOptimizer
 from sloi.training import data_adapters
@@ -237,12 +237,12 @@ class Trainer:
     def _prepare(self, strategy: strategy_mod.Strategy):
         """Work done once per loop (fit, evaluate, a single batch), not per step, for a loop
         that follows ``strategy``."""
-        from sloi.engine import Layer
-
-        layers = [m for m in self.model.modules() if isinstance(m, Layer)]
-        self._regularized = any(m._regularized or m.activity_regularizer is not None
-                                for m in layers)
-        self._constrained = any(m._constrained for m in layers)
+        self._regularized = self._constrained = False
+        for m in all_modules(self.model):  # a plain loop: train_on_batch runs this each call
+            if isinstance(m, Layer):
+                self._regularized = (self._regularized or bool(m._regularized)
+                                     or m.activity_regularizer is not None)
+                self._constrained = self._constrained or bool(m._constrained)
         names = self._output_names()
         self._single = (len(names) == 1 and self.loss is not None
                         and isinstance(getattr(self.model, "_outputs_struct", None),
