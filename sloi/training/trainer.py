@@ -16,7 +16,7 @@ import torch
 from sloi import callbacks as callbacks_mod
 from sloi import mixed_precision, settings
 from sloi import optimizers as optimizers_mod
-from sloi.engine import Layer, SymbolicTensor, tree
+from sloi.engine import Functional, Layer, SymbolicTensor, tree
 from sloi.engine.module_tools import all_modules, first_parameter
 from sloi.engine.string_inputs import check_data as check_string_data
 from sloi.optimizers import LossScaleOptimizer
@@ -244,9 +244,10 @@ class Trainer:
                                      or m.activity_regularizer is not None)
                 self._constrained = self._constrained or bool(m._constrained)
         names = self._output_names()
+        # a graph (not yet built: no output) whose output is one tensor, not a list of one
         self._single = (len(names) == 1 and self.loss is not None
-                        and isinstance(getattr(self.model, "_outputs_struct", None),
-                                       SymbolicTensor)
+                        and isinstance(self.model, Functional)
+                        and isinstance(getattr(self.model, "output", None), SymbolicTensor)
                         and self.loss.losses[0] is not None and self.loss.weights[0] == 1.0)
         self._single_loss = self.loss.losses[0] if self._single else None
         first = first_parameter(self.model)
