@@ -33,6 +33,7 @@ import inspect
 import io
 import json
 import marshal
+import warnings
 
 import numpy as np
 
@@ -42,6 +43,7 @@ from sloi.saving import archive, keras_h5, saving_api
 from sloi.saving import families as fam
 from sloi.saving import serialization as ser
 from sloi.saving.compile_config import get_compile_config
+from sloi.saving.keras2_dialect import KERAS2_VERSION, Keras2Unavailable, keras2_model_config
 from sloi.saving.object_registration import get_registered_name
 
 # The Keras version the files claim: the one whose loader the tests check them against.
@@ -91,18 +93,29 @@ def save_keras_weights(model, path: str) -> None:
 
 
 def save_legacy_h5(model, path: str) -> None:
-    """Write ``model`` as Keras's legacy ``.h5`` full-model file (atomically)."""
+    """Write ``model`` as Keras's legacy ``.h5`` full-model file (atomically), in tf.keras 2's
+    dialect (``keras2_dialect``), which tf.keras 2 and Keras 3's legacy loader both read.
+    A model that has no such form (an op node, a Keras 3-only layer, ...) is written in
+    Keras 3's dialect, which Keras 3 reads, with one warning naming the layers."""
     config = keras_model_config(model, path)
     compile_config = get_compile_config(model)
+    try:
+        config = keras2_model_config(config)
+        version, backend = KERAS2_VERSION, "tensorflow"
+    except Keras2Unavailable as e:
+        shown = "; ".join(e.reasons[:3]) + ("; ..." if len(e.reasons) > 3 else "")
+        warnings.warn(f'"{path}" is written in Keras 3\'s dialect, which Keras 3 reads and '
+                      f"tf.keras 2 does not: {shown}", stacklevel=4)
+        version, backend = KERAS_VERSION, "torch"
     h5py = keras_h5.h5py_module()
     buffer = io.BytesIO()
     with h5py.File(buffer, "w") as f:
-        f.attrs["backend"] = "torch"
-        f.attrs["keras_version"] = KERAS_VERSION
+        f.attrs["backend"] = backend
+        f.attrs["keras_version"] = version
         f.attrs["model_config"] = _dumps(config)
         if compile_config is not None:
             f.attrs["training_config"] = _dumps(_training_config(compile_config))
-        _write_legacy_weights(f.create_group("model_weights"), model)
+        _write_legacy_weights(f.create_group("model_weights"), model, version, backend)
     archive.atomic_write_bytes(path, buffer.getvalue())
 
 
@@ -434,16 +447,17 @@ def keras_optimizer_state(optimizer, model):
     return values
 
 
-def _write_legacy_weights(group, model) -> None:
+def _write_legacy_weights(group, model, version: str, backend: str) -> None:
+    """One group per layer, its weights in Keras's legacy order and named as tf.keras 2 names
+    them (``dense/kernel:0``); loaders pair them by order, never by these names."""
     layers = list(model.layers)
     group.attrs["layer_names"] = np.array([layer.name.encode() for layer in layers])
-    group.attrs["backend"] = "torch"
-    group.attrs["keras_version"] = KERAS_VERSION
+    group.attrs["backend"] = backend
+    group.attrs["keras_version"] = version
     for layer in sorted(layers, key=lambda x: x.name):
         layer_group = group.create_group(layer.name)
         weights = keras_h5.legacy_weights(layer)
-        names = [f"{model.name}/{layer.name}/{p.split('/', 1)[-1]}" for p, _ in weights]
-        names = _unique(names)
+        names = _unique([f"{p}:0" for p, _ in weights])
         layer_group.attrs["weight_names"] = np.array([n.encode() for n in names])
         for name, (_, w) in zip(names, weights):
             layer_group.create_dataset(name, data=_numpy(w))
