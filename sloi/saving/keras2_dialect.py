@@ -51,6 +51,8 @@ _KERAS3_ONLY = {
     "lora_rank": None,
     "lora_alpha": None,
 }
+# The same, for one class only (tf.keras 2's LSTM and GRU take a seed, its SimpleRNN does not).
+_KERAS3_ONLY_IN = {"SimpleRNN": {"seed": None}}
 # tf.keras 2 omits these RNN arguments when they have their usual value; Keras 3 takes them.
 _DEFAULT_OMITTED = {"zero_output_for_mask": False}
 _INITIALIZER_KERAS3_ONLY = {"input_axes": None, "output_axes": None}
@@ -127,7 +129,7 @@ class _State:
                  for k, v in inner.items()}
         if isinstance(inner.get("dtype"), dict):
             inner["dtype"] = _dtype(inner["dtype"])
-        for key, usual in _KERAS3_ONLY.items():
+        for key, usual in {**_KERAS3_ONLY, **_KERAS3_ONLY_IN.get(class_name, {})}.items():
             if key not in inner:
                 continue
             if inner[key] != usual:
