@@ -5,9 +5,10 @@ writes? A check run by hand (or by ``tests/saving/test_keras2_dialect.py`` when
 sloi (this interpreter) writes each model of ``tests/saving/test_keras_writer.py``'s lecture
 list and of ``tests/saving/test_keras2_dialect.py``'s list as ``model.h5``, with an input batch
 and its outputs; the interpreter given with ``--tf-python`` (an environment with
-``tensorflow`` and ``tf_keras``) loads each with ``tf_keras.models.load_model`` and predicts,
-and the largest difference is printed per model. A model sloi writes in Keras 3's dialect
-(one with op nodes, say: sloi warns when it saves it) is listed with that warning instead.
+``tensorflow`` and ``tf_keras``) loads each with ``tf_keras.models.load_model`` (compiling
+it with the file's Adam and loss) and predicts, and the largest difference is printed per
+model. A model sloi writes in Keras 3's dialect (one with op nodes, say: sloi warns when it
+saves it) is listed with that warning instead.
 
     python tools/check_tf_keras.py --tf-python /path/to/env/bin/python [--json]
 """
@@ -38,7 +39,7 @@ for name in json.load(open(os.path.join(sys.argv[1], "names.json"))):
     inputs = [data[k] for k in sorted(data) if k.startswith("x")]
     expected = [data[k] for k in sorted(data) if k.startswith("y")]
     try:
-        model = tf_keras.models.load_model(os.path.join(folder, "model.h5"), compile=False)
+        model = tf_keras.models.load_model(os.path.join(folder, "model.h5"))  # compiled
         got = model.predict(inputs if len(inputs) > 1 else inputs[0], verbose=0)
         got = got if isinstance(got, list) else [got]
         results[name] = max(float(np.max(np.abs(g - e))) for g, e in zip(got, expected))
@@ -70,6 +71,7 @@ def check(tf_python: str) -> dict:
         for build in builds:
             model, x = build()
             randomized(model)
+            model.compile(optimizer="adam", loss="mse")  # tf.keras 2 compiles what it loads
             name = build.__name__.lstrip("_")
             folder = os.path.join(work, name)
             os.makedirs(folder)

@@ -56,7 +56,14 @@ _KERAS3_ONLY_IN = {"SimpleRNN": {"seed": None}}
 # tf.keras 2 omits these RNN arguments when they have their usual value; Keras 3 takes them.
 _DEFAULT_OMITTED = {"zero_output_for_mask": False}
 _INITIALIZER_KERAS3_ONLY = {"input_axes": None, "output_axes": None}
-_MODELS = ("Functional", "Model", "Sequential")
+# Keras 3's optimizer arguments, with their usual values, that tf.keras 2's legacy optimizers
+# (which it builds from a legacy file) do not take.
+_OPTIMIZER_KERAS3_ONLY = {
+    "weight_decay": None, "use_ema": False, "ema_momentum": 0.99,
+    "ema_overwrite_frequency": None, "loss_scale_factor": None,
+    "gradient_accumulation_steps": None, "clipnorm": None, "clipvalue": None,
+    "global_clipnorm": None,
+}
 _WRAPPED = ("layer", "backward_layer", "cell")
 _ENTRY_KEYS = ("class_name", "config", "name", "inbound_nodes")
 
@@ -202,6 +209,19 @@ class _State:
                         "one tensor or a list of tensors")
             return node
         return [[*t["config"]["keras_history"], dict(kwargs)] for t in tensors]
+
+
+def keras2_training_config(training: dict) -> dict:
+    """A legacy ``training_config`` whose optimizer tf.keras 2 builds: tf.keras 2 reads an
+    optimizer of a legacy file as its legacy optimizer, which refuses Keras 3's arguments
+    (``weight_decay``, ``use_ema``, ...); they are left out where they have their usual value."""
+    optimizer = training.get("optimizer_config")
+    if not isinstance(optimizer, dict) or not isinstance(optimizer.get("config"), dict):
+        return training
+    config = {k: v for k, v in optimizer["config"].items()
+              if not (k in _OPTIMIZER_KERAS3_ONLY and v == _OPTIMIZER_KERAS3_ONLY[k])}
+    return {**training, "optimizer_config": {"class_name": optimizer["class_name"],
+                                             "config": config}}
 
 
 def _is_tensor(value) -> bool:

@@ -43,7 +43,12 @@ from sloi.saving import archive, keras_h5, saving_api
 from sloi.saving import families as fam
 from sloi.saving import serialization as ser
 from sloi.saving.compile_config import get_compile_config
-from sloi.saving.keras2_dialect import KERAS2_VERSION, Keras2Unavailable, keras2_model_config
+from sloi.saving.keras2_dialect import (
+    KERAS2_VERSION,
+    Keras2Unavailable,
+    keras2_model_config,
+    keras2_training_config,
+)
 from sloi.saving.object_registration import get_registered_name
 
 # The Keras version the files claim: the one whose loader the tests check them against.
@@ -99,9 +104,11 @@ def save_legacy_h5(model, path: str) -> None:
     Keras 3's dialect, which Keras 3 reads, with one warning naming the layers."""
     config = keras_model_config(model, path)
     compile_config = get_compile_config(model)
+    training = _training_config(compile_config) if compile_config is not None else None
     try:
         config = keras2_model_config(config)
         version, backend = KERAS2_VERSION, "tensorflow"
+        training = keras2_training_config(training) if training is not None else None
     except Keras2Unavailable as e:
         shown = "; ".join(e.reasons[:3]) + ("; ..." if len(e.reasons) > 3 else "")
         warnings.warn(f'"{path}" is written in Keras 3\'s dialect, which Keras 3 reads and '
@@ -113,8 +120,8 @@ def save_legacy_h5(model, path: str) -> None:
         f.attrs["backend"] = backend
         f.attrs["keras_version"] = version
         f.attrs["model_config"] = _dumps(config)
-        if compile_config is not None:
-            f.attrs["training_config"] = _dumps(_training_config(compile_config))
+        if training is not None:
+            f.attrs["training_config"] = _dumps(training)
         _write_legacy_weights(f.create_group("model_weights"), model, version, backend)
     archive.atomic_write_bytes(path, buffer.getvalue())
 

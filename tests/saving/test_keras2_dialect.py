@@ -242,3 +242,20 @@ def test_tf_keras_2_reads_what_sloi_writes():
     assert readable <= set(results)
     for name in readable:
         assert isinstance(results[name], float) and results[name] <= 1e-5, (name, results[name])
+
+
+def test_the_optimizer_is_one_tf_keras_2_s_legacy_optimizers_take(tmp_path):
+    model, _ = writer._dense_stack()
+    model.compile(sloi.optimizers.SGD(0.02, momentum=0.9), sloi.losses.MeanSquaredError())
+    _save_quietly(model, tmp_path / "m.h5")
+    with h5py.File(tmp_path / "m.h5", "r") as f:
+        training = json.loads(f.attrs["training_config"])
+    # tf.keras 2 builds its legacy SGD from these, which refuses weight_decay, use_ema, ...
+    assert training["optimizer_config"] == {"class_name": "SGD", "config": {
+        "name": "sgd", "learning_rate": 0.02, "momentum": 0.9, "nesterov": False}}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        restored = keras.saving.load_model(tmp_path / "m.h5")
+    assert type(restored.optimizer).__name__ == "SGD"
+    assert float(restored.optimizer.momentum) == pytest.approx(0.9)
+    assert float(restored.optimizer.learning_rate) == pytest.approx(0.02)
