@@ -7,8 +7,9 @@ list and of ``tests/saving/test_keras2_dialect.py``'s list as ``model.h5``, with
 and its outputs; the interpreter given with ``--tf-python`` (an environment with
 ``tensorflow`` and ``tf_keras``) loads each with ``tf_keras.models.load_model`` (compiling
 it with the file's Adam and loss) and predicts, and the largest difference is printed per
-model. A model sloi writes in Keras 3's dialect (one with op nodes, say: sloi warns when it
-saves it) is listed with that warning instead.
+model; then a clone of it with fresh weights loads ``save_weights("weights.h5")``'s file
+(``<model> save_weights``). A model sloi writes in Keras 3's dialect (one with op nodes,
+say: sloi warns when it saves it) is listed with that warning instead.
 
     python tools/check_tf_keras.py --tf-python /path/to/env/bin/python [--json]
 """
@@ -26,12 +27,14 @@ import warnings
 import numpy as np
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+WEIGHTS = " save_weights"  # the key of a model's weights-only (.h5) result
 
 READER = r"""
 import json, os, sys
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import numpy as np
 import tf_keras
+WEIGHTS = sys.argv[2]
 results = {}
 for name in json.load(open(os.path.join(sys.argv[1], "names.json"))):
     folder = os.path.join(sys.argv[1], name)
@@ -45,6 +48,16 @@ for name in json.load(open(os.path.join(sys.argv[1], "names.json"))):
         results[name] = max(float(np.max(np.abs(g - e))) for g, e in zip(got, expected))
     except Exception as e:  # reported, not raised: the table shows every model
         results[name] = f"{type(e).__name__}: {str(e)[:200]}"
+        continue
+    try:  # the weights alone, into a copy with fresh weights
+        twin = tf_keras.models.clone_model(model)
+        twin.load_weights(os.path.join(folder, "weights.h5"))
+        got = twin.predict(inputs if len(inputs) > 1 else inputs[0], verbose=0)
+        got = got if isinstance(got, list) else [got]
+        results[name + WEIGHTS] = max(float(np.max(np.abs(g - e)))
+                                      for g, e in zip(got, expected))
+    except Exception as e:
+        results[name + WEIGHTS] = f"{type(e).__name__}: {str(e)[:200]}"
 print(json.dumps(results))
 """
 
@@ -78,6 +91,7 @@ def check(tf_python: str) -> dict:
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
                 model.save(os.path.join(folder, "model.h5"))
+            model.save_weights(os.path.join(folder, "weights.h5"))
             dialect = [str(w.message) for w in caught if "Keras 3's dialect" in str(w.message)]
             if dialect:
                 results[name] = "written in Keras 3's dialect: " + dialect[0].split(": ", 1)[1]
@@ -91,7 +105,7 @@ def check(tf_python: str) -> dict:
             names.append(name)
         with open(os.path.join(work, "names.json"), "w") as f:
             json.dump(names, f)
-        out = subprocess.run([tf_python, "-c", READER, work], capture_output=True,
+        out = subprocess.run([tf_python, "-c", READER, work, WEIGHTS], capture_output=True,
                              text=True, check=False)
         if out.returncode != 0:
             sys.exit(f"the tf_keras reader failed:\n{out.stderr[-2000:]}")
@@ -109,10 +123,10 @@ def main() -> None:
     if args.json:
         print(json.dumps(results))
         return
-    print(f"{'model':34s} tf_keras 2 load + predict: max |difference|")
+    print(f"{'model':46s} tf_keras 2 load + predict: max |difference|")
     for name, value in results.items():
         shown = f"{value:.2e}" if isinstance(value, float) else value
-        print(f"{name:34s} {shown}")
+        print(f"{name:46s} {shown}")
 
 
 if __name__ == "__main__":

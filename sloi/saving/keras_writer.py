@@ -4,9 +4,12 @@
   model as ``serialize_keras_object`` writes it, with its compile config), ``metadata.json``
   and ``model.weights.h5`` (Keras 3's layout, see ``keras_h5``);
 - ``save_legacy_h5(model, "x.h5")``: Keras's legacy HDF5 file, the ``model_config`` and
-  ``training_config`` attributes and a ``model_weights`` group per layer, as Keras 3's
-  ``model.save("x.h5")`` and Keras 2 write it;
-- ``save_keras_weights(model, "x.weights.h5")``: the weights alone in Keras 3's layout.
+  ``training_config`` attributes and a ``model_weights`` group per layer, in tf.keras 2's
+  dialect (``keras2_dialect``), which tf.keras 2 and Keras 3's legacy loader both read (a
+  model that has no such form keeps Keras 3's dialect, with a warning);
+- ``save_keras_weights(model, "x.weights.h5")``: the weights alone in Keras 3's layout;
+- ``save_legacy_h5_weights(model, "x.h5")``: the weights alone in the legacy layout, as
+  tf.keras 2's ``save_weights("x.h5")`` wrote them.
 
 The weight paths come from ``keras_h5``, the module that reads these files, so that reading
 and writing cannot disagree. Every file is built in memory first and then written atomically
@@ -123,6 +126,18 @@ def save_legacy_h5(model, path: str) -> None:
         if training is not None:
             f.attrs["training_config"] = _dumps(training)
         _write_legacy_weights(f.create_group("model_weights"), model, version, backend)
+    archive.atomic_write_bytes(path, buffer.getvalue())
+
+
+def save_legacy_h5_weights(model, path: str) -> None:
+    """Write ``model``'s weights alone as tf.keras 2's ``save_weights("x.h5")`` did
+    (atomically): the ``model_weights`` layout of the legacy file, at the file's root.
+    Keras 3 and tf.keras 2 read it with ``load_weights`` (Keras 3 no longer writes it)."""
+    _check_expressible(model, path)
+    h5py = keras_h5.h5py_module()
+    buffer = io.BytesIO()
+    with h5py.File(buffer, "w") as f:
+        _write_legacy_weights(f, model, KERAS2_VERSION, "tensorflow")
     archive.atomic_write_bytes(path, buffer.getvalue())
 
 
@@ -468,8 +483,9 @@ def _write_legacy_weights(group, model, version: str, backend: str) -> None:
         layer_group.attrs["weight_names"] = np.array([n.encode() for n in names])
         for name, (_, w) in zip(names, weights):
             layer_group.create_dataset(name, data=_numpy(w))
-    top = group.create_group("top_level_model_weights")
-    top.attrs["weight_names"] = np.array([], dtype="S1")
+    if "top_level_model_weights" not in group:  # (a layer could have that name)
+        top = group.create_group("top_level_model_weights")
+        top.attrs["weight_names"] = np.array([], dtype="S1")
 
 
 def _unique(names: list[str]) -> list[str]:
@@ -508,10 +524,11 @@ def _now() -> str:
 # ---------------------------------------------------------------------------- hooks
 def register() -> None:
     """Make ``save_model`` write ``.keras`` / ``.h5`` and ``save_weights`` write
-    ``.weights.h5`` files."""
+    ``.weights.h5`` (Keras 3) and ``.h5`` (tf.keras 2's legacy weights) files."""
     saving_api.register_model_saver(".keras", save_keras_model)
     for suffix in (".h5", ".hdf5"):
         saving_api.register_model_saver(suffix, save_legacy_h5)
+        saving_api.register_weights_saver(suffix, save_legacy_h5_weights)
     saving_api.register_weights_saver(".weights.h5", save_keras_weights)
 
 

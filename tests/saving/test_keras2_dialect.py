@@ -239,6 +239,7 @@ def test_tf_keras_2_reads_what_sloi_writes():
                          capture_output=True, text=True, check=True, timeout=900)
     results = json.loads(out.stdout.strip().splitlines()[-1])
     readable = {f.__name__.lstrip("_") for f in TF_KERAS_2}
+    readable |= {name + " save_weights" for name in readable}  # save_weights("w.h5")
     assert readable <= set(results)
     for name in readable:
         assert isinstance(results[name], float) and results[name] <= 1e-5, (name, results[name])
@@ -259,3 +260,34 @@ def test_the_optimizer_is_one_tf_keras_2_s_legacy_optimizers_take(tmp_path):
     assert type(restored.optimizer).__name__ == "SGD"
     assert float(restored.optimizer.momentum) == pytest.approx(0.9)
     assert float(restored.optimizer.learning_rate) == pytest.approx(0.02)
+
+
+def test_save_weights_h5_is_tf_keras_2_s_legacy_weights_file(tmp_path):
+    model, x = _conv1d_pooling()
+    randomized(model)
+    model.save_weights(tmp_path / "w.h5")
+    with h5py.File(tmp_path / "w.h5", "r") as f:
+        assert "model_config" not in f.attrs and "model_weights" not in f
+        assert [n.decode() for n in f.attrs["layer_names"]] == [layer.name for layer in
+                                                                model.layers]
+        assert f.attrs["keras_version"] == keras2_dialect.KERAS2_VERSION
+    twin = keras.Sequential([
+        keras.Input((12, 3)), keras.layers.Conv1D(4, 3, padding="same", activation="relu"),
+        keras.layers.MaxPooling1D(2), keras.layers.Conv1D(2, 3),
+        keras.layers.BatchNormalization(), keras.layers.Flatten(), keras.layers.Dense(1)])
+    twin.load_weights(tmp_path / "w.h5")
+    np.testing.assert_allclose(writer._keras_predict(twin, x), writer._predict(model, x),
+                               atol=1e-5)
+    again, _ = _conv1d_pooling()
+    again.load_weights(tmp_path / "w.h5")
+    np.testing.assert_allclose(writer._predict(again, x), writer._predict(model, x), atol=1e-6)
+
+
+def test_save_weights_h5_refuses_what_keras_cannot_hold_before_writing(tmp_path):
+    import torch.nn
+
+    wrapped = sloi.Sequential([L.Input((4,)), L.TorchModuleWrapper(torch.nn.Linear(4, 2))])
+    (tmp_path / "w.h5").write_bytes(b"the previous file")
+    with pytest.raises(ValueError, match=r"\(TorchModuleWrapper\) has no Keras equivalent"):
+        wrapped.save_weights(tmp_path / "w.h5")
+    assert (tmp_path / "w.h5").read_bytes() == b"the previous file"
