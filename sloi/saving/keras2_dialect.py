@@ -52,7 +52,11 @@ _KERAS3_ONLY = {
     "lora_alpha": None,
 }
 # The same, for one class only (tf.keras 2's LSTM and GRU take a seed, its SimpleRNN does not).
-_KERAS3_ONLY_IN = {"SimpleRNN": {"seed": None}}
+_KERAS3_ONLY_IN = {"SimpleRNN": {"seed": None}, "ZeroPadding1D": {"data_format": "channels_last"},
+                   "Cropping1D": {"data_format": "channels_last"},
+                   "UpSampling1D": {"data_format": "channels_last"}}
+# Arguments Keras 3 renamed: (class, Keras 3's name) -> tf.keras 2's name.
+_RENAMED = {("LeakyReLU", "negative_slope"): "alpha"}
 # tf.keras 2 omits these RNN arguments when they have their usual value; Keras 3 takes them.
 _DEFAULT_OMITTED = {"zero_output_for_mask": False}
 _INITIALIZER_KERAS3_ONLY = {"input_axes": None, "output_axes": None}
@@ -143,6 +147,9 @@ class _State:
                 self.refuse(name, class_name, f"sets {key}={inner[key]!r}, which tf.keras 2 "
                             "does not have")
             del inner[key]
+        for (renamed_in, key), keras2_key in _RENAMED.items():
+            if class_name == renamed_in and key in inner:
+                inner[keras2_key] = inner.pop(key)
         for key, usual in _DEFAULT_OMITTED.items():
             if inner.get(key, usual) == usual:
                 inner.pop(key, None)

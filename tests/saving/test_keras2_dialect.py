@@ -75,12 +75,21 @@ def _embedding_bidirectional_lstm():
     return sloi.Model(inputs, L.Dense(1, activation="sigmoid")(x)), RNG.integers(0, 20, (4, 7))
 
 
+def _renamed_and_keras3_arguments():
+    # Keras 3 renamed LeakyReLU's alpha and gave the 1D padding layers a data_format
+    return sloi.Sequential([
+        L.Input((10, 3)), L.Conv1DTranspose(4, 3), L.ZeroPadding1D(1), L.Cropping1D(1),
+        L.UpSampling1D(), L.LeakyReLU(0.2), L.TimeDistributed(L.Dense(3)),
+        L.GlobalAveragePooling1D(), L.Dense(2)]), RNG.random((2, 10, 3), "float32")
+
+
 # The models tf.keras 2 reads: the lecture's (tests/saving/test_keras_writer.py) but those with
 # op nodes, MultiHeadAttention or a nested functional model feeding a layer, and these.
 TF_KERAS_2 = [writer._dense_stack, writer._two_branch_conv2d, writer._embedding_lstm,
               writer._bidirectional_lstm_x2, writer._embedding_conv1d, writer._gru,
               _recurrent_stack, _conv1d_pooling, _nested_sequential_shared_layers,
-              _nested_functional_at_the_end, _embedding_bidirectional_lstm]
+              _nested_functional_at_the_end, _embedding_bidirectional_lstm,
+              _renamed_and_keras3_arguments]
 # The lecture's models with no form both read, and the layer each warning names.
 KERAS3_ONLY = {writer._op_nodes: '"mean"', writer._attention_block: '"multi_head_attention"',
                writer._nested_models_shared_layer: '"inner" (Functional)'}
