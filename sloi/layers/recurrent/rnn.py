@@ -17,7 +17,7 @@ from sloi.engine import InputSpec, Layer
 from sloi.engine.config_decoder import deserialize_layer, serialize_layer
 from sloi.kernels import rnn as rnn_ops
 from sloi.layers.recurrent.cell_args import serialize_cell_args
-from sloi.layers.recurrent.fused_layout import FusedLayout
+from sloi.layers.recurrent.fused_layout import FusedLayout, FusedWeights
 
 
 class RNN(FusedLayout, Layer):
@@ -66,8 +66,9 @@ class RNN(FusedLayout, Layer):
         self.supports_masking = True
         self.input_spec = InputSpec(ndim=3, layout="(batch, timesteps, features)")
         self._states = None
-        self._last_path = None  # "fused" or "loop": which way the last call ran
-        self._fused_weights = rnn_ops.FusedWeights()  # the weights as the fused kernel wants
+        # which way the last call ran: "fused" (one fused kernel) or "loop" (the step loop)
+        self.last_path = None
+        self.fused_weights = FusedWeights()  # the weights as the fused kernel wants
 
     @property
     def cell(self):
@@ -80,13 +81,14 @@ class RNN(FusedLayout, Layer):
 
     # ------------------------------------------------------------------ shapes
     @property
-    def _state_sizes(self) -> list[int]:
+    def state_sizes(self) -> list[int]:
+        """The size of each state (one for SimpleRNN and GRU, ``[h, c]`` for LSTM)."""
         size = self.cell.state_size
         return list(size) if isinstance(size, (list, tuple)) else [size]
 
     @property
     def _output_size(self) -> int:
-        return getattr(self.cell, "output_size", self._state_sizes[0])
+        return getattr(self.cell, "output_size", self.state_sizes[0])
 
     def build(self, sequences_shape, initial_state_shape=None):
         if self.stateful and sequences_shape[0] is None:
@@ -107,7 +109,7 @@ class RNN(FusedLayout, Layer):
         out = (batch, steps, self._output_size) if self.return_sequences else (
             batch, self._output_size)
         if self.return_state:
-            return (out, *((batch, s) for s in self._state_sizes))
+            return (out, *((batch, s) for s in self.state_sizes))
         return out
 
     def compute_mask(self, inputs, previous_mask=None):
@@ -115,12 +117,12 @@ class RNN(FusedLayout, Layer):
             previous_mask = previous_mask[0]
         out_mask = previous_mask if self.return_sequences else None
         if self.return_state:
-            return [out_mask] + [None] * len(self._state_sizes)
+            return [out_mask] + [None] * len(self.state_sizes)
         return out_mask
 
     # ------------------------------------------------------------------ states
     def get_initial_state(self, batch_size: int, like: torch.Tensor) -> list[torch.Tensor]:
-        return [like.new_zeros(batch_size, size) for size in self._state_sizes]
+        return [like.new_zeros(batch_size, size) for size in self.state_sizes]
 
     def reset_states(self, states=None) -> None:
         """Zero the carried states of a stateful layer (or set them to ``states``)."""
@@ -134,7 +136,10 @@ class RNN(FusedLayout, Layer):
     def states(self):
         return self._states
 
-    def _starting_states(self, sequences, initial_state):
+    def starting_states(self, sequences, initial_state):
+        """The states a call on ``sequences`` starts from, each ``(batch, size)``: the given
+        ``initial_state`` (checked against ``state_sizes``), else a stateful layer's carried
+        states, else zeros."""
         batch = sequences.shape[0]
         if initial_state is None:
             if self.stateful and self._states is not None:
@@ -142,7 +147,7 @@ class RNN(FusedLayout, Layer):
             return self.get_initial_state(batch, sequences)
         states = list(initial_state) if isinstance(initial_state, (list, tuple)) else [
             initial_state]
-        expected = [(batch, s) for s in self._state_sizes]
+        expected = [(batch, s) for s in self.state_sizes]
         got = [tuple(s.shape) for s in states]
         if got != expected:
             raise ValueError(
@@ -168,7 +173,7 @@ class RNN(FusedLayout, Layer):
                 getattr(cell, reset)()
         result = self._run_fused(sequences, initial_state, mask, training)
         if result is None:
-            states = self._starting_states(sequences, initial_state)
+            states = self.starting_states(sequences, initial_state)
             # cell.call, not cell(): the step loop is hot and the cell is already built
             step = functools.partial(cell.call, training=training) if _accepts_training(
                 cell) else cell.call
@@ -178,14 +183,14 @@ class RNN(FusedLayout, Layer):
         else:
             last, outputs, final = result
             path = "fused"
-        if self._last_path != path:
-            self._last_path = path
+        if self.last_path != path:
+            self.last_path = path
         if self.stateful:
             self._states = [s.detach() for s in final]
         output = outputs if self.return_sequences else last
         return (output, *final) if self.return_state else output
 
-    def _fused_groups(self):
+    def fused_groups(self):
         """``(mode, [(kernel, recurrent_kernel, bias)])`` when the cell has a fused kernel."""
         cell = self.cell
         spec_fn = getattr(cell, "fused_spec", None)
@@ -201,7 +206,7 @@ class RNN(FusedLayout, Layer):
         dropout_mask = None
         if training and getattr(self.cell, "recurrent_dropout", 0) > 0:
             return None
-        fused = self._fused_groups()
+        fused = self.fused_groups()
         if fused is None:
             return None
         lengths = None
@@ -215,12 +220,12 @@ class RNN(FusedLayout, Layer):
         if self.go_backwards:
             x = x.flip(1)
         if initial_state is None and not (self.stateful and self._states is not None):
-            states = [x.new_zeros(1, x.shape[0], size) for size in self._state_sizes]
+            states = [x.new_zeros(1, x.shape[0], size) for size in self.state_sizes]
         else:
-            states = [s.unsqueeze(0) for s in self._starting_states(sequences, initial_state)]
+            states = [s.unsqueeze(0) for s in self.starting_states(sequences, initial_state)]
         mode, groups = fused
         outputs, final = rnn_ops.fused(mode, x, states, groups, lengths=lengths,
-                                       holder=self._fused_weights,
+                                       holder=self.layout_holder(),
                                        cudnn=self.use_cudnn is not False)
         keep_all = self.return_state or self.stateful  # else only h is read: the last output
         final = [s.squeeze(0) for s in (final if keep_all else final[:1])]
@@ -235,7 +240,7 @@ class RNN(FusedLayout, Layer):
         it before each run): naming every reason, as Keras refuses ``use_cudnn=True`` where
         its cuDNN kernel cannot run."""
         reasons = []
-        if self._fused_groups() is None:
+        if self.fused_groups() is None:
             cell = self.cell
             described = ", ".join(
                 f"{name}={_describe_arg(getattr(cell, name))}"
