@@ -71,6 +71,13 @@ def torch_weights(mode: str, groups, dtype: torch.dtype | None = None) -> list[t
     return weights if dtype is None else [w.to(dtype) for w in weights]
 
 
+def capturing() -> bool:
+    """Whether a graph is being captured (``torch.compile``, ``torch.export``, ``torch.jit``):
+    then the plainest path runs, with nothing kept between calls."""
+    return (torch.compiler.is_compiling() or torch.compiler.is_exporting()
+            or torch.jit.is_tracing() or torch.jit.is_scripting())
+
+
 # ---------------------------------------------------------------------- masks
 def right_padded_lengths(mask: torch.Tensor) -> torch.Tensor | None:
     """Lengths of a right-padded ``(batch, steps)`` mask (``[1, 1, 1, 0, 0]``); None for any

@@ -311,5 +311,6 @@ class ConvLSTM(RNN):
             dropout_mask = cell.get_dropout_mask(cell.per_gate(sequences[:, 0]))
         x_parts = cell.input_convolution(sequences, dropout_mask)
         step = functools.partial(cell.recurrent_step, training=training)
-        return rnn_ops.step_loop(step, x_parts, states, mask, self.go_backwards,
-                                 self.zero_output_for_mask)
+        last, outputs, final = rnn_ops.step_loop(step, x_parts, states, mask,
+                                                 self.go_backwards, self.zero_output_for_mask)
+        return last, outputs, final, "fused"

@@ -28,7 +28,7 @@ import warnings
 
 import torch
 
-from sloi.kernels.rnn import torch_weights
+from sloi.kernels.rnn import capturing, torch_weights
 
 _CUDNN_MODES = {"rnn_relu": 0, "rnn_tanh": 1, "lstm": 2, "gru": 3}
 
@@ -113,7 +113,7 @@ class FusedWeights:
         params = [t for group in groups for t in group if t is not None]
         if dtype == params[0].dtype:
             dtype = None
-        if _capturing():
+        if capturing():
             return _converted(mode, groups, dtype)
         cudnn = not self._refused and _on_cudnn(params[0])
         if mode == "gru":
@@ -294,11 +294,6 @@ def _flatten(staged, per_group, input_size, mode_code, units, bidirectional) -> 
     of it at the offsets cuDNN expects (the same call ``nn.LSTM.flatten_parameters`` makes)."""
     return torch._cudnn_rnn_flatten_weight(staged, per_group, input_size, mode_code, units, 0,
                                            1, True, bidirectional)
-
-
-def _capturing() -> bool:
-    return (torch.compiler.is_compiling() or torch.compiler.is_exporting()
-            or torch.jit.is_tracing() or torch.jit.is_scripting())
 
 
 class FusedLayout:

@@ -16,6 +16,7 @@ import torch
 from sloi.engine import InputSpec, Layer
 from sloi.engine.config_decoder import deserialize_layer, serialize_layer
 from sloi.kernels import rnn as rnn_ops
+from sloi.kernels import rnn_backward
 from sloi.layers.recurrent.cell_args import serialize_cell_args
 from sloi.layers.recurrent.fused_layout import FusedLayout, FusedWeights
 
@@ -43,6 +44,9 @@ class RNN(FusedLayout, Layer):
     # LSTM and GRU take it as an argument (see ``check_use_cudnn``); RNN and SimpleRNN, as in
     # Keras, do not, and use cuDNN whenever it can run
     use_cudnn = "auto"
+    # GRU and SimpleRNN: train through the hand-written backward of sloi.kernels.rnn_backward
+    # on the CPU (False: torch's native kernel, or the step loop, through autograd)
+    fused_backward = True
 
     def __init__(self, cell, return_sequences=False, return_state=False, go_backwards=False,
                  stateful=False, unroll=False, zero_output_for_mask=False, **kwargs):
@@ -66,7 +70,8 @@ class RNN(FusedLayout, Layer):
         self.supports_masking = True
         self.input_spec = InputSpec(ndim=3, layout="(batch, timesteps, features)")
         self._states = None
-        # which way the last call ran: "fused" (one fused kernel) or "loop" (the step loop)
+        # which way the last call ran: "fused" (one fused kernel), "fused_backward" (the
+        # hand-written backward) or "loop" (the step loop)
         self.last_path = None
         self.fused_weights = FusedWeights()  # the weights as the fused kernel wants
 
@@ -181,8 +186,7 @@ class RNN(FusedLayout, Layer):
                 step, sequences, states, mask, self.go_backwards, self.zero_output_for_mask)
             path = "loop"
         else:
-            last, outputs, final = result
-            path = "fused"
+            last, outputs, final, path = result
         if self.last_path != path:
             self.last_path = path
         if self.stateful:
@@ -199,15 +203,27 @@ class RNN(FusedLayout, Layer):
         spec = spec_fn()
         return None if spec is None else (spec[0], [spec[1]])
 
+    def fused_backward_groups(self):
+        """``(mode, [(kernel, recurrent_kernel, bias)])`` when ``fused_backward`` is on and
+        the cell has a hand-written backward (``sloi.kernels.rnn_backward``); else None."""
+        if not self.fused_backward:
+            return None
+        cell = self.cell
+        spec_fn = getattr(cell, "fused_backward_spec", None)
+        if spec_fn is None or not getattr(cell, "built", True):
+            return None
+        spec = spec_fn()
+        return None if spec is None else (spec[0], [spec[1]])
+
     def _run_fused(self, sequences, initial_state, mask, training):
         """The fused path, or None when the arguments need the step loop. Returns
-        ``(last, outputs, final)``; ``final`` holds only h unless states are returned or
-        carried."""
+        ``(last, outputs, final, path)``; ``final`` holds only h unless states are returned
+        or carried; ``path`` is ``"fused"`` or ``"fused_backward"``."""
         dropout_mask = None
         if training and getattr(self.cell, "recurrent_dropout", 0) > 0:
             return None
-        fused = self.fused_groups()
-        if fused is None:
+        fused, backward = self.fused_groups(), self.fused_backward_groups()
+        if fused is None and backward is None:
             return None
         lengths = None
         if mask is not None:
@@ -223,17 +239,25 @@ class RNN(FusedLayout, Layer):
             states = [x.new_zeros(1, x.shape[0], size) for size in self.state_sizes]
         else:
             states = [s.unsqueeze(0) for s in self.starting_states(sequences, initial_state)]
-        mode, groups = fused
-        outputs, final = rnn_ops.fused(mode, x, states, groups, lengths=lengths,
-                                       holder=self.layout_holder(),
-                                       cudnn=self.use_cudnn is not False)
+        if backward is not None and rnn_backward.applies(backward[0], x, states, backward[1]):
+            path = "fused_backward"
+            outputs, final = rnn_backward.run(backward[0], x, states, backward[1],
+                                              lengths=lengths)
+        elif fused is not None:
+            path = "fused"
+            mode, groups = fused
+            outputs, final = rnn_ops.fused(mode, x, states, groups, lengths=lengths,
+                                           holder=self.layout_holder(),
+                                           cudnn=self.use_cudnn is not False)
+        else:
+            return None
         keep_all = self.return_state or self.stateful  # else only h is read: the last output
         final = [s.squeeze(0) for s in (final if keep_all else final[:1])]
         if lengths is not None and self.zero_output_for_mask:
-            return outputs[:, -1], outputs, final  # a padded last step outputs zeros
+            return outputs[:, -1], outputs, final, path  # a padded last step outputs zeros
         if lengths is not None and self.return_sequences:
             outputs = rnn_ops.repeat_last_valid(outputs, lengths)
-        return final[0], outputs, final  # the last (valid) output is the final h
+        return final[0], outputs, final, path  # the last (valid) output is the final h
 
     def require_cudnn(self, sequences, mask=None) -> None:
         """Raise when cuDNN cannot run this layer on ``sequences`` (``use_cudnn=True`` calls

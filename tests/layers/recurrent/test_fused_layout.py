@@ -26,8 +26,16 @@ from sloi import layers as L
 from sloi.kernels import rnn as rnn_ops
 from sloi.layers.recurrent import fused_layout
 from sloi.layers.recurrent.fused_layout import FusedWeights
+from sloi.layers.recurrent.rnn import RNN
 
 GAP = 3
+
+
+@pytest.fixture(autouse=True)
+def native_kernels(monkeypatch):
+    """These tests are about the weights the native kernels read: GRU and SimpleRNN take them
+    in training too, not the hand-written backward (``tests/kernels/test_rnn_backward.py``)."""
+    monkeypatch.setattr(RNN, "fused_backward", False)
 
 
 def _fake_flatten(staged, per_group, input_size, mode_code, units, bidirectional):
