@@ -200,11 +200,18 @@ class _SimpleRNN(torch.autograd.Function):
 class _GRU(torch.autograd.Function):
     """Keras's GRU, gates ``z, r, h``; ``h_t = z * h_{t-1} + (1 - z) * n``.
 
-    ``reset_after=True``: ``n = tanh(x Wh + bh + r * (h Uh + bh'))``. With ``a`` the
-    recurrent pre-activations ``h U + b'``, the gradient of ``a`` at a step is ``dh`` times
-    a coefficient known from the forward values alone (``[(h - n) z (1 - z),
-    (1 - z)(1 - n^2) a_h r (1 - r), (1 - z)(1 - n^2) r]``): per step one pointwise
-    product, then ``dh_{t-1} += dh_t z + da_t U^T``.
+    The forward is a loop without recording that keeps every step's gates (torch's native
+    GRU would not give them back, and recomputing them costs three large products more).
+    Inside, a step's values are feature-major, ``(units, batch)``: the gates of a step are
+    then contiguous blocks of one ``(3*units, batch)`` product, and each pointwise operation
+    runs on contiguous memory (on row slices of ``(batch, 3*units)`` they ran up to 3x
+    slower).
+
+    ``reset_after=True``: ``n = tanh(x Wh + bh + r * a_h)`` with ``a = h U + b'`` the
+    recurrent pre-activations. The gradient of ``a`` at a step is ``dh`` times a coefficient
+    known from the forward values alone (``[(h - n) z (1 - z), (1 - z)(1 - n^2) a_h r (1 - r),
+    (1 - z)(1 - n^2) r]``): per step one pointwise product, then
+    ``dh_{t-1} += dh_t z + da_t U^T``.
 
     ``reset_after=False``: ``n = tanh(x Wh + bh + (r * h) Uh)``; the gradient of ``r`` goes
     through ``Uh``, so a step takes two products: ``dq = dn Uh^T`` then
@@ -213,141 +220,191 @@ class _GRU(torch.autograd.Function):
     @staticmethod
     def forward(ctx, x, h0, kernel, recurrent_kernel, bias, mode, lengths):
         ctx.set_materialize_grads(False)
-        if mode == "gru":
-            outputs, h = _native_forward(mode, x, h0, kernel, recurrent_kernel, bias, lengths)
-            states = None
+        batch, steps, _ = x.shape
+        valid = _valid(lengths, steps, batch, x.device)
+        xs = _time_major_inputs(x, valid)
+        reset_after = mode == "gru"
+        states, gates, extra = _gru_forward(xs, h0, kernel, recurrent_kernel, bias,
+                                            reset_after)
+        batch_major = states.permute(2, 0, 1)  # (batch, steps, units)
+        if valid is None:
+            outputs, h = batch_major, states[-1].t().contiguous()
         else:
-            states, outputs, h = _reset_before_forward(x, h0, kernel, recurrent_kernel, bias,
-                                                       lengths)
+            outputs = states.masked_fill(~valid.transpose(1, 2), 0).permute(2, 0, 1)
+            last = (lengths.to(x.device) - 1)[:, None, None].expand(-1, 1, states.shape[1])
+            h = outputs.gather(1, last).squeeze(1)
         ctx.mode, ctx.lengths = mode, lengths
         ctx.bias_shape = None if bias is None else tuple(bias.shape)
-        # the time-major states when the forward made them, else the outputs
-        ctx.save_for_backward(x, h0, kernel, recurrent_kernel, bias,
-                              outputs if states is None else states)
+        ctx.save_for_backward(xs, h0, kernel, recurrent_kernel, states, gates, extra)
         return outputs, h
 
     @staticmethod
     def backward(ctx, grad_outputs, grad_h):
-        x, h0, kernel, recurrent_kernel, bias, saved = ctx.saved_tensors
-        batch, steps, _ = x.shape
+        xs, h0, kernel, recurrent_kernel, states, gates, extra = ctx.saved_tensors
+        steps, batch, _ = xs.shape
         units = recurrent_kernel.shape[0]
-        valid = _valid(ctx.lengths, steps, batch, x.device)
-        states = saved.transpose(0, 1).contiguous() if ctx.mode == "gru" else saved
-        if valid is not None and ctx.mode != "gru":
-            states = states.masked_fill(~valid, 0)  # the padded steps' states: finite
-        grad = _incoming(grad_outputs, grad_h, states, valid, ctx.lengths)
-        xs = _time_major_inputs(x, valid)
-        previous = _previous_states(h0, states)
-        kernel_d, recurrent_d = kernel.detach(), recurrent_kernel.detach()
-        bias_d = None if bias is None else bias.detach()
-        if ctx.mode == "gru":
-            grad_pre, grad_rec, grad_h0 = _gru_reset_after_backward(
-                xs, previous, grad, kernel_d, recurrent_d, bias_d, units)
-        else:
-            grad_pre, grad_rec, grad_h0 = _gru_reset_before_backward(
-                xs, previous, grad, kernel_d, recurrent_d, bias_d, units)
-        grad_x, grad_kernel, grad_bias = _input_grads(xs, kernel, ctx.bias_shape, grad_pre,
-                                                      ctx.needs_input_grad)
+        grad = _incoming_feature_major(grad_outputs, grad_h, states, ctx.lengths)
+        previous = torch.cat([h0.detach().t().unsqueeze(0), states[:-1]])  # (steps, u, b)
+        backward = (_gru_reset_after_backward if ctx.mode == "gru"
+                    else _gru_reset_before_backward)
+        grad_pre, grad_recurrent, grad_rec_bias, grad_h0 = backward(
+            previous, gates, extra, grad, recurrent_kernel.detach(), units)
+        grad_x, grad_kernel, grad_bias = _feature_major_input_grads(
+            xs, kernel, ctx.bias_shape, grad_pre, ctx.needs_input_grad)
         if grad_bias is not None and ctx.mode == "gru":
-            grad_bias = torch.stack([grad_bias, grad_rec[1]])
-        grad_recurrent = grad_rec[0] if ctx.needs_input_grad[3] else None
-        if not ctx.needs_input_grad[4]:
-            grad_bias = None
-        return (grad_x, grad_h0 if ctx.needs_input_grad[1] else None, grad_kernel,
-                grad_recurrent, grad_bias, None, None)
+            grad_bias = torch.stack([grad_bias, grad_rec_bias])
+        return (grad_x, grad_h0.t() if ctx.needs_input_grad[1] else None, grad_kernel,
+                grad_recurrent if ctx.needs_input_grad[3] else None,
+                grad_bias if ctx.needs_input_grad[4] else None, None, None)
 
 
-def _gates_input(xs, kernel, bias):
-    """``x W + b`` for every step at once: ``(steps, batch, 3*units)``."""
+def _incoming_feature_major(grad_outputs, grad_h, states, lengths):
+    """``_incoming`` in the feature-major layout ``(steps, units, batch)``."""
+    steps, units, batch = states.shape
+    if grad_outputs is None:
+        grad = torch.zeros_like(states)
+    else:
+        grad = grad_outputs.permute(1, 2, 0).clone(memory_format=torch.contiguous_format)
+        if lengths is not None:
+            valid = _valid(lengths, steps, batch, grad.device).transpose(1, 2)
+            grad.masked_fill_(~valid, 0)
+    if grad_h is not None:
+        if lengths is None:
+            grad[-1] += grad_h.t()
+        else:
+            last = (lengths.to(grad.device) - 1)[None, None, :].expand(1, units, batch)
+            grad.scatter_add_(0, last, grad_h.t().unsqueeze(0))
+    return grad
+
+
+def _gru_forward(xs, h0, kernel, recurrent_kernel, bias, reset_after):
+    """The recurrence over time-major inputs ``(steps, batch, features)``, without
+    recording, feature-major inside. Returns the states ``(steps, units, batch)``, the gates
+    ``(steps, 3*units, batch)`` (z, r, n) and, for ``reset_after``, the recurrent
+    pre-activations ``h U + b'`` (``(steps, 3*units, batch)``), else ``r * h``."""
     steps, batch, features = xs.shape
-    flat = xs.reshape(steps * batch, features)
-    pre = flat @ kernel if bias is None else torch.addmm(bias, flat, kernel)
-    return pre.view(steps, batch, -1)
-
-
-def _reset_before_forward(x, h0, kernel, recurrent_kernel, bias, lengths):
-    """A ``reset_after=False`` GRU, step by step without recording. Returns the time-major
-    states, the outputs (zeros past each length) and the final state."""
-    batch, steps, _ = x.shape
     units = recurrent_kernel.shape[0]
-    valid = _valid(lengths, steps, batch, x.device)
-    pre = _gates_input(_time_major_inputs(x, valid), kernel, bias)
-    u_zr, u_h = recurrent_kernel[:, :2 * units], recurrent_kernel[:, 2 * units:]
-    states = x.new_empty(steps, batch, units)
-    h = h0
+    kernel, recurrent_kernel = kernel.detach(), recurrent_kernel.detach()
+    b_in = b_rec = None
+    if bias is not None:
+        bias = bias.detach()
+        b_in, b_rec = (bias[0], bias[1][:, None]) if reset_after else (bias, None)
+    # x W + b for all steps at once, each step's (3*units, batch) block contiguous: a batched
+    # product over transposed views, no copy
+    per_step = kernel.t().expand(steps, 3 * units, features)
+    if b_in is None:
+        pre = torch.bmm(per_step, xs.transpose(1, 2))
+    else:
+        pre = torch.baddbmm(b_in.view(1, -1, 1), per_step, xs.transpose(1, 2))
+    states = xs.new_empty(steps, units, batch)
+    gates = xs.new_empty(steps, 3 * units, batch)
+    extra = xs.new_empty(steps, 3 * units if reset_after else units, batch)
+    recurrent_t = recurrent_kernel.t()  # (3*units, units): a step's product is U^T h
+    u_zr_t, u_h_t = recurrent_t[:2 * units], recurrent_t[2 * units:]
+    # every step's views made at once (one call each): slicing inside the loop cost more
+    # than some of the operations
+    zr_s, z_s, r_s, n_s = (gates[:, :2 * units].unbind(0), gates[:, :units].unbind(0),
+                           gates[:, units:2 * units].unbind(0), gates[:, 2 * units:].unbind(0))
+    pre_zr, pre_h = pre[:, :2 * units].unbind(0), pre[:, 2 * units:].unbind(0)
+    extra_s, states_s = extra.unbind(0), states.unbind(0)
+    rec_zr, rec_h = extra[:, :2 * units].unbind(0), extra[:, 2 * units:].unbind(0)
+    h = h0.detach().t()
     for t in range(steps):
-        zr = torch.addmm(pre[t, :, :2 * units], h, u_zr).sigmoid_()
-        z, r = zr[:, :units], zr[:, units:]
-        n = torch.addmm(pre[t, :, 2 * units:], r * h, u_h).tanh_()
-        h = torch.lerp(n, h, z, out=states[t])  # n + z * (h - n)
-    if valid is None:
-        return states, states.transpose(0, 1), states[-1].clone()
-    outputs = states.masked_fill(~valid, 0).transpose(0, 1)
-    last = (lengths.to(x.device) - 1)[:, None, None].expand(-1, 1, units)
-    return states, outputs, outputs.gather(1, last).squeeze(1)
+        if reset_after:
+            if b_rec is None:
+                torch.mm(recurrent_t, h, out=extra_s[t])
+            else:
+                torch.addmm(b_rec, recurrent_t, h, out=extra_s[t])
+            torch.add(pre_zr[t], rec_zr[t], out=zr_s[t]).sigmoid_()
+            torch.addcmul(pre_h[t], r_s[t], rec_h[t], out=n_s[t]).tanh_()
+        else:
+            torch.addmm(pre_zr[t], u_zr_t, h, out=zr_s[t]).sigmoid_()
+            torch.mul(r_s[t], h, out=extra_s[t])
+            torch.addmm(pre_h[t], u_h_t, extra_s[t], out=n_s[t]).tanh_()
+        h = torch.lerp(n_s[t], h, z_s[t], out=states_s[t])  # n + z * (h - n)
+    return states, gates, extra
 
 
-def _gru_reset_after_backward(xs, previous, grad, kernel, recurrent_kernel, bias, units):
-    """Returns the gradient of every step's input pre-activation ``(steps, batch, 3*units)``,
-    ``(dU, d recurrent bias)`` and ``dh0``; ``grad`` is overwritten with each step's ``dh``."""
-    steps, batch, _ = xs.shape
-    b_in, b_rec = (None, None) if bias is None else (bias[0], bias[1])
-    pre_x = _gates_input(xs, kernel, b_in)
-    pre_h = _gates_input(previous, recurrent_kernel, b_rec)
-    z = torch.sigmoid(pre_x[..., :units] + pre_h[..., :units])
-    r = torch.sigmoid(pre_x[..., units:2 * units] + pre_h[..., units:2 * units])
-    a_h = pre_h[..., 2 * units:]
-    n = torch.tanh(torch.addcmul(pre_x[..., 2 * units:], r, a_h))
-    dn = (1 - z) * (1 - n * n)  # d h / d (n's pre-activation), per unit of dh
-    coef = torch.empty(steps, batch, 3, units, dtype=xs.dtype, device=xs.device)
-    torch.mul((previous - n) * z, 1 - z, out=coef[:, :, 0])
-    torch.mul(dn * a_h, r * (1 - r), out=coef[:, :, 1])
-    torch.mul(dn, r, out=coef[:, :, 2])
-    recurrent_t = recurrent_kernel.t()
+def _gru_coefficients(previous, gates, units):
+    """``(coef (steps, 3, units, batch), z, r, dn)``: per unit of ``dh``, the gradient of z's
+    pre-activation (slot 0) and of n's (``dn``; slots 1 and 2 are the caller's)."""
+    z, r, n = gates[:, :units], gates[:, units:2 * units], gates[:, 2 * units:]
+    steps, _, batch = previous.shape
+    coef = previous.new_empty(steps, 3, units, batch)
+    one_minus_z = 1 - z
+    torch.mul(torch.sub(previous, n).mul_(z), one_minus_z, out=coef[:, 0])
+    dn = torch.addcmul(one_minus_z, one_minus_z * n, n, value=-1)  # (1 - z)(1 - n^2)
+    return coef, z, r, dn
+
+
+def _weight_grad(left, right):
+    """``sum_t left_t right_t^T`` for feature-major ``(steps, m, batch)`` and
+    ``(steps, n, batch)``: one batched product and a sum (a single product would need both
+    copied into another layout first, which costs more)."""
+    return torch.bmm(left, right.transpose(1, 2)).sum(0)
+
+
+def _feature_major_input_grads(xs, kernel, bias_shape, grad_pre, need):
+    """``_input_grads`` for ``grad_pre (steps, 3*units, batch)``, by batched products."""
+    steps = xs.shape[0]
+    grad_x = grad_kernel = grad_bias = None
+    if need[0]:
+        per_step = kernel.detach().t().expand(steps, *kernel.shape[::-1])
+        grad_x = torch.bmm(grad_pre.transpose(1, 2), per_step).transpose(0, 1)
+    if need[2]:
+        grad_kernel = torch.bmm(grad_pre, xs).sum(0).t().contiguous()
+    if bias_shape is not None:
+        grad_bias = grad_pre.sum(2).sum(0)
+    return grad_x, grad_kernel, grad_bias
+
+
+def _gru_reset_after_backward(previous, gates, recurrent_pre, grad, recurrent_kernel, units):
+    """Returns the gradient of every step's input pre-activation ``(steps, 3*units, batch)``,
+    ``dU``, the recurrent bias's gradient and ``dh0`` ``(units, batch)``; ``grad`` is
+    overwritten with each step's ``dh``."""
+    steps, _, batch = previous.shape
+    coef, z, r, dn = _gru_coefficients(previous, gates, units)
+    a_h = recurrent_pre[:, 2 * units:]
+    torch.mul(dn * a_h, r * (1 - r), out=coef[:, 1])
+    torch.mul(dn, r, out=coef[:, 2])
     # the recursion: coef becomes the gradient of the recurrent pre-activations, grad dh
+    coef_s, flat_s = coef.unbind(0), coef.view(steps, -1, batch).unbind(0)
+    grad_s, grad_b, z_s = grad.unbind(0), grad.unsqueeze(1).unbind(0), z.unbind(0)
     for t in range(steps - 1, 0, -1):
-        coef[t].mul_(grad[t].unsqueeze(1))
-        grad[t - 1].addcmul_(grad[t], z[t]).addmm_(coef[t].view(batch, -1), recurrent_t)
-    coef[0].mul_(grad[0].unsqueeze(1))
-    grad_h0 = torch.addmm(grad[0] * z[0], coef[0].view(batch, -1), recurrent_t)
-    grad_rec_pre = coef.view(steps, batch, 3 * units)
-    grad_recurrent = previous.reshape(-1, units).t() @ grad_rec_pre.reshape(-1, 3 * units)
-    grad_rec_bias = grad_rec_pre.sum((0, 1))
+        coef_s[t].mul_(grad_b[t])
+        grad_s[t - 1].addcmul_(grad_s[t], z_s[t]).addmm_(recurrent_kernel, flat_s[t])
+    coef[0].mul_(grad[0].unsqueeze(0))
+    grad_h0 = torch.addmm(grad[0] * z[0], recurrent_kernel, coef[0].view(-1, batch))
+    grad_rec_pre = coef.view(steps, 3 * units, batch)
+    grad_recurrent = _weight_grad(previous, grad_rec_pre)
+    grad_rec_bias = grad_rec_pre.sum(2).sum(0)
     # the input side: z and r as on the recurrent side; n's pre-activation without r
-    grad_pre = grad_rec_pre.clone()
-    torch.mul(grad, dn, out=grad_pre[..., 2 * units:])
-    return grad_pre, (grad_recurrent, grad_rec_bias), grad_h0
+    torch.mul(grad, dn, out=coef[:, 2])
+    return grad_rec_pre, grad_recurrent, grad_rec_bias, grad_h0
 
 
-def _gru_reset_before_backward(xs, previous, grad, kernel, recurrent_kernel, bias, units):
-    """As ``_gru_reset_after_backward``, for ``n = tanh(x Wh + bh + (r * h) Uh)``; the
-    recurrent bias gradient is None (there is one bias row)."""
-    steps, batch, _ = xs.shape
-    pre_x = _gates_input(xs, kernel, bias)
-    u_zr, u_h = recurrent_kernel[:, :2 * units], recurrent_kernel[:, 2 * units:]
-    zr = torch.sigmoid(pre_x[..., :2 * units] + _gates_input(previous, u_zr, None))
-    z, r = zr[..., :units], zr[..., units:]
-    reset = r * previous
-    n = torch.tanh(pre_x[..., 2 * units:] + _gates_input(reset, u_h, None))
-    # per unit of dh: [d z-pre, (filled per step: d r-pre), d n-pre]
-    coef = torch.empty(steps, batch, 3, units, dtype=xs.dtype, device=xs.device)
-    torch.mul((previous - n) * z, 1 - z, out=coef[:, :, 0])
-    torch.mul(1 - z, 1 - n * n, out=coef[:, :, 2])
+def _gru_reset_before_backward(previous, gates, reset, grad, recurrent_kernel, units):
+    """As ``_gru_reset_after_backward``, for ``n = tanh(x Wh + bh + (r * h) Uh)`` (``reset``
+    is ``r * h``); there is no recurrent bias (its gradient is None)."""
+    steps, _, batch = previous.shape
+    coef, z, r, dn = _gru_coefficients(previous, gates, units)
+    coef[:, 2] = dn
     through_r = previous * r * (1 - r)  # d r-pre per unit of d(r * h)
-    u_zr_t, u_h_t = u_zr.t(), u_h.t()
+    u_zr, u_h = recurrent_kernel[:, :2 * units], recurrent_kernel[:, 2 * units:]
     grad_h0 = None
+    zn_s, dn_s, dr_s = coef[:, 0::2].unbind(0), coef[:, 2].unbind(0), coef[:, 1].unbind(0)
+    zr_s = coef[:, :2].reshape(steps, -1, batch).unbind(0)  # a view: coef is contiguous
+    grad_s, grad_b = grad.unbind(0), grad.unsqueeze(1).unbind(0)
+    z_s, r_s, through_s = z.unbind(0), r.unbind(0), through_r.unbind(0)
     for t in range(steps - 1, -1, -1):
-        c = coef[t]
-        c[:, 0::2].mul_(grad[t].unsqueeze(1))
-        dq = c[:, 2] @ u_h_t  # d(r * h)
-        torch.mul(dq, through_r[t], out=c[:, 1])
-        target = grad[t - 1] if t else torch.zeros_like(grad[0])
-        target.addcmul_(grad[t], z[t]).addcmul_(dq, r[t]).addmm_(
-            c.view(batch, -1)[:, :2 * units], u_zr_t)
+        zn_s[t].mul_(grad_b[t])
+        dq = u_h @ dn_s[t]  # d(r * h)
+        torch.mul(dq, through_s[t], out=dr_s[t])
+        target = grad_s[t - 1] if t else torch.zeros_like(grad_s[0])
+        target.addcmul_(grad_s[t], z_s[t]).addcmul_(dq, r_s[t]).addmm_(u_zr, zr_s[t])
         if not t:
             grad_h0 = target
-    grad_pre = coef.view(steps, batch, 3 * units)
-    flat = grad_pre.reshape(-1, 3 * units)
-    grad_recurrent = torch.cat([previous.reshape(-1, units).t() @ flat[:, :2 * units],
-                                reset.reshape(-1, units).t() @ flat[:, 2 * units:]], dim=1)
-    return grad_pre, (grad_recurrent, None), grad_h0
+    grad_pre = coef.view(steps, 3 * units, batch)
+    grad_recurrent = torch.cat([_weight_grad(previous, grad_pre[:, :2 * units]),
+                                _weight_grad(reset, grad_pre[:, 2 * units:])], dim=1)
+    return grad_pre, grad_recurrent, None, grad_h0
