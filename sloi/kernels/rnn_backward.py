@@ -245,17 +245,36 @@ class _GRU(torch.autograd.Function):
         units = recurrent_kernel.shape[0]
         grad = _incoming_feature_major(grad_outputs, grad_h, states, ctx.lengths)
         previous = torch.cat([h0.detach().t().unsqueeze(0), states[:-1]])  # (steps, u, b)
-        backward = (_gru_reset_after_backward if ctx.mode == "gru"
-                    else _gru_reset_before_backward)
-        grad_pre, grad_recurrent, grad_rec_bias, grad_h0 = backward(
-            previous, gates, extra, grad, recurrent_kernel.detach(), units)
-        grad_x, grad_kernel, grad_bias = _feature_major_input_grads(
-            xs, kernel, ctx.bias_shape, grad_pre, ctx.needs_input_grad)
+        recurrent_d = recurrent_kernel.detach()
+        if ctx.mode == "gru":
+            grad_rec, grad_h0, input_n = _gru_reset_after_backward(
+                previous, gates, extra, grad, recurrent_d, units)
+        else:
+            grad_rec, grad_h0 = _gru_reset_before_backward(previous, gates, grad,
+                                                           recurrent_d, units)
+            input_n = None
+        # the weight gradients as single products over all steps, batch-major (one copy;
+        # batched products over the feature-major blocks ran slower at small sizes)
+        pre = grad_rec.transpose(1, 2).contiguous().view(steps * batch, 3 * units)
+        grad_recurrent = grad_rec_bias = None
+        if ctx.needs_input_grad[3]:
+            left = previous.transpose(1, 2).reshape(-1, units).t()
+            if ctx.mode == "gru":
+                grad_recurrent = left @ pre
+            else:  # the candidate's product reads r * h
+                reset = extra.transpose(1, 2).reshape(-1, units).t()
+                grad_recurrent = torch.cat([left @ pre[:, :2 * units],
+                                            reset @ pre[:, 2 * units:]], dim=1)
+        if ctx.mode == "gru" and ctx.bias_shape is not None:
+            grad_rec_bias = pre.sum(0)
+        if input_n is not None:  # the input side's candidate gradient lacks the factor r
+            pre.view(steps, batch, 3 * units)[..., 2 * units:] = input_n.transpose(1, 2)
+        grad_x, grad_kernel, grad_bias = _input_grads(
+            xs, kernel, ctx.bias_shape, pre.view(steps, batch, 3 * units), ctx.needs_input_grad)
         if grad_bias is not None and ctx.mode == "gru":
             grad_bias = torch.stack([grad_bias, grad_rec_bias])
         return (grad_x, grad_h0.t() if ctx.needs_input_grad[1] else None, grad_kernel,
-                grad_recurrent if ctx.needs_input_grad[3] else None,
-                grad_bias if ctx.needs_input_grad[4] else None, None, None)
+                grad_recurrent, grad_bias if ctx.needs_input_grad[4] else None, None, None)
 
 
 def _incoming_feature_major(grad_outputs, grad_h, states, lengths):
@@ -337,37 +356,17 @@ def _gru_coefficients(previous, gates, units):
     return coef, z, r, dn
 
 
-def _weight_grad(left, right):
-    """``sum_t left_t right_t^T`` for feature-major ``(steps, m, batch)`` and
-    ``(steps, n, batch)``: one batched product and a sum (a single product would need both
-    copied into another layout first, which costs more)."""
-    return torch.bmm(left, right.transpose(1, 2)).sum(0)
-
-
-def _feature_major_input_grads(xs, kernel, bias_shape, grad_pre, need):
-    """``_input_grads`` for ``grad_pre (steps, 3*units, batch)``, by batched products."""
-    steps = xs.shape[0]
-    grad_x = grad_kernel = grad_bias = None
-    if need[0]:
-        per_step = kernel.detach().t().expand(steps, *kernel.shape[::-1])
-        grad_x = torch.bmm(grad_pre.transpose(1, 2), per_step).transpose(0, 1)
-    if need[2]:
-        grad_kernel = torch.bmm(grad_pre, xs).sum(0).t().contiguous()
-    if bias_shape is not None:
-        grad_bias = grad_pre.sum(2).sum(0)
-    return grad_x, grad_kernel, grad_bias
-
-
 def _gru_reset_after_backward(previous, gates, recurrent_pre, grad, recurrent_kernel, units):
-    """Returns the gradient of every step's input pre-activation ``(steps, 3*units, batch)``,
-    ``dU``, the recurrent bias's gradient and ``dh0`` ``(units, batch)``; ``grad`` is
-    overwritten with each step's ``dh``."""
+    """The recursion. Returns the gradient of every step's recurrent pre-activations
+    ``(steps, 3*units, batch)``, ``dh0`` ``(units, batch)`` and the gradient of the
+    candidate's input pre-activation ``(steps, units, batch)``; ``grad`` is overwritten with
+    each step's ``dh``."""
     steps, _, batch = previous.shape
     coef, z, r, dn = _gru_coefficients(previous, gates, units)
     a_h = recurrent_pre[:, 2 * units:]
     torch.mul(dn * a_h, r * (1 - r), out=coef[:, 1])
     torch.mul(dn, r, out=coef[:, 2])
-    # the recursion: coef becomes the gradient of the recurrent pre-activations, grad dh
+    # coef becomes the gradient of the recurrent pre-activations, grad dh
     coef_s, flat_s = coef.unbind(0), coef.view(steps, -1, batch).unbind(0)
     grad_s, grad_b, z_s = grad.unbind(0), grad.unsqueeze(1).unbind(0), z.unbind(0)
     for t in range(steps - 1, 0, -1):
@@ -375,17 +374,13 @@ def _gru_reset_after_backward(previous, gates, recurrent_pre, grad, recurrent_ke
         grad_s[t - 1].addcmul_(grad_s[t], z_s[t]).addmm_(recurrent_kernel, flat_s[t])
     coef[0].mul_(grad[0].unsqueeze(0))
     grad_h0 = torch.addmm(grad[0] * z[0], recurrent_kernel, coef[0].view(-1, batch))
-    grad_rec_pre = coef.view(steps, 3 * units, batch)
-    grad_recurrent = _weight_grad(previous, grad_rec_pre)
-    grad_rec_bias = grad_rec_pre.sum(2).sum(0)
-    # the input side: z and r as on the recurrent side; n's pre-activation without r
-    torch.mul(grad, dn, out=coef[:, 2])
-    return grad_rec_pre, grad_recurrent, grad_rec_bias, grad_h0
+    return coef.view(steps, 3 * units, batch), grad_h0, dn.mul_(grad)
 
 
-def _gru_reset_before_backward(previous, gates, reset, grad, recurrent_kernel, units):
-    """As ``_gru_reset_after_backward``, for ``n = tanh(x Wh + bh + (r * h) Uh)`` (``reset``
-    is ``r * h``); there is no recurrent bias (its gradient is None)."""
+def _gru_reset_before_backward(previous, gates, grad, recurrent_kernel, units):
+    """As ``_gru_reset_after_backward``, for ``n = tanh(x Wh + bh + (r * h) Uh)``: returns
+    the gradient of every step's pre-activations ``(steps, 3*units, batch)`` (the input and
+    the recurrent side share it) and ``dh0``."""
     steps, _, batch = previous.shape
     coef, z, r, dn = _gru_coefficients(previous, gates, units)
     coef[:, 2] = dn
@@ -404,7 +399,4 @@ def _gru_reset_before_backward(previous, gates, reset, grad, recurrent_kernel, u
         target.addcmul_(grad_s[t], z_s[t]).addcmul_(dq, r_s[t]).addmm_(u_zr, zr_s[t])
         if not t:
             grad_h0 = target
-    grad_pre = coef.view(steps, 3 * units, batch)
-    grad_recurrent = torch.cat([_weight_grad(previous, grad_pre[:, :2 * units]),
-                                _weight_grad(reset, grad_pre[:, 2 * units:])], dim=1)
-    return grad_pre, grad_recurrent, None, grad_h0
+    return coef.view(steps, 3 * units, batch), grad_h0
