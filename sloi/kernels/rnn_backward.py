@@ -2,15 +2,15 @@
 
 torch has no fused CPU kernel for the backward of a GRU or a plain RNN: through autograd each
 step records about fifteen operations, each with its backward node. None of that is needed.
-Every state ``h_1 .. h_T`` is in the output sequence, so the backward can recompute the gates of
-all steps at once with two large matrix products, from the saved states and the inputs. What
-stays sequential is the gradient of the state itself: per step one matrix product and two or
-three pointwise operations (``reset_after=False`` needs two products). The weight gradients are
-then one matrix product each over all steps.
+The forward runs without recording and keeps what the backward reads: a SimpleRNN's outputs
+(torch's native kernel makes them, ``sloi.kernels.rnn.fused`` under ``no_grad``), a GRU's
+states and gates (a loop of its own, as fast as torch's forward, which would not give the
+gates back). What stays sequential in the backward is the gradient of the state itself: per
+step one matrix product and two or three pointwise operations (``reset_after=False`` needs
+two products). Everything else (the gates' derivatives, the weight and input gradients) is
+computed for all steps at once, each weight gradient as one matrix product.
 
-The forward runs torch's native kernel without recording (``sloi.kernels.rnn.fused`` under
-``no_grad``) where one exists, and otherwise (a GRU with ``reset_after=False``) a plain loop
-without recording. Values equal the other paths'; gradients equal them to rounding.
+Values equal the other paths'; gradients equal them to rounding.
 
 Modes: ``"rnn_tanh"``, ``"rnn_relu"`` (SimpleRNN), ``"gru"`` (``reset_after=True``) and
 ``"gru_reset_before"`` (``reset_after=False``), with default activations. Weights come in
@@ -19,8 +19,8 @@ gates ``z, r, h``; a ``reset_after`` GRU's bias is ``(2, 3*units)``: input row, 
 
 Right-padded masks (each sequence's ``lengths``) are supported: outputs past a sequence's end
 are zeros and its final state is the state at its last valid step, as from the packed native
-kernel. Internally everything runs time-major ``(steps, batch, ...)`` so that a step's slice is
-contiguous.
+kernel. Internally everything runs time-major ``(steps, batch, ...)``, a GRU's loops
+feature-major ``(steps, units, batch)``, so that a step's slices are contiguous.
 """
 
 from __future__ import annotations
