@@ -20,7 +20,13 @@ from sloi.engine import SymbolicTensor, tree
 from sloi.engine.module_tools import first_parameter
 from sloi.engine.string_inputs import check_data as check_string_data
 from sloi.optimizers import LossScaleOptimizer
-from sloi.training import callback_setup, data_adapters, predict_loop, single_batch
+from sloi.training import (
+    argument_checks,
+    callback_setup,
+    data_adapters,
+    predict_loop,
+    single_batch,
+)
 from sloi.training._distribution import hooks as _hooks
 from sloi.training.compile_utils import CompileLoss, CompileMetrics
 from sloi.training.logs import LazyLogs, log_value
@@ -275,6 +281,12 @@ class Trainer:
             validation_split=0.0, validation_data=None, shuffle=True, class_weight=None,
             sample_weight=None, initial_epoch=0, steps_per_epoch=None, validation_steps=None,
             validation_batch_size=None, validation_freq=1):
+        argument_checks.check_fit(
+            self, x, y, batch_size=batch_size, epochs=epochs, sample_weight=sample_weight,
+            class_weight=class_weight, initial_epoch=initial_epoch,
+            steps_per_epoch=steps_per_epoch, validation_data=validation_data,
+            validation_steps=validation_steps, validation_batch_size=validation_batch_size,
+            validation_freq=validation_freq)
         self._require_compiled("fit")
         if x is None:
             raise ValueError("fit() needs training data: x (and y)")
@@ -369,6 +381,8 @@ class Trainer:
     # ------------------------------------------------------------------ evaluate
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None,
                  steps=None, callbacks=None, return_dict=False):
+        argument_checks.check_evaluate(self, x, y, batch_size=batch_size, steps=steps,
+                                       sample_weight=sample_weight)
         self._require_compiled("evaluate")
         x = check_string_data(self.model, x)
         device = self._device()
@@ -406,13 +420,17 @@ class Trainer:
     # ------------------------------------------------------------------ predict, single batches
     # (their loops live in predict_loop.py and single_batch.py)
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
+        argument_checks.check_predict(self, x, batch_size=batch_size, steps=steps)
         return predict_loop.predict(self, x, batch_size, verbose, steps, callbacks)
 
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None,
                        return_dict=False):
+        argument_checks.check_train_on_batch(self, x, y, sample_weight=sample_weight,
+                                             class_weight=class_weight)
         return single_batch.train_on_batch(self, x, y, sample_weight, class_weight, return_dict)
 
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
+        argument_checks.check_test_on_batch(self, x, y, sample_weight=sample_weight)
         return single_batch.run(self, "test_on_batch", x, y, sample_weight, return_dict)
 
     def predict_on_batch(self, x):
