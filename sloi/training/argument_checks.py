@@ -280,7 +280,8 @@ def _check_class_weight(trainer, method: str, y, class_weight) -> None:
                          f"e.g. {{0: 1.0, 1: 5.0}}; got {_describe(class_weight)}")
     if y is None:
         raise ValueError(f"{method}: class_weight weighs samples by their class in y, but y is "
-                         "None")
+                         "None (data that yields batches may yield (x, y, sample_weight) "
+                         "instead)")
     for key, weight in class_weight.items():
         if not _is_int(key) or key < 0:
             raise ValueError(f"{method}(class_weight=...) keys must be class ids (integers >= "
