@@ -29,7 +29,7 @@ class TerminateOnNaN(Callback):
         0.5 ms a step for 1M weights under Adam (``benchmarks/terminate_on_nan.py``). With
         ``restore=False`` only the checks remain. Either way, as in Keras, the batch loss is
         read (one host sync a step), and one fused finite check runs over the trainable weights
-        (an inf-norm per weight, one host read).
+        (a norm per weight in one kernel, one host read).
 
         A model built by its first batch (no ``Input``) has no weights to copy when training
         begins: a failure at that first batch stops training without restoring.
@@ -94,10 +94,12 @@ class TerminateOnNaN(Callback):
                                if w.is_floating_point() and w.numel()]
             if not self._trainable:
                 return True
-        # the largest magnitude of each weight: inf for an inf, NaN for a NaN, never an
-        # overflow (a sum of squares would overflow on large finite weights)
-        peaks = torch._foreach_norm(self._trainable, math.inf)
-        return bool(torch.stack(peaks).isfinite().all())
+        # One fused kernel: a NaN or an inf makes its weight's norm NaN or inf. The 2-norm is
+        # the fast one on the CPU (the 1- and inf-norms take 4 to 12 times longer); its squares
+        # overflow only past |w| ~ 1e19, and then the exact check below decides.
+        if bool(torch.stack(torch._foreach_norm(self._trainable, 2)).isfinite().all()):
+            return True
+        return all(bool(torch.isfinite(w).all()) for w in self._trainable)
 
     def _build_optimizer(self) -> None:
         """Builds the optimizer now, as the trainer would at the first step, so that the state

@@ -197,3 +197,18 @@ def test_a_stop_in_a_later_fit_restores_that_fit_s_state():
     assert model.optimizer.iterations == 6
     for got, want in zip(model.get_weights(), reference.get_weights()):
         np.testing.assert_array_equal(got, want)
+
+
+def test_large_finite_weights_are_not_taken_for_infinite_ones():
+    # 1e30 squared overflows float32, so the fast check's norm is inf; the weight is finite.
+    # It multiplies an input feature that is always 0: the loss stays finite, the weight as is.
+    model, _ = model_pair()
+    weights = model.get_weights()
+    weights[0][2, 0] = 1e30
+    model.set_weights(weights)
+    x = X.copy()
+    x[:, 2] = 0.0
+    history = model.fit(x, Y, batch_size=4, epochs=2, shuffle=False, verbose=0,
+                        callbacks=[TerminateOnNaN()])
+    assert len(history.history["loss"]) == 2 and not model.stop_training
+    assert model.get_weights()[0][2, 0] == np.float32(1e30)
