@@ -25,8 +25,9 @@ class TerminateOnNaN(Callback):
         With ``restore=True`` (the default): memory, one extra copy of the model's parameters
         and buffers and of the optimizer's state, on their devices, allocated once. Time, after
         each good step: one device-side ``copy_`` of all of them (no allocation; on a GPU it
-        runs asynchronously) and a walk over ``optimizer.state_dict()``; on a 2-core CPU about
-        0.5 ms a step for 1M weights under Adam (``benchmarks/terminate_on_nan.py``). With
+        runs asynchronously) and a walk over ``optimizer.state_dict()``: for 1M weights under
+        Adam on one CPU thread, about 0.6 ms a step at best, more on a busy machine (copies
+        are memory-bound; ``benchmarks/terminate_on_nan.py``). With
         ``restore=False`` only the checks remain. Either way, as in Keras, the batch loss is
         read (one host sync a step), and one fused finite check runs over the trainable weights
         (a norm per weight in one kernel, one host read).
