@@ -101,3 +101,16 @@ def test_the_helpers_name_the_layer_and_the_argument():
     with pytest.raises(ValueError, match=r'^Layer "d" \(Dense\): `shape` must be a tuple of '
                                          r"sizes \(integers >= 0 or None\); got 3.5 \(float\)$"):
         shape_dims(layer, "shape", 3.5)
+
+
+@pytest.mark.parametrize("cls", ["LSTM", "GRU", "SimpleRNN"])
+def test_recurrent_units_and_cell_flags_are_checked(cls):
+    # Keras 3.15 takes LSTM(2.5) and refuses GRU(2.5) / SimpleRNN(2.5) for its state_size
+    with pytest.raises(ValueError, match=rf"\({cls}Cell\): `units` must be a positive integer; "
+                                         r"got 2\.5 \(float\)"):
+        getattr(sloi.layers, cls)(2.5)
+    with pytest.raises(ValueError, match=rf"\({cls}Cell\): `use_bias` must be True or False; got "
+                                         r"'no' \(str\)"):
+        getattr(sloi.layers, cls)(2, use_bias="no")
+    with pytest.raises(ValueError, match=r"`reset_after` must be True or False; got 1 \(int\)"):
+        sloi.layers.GRU(2, reset_after=1)
