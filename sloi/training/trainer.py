@@ -13,6 +13,7 @@ import warnings
 
 import torch
 
+import sloi.training.argument_checks as argument_checks
 from sloi import callbacks as callbacks_mod
 from sloi import mixed_precision, settings
 from sloi import optimizers as optimizers_mod
@@ -20,13 +21,7 @@ from sloi.engine import SymbolicTensor, tree
 from sloi.engine.module_tools import first_parameter
 from sloi.engine.string_inputs import check_data as check_string_data
 from sloi.optimizers import LossScaleOptimizer
-from sloi.training import (
-    argument_checks,
-    callback_setup,
-    data_adapters,
-    predict_loop,
-    single_batch,
-)
+from sloi.training import callback_setup, data_adapters, predict_loop, single_batch
 from sloi.training._distribution import hooks as _hooks
 from sloi.training.compile_utils import CompileLoss, CompileMetrics
 from sloi.training.logs import LazyLogs, log_value
