@@ -33,8 +33,6 @@ from sloi.engine import tree
 from sloi.training import data_adapters
 from sloi.training.targets import check_targets
 
-_MISSING = object()
-
 
 # ---------------------------------------------------------------------------- the entry points
 def check_fit(trainer, x, y, *, batch_size, epochs, sample_weight, class_weight, initial_epoch,
@@ -74,7 +72,7 @@ def check_train_on_batch(trainer, x, y, *, sample_weight, class_weight) -> None:
         return
     _check_data(trainer, "train_on_batch", x, y, sample_weight)
     _check_class_weight(trainer, "train_on_batch", y, class_weight)
-    _check_labels_on_host(trainer, y)
+    _check_labels_on_host(trainer, "train_on_batch", y)
 
 
 def check_test_on_batch(trainer, x, y, *, sample_weight) -> None:
@@ -82,7 +80,7 @@ def check_test_on_batch(trainer, x, y, *, sample_weight) -> None:
     if not _has_loss(trainer):
         return
     _check_data(trainer, "test_on_batch", x, y, sample_weight)
-    _check_labels_on_host(trainer, y)
+    _check_labels_on_host(trainer, "test_on_batch", y)
 
 
 # ---------------------------------------------------------------------------- counts
@@ -235,11 +233,11 @@ def _numeric_objects(array: np.ndarray) -> bool:
     return all(not isinstance(v, (str, bytes)) for v in array.ravel()[:16])
 
 
-def _check_labels_on_host(trainer, y) -> None:
+def _check_labels_on_host(trainer, method: str, y) -> None:
     model = trainer.model
     if y is None or not getattr(model, "built", False) or not hasattr(model, "outputs"):
         return
-    targets = _targets_by_output(trainer, "", y, "y")
+    targets = _targets_by_output(trainer, method, y, "y")
     flat = [targets.get(n) for n in _output_names(trainer)]
     if all(t is None or not isinstance(t, torch.Tensor) or t.device.type == "cpu"
            for t in flat):
