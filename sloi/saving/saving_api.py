@@ -81,11 +81,14 @@ def _path(filepath, what: str) -> str:
 
 
 def _registered(loaders: dict, path: str):
+    suffix = _suffix(loaders, path)
+    return loaders[suffix] if suffix else None
+
+
+def _suffix(loaders: dict, path: str) -> str:
+    """The longest of ``loaders``' suffixes that ``path`` ends in, or ``""``."""
     lowered = path.lower()
-    for suffix in sorted(loaders, key=len, reverse=True):
-        if lowered.endswith(suffix):
-            return loaders[suffix]
-    return None
+    return max((s for s in loaders if lowered.endswith(s)), key=len, default="")
 
 
 def _read(path: str) -> bytes:
@@ -212,7 +215,9 @@ def save_model(model, filepath, overwrite=True, include_optimizer=True, **kwargs
     if kwargs:
         raise TypeError(f"save_model() got unexpected arguments {sorted(kwargs)}")
     saver = _registered(_model_savers, path)
-    if saver is not None and not _registered(_weights_savers, path):
+    # "x.h5" is a model, "x.weights.h5" weights: the longer suffix tells
+    if saver is not None and len(_suffix(_model_savers, path)) >= len(
+            _suffix(_weights_savers, path)):
         _check_overwrite(path, overwrite)
         return saver(model, path)
     if not path.endswith(MODEL_SUFFIX):
