@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sloi.engine import naming
+from sloi.engine.arguments import shape_dims
 from sloi.engine.dtypes import STRING, is_string_dtype
 from sloi.engine.layer import Layer
 from sloi.engine.symbolic import History, Node, SymbolicTensor
@@ -42,8 +43,8 @@ class InputLayer(Layer):
                 )
             if isinstance(shape, int):
                 shape = (shape,)
-            batch_shape = (batch_size,) + tuple(shape)
-        self.batch_shape = tuple(None if d is None else int(d) for d in batch_shape)
+            batch_shape = (batch_size,) + shape_dims(self, "shape", shape)
+        self.batch_shape = shape_dims(self, "batch_shape", batch_shape)
         self.optional = optional
         self.built = True
         self._build_input_shape = self.batch_shape

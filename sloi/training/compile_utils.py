@@ -60,6 +60,11 @@ class CompileLoss:
             value = fn(t, p, sample_weight=sw)
             parts.append(value)
             total = value * w if total is None else total + value * w
+        if total is None:  # data that yields batches of x alone, for a model with a loss
+            raise ValueError(
+                f"The batch has no target for any output with a loss (outputs "
+                f"{self.output_names}); data that yields batches must yield (x, y) or "
+                "(x, y, sample_weight)")
         return total, parts
 
 

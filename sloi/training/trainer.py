@@ -13,6 +13,7 @@ import warnings
 
 import torch
 
+import sloi.training.argument_checks as argument_checks
 from sloi import callbacks as callbacks_mod
 from sloi import mixed_precision, settings
 from sloi import optimizers as optimizers_mod
@@ -286,6 +287,12 @@ class Trainer:
             validation_split=0.0, validation_data=None, shuffle=True, class_weight=None,
             sample_weight=None, initial_epoch=0, steps_per_epoch=None, validation_steps=None,
             validation_batch_size=None, validation_freq=1):
+        argument_checks.check_fit(
+            self, x, y, batch_size=batch_size, epochs=epochs, sample_weight=sample_weight,
+            class_weight=class_weight, initial_epoch=initial_epoch,
+            steps_per_epoch=steps_per_epoch, validation_data=validation_data,
+            validation_steps=validation_steps, validation_batch_size=validation_batch_size,
+            validation_freq=validation_freq)
         self._require_compiled("fit")
         if x is None:
             raise ValueError("fit() needs training data: x (and y)")
@@ -381,6 +388,8 @@ class Trainer:
     # ------------------------------------------------------------------ evaluate
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None,
                  steps=None, callbacks=None, return_dict=False):
+        argument_checks.check_evaluate(self, x, y, batch_size=batch_size, steps=steps,
+                                       sample_weight=sample_weight)
         self._require_compiled("evaluate")
         x = check_string_data(self.model, x)
         device = self._device()
@@ -430,6 +439,7 @@ class Trainer:
         """Outputs for ``x`` as numpy arrays (a list or dict of them for several outputs).
         Under distribution each process predicts its share of the samples and every process
         gets all the predictions back, in order."""
+        argument_checks.check_predict(self, x, batch_size=batch_size, steps=steps)
         model = self.model
         x = check_string_data(model, x)  # lists of str as arrays; strings where expected
         device = self._device()
@@ -461,12 +471,15 @@ class Trainer:
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None,
                        return_dict=False):
         """One training step on ``x`` / ``y``; the loss and metrics of this batch alone."""
+        argument_checks.check_train_on_batch(self, x, y, sample_weight=sample_weight,
+                                             class_weight=class_weight)
         if class_weight is not None:
             sample_weight = class_weights_to_sample_weights(y, class_weight, sample_weight)
         return self._on_batch("train_on_batch", x, y, sample_weight, return_dict)
 
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
         """The loss and metrics of ``x`` / ``y``, one batch."""
+        argument_checks.check_test_on_batch(self, x, y, sample_weight=sample_weight)
         return self._on_batch("test_on_batch", x, y, sample_weight, return_dict)
 
     def predict_on_batch(self, x):

@@ -13,6 +13,7 @@ import torch
 
 from sloi import activations, constraints, initializers, regularizers
 from sloi.engine import InputSpec, Layer
+from sloi.engine.arguments import check_flags
 from sloi.engine.symbolic import format_shape
 from sloi.kernels.conv import (
     channel_axis,
@@ -161,6 +162,7 @@ class BaseConv(ConvWindow, Layer):
                 f"{self.dilation_rate} above 1"
             )
         self.activation = activations.get(activation)
+        check_flags(self, use_bias=use_bias)
         self.use_bias = use_bias
         self.kernel_initializer = initializers.get(kernel_initializer)
         self.bias_initializer = initializers.get(bias_initializer)

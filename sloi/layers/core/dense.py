@@ -2,6 +2,7 @@
 
 from sloi import activations, constraints, initializers, regularizers
 from sloi.engine import InputSpec, Layer
+from sloi.engine.arguments import check_flags, positive_int
 from sloi.kernels.linear import dense
 from sloi.layers.argument_checks import refuse_quantization
 
@@ -32,9 +33,8 @@ class Dense(Layer):
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         refuse_quantization(self, lora_rank=lora_rank, lora_alpha=lora_alpha,
                             quantization_config=quantization_config)
-        self.units = int(units)
-        if self.units <= 0:
-            raise ValueError(f'Layer "{self.name}" (Dense): units must be positive; got {units}')
+        self.units = positive_int(self, "units", units)
+        check_flags(self, use_bias=use_bias)
         self.activation = activations.get(activation)
         self.use_bias = use_bias
         self.kernel_initializer = initializers.get(kernel_initializer)

@@ -6,6 +6,7 @@ import torch.nn.functional as F
 
 from sloi import constraints, initializers, regularizers
 from sloi.engine import Layer
+from sloi.engine.arguments import check_flags, positive_int
 from sloi.layers.argument_checks import refuse_quantization
 
 
@@ -43,13 +44,9 @@ class Embedding(Layer):
         super().__init__(**kwargs)
         refuse_quantization(self, lora_rank=lora_rank, lora_alpha=lora_alpha,
                             quantization_config=quantization_config)
-        self.input_dim = int(input_dim)
-        self.output_dim = int(output_dim)
-        if self.input_dim <= 0 or self.output_dim <= 0:
-            raise ValueError(
-                f'Layer "{self.name}" (Embedding): input_dim and output_dim must be positive; '
-                f"got input_dim={input_dim}, output_dim={output_dim}"
-            )
+        self.input_dim = positive_int(self, "input_dim", input_dim)
+        self.output_dim = positive_int(self, "output_dim", output_dim)
+        check_flags(self, mask_zero=mask_zero)
         self.embeddings_initializer = initializers.get(embeddings_initializer)
         self.embeddings_regularizer = regularizers.get(embeddings_regularizer)
         self.embeddings_constraint = constraints.get(embeddings_constraint)

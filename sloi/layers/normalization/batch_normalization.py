@@ -7,6 +7,7 @@ import torch
 
 from sloi import constraints, initializers, regularizers
 from sloi.engine import InputSpec, Layer
+from sloi.engine.arguments import check_flags
 from sloi.engine.symbolic import format_shape
 from sloi.kernels import normalization as norm_ops
 
@@ -72,6 +73,7 @@ class BatchNormalization(Layer):
         self.synchronized = bool(synchronized)
         self.momentum = float(momentum)
         self.epsilon = float(epsilon)
+        check_flags(self, center=center, scale=scale)
         self.center = center
         self.scale = scale
         self.beta_initializer = initializers.get(beta_initializer)

@@ -8,6 +8,7 @@ import torch
 
 from sloi import constraints, initializers, regularizers
 from sloi.engine import Layer
+from sloi.engine.arguments import check_flags
 from sloi.engine.symbolic import format_shape
 from sloi.kernels import normalization as norm_ops
 
@@ -54,6 +55,7 @@ class LayerNormalization(Layer):
                 f"ints; got {axis!r}"
             )
         self.epsilon = epsilon
+        check_flags(self, center=center, scale=scale, rms_scaling=rms_scaling)
         self.center = center
         self.scale = scale
         self.rms_scaling = rms_scaling

@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 from sloi import activations, constraints, initializers, regularizers
+from sloi.engine.arguments import check_flags, positive_int
 from sloi.layers.recurrent.dropout_rnn_cell import check_rate
+
+_FLAGS = ("use_bias", "unit_forget_bias", "reset_after")
 
 
 def assign_cell_args(cell, values: dict) -> None:
     """Set each argument on ``cell``, resolved by what its name says it is: ``*activation``,
     ``*initializer``, ``*regularizer``, ``*constraint``, ``*dropout`` (a checked rate)."""
-    if int(values["units"]) <= 0:
-        raise ValueError(f'Layer "{cell.name}" ({type(cell).__name__}): units must be '
-                         f"positive; got {values['units']}")
+    check_flags(cell, **{n: v for n, v in values.items() if n in _FLAGS})
     for name, value in values.items():
         if name == "units":
-            value = int(value)
+            value = positive_int(cell, "units", value)
         elif name.endswith("activation"):
             value = activations.get(value)
         elif name.endswith("initializer"):

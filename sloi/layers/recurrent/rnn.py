@@ -14,6 +14,7 @@ import inspect
 import torch
 
 from sloi.engine import InputSpec, Layer
+from sloi.engine.arguments import check_flags
 from sloi.engine.config_decoder import deserialize_layer, serialize_layer
 from sloi.kernels import rnn as rnn_ops
 from sloi.kernels import rnn_backward
@@ -61,6 +62,8 @@ class RNN(FusedLayout, Layer):
                 f"state_size; got {type(cell).__name__}"
             )
         self.cell = cell
+        check_flags(self, return_sequences=return_sequences, return_state=return_state,
+                    go_backwards=go_backwards, stateful=stateful, unroll=unroll)
         self.return_sequences = return_sequences
         self.return_state = return_state
         self.go_backwards = go_backwards

@@ -81,5 +81,5 @@ def test_dense_wrong_feature_size_after_build():
 
 
 def test_dense_rejects_bad_units():
-    with pytest.raises(ValueError, match="units must be positive"):
+    with pytest.raises(ValueError, match=r"Dense\): `units` must be a positive integer; got 0 \(int\)"):
         Dense(0)

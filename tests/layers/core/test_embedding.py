@@ -56,5 +56,5 @@ def test_out_of_range_ids_name_the_id_and_input_dim():
 def test_float_ids_are_cast_and_bad_sizes_refused():
     layer = Embedding(5, 2)
     torch.testing.assert_close(layer(np.array([[1.0, 2.0]])), layer(np.array([[1, 2]])))
-    with pytest.raises(ValueError, match="input_dim and output_dim must be positive"):
+    with pytest.raises(ValueError, match=r"Embedding\): `input_dim` must be a positive integer; got 0"):
         Embedding(0, 3)
