@@ -287,6 +287,8 @@ class Trainer:
             validation_split=0.0, validation_data=None, shuffle=True, class_weight=None,
             sample_weight=None, initial_epoch=0, steps_per_epoch=None, validation_steps=None,
             validation_batch_size=None, validation_freq=1):
+        if isinstance(validation_data, list):  # Keras reads [x, y(, sw)] as (x, y(, sw))
+            validation_data = tuple(validation_data)
         argument_checks.check_fit(
             self, x, y, batch_size=batch_size, epochs=epochs, sample_weight=sample_weight,
             class_weight=class_weight, initial_epoch=initial_epoch,

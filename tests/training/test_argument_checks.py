@@ -264,3 +264,14 @@ def test_train_on_batch_checks_host_labels_but_never_reads_device_ones():
     # good data trains as before
     loss = model.train_on_batch(X, LABELS)
     assert np.isfinite(loss)
+
+
+def test_validation_data_as_a_list_is_read_as_keras_reads_it():
+    ours = regression().fit(X, Y, validation_data=[X, Y], epochs=2, verbose=0)
+    theirs = regression(keras).fit(X, Y, validation_data=[X, Y], epochs=2, verbose=0)
+    assert sorted(ours.history) == sorted(theirs.history) == ["loss", "val_loss"]
+    assert len(ours.history["val_loss"]) == 2
+    with pytest.raises(ValueError, match=r"^fit: validation_data must be \(x_val, y_val\) or "
+                                         r"\(x_val, y_val, val_sample_weight\); got a tuple of "
+                                         r"4 item\(s\)"):
+        regression().fit(X, Y, validation_data=[X, Y, None, None], verbose=0)
