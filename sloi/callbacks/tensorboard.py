@@ -233,7 +233,7 @@ def _keras_weight_paths(model) -> list:
     pairs = []
     for layer in model.layers:
         inner = f"{layer.name}/" if scoped(layer) else ""
-        pairs += [(prefix + inner + path, w) for path, w in layer._weights_with_paths()]
+        pairs += [(prefix + inner + path, w) for path, w in layer.weights_with_paths()]
     return pairs
 
 

@@ -55,9 +55,9 @@ class SyncedDDP(DistributedDataParallel):
         if not self.sync_layers:
             return super().forward(*inputs, **kwargs)
         for layer in self.sync_layers:
-            layer._stats_group = self.process_group
+            layer.stats_group = self.process_group
         try:
             return super().forward(*inputs, **kwargs)
         finally:
             for layer in self.sync_layers:
-                layer._stats_group = None
+                layer.stats_group = None

@@ -80,8 +80,10 @@ class Layer(nn.Module):
         self.activity_regularizer = _regularizers.get(activity_regularizer)
         self._activity_losses: list = []
         self._own_weights: list[tuple[str, bool]] = []  # (registered name, created trainable)
-        self._regularized: list[tuple[str, object]] = []
-        self._constrained: list[tuple[str, object]] = []
+        # (weight name, regularizer / constraint) of this layer's own weights, which the
+        # trainer reads to add the penalties to the loss and to apply the constraints
+        self.weight_regularizers: list[tuple[str, object]] = []
+        self.weight_constraints: list[tuple[str, object]] = []
         self._inbound_nodes: list[Node] = []
         self._build_input_shape = None
         self._initial_weights = kwargs.get("weights")
@@ -199,9 +201,9 @@ class Layer(nn.Module):
             self.register_buffer(reg_name, value)
         self._own_weights.append((reg_name, bool(trainable)))
         if regularizer is not None:
-            self._regularized.append((reg_name, _regularizers.get(regularizer)))
+            self.weight_regularizers.append((reg_name, _regularizers.get(regularizer)))
         if constraint is not None:
-            self._constrained.append((reg_name, _constraints.get(constraint)))
+            self.weight_constraints.append((reg_name, _constraints.get(constraint)))
         return self._parameters[reg_name] if trainable else self._buffers[reg_name]
 
     def _free_weight_name(self, name: str) -> str:
@@ -320,7 +322,7 @@ class Layer(nn.Module):
     def losses(self) -> list[torch.Tensor]:
         """Regularization losses of this layer and its sub-layers, computed from current values."""
         result = [reg(self._parameters.get(n, self._buffers.get(n)))
-                  for n, reg in self._regularized]
+                  for n, reg in self.weight_regularizers]
         result += list(self._activity_losses)
         for child in self.child_modules():
             if isinstance(child, Layer):
@@ -339,7 +341,7 @@ class Layer(nn.Module):
     def apply_constraints(self) -> None:
         """Project constrained weights (called by the optimizer step after each update)."""
         with torch.no_grad():
-            for n, constraint in self._constrained:
+            for n, constraint in self.weight_constraints:
                 w = self._parameters.get(n, self._buffers.get(n))
                 w.copy_(constraint(w))
         for child in self.child_modules():

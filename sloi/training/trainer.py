@@ -241,9 +241,9 @@ class Trainer:
         self._regularized = self._constrained = False
         for m in all_modules(self.model):  # a plain loop: train_on_batch runs this each call
             if isinstance(m, Layer):
-                self._regularized = (self._regularized or bool(m._regularized)
+                self._regularized = (self._regularized or bool(m.weight_regularizers)
                                      or m.activity_regularizer is not None)
-                self._constrained = self._constrained or bool(m._constrained)
+                self._constrained = self._constrained or bool(m.weight_constraints)
         names = self._output_names()
         # a graph (not yet built: no output) whose output is one tensor, not a list of one
         self._single = (len(names) == 1 and self.loss is not None

@@ -56,7 +56,7 @@ class BatchNormalization(Layer):
     # The process group whose global batch the training statistics cover (synchronized batch
     # norm), or None for this process's batch alone. Set from outside, only around a training
     # forward that every process of the group runs (sloi.distribute's DDP wrapper does it).
-    _stats_group = None
+    stats_group = None
 
     def __init__(self, axis=-1, momentum=0.99, epsilon=1e-3, center=True, scale=True,
                  beta_initializer="zeros", gamma_initializer="ones",
@@ -175,7 +175,7 @@ class BatchNormalization(Layer):
             outputs = norm_ops.batch_norm_inference(
                 x, self._cast(self.moving_mean, x), self._cast(self.moving_variance, x),
                 gamma, beta, axis, self.epsilon)
-        elif (mask is None and not self.renorm and self._stats_group is None
+        elif (mask is None and not self.renorm and self.stats_group is None
               and inputs.numel() > inputs.shape[axis]):
             outputs, mean, variance = norm_ops.batch_norm_training(
                 x, gamma, beta, axis, self.epsilon)
@@ -183,10 +183,10 @@ class BatchNormalization(Layer):
         else:
             # Masked batches, renorm, statistics over several processes, or a single value per
             # channel (where the fused kernel refuses to run): the same math, written out.
-            if self._stats_group is None:
+            if self.stats_group is None:
                 mean, variance = norm_ops.moments(x, axis, mask)
             else:
-                mean, variance = norm_ops.global_moments(x, axis, mask, self._stats_group,
+                mean, variance = norm_ops.global_moments(x, axis, mask, self.stats_group,
                                                          shift=self.moving_mean)
             if self.renorm:
                 gamma, beta = self._renorm_transform(mean, variance, gamma, beta)

@@ -74,7 +74,7 @@ class TimeDistributed(Layer):
         batch, steps = inputs.shape[0], inputs.shape[1]
         flat = inputs.reshape((batch * steps,) + tuple(inputs.shape[2:]))
         kwargs = {}
-        if training is not None and self.layer._call_accepts("training"):
+        if training is not None and self.layer.call_accepts("training"):
             kwargs["training"] = training
         if mask is not None and (mask.dim() < 2 or tuple(mask.shape[:2]) != (batch, steps)):
             raise ValueError(
@@ -82,7 +82,7 @@ class TimeDistributed(Layer):
                 f"(batch, timesteps) = {(batch, steps)}; got a mask of shape "
                 f"{tuple(mask.shape)} for inputs of shape {tuple(inputs.shape)}"
             )
-        if mask is not None and self.layer._call_accepts("mask"):
+        if mask is not None and self.layer.call_accepts("mask"):
             kwargs["mask"] = mask.reshape((batch * steps,) + tuple(mask.shape[2:]))
         out = self.layer(flat, **kwargs)
         return out.reshape((batch, steps) + tuple(out.shape[1:]))

@@ -55,7 +55,7 @@ def test_bidirectional_conformance():
 def test_bidirectional_weight_names_and_order():
     layer = Bidirectional(LSTM(3))
     layer(cases.X)
-    assert [p for p, _ in layer._weights_with_paths()][::3] == [
+    assert [p for p, _ in layer.weights_with_paths()][::3] == [
         "bidirectional/forward_lstm/lstm_cell/kernel",
         "bidirectional/backward_lstm/lstm_cell/kernel",
     ]

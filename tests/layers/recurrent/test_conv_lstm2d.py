@@ -142,7 +142,7 @@ def test_conv_lstm2d_weight_layout_and_forget_bias():
     kernel, recurrent, bias = layer.get_weights()
     assert kernel.shape == (3, 2, 3, 8) and recurrent.shape == (3, 2, 2, 8)
     np.testing.assert_array_equal(bias, [0, 0, 1, 1, 0, 0, 0, 0])  # gates i, f, c, o
-    assert [p for p, _ in layer._weights_with_paths()] == [
+    assert [p for p, _ in layer.weights_with_paths()] == [
         "conv_lstm2d/conv_lstm_cell/kernel", "conv_lstm2d/conv_lstm_cell/recurrent_kernel",
         "conv_lstm2d/conv_lstm_cell/bias"]
 

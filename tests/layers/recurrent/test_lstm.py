@@ -45,7 +45,7 @@ def test_lstm_weight_layout_and_forget_bias():
     assert kernel.shape == (5, 12) and recurrent.shape == (3, 12) and bias.shape == (12,)
     np.testing.assert_array_equal(bias, [0, 0, 0, 1, 1, 1, 0, 0, 0, 0, 0, 0])
     np.testing.assert_allclose(recurrent @ recurrent.T, np.eye(3), atol=1e-5)  # orthogonal
-    assert [p for p, _ in layer._weights_with_paths()] == [
+    assert [p for p, _ in layer.weights_with_paths()] == [
         "lstm/lstm_cell/kernel", "lstm/lstm_cell/recurrent_kernel", "lstm/lstm_cell/bias"]
 
 
