@@ -297,9 +297,9 @@ def crafted_zip(data: bytes, kind: str, rng: random.Random) -> tuple[str, bytes]
     return "flip", flip(data, rng)
 
 
-def make_case(seeds: dict, rng: random.Random) -> tuple[str, str, bytes]:
-    """``(kind, description, bytes)`` of one case."""
-    kind = rng.choice(KINDS)
+def make_case(seeds: dict, rng: random.Random, kinds=KINDS) -> tuple[str, str, bytes]:
+    """``(kind, description, bytes)`` of one case, of one of ``kinds``."""
+    kind = rng.choice(kinds)
     data = seeds[kind]
     roll = rng.random()
     if roll < 0.3:
@@ -499,9 +499,10 @@ def run_case(kind: str, data: bytes, folder: str, time_limit=TIME_LIMIT_S) -> di
             "peak_mb": round(peak, 1)}
 
 
-def fuzz(cases: int, seed: int, progress=False, hostile=False, time_limit=TIME_LIMIT_S) -> list:
-    """The results of ``cases`` random cases (after the named hostile files, with
-    ``hostile``)."""
+def fuzz(cases: int, seed: int, progress=False, hostile=False, time_limit=TIME_LIMIT_S,
+         kinds=KINDS, save_bugs=None) -> list:
+    """The results of ``cases`` random cases of ``kinds`` (after the named hostile files,
+    with ``hostile``); with ``save_bugs`` (a folder), each bug's file is kept there."""
     with tempfile.TemporaryDirectory() as folder:
         seeds = make_seeds(folder)
         results = []
@@ -517,10 +518,14 @@ def fuzz(cases: int, seed: int, progress=False, hostile=False, time_limit=TIME_L
                           flush=True)
         rng = random.Random(seed)
         for i in range(cases):
-            kind, description, data = make_case(seeds, rng)
+            kind, description, data = make_case(seeds, rng, kinds)
             result = run_case(kind, data, folder, time_limit)
             result.update(case=i, description=description, size=len(data))
             results.append(result)
+            if save_bugs and result["outcome"] in ("other", "crash", "over"):
+                os.makedirs(save_bugs, exist_ok=True)
+                with open(os.path.join(save_bugs, f"{i}-{SUFFIX[kind]}"), "wb") as f:
+                    f.write(data)
             if progress and (i + 1) % 100 == 0:
                 print(f"{i + 1} cases: {dict(Counter(r['outcome'] for r in results))}",
                       file=sys.stderr, flush=True)
@@ -547,9 +552,18 @@ def main(argv=None) -> int:
     parser.add_argument("--hostile", action="store_true",
                         help="first run the named hostile files of issue 17 (a table)")
     parser.add_argument("--time-limit", type=float, default=TIME_LIMIT_S)
+    parser.add_argument("--kinds", default=",".join(KINDS),
+                        help=f"the kinds of file to damage, comma-separated ({', '.join(KINDS)})")
+    parser.add_argument("--save-bugs", metavar="FOLDER",
+                        help="write the file of every crash, error or case over the limits here")
     args = parser.parse_args(argv)
+    kinds = tuple(args.kinds.split(","))
+    unknown = sorted(set(kinds) - set(KINDS))
+    if unknown:
+        parser.error(f"--kinds: unknown {unknown}; choose from {', '.join(KINDS)}")
     start = time.perf_counter()
-    results = fuzz(args.cases, args.seed, True, args.hostile, args.time_limit)
+    results = fuzz(args.cases, args.seed, True, args.hostile, args.time_limit, kinds,
+                   args.save_bugs)
     report = summary(results)
     report["wall_seconds"] = round(time.perf_counter() - start, 1)
     if args.json:
