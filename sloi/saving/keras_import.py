@@ -48,8 +48,10 @@ def load_keras_model(path, custom_objects=None, safe_mode=True, compile=True):
             state), loss and metrics the file names, when it names them.
 
     Raises:
-        FileFormatError: not a Keras model file, a damaged one, or weights that do not fit.
-        ValueError: a layer class sloi does not support (named), or a refused Lambda layer.
+        FileFormatError: not a Keras model file, a damaged one, weights that do not fit, a
+            layer class or argument sloi does not support (named), or a config describing a
+            model larger than the weights the file holds.
+        ValueError: a refused Lambda layer (``safe_mode``).
         ImportError: h5py is not installed.
     """
     path = saving_api._path(path, "load_keras_model")
