@@ -33,6 +33,7 @@ import io  # noqa: E402
 import json  # noqa: E402
 import pickle  # noqa: E402
 import random  # noqa: E402
+import re  # noqa: E402
 import resource  # noqa: E402
 import signal  # noqa: E402
 import struct  # noqa: E402
@@ -329,6 +330,73 @@ def _set_param_group(key, value):
     return edit
 
 
+def h5_edit(data: bytes, edit) -> bytes:
+    """The HDF5 file ``data`` after ``edit(h5py.File)``, made in memory."""
+    import h5py
+
+    buffer = io.BytesIO(data)
+    with h5py.File(buffer, "r+") as f:
+        edit(f)
+    return buffer.getvalue()
+
+
+def _declare_huge(path: str):
+    """Swap the dataset at ``path`` for a (200000, 20000) float32 one (15 GB declared, a few
+    KB stored: chunked, no chunk written)."""
+    def edit(f):
+        del f[path]
+        f.create_dataset(path, (200000, 20000), "float32", chunks=(1000, 1000))
+    return edit
+
+
+def _legacy_kernel(f) -> str:
+    group = f["model_weights/dense"]
+    name = group.attrs["weight_names"][0]
+    return f"model_weights/dense/{name.decode() if isinstance(name, bytes) else name}"
+
+
+def _dense_units(units):
+    """A config edit: every Dense layer gets ``units``."""
+    def edit(value):
+        if isinstance(value, dict):
+            if value.get("class_name") == "Dense" and isinstance(value.get("config"), dict):
+                value["config"]["units"] = units
+            for item in value.values():
+                edit(item)
+        elif isinstance(value, list):
+            for item in value:
+                edit(item)
+    return edit
+
+
+def _h5_config(edit):
+    def change(f):
+        config = json.loads(f.attrs["model_config"])
+        edit(config)
+        f.attrs["model_config"] = json.dumps(config)
+    return change
+
+
+def damaged_string_datatype(data: bytes) -> bytes:
+    """The HDF5 file ``data`` with the datatype of its ``keras_version`` attribute made an
+    invalid kind of variable-length type (3 bits of one byte): h5py's ``attrs[...]`` dies
+    with a segmentation fault on it (h5py 3.16, libhdf5 2.0)."""
+    import h5py
+
+    with h5py.File(io.BytesIO(data), "r") as f:
+        version = f.attrs["keras_version"]
+    version = version.encode() if isinstance(version, str) else bytes(version)
+    # A variable-length string datatype message: class 9 version 1, string, 16 bytes.
+    pattern = re.compile(rb"\x19[\x00-\x0f][\x00-\x0f]\x00\x10\x00\x00\x00")
+    name = data.index(b"keras_version\0")
+    found = [m.start() for m in pattern.finditer(data) if m.start() > name]
+    if not found:
+        raise ValueError("no string datatype after the keras_version attribute's name")
+    out = bytearray(data)
+    out[found[0] + 1] ^= 0x02  # variable-length kind 1 (string) becomes 3 (undefined)
+    return bytes(out)
+
+
 def hostile_cases(seeds: dict) -> list:
     """``[(kind, description, bytes)]``: the hostile files of issue 17, by name."""
     sloi_members = zip_members(seeds["sloi"])
@@ -374,6 +442,23 @@ def hostile_cases(seeds: dict) -> list:
         ("backup", "backup: optimizer.json learning_rate -1.0",
          zip_bytes(_replace_json(backup_members, "optimizer.json",
                                  lambda s: s.__setitem__("learning_rate", -1.0)))),
+        ("h5", ".h5: keras_version's string datatype damaged (3 bits)",
+         damaged_string_datatype(seeds["h5"])),
+        ("weights_h5", ".weights.h5: a kernel declares (200000, 20000) float32",
+         h5_edit(seeds["weights_h5"], _declare_huge("layers/dense/vars/0"))),
+        ("h5", ".h5: a kernel declares (200000, 20000) float32",
+         h5_edit(seeds["h5"], lambda f: _declare_huge(_legacy_kernel(f))(f))),
+        ("sloi", "config: Dense(units=300000000)",
+         zip_bytes(_replace_json(sloi_members, "config.json", _dense_units(300000000)))),
+        ("sloi", "config: Dense(units=10**12)",
+         zip_bytes(_replace_json(sloi_members, "config.json", _dense_units(10**12)))),
+        ("keras", "config: Dense(units=300000000)",
+         zip_bytes(_replace_json(zip_members(seeds["keras"]), "config.json",
+                                 _dense_units(300000000)))),
+        ("h5", "model_config: Dense(units=300000000)",
+         h5_edit(seeds["h5"], _h5_config(_dense_units(300000000)))),
+        ("sloi", "config: Dense(units=-1)",
+         zip_bytes(_replace_json(sloi_members, "config.json", _dense_units(-1)))),
     ]
 
 
