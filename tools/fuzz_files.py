@@ -397,6 +397,29 @@ def damaged_string_datatype(data: bytes) -> bytes:
     return bytes(out)
 
 
+def huge_text_length(data: bytes) -> bytes:
+    """The HDF5 file ``data`` whose ``training_config`` text declares a length of about 4 GiB
+    (one byte changed): libhdf5 allocates and touches that much before it finds the text is
+    shorter."""
+    import h5py
+
+    with h5py.File(io.BytesIO(data), "r") as f:
+        text = f.attrs["training_config"]
+    size = len(text.encode() if isinstance(text, str) else bytes(text))
+    pattern = re.compile(rb"\x19[\x00-\x0f][\x00-\x0f]\x00\x10\x00\x00\x00")
+    name = data.index(b"training_config\0")
+    start = next(m.start() for m in pattern.finditer(data) if m.start() > name)
+    # attribute message version 1: the datatype (20 bytes, padded to 24), a scalar
+    # dataspace (8), then the value: its length (4 bytes, little-endian) and heap address
+    length_at = start + 24 + 8
+    if int.from_bytes(data[length_at:length_at + 4], "little") != size:
+        raise ValueError("the training_config value is not where a version 1 attribute "
+                         "message keeps it")
+    out = bytearray(data)
+    out[length_at + 3] = 0xFF
+    return bytes(out)
+
+
 def hostile_cases(seeds: dict) -> list:
     """``[(kind, description, bytes)]``: the hostile files of issue 17, by name."""
     sloi_members = zip_members(seeds["sloi"])
@@ -444,6 +467,8 @@ def hostile_cases(seeds: dict) -> list:
                                  lambda s: s.__setitem__("learning_rate", -1.0)))),
         ("h5", ".h5: keras_version's string datatype damaged (3 bits)",
          damaged_string_datatype(seeds["h5"])),
+        ("h5", ".h5: training_config's length says 4 GiB (1 byte)",
+         huge_text_length(seeds["h5"])),
         ("weights_h5", ".weights.h5: a kernel declares (200000, 20000) float32",
          h5_edit(seeds["weights_h5"], _declare_huge("layers/dense/vars/0"))),
         ("h5", ".h5: a kernel declares (200000, 20000) float32",

@@ -22,6 +22,12 @@ that it does not detect can still crash it. ``docs/saving.md`` says so.
 
 from __future__ import annotations
 
+import json
+import os
+import select
+import signal
+import time
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -32,6 +38,8 @@ MAX_ATTR_ITEMS = 100_000  # Keras's name lists are split into chunks far smaller
 MAX_ATTR_BYTES = 16 * 2**20  # as ``archive.MAX_JSON_BYTES``: model_config is JSON
 MAX_OBJECTS = 100_000  # groups and datasets walked in one file
 MAX_DEPTH = 64
+CHILD_MEMORY = 256 * 2**20  # what reading a variable-length text may take (see isolated)
+CHILD_SECONDS = 30.0
 DEFLATE_RATIO = 1032  # deflate's largest expansion: one stored byte is at most 1032 bytes
 
 _H5_ERRORS = (OSError, KeyError, ValueError, RuntimeError, TypeError, IndexError)
@@ -113,8 +121,13 @@ def _read_text(obj, name: str, source: str) -> tuple[list[str], bool]:
             if storage > 32 * max(count, 1):
                 raise FileFormatError(f'"{source}": {what} is damaged (its storage does not '
                                       "match its size)")
-            out = np.empty(shape, dtype=object)
-            attr.read(out, mtype=h5t.py_create(h5py.string_dtype("utf-8")))
+            def read_all():
+                values = np.empty(shape, dtype=object)
+                attr.read(values, mtype=h5t.py_create(h5py.string_dtype("utf-8")))
+                return [v.decode("utf-8", errors="replace") if isinstance(v, bytes) else v
+                        for v in values.reshape(-1)]
+
+            out = np.array(isolated(read_all, source, what), dtype=object)
         else:
             size = file_type.get_size()
             if size * count > MAX_ATTR_BYTES or storage != size * count:
@@ -138,6 +151,81 @@ def _read_text(obj, name: str, source: str) -> tuple[list[str], bool]:
                                   f"at most {MAX_ATTR_BYTES}")
         texts.append(item)
     return texts, shape == ()
+
+
+def isolated(read, source: str, what: str):
+    """``read()`` (which returns JSON-able values) run in a forked child process whose
+    address space is capped at ``CHILD_MEMORY`` bytes over the parent's.
+
+    libhdf5 takes a variable-length string's length from the file and allocates that much
+    before it finds the text is not there: one changed byte makes it touch gigabytes. In the
+    child such an allocation fails, and a crash kills only the child; both are a
+    ``FileFormatError``. Where ``os.fork`` is missing (Windows), ``read`` runs here.
+    """
+    if not hasattr(os, "fork"):
+        return read()
+    import resource
+
+    read_end, write_end = os.pipe()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # "multi-threaded, use of fork"
+        pid = os.fork()
+    if pid == 0:  # the child: read, send, and leave without running any cleanup
+        try:
+            os.close(read_end)
+            soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+            cap = _address_space() + CHILD_MEMORY
+            if hard == resource.RLIM_INFINITY or cap < hard:
+                resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
+            try:
+                payload = {"values": read()}
+            except BaseException as e:  # noqa: BLE001 - reported to the parent, which raises
+                payload = {"error": f"{type(e).__name__}: {e}"}
+            data = memoryview(json.dumps(payload).encode())
+            while data:
+                data = data[os.write(write_end, data):]
+        finally:
+            os._exit(0)
+    os.close(write_end)
+    chunks, deadline = [], time.monotonic() + CHILD_SECONDS
+    try:
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                os.kill(pid, signal.SIGKILL)
+                raise FileFormatError(f'"{source}": reading {what} took over {CHILD_SECONDS} '
+                                      "s (the file is damaged)")
+            if select.select([read_end], [], [], left)[0]:
+                chunk = os.read(read_end, 1 << 16)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+    finally:
+        os.close(read_end)
+        _, status = os.waitpid(pid, 0)
+    if os.WIFSIGNALED(status) or not chunks:
+        how = (f"signal {os.WTERMSIG(status)}" if os.WIFSIGNALED(status)
+               else f"exit {os.WEXITSTATUS(status)}")
+        raise FileFormatError(f'"{source}": reading {what} killed the reading process ({how}): '
+                              "the file is damaged")
+    payload = json.loads(b"".join(chunks))
+    if "error" in payload:
+        raise FileFormatError(f'"{source}": cannot read {what} (the file is damaged: '
+                              f'{payload["error"]})')
+    return payload["values"]
+
+
+def _address_space() -> int:
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmSize:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 * 4
 
 
 def _space(space) -> str:
