@@ -10,6 +10,8 @@ storage are found to be what a Keras file holds:
 
 - an attribute must be text (an HDF5 string, variable- or fixed-length, ASCII or UTF-8), a
   scalar or a list of at most ``MAX_ATTR_ITEMS``, and is read into a string type sloi made;
+  a variable-length one in a forked child with capped memory (``isolated``), because libhdf5
+  allocates whatever length the file states for it before checking it;
 - a dataset must be a standard little- or big-endian integer or IEEE float, stored in the file
   (compact, contiguous or chunked; no external or virtual storage), filtered at most by
   deflate, shuffle or fletcher32; its declared shape is returned first (``Declared``) so the
