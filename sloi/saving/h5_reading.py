@@ -24,6 +24,7 @@ that it does not detect can still crash it. ``docs/saving.md`` says so.
 
 from __future__ import annotations
 
+import faulthandler
 import json
 import os
 import select
@@ -175,6 +176,7 @@ def isolated(read, source: str, what: str):
     if pid == 0:  # the child: read, send, and leave without running any cleanup
         try:
             os.close(read_end)
+            faulthandler.disable()  # a crash here is reported by the parent, not dumped
             soft, hard = resource.getrlimit(resource.RLIMIT_AS)
             cap = _address_space() + CHILD_MEMORY
             if hard == resource.RLIM_INFINITY or cap < hard:

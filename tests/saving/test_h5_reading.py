@@ -2,6 +2,8 @@
 them (sloi/saving/h5_reading.py)."""
 
 import os
+import resource
+import signal
 import subprocess
 import sys
 
@@ -152,3 +154,27 @@ def test_a_group_that_links_to_itself_is_walked_once(tmp_path):
         f["g/loop"] = f["g"]  # a hard link cycle
     with h5py.File(tmp_path / "f.h5", "r") as f:
         assert list(h5_reading.datasets(f, "f.h5")) == ["g/x"]
+
+
+def test_a_text_whose_length_says_4_gib_is_refused_in_bounded_memory(files):
+    # one byte of the stored length: libhdf5 allocated and touched 4 GB (28 s) before it
+    # found the text shorter; the read now happens in a child capped at 256 MB
+    model, folder = files
+    model.compile("adam", "mse")  # a training_config to damage
+    model.save(folder / "c.h5")
+    (folder / "d.h5").write_bytes(fuzz_files.huge_text_length((folder / "c.h5").read_bytes()))
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    with pytest.raises(FileFormatError, match=r"cannot read the attribute 'training_config' "
+                                              r'of "/" \(the file is damaged: OSError'):
+        load_keras_model(folder / "d.h5")
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 300 * 1024
+
+
+def test_isolated_reads_turn_crashes_and_errors_into_file_errors():
+    assert h5_reading.isolated(lambda: ["a", "é"], "f.h5", "the text") == ["a", "é"]
+    with pytest.raises(FileFormatError, match=r'"f.h5": reading the text killed the reading '
+                                              r"process \(signal 11\)"):
+        h5_reading.isolated(lambda: os.kill(os.getpid(), signal.SIGSEGV), "f.h5", "the text")
+    with pytest.raises(FileFormatError, match=r'"f.h5": cannot read the text \(the file is '
+                                              r"damaged: MemoryError"):
+        h5_reading.isolated(lambda: len(bytearray(2**30)), "f.h5", "the text")  # over 256 MB
