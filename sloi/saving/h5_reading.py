@@ -31,6 +31,7 @@ import select
 import signal
 import time
 import warnings
+import weakref
 from dataclasses import dataclass
 
 import numpy as np
@@ -91,51 +92,20 @@ def text_list_attr(obj, name: str, source: str) -> list[str] | None:
 
 def _read_text(obj, name: str, source: str) -> tuple[list[str], bool]:
     """``(texts, is_scalar)`` of a string attribute, after checking its type and size."""
-    h5py = _h5()
-    h5a, h5s, h5t = h5py.h5a, h5py.h5s, h5py.h5t
+    h5t = _h5().h5t
     what = f'the attribute {name!r} of "{_where(obj)}"'
     try:
-        attr = h5a.open(obj.id, name.encode())
-        space = attr.get_space()
-        kind = space.get_simple_extent_type()
-        if kind == h5s.SCALAR:
-            shape, count = (), 1
-        elif kind == h5s.SIMPLE and space.get_simple_extent_ndims() == 1:
-            shape = space.shape
-            count = shape[0]
-        else:
-            raise FileFormatError(f'"{source}": {what} should be a text or a list of texts; '
-                                  f"its dataspace is {_space(space)}")
-        if count > MAX_ATTR_ITEMS:
-            raise FileFormatError(f'"{source}": {what} declares {count} items; expected at '
-                                  f"most {MAX_ATTR_ITEMS}")
-        file_type = attr.get_type()
-        if count == 0 and shape != ():
+        checked = _checked_text(obj, name, source, what)
+        if checked is None:
             return [], False  # an empty list (h5py stores ``[]`` as an empty float array)
-        if file_type.get_class() != h5t.STRING:
-            raise FileFormatError(f'"{source}": {what} should hold text; it holds HDF5 '
-                                  f"{_type_class(file_type)} values")
-        if file_type.get_cset() not in (h5t.CSET_ASCII, h5t.CSET_UTF8):
-            raise FileFormatError(f'"{source}": {what} declares an unknown character set')
-        storage = attr.get_storage_size()
-        if file_type.is_variable_str():
-            # Each item is a reference into the file's global heap (16 bytes with 8-byte
-            # addresses): the texts themselves are no larger than the file.
-            if storage > 32 * max(count, 1):
-                raise FileFormatError(f'"{source}": {what} is damaged (its storage does not '
-                                      "match its size)")
-            def read_all():
-                values = np.empty(shape, dtype=object)
-                attr.read(values, mtype=h5t.py_create(h5py.string_dtype("utf-8")))
-                return [v.decode("utf-8", errors="replace") if isinstance(v, bytes) else v
-                        for v in values.reshape(-1)]
-
-            out = np.array(isolated(read_all, source, what), dtype=object)
+        attr, shape, size = checked
+        if size is None:  # variable-length: read with the object's others, in a child
+            read = _variable_texts(obj, source)
+            if name in read["errors"]:
+                raise FileFormatError(f'"{source}": cannot read {what} (the file is damaged: '
+                                      f'{read["errors"][name]})')
+            out = np.array(read["values"][name], dtype=object)
         else:
-            size = file_type.get_size()
-            if size * count > MAX_ATTR_BYTES or storage != size * count:
-                raise FileFormatError(f'"{source}": {what} declares {count} texts of {size} '
-                                      f"bytes in {storage} stored bytes (damaged or too large)")
             out = np.zeros(shape, dtype=f"S{max(size, 1)}")
             attr.read(out, mtype=h5t.py_create(out.dtype))
     except FileFormatError:
@@ -154,6 +124,89 @@ def _read_text(obj, name: str, source: str) -> tuple[list[str], bool]:
                                   f"at most {MAX_ATTR_BYTES}")
         texts.append(item)
     return texts, shape == ()
+
+
+def _checked_text(obj, name: str, source: str, what: str):
+    """``(attribute, shape, item size or None when variable-length)`` of a text attribute
+    whose declaration is sound; None for an empty list; ``FileFormatError`` otherwise."""
+    h5py = _h5()
+    h5a, h5s, h5t = h5py.h5a, h5py.h5s, h5py.h5t
+    attr = h5a.open(obj.id, name.encode())
+    space = attr.get_space()
+    kind = space.get_simple_extent_type()
+    if kind == h5s.SCALAR:
+        shape, count = (), 1
+    elif kind == h5s.SIMPLE and space.get_simple_extent_ndims() == 1:
+        shape = space.shape
+        count = shape[0]
+    else:
+        raise FileFormatError(f'"{source}": {what} should be a text or a list of texts; '
+                              f"its dataspace is {_space(space)}")
+    if count > MAX_ATTR_ITEMS:
+        raise FileFormatError(f'"{source}": {what} declares {count} items; expected at '
+                              f"most {MAX_ATTR_ITEMS}")
+    if count == 0 and shape != ():
+        return None
+    file_type = attr.get_type()
+    if file_type.get_class() != h5t.STRING:
+        raise FileFormatError(f'"{source}": {what} should hold text; it holds HDF5 '
+                              f"{_type_class(file_type)} values")
+    if file_type.get_cset() not in (h5t.CSET_ASCII, h5t.CSET_UTF8):
+        raise FileFormatError(f'"{source}": {what} declares an unknown character set')
+    storage = attr.get_storage_size()
+    if file_type.is_variable_str():
+        # Each item is a reference into the file's global heap (16 bytes with 8-byte
+        # addresses): the texts themselves are no larger than the file.
+        if storage > 32 * max(count, 1):
+            raise FileFormatError(f'"{source}": {what} is damaged (its storage does not '
+                                  "match its size)")
+        return attr, shape, None
+    size = file_type.get_size()
+    if size * count > MAX_ATTR_BYTES or storage != size * count:
+        raise FileFormatError(f'"{source}": {what} declares {count} texts of {size} '
+                              f"bytes in {storage} stored bytes (damaged or too large)")
+    return attr, shape, size
+
+
+# The variable-length texts of each object already read, by its HDF5 id: a load asks for
+# model_config, keras_version and training_config in turn, and one child reads them all.
+_VARIABLE_TEXTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _variable_texts(obj, source: str) -> dict:
+    """``{"values": {name: [text, ...]}, "errors": {name: message}}`` for every sound
+    variable-length text attribute of ``obj``, read in one ``isolated`` child."""
+    cached = _VARIABLE_TEXTS.get(obj.id)
+    if cached is not None:
+        return cached
+    h5py = _h5()
+    attrs = []
+    for name in list(obj.attrs)[:1000]:
+        try:
+            checked = _checked_text(obj, name, source, name)
+        except (FileFormatError, *_H5_ERRORS):
+            continue  # refused when (if ever) it is asked for
+        if checked is not None and checked[2] is None:
+            attrs.append((name, checked[0], checked[1]))
+
+    def read_all():
+        out = {"values": {}, "errors": {}}
+        mtype = h5py.h5t.py_create(h5py.string_dtype("utf-8"))
+        for name, attr, shape in attrs:
+            try:
+                values = np.empty(shape, dtype=object)
+                attr.read(values, mtype=mtype)
+                out["values"][name] = [
+                    v.decode("utf-8", errors="replace") if isinstance(v, bytes) else v
+                    for v in values.reshape(-1)]
+            except Exception as e:  # noqa: BLE001 - kept for the attribute it belongs to
+                out["errors"][name] = f"{type(e).__name__}: {e}"
+        return out
+
+    names = ", ".join(repr(n) for n, _, _ in attrs)
+    read = isolated(read_all, source, f'the attributes {names} of "{_where(obj)}"')
+    _VARIABLE_TEXTS[obj.id] = read
+    return read
 
 
 def isolated(read, source: str, what: str):
