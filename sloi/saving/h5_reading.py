@@ -182,6 +182,8 @@ def _variable_texts(obj, source: str) -> dict:
     h5py = _h5()
     attrs = []
     for name in list(obj.attrs)[:1000]:
+        if not isinstance(name, str):  # a name that is not UTF-8: nothing sloi asks for
+            continue
         try:
             checked = _checked_text(obj, name, source, name)
         except (FileFormatError, *_H5_ERRORS):
