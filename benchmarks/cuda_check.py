@@ -44,7 +44,7 @@ def check(name, make, mask):
     gerr = (xg.grad.cpu() - xc.grad).abs().max().item()
     werr = max((a.grad.cpu() - b.grad).abs().max().item()
                for a, b in zip(gpu.trainable_weights, cpu.trainable_weights))
-    path = getattr(gpu, "_last_path", "?")
+    path = getattr(gpu, "last_path", "?")
     ok = err < 1e-4 and gerr < 1e-4 and werr < 1e-3 and path == "fused"
     print(f"{'ok ' if ok else 'BAD'} {name:42s} mask={mask!s:5} path={path:8s} "
           f"out {err:.2e} dx {gerr:.2e} dW {werr:.2e}", flush=True)

@@ -3,7 +3,7 @@
 1. ``fit`` on an Embedding → LSTM model on CUDA: host syncs counted with torch's sync debug
    mode (they must not grow with the number of steps), and ms per step against the same
    model trained by a hand-written loop, with sloi's recurrent weights packed into one cuDNN
-   buffer (the default) and converted at every call (``rnn_ops.PACK = False``).
+   buffer (the default) and converted at every call (``layer.pack_weights = False``).
 2. How the recurrent weights reach cuDNN, forward+backward of one layer: sloi's packed
    parameters (a GRU's gathered buffer), sloi converting per call, and nn.LSTM's / nn.GRU's
    own flattened weights; CUDA kernels launched per step (from the profiler) and ms per step.
@@ -22,13 +22,15 @@ import torch
 
 import sloi
 from sloi import layers as L
-from sloi.kernels import rnn as rnn_ops
+from sloi.layers.recurrent.fused_layout import FusedLayout
 
 
 def use_packing(model, packed: bool):
     """Pack (the default) or convert per call; converting starts from separate contiguous
     parameters, as before packing existed."""
-    rnn_ops.PACK = packed
+    for layer in model.modules():
+        if isinstance(layer, FusedLayout):
+            layer.pack_weights = packed
     if not packed:
         model._apply(lambda t: t.contiguous())
 
@@ -69,7 +71,7 @@ def fit_check():
         torch.cuda.synchronize()
         ms = (time.perf_counter() - start) / 40 * 1e3
         sloi_ms[packed] = min(ms, sloi_ms.get(packed, float("inf")))
-    rnn_ops.PACK = True
+    use_packing(model, True)
     model.predict(x[:64], verbose=0)  # packs again
     save_check(model, x[:256])
 
@@ -156,10 +158,10 @@ def weights_check():
             out.square().mean().backward()
             grads[packed] = [out.detach()] + [p.grad.clone() for p in layer.trainable_weights]
         shared = {p.untyped_storage().data_ptr() for p in layer.trainable_weights}
-        holder = layer._fused_weights
-        laid_out = holder._index is not None if "GRU" in name else len(shared) == 1
+        holder = layer.fused_weights
+        laid_out = holder.layout == "cudnn" if "GRU" in name else len(shared) == 1
         err = max((a - b).abs().max().item() for a, b in zip(grads[True], grads[False]))
-        good = laid_out and err < 1e-5 and layer._last_path == "fused"
+        good = laid_out and err < 1e-5 and layer.last_path == "fused"
         ok &= good
         how = "gathered" if "GRU" in name else f"packed into {len(shared)} buffer(s)"
         print(f"{'ok ' if good else 'BAD'} {name}: {how}, largest difference from converting "
@@ -187,7 +189,8 @@ def weights_check():
             torch.cuda.synchronize()
             best = min(best, (time.perf_counter() - start) / 30 * 1e3)
         print(f"| {title} | {kernels:.0f} | {best:.3f} |", flush=True)
-    rnn_ops.PACK = True
+    for layer in results.values():
+        use_packing(layer, True)
     return ok
 
 

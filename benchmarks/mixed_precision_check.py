@@ -52,7 +52,7 @@ def run(kind, policy, weights, data, epochs, device):
         history = model.fit(x, y, epochs=epochs, batch_size=64, verbose=0)
         seconds = (time.perf_counter() - start) / epochs
         _, accuracy = model.evaluate(x_test, y_test, verbose=0)
-        path = rnn._last_path  # a Bidirectional records its own: one bidirectional kernel
+        path = rnn.last_path  # a Bidirectional records its own: one bidirectional kernel
         with torch.autocast(device.split(":")[0], dtype=sloi.mixed_precision.autocast_dtype(),
                             enabled=sloi.mixed_precision.autocast_dtype() is not None):
             # the recurrent layer's own output: torch's autocast keeps a softmax in float32 on

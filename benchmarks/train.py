@@ -26,6 +26,7 @@ import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 
 import sloi  # noqa: E402
+from sloi.layers.recurrent.fused_layout import FusedLayout  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(__file__))
 from overhead import HandWritten  # noqa: E402
@@ -210,10 +211,6 @@ def main(argv=None):
     args = parser.parse_args(argv)
     device = torch.device(args.device)
     sloi.config.set_device(args.device)
-    if args.convert_rnn_weights:
-        from sloi.kernels import rnn as rnn_ops
-
-        rnn_ops.PACK = False
     if args.epochs < 2:
         parser.error("--epochs must be 2 or more: the first epoch is a warm-up")
     where = torch.cuda.get_device_name() if device.type == "cuda" else "CPU"
@@ -231,6 +228,11 @@ def main(argv=None):
             n_batches *= 10
         x, y = data(batch * n_batches, kind)
         ours = builder(sloi)
+        if args.convert_rnn_weights:  # each recurrent layer converts its weights per call
+            for layer in ours.modules():
+                if isinstance(layer, FusedLayout):
+                    layer.pack_weights = False
+            ours._apply(lambda t: t.contiguous())  # out of any buffer they were laid out in
         theirs = make_torch()
         copy(ours, theirs)
         theirs.to(device)

@@ -37,7 +37,7 @@ _PACKAGES = {
 _LEAVES = {
     # Import nothing of sloi; everything may use them.
     "settings": 0,          # the process-wide defaults (floatx, epsilon, image data format)
-    "_object_lookup": 0,    # name -> object lookup shared by regularizers and constraints
+    "object_lookup": 0,     # name -> object lookup shared by regularizers and constraints
     "tree": 0,              # nested-structure helpers (keras.tree)
     "notebook": 0,          # Jupyter display (progress line, summary table, traceback filter)
     "progbar": 0,           # keras.utils.Progbar: callbacks, training and utils draw with it
@@ -62,10 +62,6 @@ _KNOWN_UPWARD: dict[tuple[str, str], str] = {
     # the layers' face and call the config codec of sloi/saving inside the function; moving
     # them needs the one nested-config decoder of issue 15, item 2.
     ("sloi.layers", "sloi.saving"): "keras.layers.serialize/deserialize use the saving codec",
-    # Every fit goes through the distribute package's hooks (issue 15, item 4: a default
-    # strategy object on the training floor removes this).
-    ("sloi.training._distribution", "sloi.distribute.trainer_hooks"):
-        "training asks the distribute package how to adapt data and steps",
 }
 
 # Packages on one floor that import each other (a cycle, held together by lazy imports).

@@ -8,7 +8,7 @@ each unit's incoming weight vector; for a Conv2D kernel `(h, w, in, out)` use `a
 
 import torch
 
-from sloi._object_lookup import ObjectLookup
+from sloi.object_lookup import ObjectLookup
 from sloi.settings import epsilon as backend_epsilon
 
 

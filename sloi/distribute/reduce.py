@@ -24,10 +24,10 @@ def _all_sum(t: torch.Tensor) -> torch.Tensor:
 
 def running_mean_result(tracker) -> torch.Tensor:
     """The mean of a ``RunningMean`` over every process's batches."""
-    tracker.result()  # fold what is pending into total and count
-    total = tracker._total if tracker._total is not None else torch.tensor(0.0)
+    total, count = tracker.totals()
+    total = total if total is not None else torch.tensor(0.0)
     device = total.device
-    pair = torch.stack([total.float(), torch.tensor(float(tracker._count), device=device)])
+    pair = torch.stack([total.float(), torch.tensor(float(count), device=device)])
     pair = _all_sum(pair)
     return pair[0] / pair[1] if pair[1] > 0 else torch.tensor(0.0, device=device)
 
@@ -46,7 +46,7 @@ def metric_result(metric) -> torch.Tensor:
 
 
 def global_results(trainer) -> dict:
-    """What ``Trainer._results`` returns, over every process."""
+    """The trainer's running loss and metric results, over every process."""
     results = {"loss": running_mean_result(trainer.loss_tracker)}
     for tracker in trainer.output_loss_trackers:
         results[tracker.name] = running_mean_result(tracker)

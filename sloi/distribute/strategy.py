@@ -13,15 +13,21 @@ import os
 import torch
 import torch.distributed as dist
 
+from sloi.distribute import data as distributed_data
+from sloi.distribute import ddp, reduce, stopping, worker_callbacks
+from sloi.distribute import predict as distributed_predict
+from sloi.training import strategy as training_strategy
 
-class DataParallel:
+
+class DataParallel(training_strategy.Strategy):
     """The data-parallel strategy of this process.
 
     Creating it joins the process group that the launcher describes in the environment
     (``RANK``, ``WORLD_SIZE``, ``MASTER_ADDR``, ``MASTER_PORT``; ``LOCAL_RANK`` picks the GPU),
-    unless ``torch.distributed`` is initialized already. The backend is NCCL when CUDA is
-    available and gloo otherwise. Once the group exists with more than one process,
-    ``fit`` / ``evaluate`` use it on their own: naming the strategy is optional.
+    unless ``torch.distributed`` is initialized already, and makes it the strategy that
+    ``fit`` / ``evaluate`` / ``predict`` follow while the group has more than one process. The
+    backend is NCCL when CUDA is available and gloo otherwise. In a group of several
+    processes, training without a ``DataParallel`` raises (a process must not train alone).
 
     Args:
         backend: ``"gloo"``, ``"nccl"`` or None (chosen from the device).
@@ -38,8 +44,9 @@ class DataParallel:
         >>> model.fit(x, y, batch_size=64)   # 64 = the global batch: 32 on each process
     """
 
+    single_process = False
+
     def __init__(self, backend=None, timeout=None, sync_batchnorm=False):
-        global _active
         if not dist.is_available():
             raise RuntimeError("DataParallel needs torch.distributed, which this torch build "
                                "lacks")
@@ -62,7 +69,7 @@ class DataParallel:
                 kwargs["timeout"] = datetime.timedelta(seconds=timeout)
             dist.init_process_group(backend=backend, **kwargs)
         self.sync_batchnorm = bool(sync_batchnorm)
-        _active = self
+        training_strategy.choose(self)
 
     @property
     def rank(self) -> int:
@@ -92,15 +99,60 @@ class DataParallel:
         return (f"<DataParallel rank={self.rank} world_size={self.world_size} "
                 f"sync_batchnorm={self.sync_batchnorm}>")
 
+    # ------------------------------------------------------------------ the loops' calls
+    def check_model(self, model) -> None:
+        ddp.check_model(model)
 
-# The DataParallel created last in this process: its options are the ones training follows.
-_active = None
+    def adapt(self, x, y, sample_weight, batch_size, shuffle, device, steps):
+        """This process's share of every global batch of ``x`` / ``y``."""
+        return distributed_data.shard(x, y, sample_weight, batch_size, shuffle, device, steps,
+                                      self.rank, self.world_size)
+
+    def predict_data(self, model, x, batch_size, device, steps):
+        """This process's contiguous share of predict's samples (all of them for a stateful
+        model, whose state must follow every batch)."""
+        if any(getattr(m, "stateful", False) is True for m in model.modules()):
+            return super().predict_data(model, x, batch_size, device, steps)
+        return distributed_predict.share(x, batch_size, device, steps, self.rank,
+                                         self.world_size)
+
+    def gather_predictions(self, data, flat: list) -> list:
+        """Each output's predictions of every process, in the input's order, when ``data``
+        was shared out by ``predict_data``."""
+        if not getattr(data, "sharded", False):
+            return flat
+        return distributed_predict.gather(flat)
+
+    def callbacks(self, trainer, callbacks: list) -> list:
+        return worker_callbacks.callbacks_here(trainer, callbacks, self.is_chief)
+
+    def training_module(self, model, x, previous=None) -> torch.nn.Module:
+        """``model`` inside ``DistributedDataParallel`` (the one of an earlier loop, when
+        ``previous`` is it, following this strategy's ``sync_batchnorm``)."""
+        if isinstance(previous, ddp.SyncedDDP) and previous.module is model:
+            previous.sync_layers = ddp.sync_layers(model, self.sync_batchnorm)
+            return previous
+        return ddp.wrap(model, x, self.sync_batchnorm)
+
+    def results(self, trainer) -> dict:
+        """The running loss and metrics summed over the processes (a collective read)."""
+        return reduce.global_results(trainer)
+
+    def end_of_epoch(self, model) -> None:
+        """The processes meet (the others wait while rank 0 writes its files) and agree on
+        ``stop_training``: one all-reduce that is also the barrier, so a callback that stopped
+        one process at the end of the epoch stops them all."""
+        stopping.stop_anywhere(model)
+
+    def end_of_fit(self) -> None:
+        self.barrier()
 
 
 def current():
     """The strategy in force: a ``DataParallel`` when ``torch.distributed`` is initialized with
-    more than one process (the one created last, or a default one for a process group the
-    script initialized itself), else None (single-process training, unchanged)."""
-    if dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1:
-        return _active if _active is not None else DataParallel()
+    more than one process (the one created last, or a new one for a process group the script
+    initialized itself), else None (single-process training, unchanged)."""
+    if training_strategy.process_count() > 1:
+        chosen = training_strategy.chosen()
+        return chosen if isinstance(chosen, DataParallel) else DataParallel()
     return None

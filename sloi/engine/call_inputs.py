@@ -9,6 +9,7 @@ import torch
 
 from sloi.engine import tree
 from sloi.engine.dtypes import STRING
+from sloi.engine.keras_mask import get_keras_mask, set_keras_mask
 from sloi.engine.module_tools import first_parameter
 from sloi.engine.string_inputs import is_string_data, to_host_strings
 from sloi.engine.symbolic import SymbolicTensor
@@ -41,21 +42,22 @@ def has_symbolic(args, kwargs) -> bool:
     return any(isinstance(x, SymbolicTensor) for x in tree.flatten(kwargs))
 
 
+def _is_layer(x) -> bool:
+    """A layer object (a named module) given where a tensor belongs."""
+    return isinstance(x, torch.nn.Module) and isinstance(getattr(x, "name", None), str)
+
+
 def describe_value(x) -> str:
     """A short description of a value that is not what a call wanted, for error messages."""
-    from sloi.engine.layer import Layer  # the class this module serves (error paths only)
-
-    if isinstance(x, Layer):
+    if _is_layer(x):
         return f'the {type(x).__name__} layer object "{x.name}"'
     text = repr(x)
     return f"{type(x).__name__} {text if len(text) < 60 else text[:57] + '...'}"
 
 
 def not_a_tensor(layer, x) -> TypeError:
-    from sloi.engine.layer import Layer
-
     hint = ""
-    if isinstance(x, Layer):
+    if _is_layer(x):
         hint = (f'; pass its output instead: x = {x.name}(previous) then '
                 f"{layer.name}(x)")
     return TypeError(
@@ -112,18 +114,18 @@ def to_weights_device(layer, x: torch.Tensor) -> torch.Tensor:
     if weight is None or weight.device.type != "cuda":
         return x
     moved = x.to(weight.device)
-    mask = getattr(x, "_keras_mask", None)
+    mask = get_keras_mask(x)
     if mask is not None:
-        moved._keras_mask = mask.to(weight.device)
+        set_keras_mask(moved, mask.to(weight.device))
     return moved
 
 
 def carried_mask(x):
     """The mask a tensor (or each tensor of a list) carries; None when none carries one."""
     if isinstance(x, (list, tuple)):
-        masks = [getattr(item, "_keras_mask", None) for item in x]
+        masks = [get_keras_mask(item) for item in x]
         return masks if any(m is not None for m in masks) else None
-    return getattr(x, "_keras_mask", None)
+    return get_keras_mask(x)
 
 
 def broadcast_masks(mask, outputs) -> list:

@@ -8,8 +8,6 @@ runs a flat plan: one layer call per node, values kept by tensor id.
 
 from __future__ import annotations
 
-import inspect
-
 import numpy as np
 import torch
 from torch import nn
@@ -67,7 +65,7 @@ class Functional(Model):
         self._flat_inputs = flat_inputs
         self._flat_outputs = flat_outputs
         self._uses_masks = any(
-            t._keras_mask is not None for n in nodes for t in n.output_tensors
+            t.mask is not None for n in nodes for t in n.output_tensors
         )
         self._chain = self._chain_plan()
         self._release_after = self._release_plan()
@@ -167,6 +165,15 @@ class Functional(Model):
     def outputs(self) -> list[SymbolicTensor]:
         return list(self._flat_outputs)
 
+    def _summary_rows(self) -> tuple[list, bool]:
+        return self.operations, _prints_as_stack(self)
+
+    @property
+    def nodes(self) -> list:
+        """The calls of the graph (``Node``), in the order the model runs them; the Input
+        nodes are not among them."""
+        return list(self._nodes)
+
     @property
     def string_stage_outputs(self) -> list[SymbolicTensor]:
         """The tensors made by the layers that read string inputs (TextVectorization,
@@ -192,18 +199,18 @@ class Functional(Model):
 
     @property
     def input_names(self) -> list[str]:
-        return [t._keras_history.layer.name for t in self._flat_inputs]
+        return [t.history.layer.name for t in self._flat_inputs]
 
     @property
     def output_names(self) -> list[str]:
-        return [t._keras_history.layer.name for t in self._flat_outputs]
+        return [t.history.layer.name for t in self._flat_outputs]
 
     # ------------------------------------------------------------------ running
     def call(self, inputs, training=None, mask=None):
         values = self._standardize_inputs(inputs)
         if self._has_activity:
             for layer in self._layers:
-                layer._activity_losses.clear()
+                layer.clear_activity_losses()
         chain = self._chain
         if chain is not None and training is None and mask is None and not self._uses_masks:
             x = values[0]
@@ -235,7 +242,7 @@ class Functional(Model):
             if casts and id(node) in casts:
                 args = [args[0].to(casts[id(node)]), *args[1:]]
             kwargs = tree.map_structure(lookup, node.call_kwargs) if node.call_kwargs else {}
-            if training is not None and "training" not in kwargs and layer._call_accepts(
+            if training is not None and "training" not in kwargs and layer.call_accepts(
                     "training"):
                 kwargs["training"] = training
             in_mask = None
@@ -248,10 +255,10 @@ class Functional(Model):
                     in_mask = None
                 elif "mask" in node.call_kwargs:
                     kwargs["mask"] = lookup(node.call_kwargs["mask"])
-                elif layer._call_accepts("mask"):
+                elif layer.call_accepts("mask"):
                     kwargs["mask"] = in_mask
             if use_masks:
-                for param, source in _named_mask_args(node):
+                for param, source in node.named_mask_args:
                     if param not in kwargs and masks.get(id(source)) is not None:
                         kwargs[param] = masks[id(source)]
             outputs = _module_call(layer, *args, **kwargs)
@@ -261,7 +268,7 @@ class Functional(Model):
             flat = tree.flatten(outputs)
             for t, v in zip(node.output_tensors, flat):
                 values[id(t)] = v
-            if use_masks and any(t._keras_mask is not None for t in node.output_tensors):
+            if use_masks and any(t.mask is not None for t in node.output_tensors):
                 out_mask = layer.compute_mask(args[0], kwargs.get("mask", in_mask))
                 for t, m in zip(node.output_tensors, broadcast_masks(out_mask, outputs)):
                     masks[id(t)] = m
@@ -313,7 +320,7 @@ class Functional(Model):
                 if isinstance(x, Layer) or isinstance(x, SymbolicTensor):
                     raise TypeError(
                         f'Model "{self.name}" expects data for input '
-                        f'"{t._keras_history.layer.name}"; got {describe_value(x)}'
+                        f'"{t.history.layer.name}"; got {describe_value(x)}'
                     )
                 x = torch.as_tensor(np.asarray(x))
             if x.dtype != t.dtype and (cast_to is not None or x.is_floating_point()
@@ -325,25 +332,28 @@ class Functional(Model):
             if len(shape) != len(t.shape) or any(
                     d is not None and d != s for d, s in zip(t.shape, shape)):
                 raise ValueError(
-                    f'Model "{self.name}" expects input "{t._keras_history.layer.name}" of shape '
+                    f'Model "{self.name}" expects input "{t.history.layer.name}" of shape '
                     f"{format_shape(t.shape)}; got data of shape {format_shape(tuple(shape))}"
                 )
             result.append(x)
         return result
 
 
-def _named_mask_args(node) -> list:
-    """``[("query_mask", tensor given as query), ...]``: as in Keras, a layer whose call takes
-    ``<arg>_mask`` gets the mask carried by the tensor passed as ``<arg>``."""
-    cached = node.__dict__.get("_mask_args")
-    if cached is None:
-        params = inspect.signature(node.layer.call).parameters
-        bound = inspect.signature(node.layer.call).bind_partial(*node.call_args,
-                                                                **node.call_kwargs)
-        cached = [(f"{name}_mask", value) for name, value in bound.arguments.items()
-                  if isinstance(value, SymbolicTensor) and f"{name}_mask" in params]
-        node._mask_args = cached
-    return cached
+def _prints_as_stack(model) -> bool:
+    """Whether a Functional model is one line of steps, each fed by the one before: Keras
+    then prints it as a stack."""
+    if len(model.inputs) != 1:
+        return False
+    previous, layers_seen = [model.inputs[0]], set()
+    for node in model.nodes:
+        ins = list(node.input_tensors)
+        if len(ins) != 1 or not any(ins[0] is t for t in previous):
+            return False
+        if id(node.layer) in layers_seen:  # a shared layer
+            return False
+        layers_seen.add(id(node.layer))
+        previous = list(node.output_tensors)
+    return all(any(out is t for t in previous) for out in model.outputs)
 
 
 def map_graph(model_name: str, inputs: list, outputs: list):
@@ -375,7 +385,7 @@ def map_graph(model_name: str, inputs: list, outputs: list):
             raise ValueError(
                 f'Model "{model_name}": graph disconnected. Output of layer "{consumer}" needs '
                 f'Input "{node.layer.name}" (shape {format_shape(tensor.shape)}), which is not '
-                f"among the model's inputs {[t._keras_history.layer.name for t in inputs]}"
+                f"among the model's inputs {[t.history.layer.name for t in inputs]}"
             )
         if id(node) in in_progress:
             raise ValueError(f'Model "{model_name}": layer "{node.layer.name}" is in a cycle')
@@ -388,7 +398,7 @@ def map_graph(model_name: str, inputs: list, outputs: list):
         post_order.append(node)
 
     for out in outputs:
-        visit(out, out._keras_history.layer.name if out._keras_history else "?")
+        visit(out, out.history.layer.name if out.history else "?")
 
     in_graph = {id(n) for n in post_order}
     node_depth: dict = {}
@@ -401,7 +411,7 @@ def map_graph(model_name: str, inputs: list, outputs: list):
             if id(parent) in in_graph:
                 node_depth[id(parent)] = max(node_depth.get(id(parent), 0), depth + 1)
     for t in inputs:  # unused inputs still belong to the model
-        layer = t._keras_history.layer
+        layer = t.history.layer
         if layer not in layer_depth and t.node.is_input:
             layer_depth[layer] = 0
             first_seen.setdefault(layer, len(first_seen))

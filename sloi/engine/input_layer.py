@@ -49,7 +49,7 @@ class InputLayer(Layer):
         self._build_input_shape = self.batch_shape
         tensor = SymbolicTensor(self.batch_shape, STRING if strings else self._dtype,
                                 name=self.name)
-        tensor._keras_history = History(self, 0, 0)
+        tensor.history = History(self, 0, 0)
         self._inbound_nodes.append(Node(self, (), {}, tensor))
         self.output_tensor = tensor
 

@@ -92,7 +92,7 @@ def check_input(layer, spec: InputSpec | None, shape, described: str, position: 
             raise ValueError(
                 f'Layer "{layer.name}" ({type(layer).__name__}) expects {which} with size {size} '
                 f"on axis {axis} (it was built for shape "
-                f"{format_shape(layer._build_shape_for_message())}); got {described}"
+                f"{format_shape(_built_for(layer))}); got {described}"
             )
 
 
@@ -108,3 +108,8 @@ def _squeezed_spec(spec: InputSpec) -> InputSpec:
     shape = spec.shape[:-1]
     return InputSpec(shape=shape, min_ndim=spec.min_ndim, max_ndim=spec.max_ndim,
                      layout=spec.layout)
+
+
+def _built_for(layer) -> tuple:
+    config = layer.get_build_config()
+    return config["input_shape"] if config is not None else ()

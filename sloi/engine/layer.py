@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import weakref
 
 import numpy as np
 import torch
@@ -28,6 +29,7 @@ from sloi.engine.call_inputs import (
     batch_shape_from_kwargs,
     broadcast_masks,
     carried_mask,
+    check_symbolic_inputs,
     convert_eager,
     has_symbolic,
     move_to_input_device,
@@ -37,10 +39,13 @@ from sloi.engine.call_inputs import (
 from sloi.engine.config_decoder import catalogue
 from sloi.engine.dtypes import dtype_name, standardize_dtype
 from sloi.engine.input_spec import check_input
-from sloi.engine.symbolic import Node, format_shape
-from sloi.engine.symbolic_call import symbolic_call
+from sloi.engine.keras_mask import get_keras_mask, set_keras_mask
+from sloi.engine.shape_inference import infer_output_spec
+from sloi.engine.symbolic import History, Node, SymbolicTensor, format_shape
 
 _BASE_KWARGS = ("input_shape", "input_dim", "batch_size", "batch_input_shape", "weights")
+# the wrappers ``__init_subclass__`` puts around build(), so that a subclass does not wrap twice
+_BUILDS_THAT_MARK_BUILT: weakref.WeakSet = weakref.WeakSet()
 
 
 class Layer(nn.Module):
@@ -86,7 +91,7 @@ class Layer(nn.Module):
         super().__init_subclass__(**kwargs)
         catalogue(cls)  # sloi's own classes, so nested configs find them by name
         original = cls.__dict__.get("build")
-        if original is not None and not getattr(original, "_marks_built", False):
+        if original is not None and original not in _BUILDS_THAT_MARK_BUILT:
             # As in Keras, a layer is built once its build() ran, whoever called it.
             @functools.wraps(original)
             def build(self, *args, **kw):
@@ -95,7 +100,7 @@ class Layer(nn.Module):
                 if self._build_input_shape is None and args:
                     self._build_input_shape = args[0]
 
-            build._marks_built = True
+            _BUILDS_THAT_MARK_BUILT.add(build)
             cls.build = build
 
     # ------------------------------------------------------------------ properties
@@ -126,15 +131,16 @@ class Layer(nn.Module):
         for reg_name, created_trainable in self._own_weights:
             if created_trainable:
                 self._parameters[reg_name].requires_grad_(self._trainable)
-        for child in self._child_modules():
+        for child in self.child_modules():
             if isinstance(child, Layer):
                 child.trainable = value
             else:
                 child.requires_grad_(self._trainable)
 
-    def _child_modules(self):
+    def child_modules(self):
         """Sub-layers (and plain torch modules) in the order they were set, looking through
-        containers such as ``nn.ModuleList`` / ``nn.ModuleDict``."""
+        containers such as ``nn.ModuleList`` / ``nn.ModuleDict``: the layer's direct parts,
+        whose weights follow its own in ``weights``."""
         for module in self._modules.values():
             if module is None:
                 continue
@@ -215,21 +221,27 @@ class Layer(nn.Module):
     def _own_weight_tensor(self, reg_name: str, trainable: bool):
         return self._parameters[reg_name] if trainable else self._buffers[reg_name]
 
-    def _weights_with_paths(self) -> list[tuple[str, torch.Tensor]]:
+    def own_weights_with_names(self) -> list[tuple[str, torch.Tensor]]:
+        """``[("kernel", tensor), ("bias", tensor)]``: the weights this layer made with
+        ``add_weight`` (not its sub-layers'), by their registered names, trainable ones first
+        as Keras orders them."""
+        pairs = [(n, self._own_weight_tensor(n, t)) for n, t in self._own_weights if t]
+        return pairs + [(n, self._own_weight_tensor(n, t)) for n, t in self._own_weights if not t]
+
+    def weights_with_paths(self) -> list[tuple[str, torch.Tensor]]:
         """``[("dense/kernel", tensor), ...]`` in Keras order: own trainable, own non-trainable,
-        then sub-layers'. A weight shared by two layers appears once."""
-        own = [(f"{self.name}/{n}", self._own_weight_tensor(n, t))
-               for n, t in self._own_weights if t]
-        own += [(f"{self.name}/{n}", self._own_weight_tensor(n, t))
-                for n, t in self._own_weights if not t]
+        then sub-layers'. A weight shared by two layers appears once. Inside a model a weight's
+        path starts with its layer's name ("dense/kernel"); inside a layer, with the outer
+        layer's too ("lstm/lstm_cell/kernel"), as Keras writes them."""
+        own = [(f"{self.name}/{n}", w) for n, w in self.own_weights_with_names()]
         result, seen = [], set()
         for path, w in own:
             if id(w) not in seen:
                 seen.add(id(w))
                 result.append((path, w))
-        for child in self._child_modules():
+        for child in self.child_modules():
             if isinstance(child, Layer):
-                pairs = child._weights_with_paths()
+                pairs = child.weights_with_paths()
                 if not self._is_container:  # "lstm/lstm_cell/kernel", but "dense/kernel" in a model
                     pairs = [(f"{self.name}/{path}", w) for path, w in pairs]
             else:
@@ -241,16 +253,20 @@ class Layer(nn.Module):
                     result.append((path, w))
         return result
 
+    def _weights_with_paths(self) -> list[tuple[str, torch.Tensor]]:
+        # the former name, which modules not yet moved to ``weights_with_paths`` still call
+        return self.weights_with_paths()
+
     def trainable_weights_with_paths(self) -> list[tuple[str, torch.Tensor]]:
         """``[("dense/kernel", weight), ...]``: the trainable weights with Keras's paths, which
         optimizers that choose by name read (``OptimizerMap``, Muon's exclusions, weight
         decay's ``exclude_from_weight_decay``)."""
         trainable = {id(w) for w in self.trainable_weights}
-        return [(p, w) for p, w in self._weights_with_paths() if id(w) in trainable]
+        return [(p, w) for p, w in self.weights_with_paths() if id(w) in trainable]
 
     @property
     def weights(self) -> list[torch.Tensor]:
-        return [w for _, w in self._weights_with_paths()]
+        return [w for _, w in self.weights_with_paths()]
 
     @property
     def trainable_weights(self) -> list[torch.Tensor]:
@@ -271,7 +287,7 @@ class Layer(nn.Module):
     def set_weights(self, weights) -> None:
         """Set every weight from numpy arrays (Keras order and layout); nothing is changed unless
         every count and shape fits."""
-        pairs = self._weights_with_paths()
+        pairs = self.weights_with_paths()
         weights = list(weights)
         if len(weights) != len(pairs):
             expected = ", ".join(f"{p} {format_shape(tuple(w.shape))}" for p, w in pairs)
@@ -307,7 +323,7 @@ class Layer(nn.Module):
         result = [reg(self._parameters.get(n, self._buffers.get(n)))
                   for n, reg in self._regularized]
         result += list(self._activity_losses)
-        for child in self._child_modules():
+        for child in self.child_modules():
             if isinstance(child, Layer):
                 result += child.losses
         return result
@@ -315,13 +331,19 @@ class Layer(nn.Module):
     def add_loss(self, loss) -> None:
         self._activity_losses.append(loss)
 
+    def clear_activity_losses(self) -> None:
+        """Forget the losses of the last call (``add_loss``, the activity regularizer): a
+        model clears its layers' at the start of each call, so ``losses`` holds those of the
+        latest one only, as in Keras."""
+        self._activity_losses.clear()
+
     def apply_constraints(self) -> None:
         """Project constrained weights (called by the optimizer step after each update)."""
         with torch.no_grad():
             for n, constraint in self._constrained:
                 w = self._parameters.get(n, self._buffers.get(n))
                 w.copy_(constraint(w))
-        for child in self._child_modules():
+        for child in self.child_modules():
             if isinstance(child, Layer):
                 child.apply_constraints()
 
@@ -330,8 +352,23 @@ class Layer(nn.Module):
         """Create the weights for inputs of ``input_shape``. Layers without weights need not
         override it."""
 
-    def _build_shape_for_message(self):
-        return self._build_input_shape if self._build_input_shape is not None else ()
+    def get_build_config(self) -> dict | None:
+        """Keras's build config: ``{"input_shape": shape}`` of the input this layer was built
+        for; None while it is unbuilt, or where ``build`` took several shapes."""
+        shape = self._build_input_shape
+        if not self.built or shape is None or isinstance(shape, ShapeArgs):
+            return None
+        return {"input_shape": shape}
+
+    def build_from_config(self, config: dict) -> None:
+        """Build from a ``get_build_config()`` dict (a config read from a file), as Keras
+        does; a config without an input shape builds nothing."""
+        shape = config.get("input_shape")
+        if shape is None:
+            return
+        self.build(shape)
+        self.built = True
+        self._build_input_shape = shape
 
     def _maybe_build(self, args, kwargs) -> None:
         if self.built:
@@ -368,12 +405,16 @@ class Layer(nn.Module):
             # Keras lets any layer be called with training= or mask=; pass them on only
             # to a call() that takes them.
             for key in ("training", "mask"):
-                if key in kwargs and not self._call_accepts(key) and not self._call_accepts("**"):
+                if key in kwargs and not self.call_accepts(key) and not self.call_accepts("**"):
                     del kwargs[key]
         outputs = self.call(*args, **kwargs)
-        if self.activity_regularizer is not None:
+        if self.activity_regularizer is not None and self._activity_on_outputs:
             self._record_activity_loss(outputs)
         return outputs
+
+    # False where ``call`` itself records the activity loss, on other tensors than its outputs
+    # (MultiHeadAttention regularizes its projections, as Keras does)
+    _activity_on_outputs = True
 
     def _record_activity_loss(self, outputs) -> None:
         for out in tree.flatten(outputs):
@@ -397,6 +438,11 @@ class Layer(nn.Module):
     def compute_output_shape(self, input_shape):
         raise NotImplementedError  # marker: shapes come from a meta-device run of ``call``
 
+    def _defines_output_shape(self) -> bool:
+        """Whether this layer's class gives its output shape itself (``compute_output_shape``);
+        any other layer's shapes come from a meta-device run of ``call``."""
+        return type(self).compute_output_shape is not Layer.compute_output_shape
+
     def compute_output_dtype(self, input_dtype: torch.dtype) -> torch.dtype:
         """Output dtype when ``compute_output_shape`` gives the shape: floats in the layer's
         dtype, other dtypes (integer ids through Reshape...) unchanged, unless the layer casts
@@ -409,7 +455,7 @@ class Layer(nn.Module):
         # one plain tensor and nothing else (every batch of fit / predict): nothing symbolic
         plain = len(args) == 1 and not kwargs and type(args[0]) is torch.Tensor
         if not plain and has_symbolic(args, kwargs):
-            return symbolic_call(self, args, kwargs)
+            return self._symbolic_call(args, kwargs)
         args = self._prepare_eager_inputs(args)
         if not plain and isinstance(kwargs.get("mask"), torch.Tensor):
             kwargs["mask"] = to_weights_device(self, kwargs["mask"])  # with its input
@@ -422,7 +468,7 @@ class Layer(nn.Module):
                 self.integer_input_cast() is not None):
             first = _with_mask_of(first, first.to(self._dtype))
             args = (first,) + tuple(args[1:])
-        if "mask" not in kwargs and self._call_accepts("mask"):
+        if "mask" not in kwargs and self.call_accepts("mask"):
             mask = carried_mask(first)
             if mask is not None:
                 kwargs["mask"] = mask
@@ -432,10 +478,69 @@ class Layer(nn.Module):
             if out_mask is not None:
                 for out, m in zip(tree.flatten(outputs), broadcast_masks(out_mask, outputs)):
                     if isinstance(out, torch.Tensor) and m is not None:
-                        out._keras_mask = m
+                        set_keras_mask(out, m)
         return outputs
 
-    def _call_accepts(self, name: str) -> bool:
+    def _symbolic_call(self, args, kwargs):
+        """A call on symbolic tensors: check the inputs, build, infer the outputs' shapes and
+        masks, and record the ``Node`` that ties them into the graph."""
+        if not args:  # layer(query=q, value=v): the leading tensors become positional
+            bound = inspect.signature(self.call).bind_partial(**kwargs)
+            args, kwargs = tuple(bound.args), dict(bound.kwargs)
+        check_symbolic_inputs(self, args[0] if args else None)
+        self._check_input_specs(args[0], lambda shape, x=None: x.describe())
+        if not self.built:
+            self._maybe_build(args, kwargs)
+            self._check_input_specs(args[0], lambda shape, x=None: x.describe())
+        in_mask = carried_mask(args[0])
+        node_kwargs = kwargs  # an implicit mask travels beside the tensors, not as a node input
+        if in_mask is not None and "mask" not in kwargs and self.call_accepts("mask"):
+            kwargs = dict(kwargs, mask=in_mask)
+        outputs = infer_output_spec(self, args, kwargs, self._defines_output_shape())
+        node_index = len(self._inbound_nodes)
+        flat = tree.flatten(outputs)
+        masks = self._symbolic_output_masks(args[0], kwargs.get("mask", in_mask), outputs)
+        for i, (out, m) in enumerate(zip(flat, masks)):
+            out.history = History(self, node_index, i)
+            out.name = self.name if len(flat) == 1 else f"{self.name}_{i}"
+            out.mask = m
+        self._inbound_nodes.append(Node(self, tuple(args), dict(node_kwargs), outputs))
+        return outputs
+
+    def _symbolic_output_masks(self, inputs, in_mask, outputs) -> list:
+        """Masks of the outputs, as symbolic tensors, found by running ``compute_mask`` on
+        meta tensors (cheap, shape-only)."""
+        flat = tree.flatten(outputs)
+        custom = type(self).compute_mask is not Layer.compute_mask
+        if in_mask is None and not custom:
+            return [None] * len(flat)
+
+        def meta(x):
+            if isinstance(x, SymbolicTensor):
+                shape = [1 if d is None else d for d in x.shape]
+                return torch.zeros(shape, dtype=x.dtype, device="meta")
+            return x
+
+        try:
+            out_mask = self.compute_mask(tree.map_structure(meta, inputs), tree.map_structure(
+                meta, in_mask) if in_mask is not None else None)
+        except (RuntimeError, NotImplementedError):
+            return [None] * len(flat)
+        result = []
+        for out, m in zip(flat, broadcast_masks(out_mask, outputs)):
+            if m is None:
+                result.append(None)
+            else:
+                # sizes from the mask itself; unknown ones where the output's are unknown
+                shape = tuple(None if i == 0 or (i < out.ndim and out.shape[i] is None)
+                              else d for i, d in enumerate(m.shape))
+                result.append(SymbolicTensor(shape, dtype="bool", name=f"{self.name}_mask"))
+        return result
+
+    def call_accepts(self, name: str) -> bool:
+        """Whether this layer's ``call`` takes an argument ``name`` (``"training"``,
+        ``"mask"``); ``"**"`` asks whether it takes any keyword. Models ask it before passing
+        the flags Keras lets every layer be called with."""
         cls = type(self)
         cache = cls.__dict__.get("_sloi_call_params")
         if cache is None:
@@ -445,6 +550,10 @@ class Layer(nn.Module):
                 cache.add("**")
             cls._sloi_call_params = cache
         return name in cache
+
+    def _call_accepts(self, name: str) -> bool:
+        # the former name, which modules not yet moved to ``call_accepts`` still call
+        return self.call_accepts(name)
 
     def integer_input_cast(self):
         """The dtype that bool / int inputs of this layer are cast to before ``call`` (the
@@ -480,6 +589,12 @@ class Layer(nn.Module):
             _check_one(self, spec, tree.flatten(inputs)[0], describe)
 
     # ------------------------------------------------------------------ graph properties
+    @property
+    def inbound_nodes(self) -> list[Node]:
+        """The ``Node`` of each call of this layer on symbolic tensors, in call order (Keras's
+        ``inbound_nodes``): a layer shared by two branches has two."""
+        return self._inbound_nodes
+
     def _node_property(self, attr: str, which: str):
         if not self._inbound_nodes:
             raise AttributeError(
@@ -539,7 +654,7 @@ def _float_dtype_after(fn, dtype: torch.dtype) -> torch.dtype | None:
 
 def _with_mask_of(source: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
     """``x`` carrying the mask ``source`` carries (a cast makes a new tensor without it)."""
-    mask = getattr(source, "_keras_mask", None)
+    mask = get_keras_mask(source)
     if mask is not None:
-        x._keras_mask = mask
+        set_keras_mask(x, mask)
     return x

@@ -1,15 +1,16 @@
 """``Model``'s graph base: a layer made of layers.
 
-``Model(inputs=..., outputs=...)`` gives a ``Functional`` graph; a subclass with its own ``call``
-is a model too. Both are layers, so a model can be called inside another model. Training and
-saving live on higher floors: the public ``Model`` (``sloi/models/model.py``) composes them with
-this base.
+``Functional(inputs=..., outputs=...)`` is a graph model (the public
+``sloi.Model(inputs, outputs)`` gives one); a subclass with its own ``call`` is a model too.
+Both are layers, so a model can be called inside another model. Training and saving live on
+higher floors: the public ``Model`` (``sloi/models/model.py``) composes them with this base.
 """
 
 from __future__ import annotations
 
 from sloi.engine.config_decoder import catalogue
 from sloi.engine.layer import Layer
+from sloi.engine.summary import print_summary
 
 
 class Model(Layer):
@@ -19,13 +20,6 @@ class Model(Layer):
 
     _is_container = True
     keeps_integer_inputs = True  # each input is cast to its Input's dtype by the model itself
-
-    def __new__(cls, *args, **kwargs):
-        if cls is Model and (args or "inputs" in kwargs or "outputs" in kwargs):
-            from sloi.engine.functional import Functional
-
-            return super().__new__(Functional)
-        return super().__new__(cls)
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -41,9 +35,14 @@ class Model(Layer):
             )
         super().__init__(**kwargs)
 
+    def _summary_rows(self) -> tuple[list, bool]:
+        """The layers ``summary`` gives a row, and whether it prints them as a stack (no
+        "Connected to" column): a subclassed model's layers, as a stack."""
+        return self.layers, True
+
     @property
     def layers(self) -> list[Layer]:
-        return [m for m in self._child_modules() if isinstance(m, Layer)]
+        return [m for m in self.child_modules() if isinstance(m, Layer)]
 
     def get_layer(self, name: str | None = None, index: int | None = None) -> Layer:
         """A layer by its name or by its position in ``layers``."""
@@ -79,8 +78,7 @@ class Model(Layer):
             layer_range: two layer-name patterns (``re.match``): print only the rows from the
                 first match to the last.
         """
-        from sloi.engine.summary import print_summary
-
-        print_summary(self, line_length=line_length, positions=positions, print_fn=print_fn,
-                      expand_nested=expand_nested, show_trainable=show_trainable,
-                      layer_range=layer_range)
+        steps, stack_like = self._summary_rows()
+        print_summary(self, steps, stack_like, line_length=line_length, positions=positions,
+                      print_fn=print_fn, expand_nested=expand_nested,
+                      show_trainable=show_trainable, layer_range=layer_range)

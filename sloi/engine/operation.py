@@ -132,7 +132,7 @@ class Operation(Layer):
                     "(self.add_weight in a custom Layer), or pass x.detach() for a constant"
                 )
         try:
-            outputs = infer_output_spec(self, args, kwargs)
+            outputs = infer_output_spec(self, args, kwargs, self._defines_output_shape())
         except (RuntimeError, ValueError, TypeError, IndexError) as e:
             shapes = ", ".join(_describe(x) for x in tree.flatten((args, kwargs))
                                if isinstance(x, (SymbolicTensor, torch.Tensor)))
@@ -147,7 +147,7 @@ class Operation(Layer):
             if unknown is not None:
                 axes = unknown(i, args, {**self.op_config, **kwargs})
                 out.shape = tuple(None if a in axes else d for a, d in enumerate(out.shape))
-            out._keras_history = History(self, node_index, i)
+            out.history = History(self, node_index, i)
             out.name = self.name if len(flat) == 1 else f"{self.name}_{i}"
         self._inbound_nodes.append(Node(self, tuple(args), dict(kwargs), outputs))
         return outputs
@@ -155,7 +155,7 @@ class Operation(Layer):
     def forward(self, *args, **kwargs):
         return self.fn(*args, **self.op_config, **kwargs)
 
-    def _call_accepts(self, name: str) -> bool:
+    def call_accepts(self, name: str) -> bool:
         return False  # no training flag, no mask: an op takes only its own arguments
 
     def get_config(self) -> dict:

@@ -35,11 +35,21 @@ class Sequential(Functional):
     def layers(self) -> list[Layer]:
         return list(self._stack)
 
+    def _summary_rows(self) -> tuple[list, bool]:
+        return self.layers, True
+
+    @property
+    def input_layer(self) -> InputLayer | None:
+        """The ``InputLayer`` the stack starts from: the one given (``Input(...)`` first), or
+        the one made from the first layer's ``input_shape`` or from ``build``; None while the
+        input shape is unknown."""
+        return self._input_layer
+
     def add(self, layer, rebuild=True) -> None:
         """Put ``layer`` on top of the stack (an ``Input(...)`` may come first)."""
         if isinstance(layer, SymbolicTensor) and isinstance(
-                layer._keras_history.layer, InputLayer):
-            layer = layer._keras_history.layer
+                layer.history.layer, InputLayer):
+            layer = layer.history.layer
         if isinstance(layer, InputLayer):
             if self._stack or self._input_layer is not None:
                 raise ValueError(

@@ -20,25 +20,18 @@ from sloi.engine.symbolic import SymbolicTensor
 _STAND_INS = (83, 89)
 
 
-def infer_output_spec(layer, args, kwargs):
-    """Symbolic outputs (without history) of ``layer(*args, **kwargs)``."""
-    if _defines(layer, "compute_output_shape"):
-        first = args[0]
-        try:
-            shapes = layer.compute_output_shape(
-                tree.map_structure(lambda x: x.shape, first)
-            )
-        except NotImplementedError:  # the layer cannot tell (a Lambda without output_shape)
-            return _run_on_meta(layer, args, kwargs)
-        dtype = layer.compute_output_dtype(tree.flatten(first)[0].dtype)
-        return _shapes_to_symbolic(shapes, dtype)
-    return _run_on_meta(layer, args, kwargs)
-
-
-def _defines(layer, method: str) -> bool:
-    from sloi.engine.layer import Layer
-
-    return getattr(type(layer), method) is not getattr(Layer, method)
+def infer_output_spec(layer, args, kwargs, shape_rule: bool):
+    """Symbolic outputs (without history) of ``layer(*args, **kwargs)``; ``shape_rule`` says
+    whether the layer's class defines its own ``compute_output_shape``."""
+    if not shape_rule:
+        return _run_on_meta(layer, args, kwargs)
+    first = args[0]
+    try:
+        shapes = layer.compute_output_shape(tree.map_structure(lambda x: x.shape, first))
+    except NotImplementedError:  # the layer cannot tell (a Lambda without output_shape)
+        return _run_on_meta(layer, args, kwargs)
+    dtype = layer.compute_output_dtype(tree.flatten(first)[0].dtype)
+    return _shapes_to_symbolic(shapes, dtype)
 
 
 def _is_shape(x) -> bool:

@@ -67,7 +67,7 @@ def _describe_data(x) -> str:
 
 
 def input_name(tensor) -> str:
-    history = tensor._keras_history
+    history = tensor.history
     return history.layer.name if history is not None else str(tensor.name)
 
 

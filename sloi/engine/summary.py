@@ -16,22 +16,17 @@ from sloi.engine.operation import type_name
 from sloi.engine.symbolic import format_shape
 
 
-def print_summary(model, line_length=None, positions=None, print_fn=None, expand_nested=False,
-                  show_trainable=False, layer_range=None):
+def print_summary(model, steps, stack_like, line_length=None, positions=None, print_fn=None,
+                  expand_nested=False, show_trainable=False, layer_range=None):
     """Print ``model``'s table as Keras 3's ``model.summary()`` does.
 
     A Sequential, a subclassed model and a Functional model that is a plain chain (one input,
     each step feeding the next, no shared layer) print as a stack: no "Connected to" column
     (a chain's InputLayer gets a row, as in Keras). An unbuilt model (a Sequential without an
     input shape) prints its layers with "?" shapes, "0 (unbuilt)" params and zero totals.
+    The model says which: ``steps`` are its rows' layers (a graph's operations, a stack's
+    layers) and ``stack_like`` drops the "Connected to" column.
     """
-    from sloi.engine.functional import Functional
-    from sloi.engine.sequential import Sequential
-
-    if isinstance(model, Sequential) or not isinstance(model, Functional):
-        stack_like, steps = True, model.layers
-    else:
-        stack_like, steps = _is_chain(model), model.operations
     headers = ["Layer (type)", "Output Shape", "Param #"]
     if not stack_like:
         headers.append("Connected to")
@@ -68,23 +63,6 @@ def print_summary(model, line_length=None, positions=None, print_fn=None, expand
     emit = print_fn or _print_line
     for line in lines:
         emit(line)
-
-
-def _is_chain(model) -> bool:
-    """Whether a Functional model is one line of steps, each fed by the one before: Keras
-    then prints it as a stack."""
-    if len(model.inputs) != 1:
-        return False
-    previous, layers_seen = [model.inputs[0]], set()
-    for node in model._nodes:
-        ins = list(node.input_tensors)
-        if len(ins) != 1 or not any(ins[0] is t for t in previous):
-            return False
-        if id(node.layer) in layers_seen:  # a shared layer
-            return False
-        layers_seen.add(id(node.layer))
-        previous = list(node.output_tensors)
-    return all(any(out is t for t in previous) for out in model.outputs)
 
 
 def _layer_range_bounds(steps, layer_range):
@@ -155,7 +133,7 @@ def _row(model, layer, stack_like, show_trainable, level=0):
         # A nested model's own layers are not connected inside the outer graph: Keras's "-".
         for node in nodes if not level else ():
             for t in node.input_tensors:
-                h = t._keras_history
+                h = t.history
                 links.append(f"{h.layer.name}[{h.node_index}][{h.tensor_index}]")
         row.append(", ".join(links) if links else "-")
     if show_trainable:
@@ -165,12 +143,12 @@ def _row(model, layer, stack_like, show_trainable, level=0):
 
 
 def _nodes_in_model(model, layer):
-    model_nodes = getattr(model, "_nodes", None)
+    model_nodes = getattr(model, "nodes", None)
     if model_nodes is None:
-        return layer._inbound_nodes[:1]
+        return layer.inbound_nodes[:1]
     in_model = [n for n in model_nodes if n.layer is layer]
     if not in_model:  # InputLayer: its own node
-        return layer._inbound_nodes[:1]
+        return layer.inbound_nodes[:1]
     return in_model
 
 

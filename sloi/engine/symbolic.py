@@ -9,9 +9,8 @@ nodes back from the outputs.
 
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass
-
-import torch
 
 from sloi.engine import tree
 from sloi.engine.dtypes import STRING, dtype_name, is_string_dtype, standardize_dtype
@@ -20,7 +19,7 @@ from sloi.engine.dtypes import STRING, dtype_name, is_string_dtype, standardize_
 @dataclass(frozen=True)
 class History:
     """Where a symbolic tensor comes from:
-    ``layer._inbound_nodes[node_index].outputs[tensor_index]``."""
+    ``layer.inbound_nodes[node_index].outputs[tensor_index]``."""
 
     layer: object
     node_index: int
@@ -34,8 +33,28 @@ class SymbolicTensor:
         self.shape = tuple(None if d is None else int(d) for d in shape)
         self.dtype = STRING if is_string_dtype(dtype) else standardize_dtype(dtype)
         self.name = name
-        self._keras_history = history
-        self._keras_mask = mask
+        #: the ``History`` (layer, node index, tensor index) of the call that made this
+        #: tensor; None for a tensor not yet recorded
+        self.history = history
+        #: the symbolic mask this tensor carries (``Embedding(mask_zero=True)``), or None
+        self.mask = mask
+
+    # Keras's own names for the two above, which Keras code reads
+    @property
+    def _keras_history(self):
+        return self.history
+
+    @_keras_history.setter
+    def _keras_history(self, value):
+        self.history = value
+
+    @property
+    def _keras_mask(self):
+        return self.mask
+
+    @_keras_mask.setter
+    def _keras_mask(self, value):
+        self.mask = value
 
     @property
     def ndim(self) -> int:
@@ -43,14 +62,14 @@ class SymbolicTensor:
 
     @property
     def node(self):
-        h = self._keras_history
-        return None if h is None else h.layer._inbound_nodes[h.node_index]
+        h = self.history
+        return None if h is None else h.layer.inbound_nodes[h.node_index]
 
     def describe(self) -> str:
         """``shape (None, 1000) from layer "dense"``: for error messages."""
         text = f"shape {format_shape(self.shape)}"
-        if self._keras_history is not None:
-            text += f' from layer "{self._keras_history.layer.name}"'
+        if self.history is not None:
+            text += f' from layer "{self.history.layer.name}"'
         return text
 
     def __repr__(self):
@@ -134,6 +153,21 @@ class Node:
             x for x in tree.flatten((call_args, call_kwargs)) if isinstance(x, SymbolicTensor)
         ]
         self.output_tensors = tree.flatten(outputs)
+        self._named_mask_args = None
+
+    @property
+    def named_mask_args(self) -> list:
+        """``[("query_mask", tensor given as query), ...]``: as in Keras, a layer whose call
+        takes ``<arg>_mask`` gets the mask carried by the tensor passed as ``<arg>``. Read
+        from the layer's signature once."""
+        if self._named_mask_args is None:
+            params = inspect.signature(self.layer.call).parameters
+            bound = inspect.signature(self.layer.call).bind_partial(*self.call_args,
+                                                                    **self.call_kwargs)
+            self._named_mask_args = [
+                (f"{name}_mask", value) for name, value in bound.arguments.items()
+                if isinstance(value, SymbolicTensor) and f"{name}_mask" in params]
+        return self._named_mask_args
 
     @property
     def parent_nodes(self) -> list:
@@ -152,18 +186,6 @@ def format_shape(shape) -> str:
     return str(tuple(shape))
 
 
-def is_symbolic(x) -> bool:
-    return isinstance(x, SymbolicTensor)
-
-
 def any_symbolic(structure) -> bool:
+    """Whether any leaf of ``structure`` is a ``SymbolicTensor``."""
     return any(isinstance(x, SymbolicTensor) for x in tree.flatten(structure))
-
-
-def meta_like(x: SymbolicTensor, none_size: int) -> torch.Tensor:
-    """A meta tensor with ``x``'s shape, ``None`` sizes replaced by ``none_size``."""
-    if x.dtype is STRING:
-        raise TypeError(f"{x!r} holds strings, which torch tensors cannot hold: only the "
-                        "string stage (TextVectorization, StringLookup, Hashing) reads it")
-    shape = [none_size if d is None else d for d in x.shape]
-    return torch.empty(shape, dtype=x.dtype, device="meta")

@@ -88,7 +88,7 @@ def _run(rnn, x, mask, initial_state, step):
     """Run ``step(x_t, states) -> (gates dict, new states)`` over ``x`` as ``rnn`` reads it:
     masked steps keep the states (their gates are NaN), ``go_backwards`` reads from the end
     and keeps that order, as the layer's own outputs do."""
-    states = rnn._starting_states(x, initial_state)
+    states = rnn.starting_states(x, initial_state)
     order = range(x.shape[1] - 1, -1, -1) if rnn.go_backwards else range(x.shape[1])
     record: dict = {}
     for t in order:

@@ -6,7 +6,8 @@ those of other classes apart, each pair weighted by how far it is from its optim
 import torch
 import torch.nn.functional as F
 
-from sloi.losses.loss import BuiltinLoss, to_tensor
+from sloi.engine.keras_mask import set_keras_mask
+from sloi.losses.loss import BuiltinLoss, takes_integer_labels, to_tensor
 
 
 def _pair_masks(labels, ref_labels, remove_diagonal):
@@ -21,6 +22,7 @@ def _pair_masks(labels, ref_labels, remove_diagonal):
     return positive, negative
 
 
+@takes_integer_labels
 def circle(y_true, y_pred, ref_labels=None, ref_embeddings=None, remove_diagonal=True,
            gamma=80, margin=0.4):
     """Circle loss of every embedding in the batch against the references.
@@ -65,12 +67,9 @@ def circle(y_true, y_pred, ref_labels=None, ref_embeddings=None, remove_diagonal
     p_loss = torch.logsumexp(pos_terms.masked_fill(~positive, float("-inf")), dim=1)
     n_loss = torch.logsumexp(neg_terms.masked_fill(~negative, float("-inf")), dim=1)
     losses = F.softplus(p_loss + n_loss)
-    losses._keras_mask = losses > 0
+    set_keras_mask(losses, losses > 0)
     return losses
 
-
-# `Loss.__call__` keeps integer labels as integers for this function (no float round trip).
-circle._integer_labels = True
 
 
 class Circle(BuiltinLoss):

@@ -5,11 +5,12 @@ alignment: speech or handwriting frames in, a shorter label sequence out (Graves
 import torch
 import torch.nn.functional as F
 
-from sloi.losses.loss import BuiltinLoss, to_tensor
+from sloi.losses.loss import BuiltinLoss, takes_integer_labels, to_tensor
 
 _BLANK = 0  # Keras's mask_index: class 0 is the blank, and pads the labels
 
 
+@takes_integer_labels
 def ctc(y_true, y_pred):
     """CTC loss of every sequence in the batch, through `torch.nn.functional.ctc_loss`.
 
@@ -51,9 +52,6 @@ def ctc(y_true, y_pred):
     return F.ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=_BLANK,
                       reduction="none")
 
-
-# `Loss.__call__` keeps integer labels as integers for this function (no float round trip).
-ctc._integer_labels = True
 
 
 class CTC(BuiltinLoss):

@@ -4,10 +4,13 @@ A loss is called once per batch inside the training loop, so everything here sta
 device: no `.item()`, no Python branch on a tensor's value, only shape checks in Python.
 """
 
+import weakref
+
 import torch
 
 from sloi.engine import naming
 from sloi.engine.dtypes import dtype_name, standardize_dtype
+from sloi.engine.keras_mask import get_keras_mask
 
 REDUCTIONS = ("sum_over_batch_size", "sum", "mean", "mean_with_sample_weight", "none", None)
 
@@ -139,6 +142,17 @@ def reduce_weighted_values(values, sample_weight=None, mask=None,
     return values.mean()  # Keras's sum / count, in one kernel
 
 
+_INTEGER_LABEL_FUNCTIONS: weakref.WeakSet = weakref.WeakSet()
+
+
+def takes_integer_labels(fn):
+    """Mark a loss function that reads class indices (``sparse_categorical_crossentropy``):
+    a ``Loss`` wrapping it keeps integer labels as integers, which saves two casts and gives
+    the same result as Keras's float32 round trip. Returns ``fn``."""
+    _INTEGER_LABEL_FUNCTIONS.add(fn)
+    return fn
+
+
 class Loss:
     """Base class of losses: `loss(y_true, y_pred, sample_weight=None)` -> a 0-dim tensor.
 
@@ -181,13 +195,13 @@ class Loss:
             y_pred: predictions; a `_keras_mask` it carries (from masking layers) masks the loss.
             sample_weight: optional weights, `(batch,)` or `(batch, steps)`.
         """
-        in_mask = getattr(y_pred, "_keras_mask", None)
+        in_mask = get_keras_mask(y_pred)
         y_pred = to_tensor(y_pred, self._torch_dtype)
         y_true = to_tensor(y_true, device=y_pred.device)
         if not (self._integer_labels and not y_true.is_floating_point()):
             y_true = to_tensor(y_true, self._torch_dtype)
         losses = self.call(y_true, y_pred)
-        out_mask = getattr(losses, "_keras_mask", None)
+        out_mask = get_keras_mask(losses)
         if in_mask is not None and out_mask is not None:
             mask = to_tensor(in_mask, device=losses.device) & out_mask
         else:
@@ -225,7 +239,7 @@ class LossFunctionWrapper(Loss):
         super().__init__(name=name, reduction=reduction, dtype=dtype)
         self.fn = fn
         self._fn_kwargs = kwargs
-        self._integer_labels = getattr(fn, "_integer_labels", False)
+        self._integer_labels = fn in _INTEGER_LABEL_FUNCTIONS
 
     def call(self, y_true, y_pred):
         y_true, y_pred = match_rank(y_true, y_pred)
@@ -270,7 +284,7 @@ class BuiltinLoss(LossFunctionWrapper):
             and y_pred.dtype == self._torch_dtype
             and y_true.device == y_pred.device
             and y_pred.numel() > 0
-            and getattr(y_pred, "_keras_mask", None) is None
+            and get_keras_mask(y_pred) is None
         ):
             fused = self._fused_mean(y_true, y_pred)
             if fused is not None:

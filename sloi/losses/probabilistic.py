@@ -11,11 +11,13 @@ import warnings
 import torch
 import torch.nn.functional as F
 
+from sloi.engine.keras_mask import set_keras_mask
 from sloi.losses.loss import (
     BuiltinLoss,
     match_rank,
     mean_over,
     prepare_pair,
+    takes_integer_labels,
     to_tensor,
 )
 from sloi.settings import epsilon as backend_epsilon
@@ -176,6 +178,7 @@ def categorical_focal_crossentropy(y_true, y_pred, alpha=0.25, gamma=2.0, from_l
     return focal.sum(dim=axis)
 
 
+@takes_integer_labels
 def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_class=None,
                                     axis=-1):
     """Crossentropy between integer class labels and predicted class distributions.
@@ -224,14 +227,12 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_cl
         losses = F.nll_loss(log_probs, target, reduction="none", ignore_index=ignore_index)
     losses = losses.reshape(label_shape)
     if ignore_class is not None:
-        losses._keras_mask = (target != ignore_index).reshape(label_shape)
+        set_keras_mask(losses, (target != ignore_index).reshape(label_shape))
     return losses
 
 
-# `Loss.__call__` keeps integer labels as integers for this function (no float round trip).
-sparse_categorical_crossentropy._integer_labels = True
 
-
+@takes_integer_labels
 def categorical_generalized_cross_entropy(y_true, y_pred, q):
     """Generalized crossentropy `(1 - p ** q) / q`, `p` the predicted probability of the true
     class (Zhang & Sabuncu, 2018): near crossentropy as `q` -> 0, near the mean absolute error
@@ -262,9 +263,6 @@ def categorical_generalized_cross_entropy(y_true, y_pred, q):
     p = torch.where(labels >= 0, p, torch.zeros_like(p))
     return (1.0 - p.pow(q)) / q
 
-
-# `Loss.__call__` keeps integer labels as integers for this function (no float round trip).
-categorical_generalized_cross_entropy._integer_labels = True
 
 
 def kl_divergence(y_true, y_pred):

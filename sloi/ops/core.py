@@ -20,8 +20,8 @@ import torch
 from sloi.engine import operators, tree
 from sloi.engine.operation import keras_op
 from sloi.engine.symbolic import SymbolicTensor
-from sloi.ops._helpers import convert_to_tensor as _to_tensor
-from sloi.ops._helpers import dtype_name, standardize_dtype
+from sloi.ops.op_inputs import convert_to_tensor as _to_tensor
+from sloi.ops.op_inputs import dtype_name, standardize_dtype
 
 __all__ = [
     "associative_scan", "cast", "cond", "convert_to_numpy", "convert_to_tensor",

@@ -14,7 +14,7 @@ import re
 import torch
 
 from sloi.engine.operation import keras_op
-from sloi.ops._helpers import convert_to_tensor
+from sloi.ops.op_inputs import convert_to_tensor
 
 __all__ = ["rearrange"]
 

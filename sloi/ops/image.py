@@ -18,7 +18,7 @@ import torch.nn.functional as F
 from sloi.engine.operation import keras_op
 from sloi.kernels import conv as conv_kernels
 from sloi.ops import nn
-from sloi.ops._helpers import convert_to_tensor, dtype_name, result_type
+from sloi.ops.op_inputs import convert_to_tensor, dtype_name, result_type
 
 __all__ = [
     "affine_transform", "crop_images", "elastic_transform", "extract_patches",

@@ -11,8 +11,8 @@ from __future__ import annotations
 import torch
 
 from sloi.engine.operation import keras_op
-from sloi.ops._helpers import axes as _axes
-from sloi.ops._helpers import convert_to_tensor, result_type, standardize_dtype
+from sloi.ops.op_inputs import axes as _axes
+from sloi.ops.op_inputs import convert_to_tensor, result_type, standardize_dtype
 
 __all__ = [
     "cholesky", "cholesky_inverse", "det", "eig", "eigh", "inv", "jvp", "lstsq", "lu_factor",

@@ -12,8 +12,8 @@ import torch
 import torch.nn.functional as F
 
 from sloi.engine.operation import keras_op
-from sloi.ops._helpers import axes as _axes
-from sloi.ops._helpers import convert_to_tensor, dtype_name
+from sloi.ops.op_inputs import axes as _axes
+from sloi.ops.op_inputs import convert_to_tensor, dtype_name
 
 __all__ = [
     "cdist", "erf", "erfc", "erfinv", "extract_sequences", "fft", "fft2", "ifft2", "in_top_k",

@@ -19,8 +19,8 @@ from sloi import activations
 from sloi.engine.operation import keras_op
 from sloi.kernels import conv as conv_kernels
 from sloi.kernels import pooling
-from sloi.ops._helpers import axes as _axes
-from sloi.ops._helpers import convert_to_tensor, result_type, standardize_dtype
+from sloi.ops.op_inputs import axes as _axes
+from sloi.ops.op_inputs import convert_to_tensor, result_type, standardize_dtype
 from sloi.settings import epsilon as backend_epsilon
 
 __all__ = [

@@ -5,8 +5,8 @@ import math
 
 import torch
 
-from sloi.optimizers._foreach_rule import ForeachRule
 from sloi.optimizers.base_optimizer import Optimizer
+from sloi.optimizers.foreach_rule import ForeachRule
 
 
 def _rms(x):

@@ -6,8 +6,8 @@ which changes `u` itself, so the update is written out here.
 
 import torch
 
-from sloi.optimizers._foreach_rule import ForeachRule
 from sloi.optimizers.base_optimizer import Optimizer
+from sloi.optimizers.foreach_rule import ForeachRule
 
 
 class KerasAdamax(ForeachRule):

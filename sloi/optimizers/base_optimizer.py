@@ -23,7 +23,7 @@ import warnings
 import torch
 
 from sloi.engine.naming import to_snake_case, unique_name
-from sloi.optimizers import _clipping
+from sloi.optimizers import gradient_clipping
 from sloi.optimizers import schedules as _schedules
 
 
@@ -328,7 +328,7 @@ class Optimizer:
             for p in self._params:
                 p.grad = None
             # Clipping and unscaling work in place on .grad: keep the caller's tensors intact.
-            copy = self._changes_grads()
+            copy = self.changes_gradients()
             for p, g in zip(targets, grads):
                 if g is not None:
                     g = torch.as_tensor(g, dtype=p.dtype, device=p.device).detach()
@@ -342,7 +342,9 @@ class Optimizer:
         self.apply(list(grads), list(variables))
         return self.iterations
 
-    def _changes_grads(self):
+    def changes_gradients(self) -> bool:
+        """Whether ``step`` rewrites the weights' ``.grad`` in place (clipping, loss-scale
+        unscaling): ``apply`` then copies the gradients it is given, keeping the caller's."""
         return (
             self.loss_scale_factor is not None
             or any(c and c > 0 for c in (self.clipnorm, self.global_clipnorm, self.clipvalue))
@@ -403,11 +405,11 @@ class Optimizer:
     def _clip_gradients(self, grads):
         # Keras allows only one of the three; the checks mirror its order.
         if self.clipnorm and self.clipnorm > 0:
-            _clipping.clip_by_norm_(grads, float(self.clipnorm))
+            gradient_clipping.clip_by_norm_(grads, float(self.clipnorm))
         elif self.global_clipnorm and self.global_clipnorm > 0:
-            _clipping.clip_by_global_norm_(grads, float(self.global_clipnorm))
+            gradient_clipping.clip_by_global_norm_(grads, float(self.global_clipnorm))
         elif self.clipvalue and self.clipvalue > 0:
-            _clipping.clip_by_value_(grads, float(self.clipvalue))
+            gradient_clipping.clip_by_value_(grads, float(self.clipvalue))
 
     def _prepare_torch_step(self):
         """Hook: write per-step hyperparameters into the torch param_groups."""

@@ -2,8 +2,8 @@
 
 import torch
 
-from sloi.optimizers._foreach_rule import ForeachRule
 from sloi.optimizers.base_optimizer import Optimizer
+from sloi.optimizers.foreach_rule import ForeachRule
 
 
 class KerasLamb(ForeachRule):

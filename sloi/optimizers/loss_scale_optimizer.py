@@ -110,7 +110,7 @@ class LossScaleOptimizer(Optimizer):
             state, self._pending_state = self._pending_state, None
             self.load_state_dict(state)
 
-    def _changes_grads(self):
+    def changes_gradients(self):
         return True  # the gradients are unscaled in place
 
     def scale_loss(self, loss):

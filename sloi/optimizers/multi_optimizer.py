@@ -178,8 +178,8 @@ class MultiOptimizer(Optimizer):
         for optimizer in self._inner_optimizers:
             optimizer.loss_scale_factor = value
 
-    def _changes_grads(self):
-        return any(opt._changes_grads() for opt in self._inner_optimizers)
+    def changes_gradients(self):
+        return any(opt.changes_gradients() for opt in self._inner_optimizers)
 
     def _optimizer_for(self, path, variable):
         if isinstance(self._optimizer_map, OptimizerMap):

@@ -6,8 +6,8 @@ import re
 
 import torch
 
-from sloi.optimizers._foreach_rule import ForeachRule
 from sloi.optimizers.base_optimizer import Optimizer
+from sloi.optimizers.foreach_rule import ForeachRule
 
 
 def _swap_last_axes(x):

@@ -7,8 +7,8 @@ is written out here.
 
 import torch
 
-from sloi.optimizers._foreach_rule import ForeachRule
 from sloi.optimizers.base_optimizer import Optimizer
+from sloi.optimizers.foreach_rule import ForeachRule
 
 
 class KerasRMSprop(ForeachRule):

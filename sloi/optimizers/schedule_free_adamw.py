@@ -3,8 +3,8 @@ weights interpolate between a fast iterate and a running average of it."""
 
 import torch
 
-from sloi.optimizers._foreach_rule import ForeachRule
 from sloi.optimizers.base_optimizer import Optimizer
+from sloi.optimizers.foreach_rule import ForeachRule
 
 
 class KerasScheduleFreeAdamW(ForeachRule):

@@ -9,7 +9,7 @@ import numbers
 
 import torch
 
-from sloi._object_lookup import ObjectLookup
+from sloi.object_lookup import ObjectLookup
 from sloi.settings import epsilon as backend_epsilon
 
 

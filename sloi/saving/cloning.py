@@ -13,7 +13,7 @@ def _clone_layer(layer):
     if isinstance(layer, Lambda):
         # The same function objects, not names to look up again.
         config = {**layer.get_config(), "function": layer.function, "mask": layer.mask,
-                  "output_shape": layer._output_shape}
+                  "output_shape": layer.output_shape_rule}
         return type(layer)(**config)
     return type(layer).from_config(layer.get_config())
 
@@ -31,13 +31,10 @@ def clone_model(model, input_tensors=None, clone_function=None):
         raise ValueError("clone_model(input_tensors=...) is not supported by sloi")
     make = clone_function or _clone_layer
     if isinstance(model, Sequential):
-        clone = type(model)(name=model.name, trainable=model.trainable)
-        if model._input_layer is not None:
-            clone.add(InputLayer.from_config(model._input_layer.get_config()), rebuild=False)
-        for layer in model.layers:
-            clone.add(make(layer), rebuild=False)
-        clone._rebuild()
-        return clone
+        layers = [make(layer) for layer in model.layers]
+        if model.input_layer is not None:
+            layers.insert(0, InputLayer.from_config(model.input_layer.get_config()))
+        return type(model)(layers=layers, name=model.name, trainable=model.trainable)
     if isinstance(model, Functional):
         originals = {layer.name: layer for layer in model.layers}
 

@@ -48,5 +48,5 @@ def _optimizer(spec, ctx):
 
 def compile_from_config(model, config: dict, custom_objects=None) -> None:
     """``model.compile(**arguments)`` from ``get_compile_config``'s output."""
-    ctx = de._Context(custom_objects)
+    ctx = de.DecodingContext(custom_objects)
     model.compile(**deserialize_compile_config(config, ctx))

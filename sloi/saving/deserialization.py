@@ -32,7 +32,7 @@ _NUMERIC_DTYPES = {"float16", "float32", "float64", "int8", "int16", "int32", "i
                    "bool", "bfloat16"}
 
 
-class _Context:
+class DecodingContext:
     """What a load may use: the explicit custom objects, the registry, and the safe mode."""
 
     def __init__(self, custom_objects=None, safe_mode=None, module_objects=None):
@@ -84,14 +84,14 @@ def deserialize_keras_object(config, custom_objects=None, safe_mode=True, **kwar
         ValueError: for a class or function that is neither sloi's, registered nor in
             ``custom_objects`` (naming it and what was expected), and for a refused Lambda.
     """
-    ctx = _Context(custom_objects, safe_mode, kwargs.pop("module_objects", None))
+    ctx = DecodingContext(custom_objects, safe_mode, kwargs.pop("module_objects", None))
     if kwargs:
         raise TypeError(f"deserialize_keras_object() got unexpected arguments {sorted(kwargs)}")
     with registry.custom_object_scope(custom_objects), SafeModeScope(ctx.safe_mode):
         return deserialize(config, ctx)
 
 
-def deserialize(config, ctx: _Context, family: str | None = None, build: bool = True):
+def deserialize(config, ctx: DecodingContext, family: str | None = None, build: bool = True):
     """The work of ``deserialize_keras_object``; ``family`` says where built-in names are
     looked up first, ``build=False`` leaves layers unbuilt (a model's graph builds them)."""
     if config is None or isinstance(config, (bool, int, float, str)):
@@ -127,7 +127,7 @@ def deserialize(config, ctx: _Context, family: str | None = None, build: bool = 
     return _call_from_config(cls, dict(inner or {}), ctx, class_name)
 
 
-def _resolve_class(config, ctx: _Context, family):
+def _resolve_class(config, ctx: DecodingContext, family):
     """``(class, built-in family or None)`` for a serialized object."""
     class_name = config["class_name"]
     found = find_given(class_name, config.get("registered_name"), ctx.explicit)
@@ -157,7 +157,7 @@ def _resolve_class(config, ctx: _Context, family):
     )
 
 
-def _resolve_function(config, ctx: _Context, family):
+def _resolve_function(config, ctx: DecodingContext, family):
     name = config.get("config")
     if not isinstance(name, str):
         raise ValueError(f"A serialized function needs its name as config; got {name!r}")
@@ -183,7 +183,7 @@ class RebuildError(ValueError):
     fields the refusal mentions); a load turns it into a ``FileFormatError``."""
 
 
-def _call_from_config(cls, inner: dict, ctx: _Context, what: str):
+def _call_from_config(cls, inner: dict, ctx: DecodingContext, what: str):
     try:
         if "custom_objects" in inspect.signature(cls.from_config).parameters:
             return cls.from_config(inner, custom_objects=ctx.explicit or None)
@@ -211,7 +211,7 @@ def _fields_named(inner: dict, message: str) -> str:
     return ", ".join(f"{k}={inner[k]!r:.60}" for k in found[:3])
 
 
-def _instantiate_layer(cls, config, ctx: _Context, builtin: bool, build: bool):
+def _instantiate_layer(cls, config, ctx: DecodingContext, builtin: bool, build: bool):
     inner = dict(config.get("config") or {})
     name = inner.get("name", config.get("class_name"))
     if issubclass(cls, Lambda):
@@ -229,7 +229,7 @@ def _instantiate_layer(cls, config, ctx: _Context, builtin: bool, build: bool):
     return layer
 
 
-def _resolve_nested(inner: dict, ctx: _Context, builtin: bool) -> None:
+def _resolve_nested(inner: dict, ctx: DecodingContext, builtin: bool) -> None:
     """Turn the custom objects a layer's config names into objects, in place.
 
     sloi's ``activations.get`` and friends know only sloi's own names, so a custom activation,
@@ -258,7 +258,7 @@ def _is_layer_config(value) -> bool:
     return fam.family_of_module(value.get("module")) in (None, "layers")
 
 
-def _holds_custom_function(value, ctx: _Context) -> bool:
+def _holds_custom_function(value, ctx: DecodingContext) -> bool:
     """Whether a nested config names, at any depth, a custom activation, initializer,
     regularizer or constraint (which ``from_config`` of a built-in layer could not find)."""
     if isinstance(value, list):
@@ -279,7 +279,7 @@ def _holds_custom_function(value, ctx: _Context) -> bool:
     return False
 
 
-def _is_custom(config: dict, ctx: _Context) -> bool:
+def _is_custom(config: dict, ctx: DecodingContext) -> bool:
     if config.get("class_name") == "function":
         name = config.get("config")
         return isinstance(name, str) and ctx.custom(name, name.split(">", 1)[-1]) is not None
@@ -290,34 +290,30 @@ def _is_custom(config: dict, ctx: _Context) -> bool:
 
 
 def _apply_build_config(layer, build_config: dict) -> None:
-    from sloi.engine import tree
-
     shape = build_config.get("input_shape")
     if shape is None:
         return
-    shape = _as_shape(shape)
+    shape = as_shape(shape)
     if isinstance(layer, Model) and not isinstance(layer, Functional):
         # A subclassed model creates its weights in call(): run it once on zeros.
         if all(isinstance(d, (int, type(None))) for d in shape):
             with torch.no_grad():
                 layer(torch.zeros([1 if d is None else d for d in shape]))
         return
-    layer.build(shape)
-    layer.built = True
-    layer._build_input_shape = tree.map_structure(lambda s: s, shape)
+    layer.build_from_config({"input_shape": shape})
 
 
-def _as_shape(value):
+def as_shape(value):
     """JSON lists back to tuples: ``[None, 4]`` -> ``(None, 4)``; lists of shapes stay lists."""
     if isinstance(value, (list, tuple)) and all(d is None or isinstance(d, int) for d in value):
         return tuple(value)
     if isinstance(value, (list, tuple)):
-        return [_as_shape(v) for v in value]
+        return [as_shape(v) for v in value]
     return value
 
 
 # ---------------------------------------------------------------------------- Lambda
-def _lambda_from_config(cls, inner: dict, ctx: _Context):
+def _lambda_from_config(cls, inner: dict, ctx: DecodingContext):
     name = inner.get("name", "lambda")
     if ctx.safe_mode:
         raise ValueError(
@@ -354,7 +350,7 @@ def _short_name(spec, layer_name) -> str:
     return layer_name
 
 
-def _lambda_function(spec, key: str, layer_name: str, ctx: _Context):
+def _lambda_function(spec, key: str, layer_name: str, ctx: DecodingContext):
     names = []
     if isinstance(spec, str):
         names = [spec, spec.rsplit(".", 1)[-1]]

@@ -102,13 +102,13 @@ def _refuse_string_inputs(model, filepath) -> None:
     if not strings:
         return
     starts = model.string_stage_outputs
-    names = [t._keras_history.layer.name for t in starts]
+    names = [t.history.layer.name for t in starts]
     tensors = ", ".join(f'model.get_layer("{n}").output' for n in names)
     if len(names) > 1:
         tensors = f"[{tensors}]"
     raise ValueError(
         f'export: model "{model.name}" starts with a string stage (input(s) '
-        f"{[t._keras_history.layer.name for t in strings]} of dtype string, read by "
+        f"{[t.history.layer.name for t in strings]} of dtype string, read by "
         f"{names}), and an exported graph holds tensors only: only its numeric part can be "
         "exported. Export the sub-model that starts at the first numeric tensors, and run the "
         "string layers in Python before it:\n"

@@ -26,25 +26,25 @@ def _own_node_offset(layer) -> int:
 # ---------------------------------------------------------------------------- get_config
 def functional_get_config(model) -> dict:
     """``model.get_config()`` for a functional model, as Keras 3 writes it."""
-    for t in model._flat_inputs:
-        if not isinstance(t._keras_history.layer, InputLayer):
+    for t in model.inputs:
+        if not isinstance(t.history.layer, InputLayer):
             raise ValueError(
                 f'Model "{model.name}": its input "{t.name}" is the output of layer '
-                f'"{t._keras_history.layer.name}", not of an Input(); get_config() needs models '
+                f'"{t.history.layer.name}", not of an Input(); get_config() needs models '
                 "whose inputs come from Input()"
             )
-    own = {id(n) for n in model._nodes} | {id(t.node) for t in model._flat_inputs}
+    own = {id(n) for n in model.nodes} | {id(t.node) for t in model.inputs}
     new_index = {}  # id(node) -> its index among the nodes of its layer kept in this config
-    for layer in model._layers:
+    for layer in model.operations:
         kept = _own_node_offset(layer)
-        for node in layer._inbound_nodes:
+        for node in layer.inbound_nodes:
             if id(node) in own:
                 new_index[id(node)] = kept
                 kept += 1
 
     def tensor_ref(t: SymbolicTensor) -> list:
-        history = t._keras_history
-        node = history.layer._inbound_nodes[history.node_index]
+        history = t.history
+        node = t.node
         if id(node) not in new_index:
             raise ValueError(
                 f'Model "{model.name}": tensor {t!r} comes from a call of layer '
@@ -60,22 +60,22 @@ def functional_get_config(model) -> dict:
         return ser.serialize_keras_object(x)
 
     layer_configs = []
-    for layer in model._layers:
+    for layer in model.operations:
         entry = ser.serialize_keras_object(layer)
         entry["name"] = layer.name
         entry["inbound_nodes"] = [
             {"args": [tree.map_structure(serialize_arg, a) for a in node.call_args],
              "kwargs": {k: tree.map_structure(serialize_arg, v)
                         for k, v in node.call_kwargs.items()}}
-            for node in layer._inbound_nodes if id(node) in own and not node.is_input
+            for node in layer.inbound_nodes if id(node) in own and not node.is_input
         ]
         layer_configs.append(entry)
     return {
         "name": model.name,
         "trainable": model.trainable,
         "layers": layer_configs,
-        "input_layers": tree.map_structure(tensor_ref, model._inputs_struct),
-        "output_layers": tree.map_structure(tensor_ref, model._outputs_struct),
+        "input_layers": tree.map_structure(tensor_ref, model.input),
+        "output_layers": tree.map_structure(tensor_ref, model.output),
     }
 
 
@@ -83,12 +83,12 @@ def sequential_get_config(model) -> dict:
     """``model.get_config()`` for a Sequential model: its layers in order, an InputLayer first
     when the input shape is known."""
     layers = []
-    if model._input_layer is not None:
-        layers.append(ser.serialize_keras_object(model._input_layer))
-    layers += [ser.serialize_keras_object(layer) for layer in model._stack]
+    if model.input_layer is not None:
+        layers.append(ser.serialize_keras_object(model.input_layer))
+    layers += [ser.serialize_keras_object(layer) for layer in model.layers]
     config = {"name": model.name, "trainable": model.trainable, "layers": layers}
-    if model.built and model._input_layer is not None:
-        config["build_input_shape"] = list(model._input_layer.batch_shape)
+    if model.built and model.input_layer is not None:
+        config["build_input_shape"] = list(model.input_layer.batch_shape)
     return config
 
 
@@ -101,7 +101,7 @@ def functional_from_config(cls, config: dict, custom_objects=None, make_layer=No
     """``cls.from_config(config)`` for a functional model: layers, then their calls, then
     ``cls(inputs, outputs)``. ``make_layer(layer_data)`` replaces deserialization of the
     layers (``clone_model`` uses it)."""
-    ctx = de._Context(custom_objects)
+    ctx = de.DecodingContext(custom_objects)
     _require(config, ("layers", "input_layers", "output_layers"), "functional model")
     created = {}
     pending = []  # (layer, [node data, ...]) in the config's order
@@ -159,17 +159,15 @@ def functional_from_config(cls, config: dict, custom_objects=None, make_layer=No
 def sequential_from_config(cls, config: dict, custom_objects=None):
     """``Sequential.from_config(config)``: the layers added in order, then built when the
     config knows the input shape."""
-    ctx = de._Context(custom_objects)
+    ctx = de.DecodingContext(custom_objects)
     _require(config, ("layers",), "Sequential model")
     if not isinstance(config["layers"], list):
         raise ValueError(f"A Sequential config's layers must be a list; got {config['layers']!r}")
-    model = cls(name=config.get("name"), trainable=config.get("trainable", True))
-    for layer_data in config["layers"]:
-        model.add(de.deserialize(layer_data, ctx, "layers"), rebuild=False)
-    model._rebuild()
+    layers = [de.deserialize(layer_data, ctx, "layers") for layer_data in config["layers"]]
+    model = cls(layers=layers, name=config.get("name"), trainable=config.get("trainable", True))
     shape = config.get("build_input_shape")
     if not model.built and shape is not None and model.layers:
-        model.build(de._as_shape(shape))
+        model.build(de.as_shape(shape))
     return model
 
 
@@ -197,9 +195,9 @@ def _tensor(ref, created) -> SymbolicTensor:
     node_index -= _own_node_offset(layer)
     if node_index < 0:
         raise ValueError(f"Bad node index in tensor reference {ref!r}")
-    if node_index >= len(layer._inbound_nodes):
+    if node_index >= len(layer.inbound_nodes):
         raise _NotReady(ref)
-    outputs = layer._inbound_nodes[node_index].output_tensors
+    outputs = layer.inbound_nodes[node_index].output_tensors
     if tensor_index >= len(outputs) or tensor_index < 0:
         raise ValueError(f'Layer "{name}" has {len(outputs)} output(s); the config asks for '
                          f"output {tensor_index}")

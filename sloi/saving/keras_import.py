@@ -54,7 +54,7 @@ def load_keras_model(path, custom_objects=None, safe_mode=True, compile=True):
         ValueError: a refused Lambda layer (``safe_mode``).
         ImportError: h5py is not installed.
     """
-    path = saving_api._path(path, "load_keras_model")
+    path = saving_api.file_path(path, "load_keras_model")
     if _read_head(path).startswith(b"PK"):
         model, compile_config = _load_keras_archive(path, custom_objects, safe_mode)
         translate = translate_compile_config
@@ -78,7 +78,7 @@ def load_keras_weights(model, path, skip_mismatch=False, by_name=False) -> None:
         by_name: pair a legacy ``.h5`` file's layers with the model's by name rather than by
             order (Keras 3's files pair by the model's structure).
     """
-    path = saving_api._path(path, "load_keras_weights")
+    path = saving_api.file_path(path, "load_keras_weights")
     if not model.weights:
         raise ValueError(f'Model "{model.name}" has no weights yet (it is not built), so '
                          f'"{path}" cannot be loaded into it: build it first (call it on data, '
@@ -201,7 +201,7 @@ def _build(config, keras_major, custom_objects, safe_mode, source):
     config = translate_model_config(config, source, keras_major=keras_major,
                                     safe_mode=safe_mode, custom_names=custom_names)
     with registry.custom_object_scope(custom_objects), SafeModeScope(safe_mode):
-        return saving_api._model_from_config(config, custom_objects, safe_mode, f'"{source}"')
+        return saving_api.model_from_file_config(config, custom_objects, safe_mode, f'"{source}"')
 
 
 def _compile(model, compile_config, translate, custom_objects, source) -> None:
@@ -209,7 +209,7 @@ def _compile(model, compile_config, translate, custom_objects, source) -> None:
     it lacks) leaves the model uncompiled with a warning rather than refusing the file, as
     Keras would: the model and its weights are loaded, and usable for prediction."""
     try:
-        ctx = de._Context(custom_objects)
+        ctx = de.DecodingContext(custom_objects)
         model.compile(**deserialize_compile_config(translate(compile_config), ctx))
     except (ValueError, TypeError, KeyError, NotImplementedError) as e:
         warnings.warn(f'"{source}": the model is loaded but not compiled, because its saved '

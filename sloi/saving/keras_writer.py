@@ -4,9 +4,12 @@
   model as ``serialize_keras_object`` writes it, with its compile config), ``metadata.json``
   and ``model.weights.h5`` (Keras 3's layout, see ``keras_h5``);
 - ``save_legacy_h5(model, "x.h5")``: Keras's legacy HDF5 file, the ``model_config`` and
-  ``training_config`` attributes and a ``model_weights`` group per layer, as Keras 3's
-  ``model.save("x.h5")`` and Keras 2 write it;
-- ``save_keras_weights(model, "x.weights.h5")``: the weights alone in Keras 3's layout.
+  ``training_config`` attributes and a ``model_weights`` group per layer, in tf.keras 2's
+  dialect (``keras2_dialect``), which tf.keras 2 and Keras 3's legacy loader both read (a
+  model that has no such form keeps Keras 3's dialect, with a warning);
+- ``save_keras_weights(model, "x.weights.h5")``: the weights alone in Keras 3's layout;
+- ``save_legacy_h5_weights(model, "x.h5")``: the weights alone in the legacy layout, as
+  tf.keras 2's ``save_weights("x.h5")`` wrote them.
 
 The weight paths come from ``keras_h5``, the module that reads these files, so that reading
 and writing cannot disagree. Every file is built in memory first and then written atomically
@@ -33,6 +36,7 @@ import inspect
 import io
 import json
 import marshal
+import warnings
 
 import numpy as np
 
@@ -42,6 +46,12 @@ from sloi.saving import archive, keras_h5, saving_api
 from sloi.saving import families as fam
 from sloi.saving import serialization as ser
 from sloi.saving.compile_config import get_compile_config
+from sloi.saving.keras2_dialect import (
+    KERAS2_VERSION,
+    Keras2Unavailable,
+    keras2_model_config,
+    keras2_training_config,
+)
 from sloi.saving.object_registration import get_registered_name
 
 # The Keras version the files claim: the one whose loader the tests check them against.
@@ -91,18 +101,43 @@ def save_keras_weights(model, path: str) -> None:
 
 
 def save_legacy_h5(model, path: str) -> None:
-    """Write ``model`` as Keras's legacy ``.h5`` full-model file (atomically)."""
+    """Write ``model`` as Keras's legacy ``.h5`` full-model file (atomically), in tf.keras 2's
+    dialect (``keras2_dialect``), which tf.keras 2 and Keras 3's legacy loader both read.
+    A model that has no such form (an op node, a Keras 3-only layer, ...) is written in
+    Keras 3's dialect, which Keras 3 reads, with one warning naming the layers."""
     config = keras_model_config(model, path)
     compile_config = get_compile_config(model)
+    training = _training_config(compile_config) if compile_config is not None else None
+    try:
+        config = keras2_model_config(config)
+        version, backend = KERAS2_VERSION, "tensorflow"
+        training = keras2_training_config(training) if training is not None else None
+    except Keras2Unavailable as e:
+        shown = "; ".join(e.reasons[:3]) + ("; ..." if len(e.reasons) > 3 else "")
+        warnings.warn(f'"{path}" is written in Keras 3\'s dialect, which Keras 3 reads and '
+                      f"tf.keras 2 does not: {shown}", stacklevel=4)
+        version, backend = KERAS_VERSION, "torch"
     h5py = keras_h5.h5py_module()
     buffer = io.BytesIO()
     with h5py.File(buffer, "w") as f:
-        f.attrs["backend"] = "torch"
-        f.attrs["keras_version"] = KERAS_VERSION
+        f.attrs["backend"] = backend
+        f.attrs["keras_version"] = version
         f.attrs["model_config"] = _dumps(config)
-        if compile_config is not None:
-            f.attrs["training_config"] = _dumps(_training_config(compile_config))
-        _write_legacy_weights(f.create_group("model_weights"), model)
+        if training is not None:
+            f.attrs["training_config"] = _dumps(training)
+        _write_legacy_weights(f.create_group("model_weights"), model, version, backend)
+    archive.atomic_write_bytes(path, buffer.getvalue())
+
+
+def save_legacy_h5_weights(model, path: str) -> None:
+    """Write ``model``'s weights alone as tf.keras 2's ``save_weights("x.h5")`` did
+    (atomically): the ``model_weights`` layout of the legacy file, at the file's root.
+    Keras 3 and tf.keras 2 read it with ``load_weights`` (Keras 3 no longer writes it)."""
+    _check_expressible(model, path)
+    h5py = keras_h5.h5py_module()
+    buffer = io.BytesIO()
+    with h5py.File(buffer, "w") as f:
+        _write_legacy_weights(f, model, KERAS2_VERSION, "tensorflow")
     archive.atomic_write_bytes(path, buffer.getvalue())
 
 
@@ -434,21 +469,23 @@ def keras_optimizer_state(optimizer, model):
     return values
 
 
-def _write_legacy_weights(group, model) -> None:
+def _write_legacy_weights(group, model, version: str, backend: str) -> None:
+    """One group per layer, its weights in Keras's legacy order and named as tf.keras 2 names
+    them (``dense/kernel:0``); loaders pair them by order, never by these names."""
     layers = list(model.layers)
     group.attrs["layer_names"] = np.array([layer.name.encode() for layer in layers])
-    group.attrs["backend"] = "torch"
-    group.attrs["keras_version"] = KERAS_VERSION
+    group.attrs["backend"] = backend
+    group.attrs["keras_version"] = version
     for layer in sorted(layers, key=lambda x: x.name):
         layer_group = group.create_group(layer.name)
         weights = keras_h5.legacy_weights(layer)
-        names = [f"{model.name}/{layer.name}/{p.split('/', 1)[-1]}" for p, _ in weights]
-        names = _unique(names)
+        names = _unique([f"{p}:0" for p, _ in weights])
         layer_group.attrs["weight_names"] = np.array([n.encode() for n in names])
         for name, (_, w) in zip(names, weights):
             layer_group.create_dataset(name, data=_numpy(w))
-    top = group.create_group("top_level_model_weights")
-    top.attrs["weight_names"] = np.array([], dtype="S1")
+    if "top_level_model_weights" not in group:  # (a layer could have that name)
+        top = group.create_group("top_level_model_weights")
+        top.attrs["weight_names"] = np.array([], dtype="S1")
 
 
 def _unique(names: list[str]) -> list[str]:
@@ -487,10 +524,11 @@ def _now() -> str:
 # ---------------------------------------------------------------------------- hooks
 def register() -> None:
     """Make ``save_model`` write ``.keras`` / ``.h5`` and ``save_weights`` write
-    ``.weights.h5`` files."""
+    ``.weights.h5`` (Keras 3) and ``.h5`` (tf.keras 2's legacy weights) files."""
     saving_api.register_model_saver(".keras", save_keras_model)
     for suffix in (".h5", ".hdf5"):
         saving_api.register_model_saver(suffix, save_legacy_h5)
+        saving_api.register_weights_saver(suffix, save_legacy_h5_weights)
     saving_api.register_weights_saver(".weights.h5", save_keras_weights)
 
 

@@ -73,7 +73,9 @@ def register_weights_saver(suffix: str, saver) -> None:
     _weights_savers[suffix.lower()] = saver
 
 
-def _path(filepath, what: str) -> str:
+def file_path(filepath, what: str) -> str:
+    """``filepath`` as a str; a TypeError naming ``what`` (the calling function) for anything
+    that is not a path."""
     if not isinstance(filepath, (str, os.PathLike)):
         raise TypeError(f"{what} expects a file path (str or pathlib.Path); got "
                         f"{type(filepath).__name__}")
@@ -81,11 +83,14 @@ def _path(filepath, what: str) -> str:
 
 
 def _registered(loaders: dict, path: str):
+    suffix = _suffix(loaders, path)
+    return loaders[suffix] if suffix else None
+
+
+def _suffix(loaders: dict, path: str) -> str:
+    """The longest of ``loaders``' suffixes that ``path`` ends in, or ``""``."""
     lowered = path.lower()
-    for suffix in sorted(loaders, key=len, reverse=True):
-        if lowered.endswith(suffix):
-            return loaders[suffix]
-    return None
+    return max((s for s in loaders if lowered.endswith(s)), key=len, default="")
 
 
 def _read(path: str) -> bytes:
@@ -130,10 +135,12 @@ def model_from_json(json_string, custom_objects=None, safe_mode=True):
         config = archive.parse_json(json_string, "model_from_json", "the text", sys.maxsize)
     except FileFormatError as e:
         raise FileFormatError(f"model_from_json expects a JSON string; it is not one: {e}") from e
-    return _model_from_config(config, custom_objects, safe_mode, "model_from_json")
+    return model_from_file_config(config, custom_objects, safe_mode, "model_from_json")
 
 
-def _model_from_config(config, custom_objects, safe_mode, source: str):
+def model_from_file_config(config, custom_objects, safe_mode, source: str):
+    """The model a config read from ``source`` (a file or a JSON string) describes; anything
+    that does not describe a model sloi can build is a ``FileFormatError`` naming ``source``."""
     if not isinstance(config, dict) or not isinstance(config.get("class_name"), str) or (
             not isinstance(config.get("config"), dict)):
         found = sorted(config)[:10] if isinstance(config, dict) else type(config).__name__
@@ -159,7 +166,7 @@ def _model_from_config(config, custom_objects, safe_mode, source: str):
 def save_weights(model, filepath, overwrite=True) -> None:
     """``model.save_weights(path)``: the weights to a ``.weights.safetensors`` file (or a
     format registered with ``register_weights_saver``, such as Keras's ``.weights.h5``)."""
-    path = _path(filepath, "save_weights")
+    path = file_path(filepath, "save_weights")
     saver = _registered(_weights_savers, path)
     if saver is not None:
         _check_overwrite(path, overwrite)
@@ -175,7 +182,7 @@ def save_weights(model, filepath, overwrite=True) -> None:
 def load_weights(model, filepath, skip_mismatch=False, by_name=False, **kwargs) -> None:
     """``model.load_weights(path)`` from a ``.weights.safetensors`` or ``.sloi`` file (or a
     format registered with ``register_weights_loader``)."""
-    path = _path(filepath, "load_weights")
+    path = file_path(filepath, "load_weights")
     loader = _registered(_weights_loaders, path)
     if loader is not None:
         return loader(model, path, skip_mismatch=skip_mismatch, by_name=by_name, **kwargs)
@@ -207,12 +214,14 @@ def save_model(model, filepath, overwrite=True, include_optimizer=True, **kwargs
         overwrite: False refuses to replace an existing file.
         include_optimizer: False leaves out the optimizer state (the compile arguments stay).
     """
-    path = _path(filepath, "save_model")
+    path = file_path(filepath, "save_model")
     kwargs.pop("zipped", None)  # Keras 3's option; a .sloi file is always a zip
     if kwargs:
         raise TypeError(f"save_model() got unexpected arguments {sorted(kwargs)}")
     saver = _registered(_model_savers, path)
-    if saver is not None and not _registered(_weights_savers, path):
+    # "x.h5" is a model, "x.weights.h5" weights: the longer suffix tells
+    if saver is not None and len(_suffix(_model_savers, path)) >= len(
+            _suffix(_weights_savers, path)):
         _check_overwrite(path, overwrite)
         return saver(model, path)
     if not path.endswith(MODEL_SUFFIX):
@@ -270,7 +279,7 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     Raises:
         FileFormatError: a file that is not a sloi model, is damaged, or does not fit.
     """
-    path = _path(filepath, "load_model")
+    path = file_path(filepath, "load_model")
     loader = _registered(_model_loaders, path)
     if loader is not None:
         return loader(path, custom_objects=custom_objects, compile=compile, safe_mode=safe_mode)
@@ -283,7 +292,7 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     with custom_object_scope(custom_objects), ser.SafeModeScope(safe_mode):
         held = len(members["model.safetensors"])
         with allocation.weight_budget(held, f'"{path}"', FileFormatError):
-            model = _model_from_config(config, custom_objects, safe_mode, f'"{path}"')
+            model = model_from_file_config(config, custom_objects, safe_mode, f'"{path}"')
         tensors, index = weights_file.read_weights(members["model.safetensors"],
                                                    f"{path}:model.safetensors")
         weights_file.load_into(model, tensors, index, f"{path}:model.safetensors")
@@ -319,7 +328,7 @@ def _json_member(data: bytes, path: str, name: str):
 
 
 def _compile_and_restore(model, compile_config, members, path) -> None:
-    ctx = de._Context()
+    ctx = de.DecodingContext()
     try:
         kwargs = deserialize_compile_config(compile_config, ctx)
     except FileFormatError:

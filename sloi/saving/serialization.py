@@ -78,7 +78,7 @@ def serialize_keras_object(obj):
     if isinstance(obj, torch.dtype):
         return dtype_name(obj)
     if isinstance(obj, SymbolicTensor):
-        history = obj._keras_history
+        history = obj.history
         return {"class_name": "__keras_tensor__", "config": {
             "shape": list(obj.shape), "dtype": dtype_name(obj.dtype),
             "keras_history": None if history is None else [
@@ -168,9 +168,7 @@ def _serialize_layer(layer) -> dict:
 
 def _build_config(layer):
     """``{"input_shape": ...}`` for a layer built from one shape (or a list of shapes)."""
-    shape = layer._build_input_shape
-    if not layer.built or shape is None or isinstance(layer, (Functional, InputLayer)):
+    if isinstance(layer, (Functional, InputLayer)):
         return None
-    if type(shape).__name__ == "ShapeArgs":  # build(query_shape, value_shape): not one shape
-        return None
-    return {"input_shape": serialize_keras_object(shape)}
+    config = layer.get_build_config()
+    return None if config is None else serialize_keras_object(config)

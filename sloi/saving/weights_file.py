@@ -24,7 +24,7 @@ import warnings
 import safetensors.torch
 import torch
 
-from sloi.engine import Layer
+from sloi.engine import Layer, Model
 from sloi.engine.dtypes import dtype_name
 from sloi.saving.archive import parse_json
 from sloi.saving.errors import FileFormatError
@@ -38,22 +38,19 @@ MAX_HEADER = 16 * 2**20  # JSON: ~100 bytes a tensor, so ~150k tensors
 def weight_entries(model) -> list[tuple[str, torch.Tensor, str]]:
     """``[(path, weight, layer path), ...]`` in ``model.weights`` order.
 
-    Paths are those of ``Layer._weights_with_paths``, with the names of nested models kept so
+    Paths are those of ``Layer.weights_with_paths``, with the names of nested models kept so
     that every path is unique.
     """
     result, seen = [], set()
 
     def visit(layer, prefix, group, is_root):
         path = "" if is_root else prefix + layer.name
-        if not is_root and group is None and not layer._is_container:
+        if not is_root and group is None and not isinstance(layer, Model):
             group = path
         own_prefix = (path or layer.name) + "/"
-        owned = [(n, t) for n, t in layer._own_weights if t]
-        owned += [(n, t) for n, t in layer._own_weights if not t]
-        for reg_name, trainable in owned:
-            tensor = layer._own_weight_tensor(reg_name, trainable)
+        for reg_name, tensor in layer.own_weights_with_names():
             add(own_prefix + reg_name, tensor, group or own_prefix + reg_name)
-        for child in layer._child_modules():
+        for child in layer.child_modules():
             if isinstance(child, Layer):
                 visit(child, "" if is_root else path + "/", group, False)
             else:
@@ -68,7 +65,7 @@ def weight_entries(model) -> list[tuple[str, torch.Tensor, str]]:
     visit(model, "", None, True)
     if [id(t) for _, t, _ in result] != [id(t) for t in model.weights]:
         # A layer that orders its weights its own way: keep its order and paths.
-        result = [(p, t, p.rsplit("/", 1)[0]) for p, t in model._weights_with_paths()]
+        result = [(p, t, p.rsplit("/", 1)[0]) for p, t in model.weights_with_paths()]
     paths = [p for p, _, _ in result]
     if len(set(paths)) != len(paths):
         counts = {}

@@ -19,10 +19,15 @@ def modes(model, training: bool):
     """Every module of ``model`` in training (``True``) or inference (``False``) mode for the
     block; afterwards the modules that were changed get their own mode back."""
     changed = [m for m in all_modules(model) if m.training != training]
+    # object.__setattr__: nn.Module.__setattr__ would check the bool against parameters,
+    # buffers and modules first (two Python calls a module, each way, every train_on_batch)
     for m in changed:
-        m.training = training
+        _set(m, "training", training)
     try:
         yield
     finally:
         for m in changed:
-            m.training = not training
+            _set(m, "training", not training)
+
+
+_set = object.__setattr__

@@ -25,6 +25,15 @@ class RunningMean:
         self._weights.append(weight)
 
     def result(self) -> torch.Tensor:
+        total, count = self.totals()
+        if total is None:
+            return torch.tensor(0.0)
+        return total / count
+
+    def totals(self) -> tuple[torch.Tensor | None, int]:
+        """The weighted sum of what was added (a tensor on the device, None before anything
+        was) and the sum of the weights: the state that data parallelism sums over the
+        processes."""
         if self._pending:
             weights = torch.tensor(self._weights, dtype=torch.float32,
                                    device=self._pending[0].device)
@@ -32,6 +41,4 @@ class RunningMean:
             self._total = folded if self._total is None else self._total + folded
             self._count += sum(self._weights)
             self._pending, self._weights = [], []
-        if self._total is None:
-            return torch.tensor(0.0)
-        return self._total / self._count
+        return self._total, self._count

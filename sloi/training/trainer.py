@@ -16,12 +16,12 @@ import torch
 from sloi import callbacks as callbacks_mod
 from sloi import mixed_precision, settings
 from sloi import optimizers as optimizers_mod
-from sloi.engine import SymbolicTensor, tree
-from sloi.engine.module_tools import first_parameter
+from sloi.engine import Functional, Layer, SymbolicTensor, tree
+from sloi.engine.module_tools import all_modules, first_parameter
 from sloi.engine.string_inputs import check_data as check_string_data
 from sloi.optimizers import LossScaleOptimizer
-from sloi.training import callback_setup, data_adapters, predict_loop, single_batch
-from sloi.training._distribution import hooks as _hooks
+from sloi.training import data_adapters
+from sloi.training import strategy as strategy_mod
 from sloi.training.compile_utils import CompileLoss, CompileMetrics
 from sloi.training.logs import LazyLogs, log_value
 from sloi.training.loss_scaler import LossScaler
@@ -40,8 +40,12 @@ class Trainer:
         self.auto_scale_loss = True  # compile(auto_scale_loss=...)
         self._step_fn = None
         self._plain = False  # set by _prepare: whether a step needs nothing around it
-        self._strategy = None  # a sloi.distribute.DataParallel while training on several
-        self._ddp = None  # processes, and the model inside DistributedDataParallel
+        # set by _prepare: the strategy of the loop (one process, or sloi.distribute's
+        # DataParallel), and the module its training steps run (None until the first step:
+        # the model, or the model inside DistributedDataParallel), kept in _wrapped for reuse
+        self._strategy = strategy_mod.DEFAULT
+        self._module = None
+        self._wrapped = None
 
     # ------------------------------------------------------------------ compile
     def compile(self, optimizer="rmsprop", loss=None, metrics=None, loss_weights=None,
@@ -174,10 +178,11 @@ class Trainer:
     def _guarded_step(self, x, y, sw):
         """The step with what may surround it: DDP, autocast, loss scaling, constraints, and
         the optimizer built at the first step."""
-        if self._strategy is not None and self._ddp is None:
-            self._ddp = _hooks().wrap(self.model, x)
+        if self._module is None:
+            self._module = self._wrapped = self._strategy.training_module(
+                self.model, x, self._wrapped)
         with self._autocast():
-            total, parts, y_pred, targets, weights = self._step_fn(x, y, sw, self._ddp)
+            total, parts, y_pred, targets, weights = self._step_fn(x, y, sw, self._module)
         if not self.optimizer.built:
             self.optimizer.build(self.model.trainable_weights_with_paths())
         self.optimizer.zero_grad()
@@ -208,13 +213,15 @@ class Trainer:
         if self.metrics.entries:
             self.metrics.update(targets, y_pred, weights)
 
-    def _reset_metrics(self):
+    def reset_metrics(self) -> None:
+        """Resets the running loss and every compiled metric."""
         self.loss_tracker.reset_state()
         for tracker in self.output_loss_trackers:
             tracker.reset_state()
         self.metrics.reset()
 
-    def _results(self) -> dict:
+    def get_metrics_result(self) -> dict:
+        """The running loss and metrics of this process, as tensors (Keras's name)."""
         results = {"loss": self.loss_tracker.result()}
         for tracker in self.output_loss_trackers:
             results[tracker.name] = tracker.result()
@@ -224,21 +231,23 @@ class Trainer:
     def _final_results(self) -> dict:
         """The results at the end of an epoch or an evaluation, as floats: over every process
         under distribution (a collective read, so only at points every process reaches)."""
-        results = self._results() if self._strategy is None else _hooks().global_results(self)
+        results = self._strategy.results(self)
         return {k: log_value(v) for k, v in results.items()}
 
-    def _prepare(self):
-        """Work done once per fit/evaluate, not per step."""
-        from sloi.engine import Layer
-
-        layers = [m for m in self.model.modules() if isinstance(m, Layer)]
-        self._regularized = any(m._regularized or m.activity_regularizer is not None
-                                for m in layers)
-        self._constrained = any(m._constrained for m in layers)
+    def _prepare(self, strategy: strategy_mod.Strategy):
+        """Work done once per loop (fit, evaluate, a single batch), not per step, for a loop
+        that follows ``strategy``."""
+        self._regularized = self._constrained = False
+        for m in all_modules(self.model):  # a plain loop: train_on_batch runs this each call
+            if isinstance(m, Layer):
+                self._regularized = (self._regularized or bool(m._regularized)
+                                     or m.activity_regularizer is not None)
+                self._constrained = self._constrained or bool(m._constrained)
         names = self._output_names()
+        # a graph (not yet built: no output) whose output is one tensor, not a list of one
         self._single = (len(names) == 1 and self.loss is not None
-                        and isinstance(getattr(self.model, "_outputs_struct", None),
-                                       SymbolicTensor)
+                        and isinstance(self.model, Functional)
+                        and isinstance(getattr(self.model, "output", None), SymbolicTensor)
                         and self.loss.losses[0] is not None and self.loss.weights[0] == 1.0)
         self._single_loss = self.loss.losses[0] if self._single else None
         first = first_parameter(self.model)
@@ -255,8 +264,10 @@ class Trainer:
             # compile(auto_scale_loss=False) said not to
             self._scaler = self.__dict__.get("_loss_scaler") or LossScaler(device)
             self._loss_scaler = self._scaler
-        self._strategy = _hooks().use_strategy(self)
-        self._plain = (self._strategy is None and self._autocast_dtype is None
+        strategy.check_model(self.model)
+        self._strategy = strategy
+        self._module = None  # chosen at the first guarded step
+        self._plain = (self._strategy.single_process and self._autocast_dtype is None
                        and self._scaler is None and not self._constrained
                        and not self._optimizer_scales)
         if self._step_fn is None:
@@ -297,11 +308,12 @@ class Trainer:
         if data_adapters.is_array_data(x) and y is not None and self.model.built:
             check_targets(self.model, self.loss, self._flat_targets(y))
         # under distribution, this process's share of the data (and, below, of the callbacks)
-        data = _hooks().adapt(x, y, sample_weight, batch_size, shuffle, device, steps_per_epoch)
+        strategy = strategy_mod.current(self.model, training=True)
+        data = strategy.adapt(x, y, sample_weight, batch_size, shuffle, device, steps_per_epoch)
         val_data = None
         if validation_data is not None:
             vx, vy, vsw = _unpack_validation(validation_data)
-            val_data = _hooks().adapt(vx, vy, vsw, validation_batch_size or batch_size, False,
+            val_data = strategy.adapt(vx, vy, vsw, validation_batch_size or batch_size, False,
                                       device, validation_steps)
         verbose = 1 if verbose == "auto" else verbose
         history = callbacks_mod.History()
@@ -312,11 +324,11 @@ class Trainer:
             if isinstance(c, callbacks_mod.ProgbarLogger):
                 c.verbose = c.verbose if verbose == 1 else verbose
         cbs.append(history)
-        cbs = _hooks().callbacks_here(self, cbs)
+        cbs = strategy.callbacks(self, cbs)
         params = {"epochs": epochs, "steps": data_adapters.num_batches(data),
                   "verbose": verbose, "in_fit": True}
         callback_list = callbacks_mod.CallbackList(cbs, model=self.model, params=params)
-        self._prepare()
+        self._prepare(strategy)
         self.model.stop_training = False
         with modes(self.model, training=True):
             self._fit_loop(data, val_data, epochs, initial_epoch, validation_freq,
@@ -326,14 +338,14 @@ class Trainer:
     def _fit_loop(self, data, val_data, epochs, initial_epoch, validation_freq, cbs):
         batch_begin = cbs.on_train_batch_begin if cbs.has("on_train_batch_begin") else None
         batch_end = cbs.on_train_batch_end if cbs.has("on_train_batch_end") else None
-        logs = LazyLogs(self._results)
+        logs = LazyLogs(self.get_metrics_result)
         cbs.on_train_begin()
         # BackupAndRestore, resuming an interrupted fit, says which epoch comes next.
         resumed = self.model.__dict__.pop("_resume_epoch", None)
         initial_epoch = resumed if resumed is not None else initial_epoch
         epoch_logs = {}
         for epoch in range(initial_epoch, epochs):
-            self._reset_metrics()
+            self.reset_metrics()
             cbs.on_epoch_begin(epoch)
             n, total, ended = self.steps_per_execution, data_adapters.num_batches(data), True
             step = -1
@@ -358,13 +370,13 @@ class Trainer:
                 val_logs = self._evaluate_adapter(val_data, cbs, in_fit=True)
                 epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
             cbs.on_epoch_end(epoch, epoch_logs)
-            _hooks().end_of_epoch(self)  # processes meet and agree on stop_training
+            self._strategy.end_of_epoch(self.model)  # processes meet, agree on stop_training
             if self.model.stop_training or getattr(data, "exhausted", False):
                 break
         # as Keras: with use_ema, the weights end as their moving averages
         self.optimizer.finalize_variable_values(self.model.trainable_weights)
         cbs.on_train_end(epoch_logs)
-        _hooks().end_of_fit(self)
+        self._strategy.end_of_fit()
 
     # ------------------------------------------------------------------ evaluate
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None,
@@ -374,12 +386,13 @@ class Trainer:
         device = self._device()
         if data_adapters.is_array_data(x) and y is not None and self.model.built:
             check_targets(self.model, self.loss, self._flat_targets(y))
-        data = _hooks().adapt(x, y, sample_weight, batch_size, False, device, steps)
+        strategy = strategy_mod.current(self.model, training=False)
+        data = strategy.adapt(x, y, sample_weight, batch_size, False, device, steps)
         verbose = 1 if verbose == "auto" else verbose
-        callback_list = callback_setup.callback_list(
-            self, callbacks, verbose,
+        callback_list = self._callback_list(
+            strategy, callbacks, verbose,
             {"test_steps": data_adapters.num_batches(data), "verbose": verbose})
-        self._prepare()
+        self._prepare(strategy)
         logs = self._evaluate_adapter(data, callback_list, in_fit=False)
         if return_dict:
             return logs
@@ -387,10 +400,10 @@ class Trainer:
         return values[0] if len(values) == 1 else values
 
     def _evaluate_adapter(self, data, cbs, in_fit: bool) -> dict:
-        self._reset_metrics()  # in fit, the epoch's training results were read already
+        self.reset_metrics()  # in fit, the epoch's training results were read already
         cbs.on_test_begin()
         batch_end = cbs.on_test_batch_end if cbs.has("on_test_batch_end") else None
-        logs = LazyLogs(self._results)
+        logs = LazyLogs(self.get_metrics_result)
         n, total = self.steps_per_execution, data_adapters.num_batches(data)
         with modes(self.model, training=False):
             for step, (xb, yb, swb) in enumerate(data):
@@ -403,20 +416,79 @@ class Trainer:
         cbs.on_test_end(results)
         return results
 
-    # ------------------------------------------------------------------ predict, single batches
-    # (their loops live in predict_loop.py and single_batch.py)
-    def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
-        return predict_loop.predict(self, x, batch_size, verbose, steps, callbacks)
+    def _callback_list(self, strategy, callbacks, verbose, params: dict):
+        """The callbacks of one ``evaluate`` or ``predict`` call: the user's, a progress bar
+        when ``verbose`` asks for one, of which those this process runs under ``strategy``."""
+        cbs = list(callbacks or [])
+        if verbose:
+            cbs.append(callbacks_mod.ProgbarLogger(verbose))
+        return callbacks_mod.CallbackList(strategy.callbacks(self, cbs), model=self.model,
+                                          params=params)
 
+    # ------------------------------------------------------------------ predict
+    def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
+        """Outputs for ``x`` as numpy arrays (a list or dict of them for several outputs).
+        Under distribution each process predicts its share of the samples and every process
+        gets all the predictions back, in order."""
+        model = self.model
+        x = check_string_data(model, x)  # lists of str as arrays; strings where expected
+        device = self._device()
+        strategy = strategy_mod.current(model, training=False)
+        data = strategy.predict_data(model, x, batch_size, device, steps)
+        verbose = 1 if verbose == "auto" else verbose
+        callbacks = self._callback_list(
+            strategy, callbacks, verbose,
+            {"predict_steps": data_adapters.num_batches(data), "verbose": verbose})
+        outputs = []
+        callbacks.on_predict_begin()
+        batch_end = callbacks.on_predict_batch_end if callbacks.has(
+            "on_predict_batch_end") else None
+        self._autocast_dtype = mixed_precision.autocast_dtype()
+        self._device_type = device.type
+        with modes(model, training=False), torch.no_grad(), self._autocast():
+            for step, (xb, _, _) in enumerate(data):
+                outputs.append(model(xb))
+                if batch_end is not None:
+                    batch_end(step, {"outputs": outputs[-1]})
+        callbacks.on_predict_end()
+        if not outputs:
+            raise ValueError("predict() got no data: the input yielded no batch")
+        flat = [torch.cat(parts) for parts in zip(*map(tree.flatten, outputs))]
+        flat = strategy.gather_predictions(data, flat)
+        return tree.pack_like(outputs[0], [_to_numpy(t) for t in flat])
+
+    # ------------------------------------------------------------------ single batches
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None,
                        return_dict=False):
-        return single_batch.train_on_batch(self, x, y, sample_weight, class_weight, return_dict)
+        """One training step on ``x`` / ``y``; the loss and metrics of this batch alone."""
+        if class_weight is not None:
+            sample_weight = class_weights_to_sample_weights(y, class_weight, sample_weight)
+        return self._on_batch("train_on_batch", x, y, sample_weight, return_dict)
 
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
-        return single_batch.run(self, "test_on_batch", x, y, sample_weight, return_dict)
+        """The loss and metrics of ``x`` / ``y``, one batch."""
+        return self._on_batch("test_on_batch", x, y, sample_weight, return_dict)
 
     def predict_on_batch(self, x):
         return self.predict(x, batch_size=len(tree.flatten(x)[0]), verbose=0)
+
+    def _on_batch(self, what, x, y, sample_weight, return_dict):
+        """One step of ``what`` ("train_on_batch" or "test_on_batch"), metrics reset first."""
+        self._require_compiled(what)
+        training = what == "train_on_batch"
+        device = self._device()
+        xb, yb, swb = tree.map_structure(
+            lambda a: None if a is None else data_adapters.to_tensor(a, device),
+            (x, y, sample_weight))
+        self._prepare(strategy_mod.current(self.model, training))
+        self.reset_metrics()
+        with modes(self.model, training):
+            (self.train_step if training else self.test_step)(xb, yb, swb)
+        logs = {k: log_value(v) for k, v in self.get_metrics_result().items()}
+        if return_dict:
+            return logs
+        values = list(logs.values())
+        return values[0] if len(values) == 1 else values
 
 
 def _due(epoch: int, validation_freq) -> bool:
@@ -431,3 +503,9 @@ def _unpack_validation(validation_data):
         sw = validation_data[2] if len(validation_data) == 3 else None
         return x, y, sw
     return validation_data, None, None
+
+
+def _to_numpy(t: torch.Tensor):
+    """A tensor as a numpy array on the host; numpy has no bfloat16, so bfloat16 outputs come
+    back as float32."""
+    return (t.float() if t.dtype == torch.bfloat16 else t).cpu().numpy()

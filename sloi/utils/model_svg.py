@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import html
 
-from sloi.utils.plot_model import _check_model, layer_graph, layer_info
+from sloi.utils.plot_model import check_model, layer_graph, layer_info
 
 _CHAR_W = 7.0  # width of one character of the 12px monospace font, roughly
 _LINE_H = 16
@@ -35,7 +35,7 @@ def model_to_svg(model, show_shapes=True, show_layer_names=True, show_dtype=Fals
     Example:
         >>> open("model.svg", "w").write(sloi.utils.model_to_svg(model))
     """
-    _check_model(model, "model_to_svg")
+    check_model(model, "model_to_svg")
     boxes, edges, _ = layer_graph(model, expand_nested=False)
     texts = {}
     for box, layer, owner, _path in boxes:

@@ -15,6 +15,7 @@ import shutil
 import subprocess
 import tempfile
 
+from sloi.engine.functional import Functional
 from sloi.engine.operation import type_name
 from sloi.engine.symbolic import format_shape
 
@@ -42,9 +43,9 @@ class GraphvizNotFoundError(ImportError, RuntimeError):
 
 
 # ---------------------------------------------------------------------- the graph
-def _check_model(model, caller: str) -> None:
-    from sloi.engine.functional import Functional
-
+def check_model(model, caller: str) -> None:
+    """Refuse, naming ``caller``, a model that has no layer graph to draw: one that is not
+    Functional or Sequential, or one not built yet."""
     if not isinstance(model, Functional):
         raise ValueError(
             f"{caller} draws Functional and Sequential models; got {type(model).__name__} "
@@ -60,15 +61,13 @@ def _check_model(model, caller: str) -> None:
 
 
 def _is_graph_model(layer) -> bool:
-    from sloi.engine.functional import Functional
-
     return isinstance(layer, Functional) and layer.built
 
 
 def _layer_nodes(model, layer) -> list:
     """The nodes (calls) of ``layer`` inside ``model``; an InputLayer's own node."""
-    nodes = [n for n in model._nodes if n.layer is layer]
-    return nodes or list(layer._inbound_nodes[:1])
+    nodes = [n for n in model.nodes if n.layer is layer]
+    return nodes or list(layer.inbound_nodes[:1])
 
 
 def _shapes_text(tensors_per_node) -> str:
@@ -115,13 +114,13 @@ def layer_graph(model, expand_nested=False):
         return "/".join(path + (layer.name,))
 
     def add(m, path):
-        for layer in m._layers:
+        for layer in m.operations:
             if expand_nested and _is_graph_model(layer):
                 clusters[path + (layer.name,)] = layer
                 add(layer, path + (layer.name,))
             else:
                 boxes.append((box_id(path, layer), layer, m, path))
-        for node in m._nodes:
+        for node in m.nodes:
             for k, t in enumerate(node.input_tensors):
                 for src in _sources(path, t):
                     for dst in _targets(path, node.layer, k):
@@ -130,19 +129,19 @@ def layer_graph(model, expand_nested=False):
 
     def _sources(path, tensor):
         """Boxes a tensor leaves from (an inner output layer for a nested model)."""
-        hist = tensor._keras_history
+        hist = tensor.history
         layer = hist.layer
         if expand_nested and _is_graph_model(layer):
-            inner = layer._flat_outputs[hist.tensor_index]
+            inner = layer.outputs[hist.tensor_index]
             return _sources(path + (layer.name,), inner)
         return [box_id(path, layer)]
 
     def _targets(path, layer, k):
         """Boxes the k-th input of a call arrives at (an inner input layer when nested)."""
         if expand_nested and _is_graph_model(layer):
-            inner_inputs = layer._flat_inputs
+            inner_inputs = layer.inputs
             t = inner_inputs[min(k, len(inner_inputs) - 1)]
-            return _targets(path + (layer.name,), t._keras_history.layer, 0)
+            return _targets(path + (layer.name,), t.history.layer, 0)
         return [box_id(path, layer)]
 
     add(model, ())
@@ -202,7 +201,7 @@ def model_to_dot(model, show_shapes=False, show_dtype=False, show_layer_names=Tr
     kwargs.pop("subgraph", None)  # Keras's internal argument
     if kwargs:
         raise TypeError(f"model_to_dot got unexpected arguments {sorted(kwargs)}")
-    _check_model(model, "model_to_dot")
+    check_model(model, "model_to_dot")
     _check_args(rankdir, dpi, "model_to_dot")
     boxes, edges, clusters = layer_graph(model, expand_nested)
     flags = (show_shapes, show_dtype, show_layer_names, show_layer_activations, show_trainable)

@@ -46,3 +46,15 @@ def test_train_table(bench, capsys):
     bench("train").main(["--only", "Dense", "--no-keras", "--epochs", "2"])
     rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith("| ")]
     assert rows[-1].startswith("| functional Dense")
+
+
+def test_step_calls(bench, capsys):
+    bench("step_calls").main(["--batches", "2"])
+    rows = [line.split("|")[1:-1] for line in capsys.readouterr().out.splitlines()
+            if line.startswith("| fit") or line.startswith("| train_on_batch")]
+    assert [(r[0].strip(), r[1].strip()) for r in rows] == [
+        ("fit", "none"), ("train_on_batch", "none"), ("fit", "mae"), ("train_on_batch", "mae")]
+    python_calls = [float(r[2]) for r in rows]
+    assert all(calls > 0 for calls in python_calls)
+    # a metric adds work to every step, and train_on_batch sets up what fit sets up once
+    assert python_calls[2] > python_calls[0] and python_calls[1] > python_calls[0]

@@ -203,10 +203,7 @@ def test_importing_sloi_does_not_import_tensorboard():
 
 
 def test_runs_on_rank_zero_only():
-    from sloi.distribute.trainer_hooks import worker_callbacks
-
-    class Rank1:
-        is_chief = False
+    from sloi.distribute.worker_callbacks import worker_callbacks
 
     tb = TensorBoard()
-    assert worker_callbacks([tb], Rank1()) == []
+    assert worker_callbacks([tb], is_chief=False) == []

@@ -1,5 +1,5 @@
 """One process of the 2-process test of synchronized batch norm, the stop agreement and
-sharded predict (started by test_trainer_hooks.py with torchrun's variables).
+sharded predict (started by test_ddp_features.py with torchrun's variables).
 
 Each case saves what the test compares with one process: weights (``*.npz``), predictions and
 what the callbacks saw (``report{rank}.json``). Usage: ``python ddp_features_worker.py OUT``.

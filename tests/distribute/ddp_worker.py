@@ -5,6 +5,7 @@ compares: the final weights, the history and evaluate's results, and the message
 refusals. Usage: ``python ddp_worker.py OUT_DIR``.
 """
 
+import datetime
 import json
 import os
 import sys
@@ -21,18 +22,25 @@ import sloi  # noqa: E402
 
 def main(out_dir: str) -> None:
     torch.set_num_threads(1)
-    strategy = sloi.distribute.DataParallel(timeout=60)
+    # The script starts the group itself: training before a DataParallel exists is refused,
+    # and DataParallel() then joins the group
+    torch.distributed.init_process_group("gloo", timeout=datetime.timedelta(seconds=60))
+    x, y = data()
+    refusals = {}
+    try:
+        build_model().fit(x, y, batch_size=16, verbose=0)
+    except RuntimeError as e:
+        refusals["no_strategy"] = str(e)
+    strategy = sloi.distribute.DataParallel()
     rank = strategy.rank
     torch.manual_seed(SEED)
     model = build_model()
-    x, y = data()
     checkpoint = sloi.callbacks.ModelCheckpoint(
         os.path.join(out_dir, f"written_by_rank{rank}", "ckpt.weights.safetensors"),
         save_weights_only=True)
     history = model.fit(x, y, batch_size=16, epochs=2, shuffle=True, verbose=0,
                         validation_data=(x[:24], y[:24]), callbacks=[checkpoint])
     evaluated = model.evaluate(x, y, batch_size=8, verbose=0, return_dict=True)
-    refusals = {}
     try:
         model.fit(((x[i:i + 8], y[i:i + 8]) for i in range(0, 64, 8)), verbose=0)
     except ValueError as e:

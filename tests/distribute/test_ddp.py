@@ -79,6 +79,15 @@ def test_generators_and_stateful_rnns_are_refused(two_processes):
             in report["refusals"]["stateful"]
 
 
+def test_training_in_a_group_without_data_parallel_is_refused(two_processes):
+    _, reports, _ = two_processes
+    for report in reports:
+        assert report["refusals"]["no_strategy"].startswith(
+            'Model "sequential": torch.distributed runs a group of 2 processes, but this '
+            "process has no data-parallel strategy, so it would train alone. Create "
+            "sloi.distribute.DataParallel() before training")
+
+
 def test_data_parallel_without_a_launcher_says_how_to_start(monkeypatch):
     if torch.distributed.is_initialized():
         pytest.skip("a process group exists already")

@@ -1,5 +1,5 @@
 """predict's shares of the samples (the parts that need no process group; the gathering is
-tested with 2 processes in test_trainer_hooks.py)."""
+tested with 2 processes in test_ddp_features.py)."""
 
 import numpy as np
 import pytest

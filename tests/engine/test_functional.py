@@ -43,7 +43,7 @@ def test_several_inputs_outputs_and_a_shared_layer_match_keras():
           rng.standard_normal((6, 3)).astype("float32")]
     ours, _ = assert_same_model(multi_io, xs)
     shared = ours.get_layer("shared")
-    assert len(shared._inbound_nodes) == 2
+    assert len(shared.inbound_nodes) == 2
     assert [w.shape for w in shared.weights] == [(3, 5), (5,)]  # one set of weights, two calls
     out = ours({"a": xs[0], "b": xs[1]})  # inputs by name too
     np.testing.assert_allclose(to_numpy(out[1]), to_numpy(ours(xs)[1]))

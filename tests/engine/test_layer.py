@@ -286,3 +286,55 @@ def test_input_spec_dtype_squeeze_and_optional_are_honoured():
     check_input(Column(), InputSpec(ndim=2, optional=True), None, "None")
     with pytest.raises(ValueError, match="needs inputs; got None"):
         check_input(Column(name="c"), InputSpec(ndim=2), None, "None")
+
+
+def test_build_config_round_trip_as_keras():
+    import keras
+
+    ours, theirs = Dense(3), keras.layers.Dense(3)
+    assert ours.get_build_config() is None  # unbuilt, as Keras's says nothing to build
+    ours.build((None, 4))
+    theirs.build((None, 4))
+    assert ours.get_build_config() == {"input_shape": (None, 4)}
+    assert tuple(theirs.get_build_config()["input_shape"]) == (None, 4)
+    fresh = Dense(3)
+    fresh.build_from_config(ours.get_build_config())
+    assert fresh.built
+    assert [tuple(w.shape) for w in fresh.weights] == [tuple(w.shape) for w in theirs.weights]
+    untouched = Dense(3)
+    untouched.build_from_config({})
+    assert not untouched.built
+
+
+def test_inbound_nodes_and_history_as_keras():
+    import keras
+
+    def calls(api):
+        shared = api.layers.Dense(2)
+        a, b = api.Input(shape=(4,)), api.Input(shape=(4,))
+        shared(a)
+        return shared, shared(b)
+
+    ours, our_out = calls(sloi)
+    theirs, their_out = calls(keras)
+    assert len(ours.inbound_nodes) == len(theirs._inbound_nodes) == 2
+    assert our_out.history.layer is ours
+    assert (our_out.history.node_index, our_out.history.tensor_index) == (
+        their_out._keras_history.node_index, their_out._keras_history.tensor_index) == (1, 0)
+    assert our_out._keras_history is our_out.history  # Keras's name reads the same record
+    assert ours.inbound_nodes[1].output_tensors == [our_out]
+
+
+def test_weights_with_paths_and_own_weights():
+    inner = Scale(name="scale")
+    inner.build((None, 2))
+    assert [n for n, _ in inner.own_weights_with_names()] == ["w", "count"]
+    assert [p for p, _ in inner.weights_with_paths()] == ["scale/w", "scale/count"]
+    assert [w for _, w in inner.weights_with_paths()] == inner.weights
+
+
+def test_call_accepts_reads_the_call_signature():
+    assert Dense(2).call_accepts("training") is False
+    assert sloi.layers.Dropout(0.5).call_accepts("training") is True
+    assert sloi.layers.LSTM(2).call_accepts("mask") is True
+    assert Dense(2).call_accepts("mask") is False

@@ -51,7 +51,7 @@ def test_string_input_matches_keras():
                                                                             dtype="string")
         assert ours.shape == tuple(theirs.shape)
         assert str(ours.dtype) == theirs.dtype == "string"
-    layer = sloi.Input(shape=(1,), dtype="string", name="text")._keras_history.layer
+    layer = sloi.Input(shape=(1,), dtype="string", name="text").history.layer
     keras_layer = keras.Input(shape=(1,), dtype="string", name="text")._keras_history[0]
     assert layer.dtype == "string"
     for key in ("batch_shape", "dtype", "name"):

@@ -7,6 +7,7 @@ import torch
 
 import sloi.losses
 from sloi.losses import Loss, LossFunctionWrapper
+from sloi.losses.loss import takes_integer_labels
 from tests.losses.helpers import assert_close, logits, sample_weights
 
 
@@ -175,15 +176,22 @@ def test_wrapped_builtin_function_round_trips():
 def test_sparse_labels_stay_integers():
     seen = {}
 
+    @takes_integer_labels
     def spy(y_true, y_pred):
         seen["dtype"] = y_true.dtype
         return sloi.losses.sparse_categorical_crossentropy(y_true, y_pred)
 
-    spy._integer_labels = True
     LossFunctionWrapper(spy)(torch.tensor([0, 2]), torch.rand(2, 3))
     assert seen["dtype"] == torch.int64
     LossFunctionWrapper(spy)(torch.tensor([0.0, 2.0]), torch.rand(2, 3))
     assert seen["dtype"] == torch.float32
+
+    def unmarked(y_true, y_pred):
+        seen["dtype"] = y_true.dtype
+        return sloi.losses.sparse_categorical_crossentropy(y_true.long(), y_pred)
+
+    LossFunctionWrapper(unmarked)(torch.tensor([0, 2]), torch.rand(2, 3))
+    assert seen["dtype"] == torch.float32  # labels of an unmarked function become floats
 
 
 @pytest.mark.parametrize("make, y_true, y_pred", [

@@ -190,7 +190,7 @@ def test_bit_shift_by_a_python_int_keeps_the_dtype_as_keras_does():
 def test_conj_records_a_conjugate_op_as_keras_does():
     x = sloi.Input((3,))
     y = ops.conj(x)
-    assert y._keras_history.layer.op_class_name == "Conjugate"
+    assert y.history.layer.op_class_name == "Conjugate"
 
 
 def test_elementwise_ops_on_python_numbers_match_keras():

@@ -123,7 +123,7 @@ def test_onnx_runs_in_onnxruntime_like_the_model(name, tmp_path):
         if name.startswith("masked"):
             rnn = next(layer for layer in model.layers if "lstm" in layer.name or
                        "bidirectional" in layer.name)
-            assert rnn._last_path == "fused"  # so the two paths really are compared
+            assert rnn.last_path == "fused"  # so the two paths really are compared
         (got,) = session.run(None, {onnx_input.name: x.numpy()})
         assert got.shape == expected.shape
         np.testing.assert_allclose(got, expected, atol=tolerance, rtol=0)

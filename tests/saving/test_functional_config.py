@@ -84,7 +84,7 @@ def test_layer_shared_at_two_depths():
     y = d(sloi.layers.Dense(3, name="e")(d(x)))
     model = sloi.Model(x, y)
     rebuilt = sloi.models.model_from_json(model.to_json())
-    assert len(rebuilt.get_layer("d")._inbound_nodes) == 2
+    assert len(rebuilt.get_layer("d").inbound_nodes) == 2
     _same_outputs(model, rebuilt, np.ones((2, 3), np.float32))
 
 

@@ -158,8 +158,8 @@ def test_unbuilt_models_and_file_names(tmp_path):
     with pytest.raises(FileFormatError, match=r"has no weights yet \(it is not built\)"):
         lazy.load_weights(tmp_path / "a.weights.safetensors")
     with pytest.raises(ValueError, match=r"must end in one of \['.weights.safetensors', "
-                                         r"'.weights.h5'\]; got \".*x.h5\""):
-        model.save_weights(tmp_path / "x.h5")
+                                         r"'.h5', '.hdf5', '.weights.h5'\]; got \".*x.npz\""):
+        model.save_weights(tmp_path / "x.npz")
     with pytest.raises(ValueError, match=r"cannot read .*x.bin.*expected a file ending in one of"):
         model.load_weights(tmp_path / "x.bin")
     with pytest.raises(FileExistsError, match="pass overwrite=True"):

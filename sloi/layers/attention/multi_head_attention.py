@@ -11,6 +11,7 @@ import torch
 
 from sloi import constraints, initializers, regularizers
 from sloi.engine import Layer, naming
+from sloi.engine.keras_mask import get_keras_mask
 from sloi.engine.symbolic import format_shape
 from sloi.kernels.attention import (
     as_mask,
@@ -53,11 +54,11 @@ def attention_inputs(query, value, key=None, query_mask=None, value_mask=None, k
     given (eager calls). Returns ``value, key, (query_mask, value_mask, key_mask,
     attention_mask)``."""
     if query_mask is None:
-        query_mask = getattr(query, "_keras_mask", None)
+        query_mask = get_keras_mask(query)
     if value_mask is None:
-        value_mask = getattr(value, "_keras_mask", None)
+        value_mask = get_keras_mask(value)
     if key is not None and key_mask is None:
-        key_mask = getattr(key, "_keras_mask", None)
+        key_mask = get_keras_mask(key)
     masks = tuple(
         as_mask(m, query.device) for m in (query_mask, value_mask, key_mask, attention_mask))
     value = _as_tensor_like(value, query)
@@ -170,6 +171,10 @@ class MultiHeadAttention(MultiHeadArguments, Layer):
         self.supports_masking = True
 
     # ------------------------------------------------------------------ Keras's properties
+    # ``call`` records the activity loss of every projection: Keras puts the activity
+    # regularizer on its four sub-layers, not on the layer's outputs
+    _activity_on_outputs = False
+
     num_heads = property(lambda self: self._num_heads)
     key_dim = property(lambda self: self._key_dim)
     value_dim = property(lambda self: self._value_dim)
@@ -277,14 +282,10 @@ class MultiHeadAttention(MultiHeadArguments, Layer):
         output = self._output_dense(output)
         if self.activity_regularizer is not None:
             projections = [q, k, v, output] if gate is None else [gate, q, k, v, output]
-            Layer._record_activity_loss(self, projections)
+            self._record_activity_loss(projections)
         if return_attention_scores:
             return output, scores
         return output
-
-    def _record_activity_loss(self, outputs):
-        """Nothing here: ``call`` records the activity loss of every projection (Keras puts
-        the activity regularizer on its four sub-layers, not on the layer's outputs)."""
 
     def compute_output_shape(self, query_shape, value_shape=None, key_shape=None):
         if value_shape is None:

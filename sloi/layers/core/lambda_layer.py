@@ -74,6 +74,12 @@ class Lambda(Layer):
             kwargs["training"] = self.training if training is None else training
         return self.function(inputs, **kwargs)
 
+    @property
+    def output_shape_rule(self):
+        """The ``output_shape`` argument as given: a shape without the batch, a list of them,
+        a function of the input shape, or None (shapes found by running the function)."""
+        return self._output_shape
+
     def compute_output_shape(self, input_shape):
         if self._output_shape is None:
             # No declared shape: the engine finds it by running ``call`` on the meta device.

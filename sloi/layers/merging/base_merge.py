@@ -67,8 +67,8 @@ class Merge(Layer):
             )
         if all(hasattr(x, "shape") for x in inputs):
             sources = [
-                x._keras_history.layer.name
-                if isinstance(x, SymbolicTensor) and x._keras_history is not None else None
+                x.history.layer.name
+                if isinstance(x, SymbolicTensor) and x.history is not None else None
                 for x in inputs
             ]
             self._validate([tuple(x.shape) for x in inputs], sources)

@@ -71,10 +71,10 @@ class SpectralNormalization(Wrapper):
         """The wrapped layer's kernel (or embeddings), the weight this layer normalizes."""
         return getattr(self.layer, self._kernel_name)
 
-    def _weights_with_paths(self):
+    def weights_with_paths(self):
         # Keras tracks the wrapped kernel as the wrapper's own first weight: kernel, vector_u,
         # then the wrapped layer's other weights.
-        pairs = super()._weights_with_paths()
+        pairs = super().weights_with_paths()
         if not self.built:
             return pairs
         kernel = self.kernel

@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 
 from sloi.engine import Layer
-from sloi.layers.preprocessing import _encoding
+from sloi.layers.preprocessing import index_encoding
 
 _OUTPUT_MODES = ("one_hot", "multi_hot", "count")
 
@@ -39,8 +39,8 @@ class CategoryEncoding(Layer):
         where = f'Layer "{self.name}" (CategoryEncoding)'
         if output_mode == "binary":
             output_mode = "multi_hot"
-        _encoding.check_output_mode(where, output_mode, _OUTPUT_MODES)
-        _encoding.refuse_sparse(where, sparse)
+        index_encoding.check_output_mode(where, output_mode, _OUTPUT_MODES)
+        index_encoding.refuse_sparse(where, sparse)
         if num_tokens is None:
             raise ValueError(f"{where}: `num_tokens` must be set (when the categories are not "
                              "known beforehand, use IntegerLookup)")
@@ -66,11 +66,11 @@ class CategoryEncoding(Layer):
         if inputs.is_floating_point() and not torch.equal(inputs, inputs.round()):
             raise ValueError(f"{where} expects integer category indices; got "
                              f"{inputs.dtype} values that are not whole numbers")
-        return _encoding.encode(inputs, self.output_mode, self.num_tokens, self._dtype, where,
-                                count_weights)
+        return index_encoding.encode(inputs, self.output_mode, self.num_tokens, self._dtype, where,
+                                     count_weights)
 
     def compute_output_shape(self, input_shape):
-        return _encoding.encoded_shape(input_shape, self.output_mode, self.num_tokens)
+        return index_encoding.encoded_shape(input_shape, self.output_mode, self.num_tokens)
 
     def compute_output_dtype(self, input_dtype):
         return self._dtype

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sloi.engine import Layer
 from sloi.kernels.conv import normalize_data_format
-from sloi.layers.preprocessing import _image
+from sloi.layers.preprocessing import image_resizing
 
 
 class CenterCrop(Layer):
@@ -38,17 +38,17 @@ class CenterCrop(Layer):
 
     def call(self, inputs):
         x = inputs.to(self._dtype)
-        h_axis, w_axis = _image.image_axes(self, tuple(x.shape), self.data_format)
+        h_axis, w_axis = image_resizing.image_axes(self, tuple(x.shape), self.data_format)
         h_diff, w_diff = x.shape[h_axis] - self.height, x.shape[w_axis] - self.width
         if h_diff >= 0 and w_diff >= 0:
             top, left = h_diff // 2, w_diff // 2
             return x.narrow(h_axis, top, self.height).narrow(w_axis, left, self.width)
-        return _image.resize(x, self.height, self.width, "bilinear", crop_to_aspect_ratio=True,
-                             data_format=self.data_format)
+        return image_resizing.resize(x, self.height, self.width, "bilinear",
+                                     crop_to_aspect_ratio=True, data_format=self.data_format)
 
     def compute_output_shape(self, input_shape):
-        return _image.resized_shape(self, input_shape, self.height, self.width,
-                                    self.data_format)
+        return image_resizing.resized_shape(self, input_shape, self.height, self.width,
+                                            self.data_format)
 
     def compute_output_dtype(self, input_dtype):
         return self._dtype

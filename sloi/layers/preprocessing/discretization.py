@@ -6,7 +6,7 @@ import numpy as np
 import torch
 
 from sloi.engine import Layer
-from sloi.layers.preprocessing import _encoding
+from sloi.layers.preprocessing import index_encoding
 
 _OUTPUT_MODES = ("int", "one_hot", "multi_hot", "count")
 
@@ -38,8 +38,8 @@ class Discretization(Layer):
                  sparse=False, dtype=None, name=None, **kwargs):
         super().__init__(name=name, dtype=dtype, **kwargs)
         where = f'Layer "{self.name}" (Discretization)'
-        _encoding.refuse_sparse(where, sparse)
-        _encoding.check_output_mode(where, output_mode, _OUTPUT_MODES)
+        index_encoding.refuse_sparse(where, sparse)
+        index_encoding.check_output_mode(where, output_mode, _OUTPUT_MODES)
         if num_bins is not None and (isinstance(num_bins, bool) or not isinstance(
                 num_bins, int) or num_bins < 0):
             raise ValueError(f"{where}: `num_bins` must be an integer >= 0; got "
@@ -109,11 +109,11 @@ class Discretization(Layer):
             x = x.to(torch.float32)
         indices = torch.bucketize(x, bounds, right=True).to(torch.int32)
         dtype = torch.int32 if self.output_mode == "int" else self._dtype
-        return _encoding.encode(indices, self.output_mode, self._depth(), dtype,
-                                f'Layer "{self.name}" (Discretization)')
+        return index_encoding.encode(indices, self.output_mode, self._depth(), dtype,
+                                     f'Layer "{self.name}" (Discretization)')
 
     def compute_output_shape(self, input_shape):
-        return _encoding.encoded_shape(input_shape, self.output_mode, self._depth())
+        return index_encoding.encoded_shape(input_shape, self.output_mode, self._depth())
 
     def compute_output_dtype(self, input_dtype):
         return torch.int32 if self.output_mode == "int" else self._dtype

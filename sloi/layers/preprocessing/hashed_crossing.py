@@ -14,7 +14,7 @@ from torch import nn
 
 from sloi.engine import Layer
 from sloi.engine.symbolic import any_symbolic
-from sloi.layers.preprocessing import _encoding, _hashing, _inputs
+from sloi.layers.preprocessing import index_encoding, mixed_inputs, string_hashing
 
 _HASH_KEY = 0xDECAFCAFFE  # tf.sparse.cross_hashed's default hash_key
 
@@ -50,15 +50,15 @@ class HashedCrossing(Layer):
         if isinstance(num_bins, bool) or not isinstance(num_bins, int) or num_bins <= 0:
             raise ValueError(f"{where}: `num_bins` must be a positive integer; got "
                              f"num_bins={num_bins!r}")
-        _encoding.refuse_sparse(where, sparse)
-        _encoding.check_output_mode(where, output_mode, ("int", "one_hot"))
+        index_encoding.refuse_sparse(where, sparse)
+        index_encoding.check_output_mode(where, output_mode, ("int", "one_hot"))
         self.num_bins = num_bins
         self.output_mode = output_mode
         self.sparse = sparse
 
     def __call__(self, inputs, *args, **kwargs):
         self._check_is_list(inputs)
-        if not any_symbolic(inputs) and any(_inputs.is_string_data(x) for x in inputs):
+        if not any_symbolic(inputs) and any(mixed_inputs.is_string_data(x) for x in inputs):
             return nn.Module.__call__(self, inputs, *args, **kwargs)
         if not any_symbolic(inputs):  # nested lists of numbers, as Keras takes them
             inputs = [x if isinstance(x, (torch.Tensor, np.ndarray)) else np.asarray(x)
@@ -90,30 +90,30 @@ class HashedCrossing(Layer):
         device = next((x.device for x in inputs if isinstance(x, torch.Tensor)), None)
         arrays = []
         for x in inputs:
-            if _inputs.is_string_data(x):
-                arrays.append(_inputs.string_array(x, "utf-8", where))
+            if mixed_inputs.is_string_data(x):
+                arrays.append(mixed_inputs.string_array(x, "utf-8", where))
                 continue
-            array = _inputs.numeric_array(x)
+            array = mixed_inputs.numeric_array(x)
             if array.dtype.kind not in "iu":
                 raise ValueError(f"{where}: features must be integers or strings; got "
                                  f"dtype {array.dtype}")
             arrays.append(array)
         self._check_shapes([a.shape for a in arrays])
-        hashes = [_hashing.feature_fingerprints(a) for a in arrays]
+        hashes = [string_hashing.feature_fingerprints(a) for a in arrays]
         crossed = []
         for row in zip(*hashes):
             value = _HASH_KEY
             for h in row:
-                value = _hashing.fingerprint_cat64(value, h)
+                value = string_hashing.fingerprint_cat64(value, h)
             crossed.append(value % self.num_bins)
         buckets = torch.tensor(crossed, dtype=torch.int64).reshape(arrays[0].shape)
         if device is not None:
             buckets = buckets.to(device)
-        return _encoding.encode(buckets, self.output_mode, self.num_bins, self._dtype, where)
+        return index_encoding.encode(buckets, self.output_mode, self.num_bins, self._dtype, where)
 
     def compute_output_shape(self, input_shape):
         self._check_shapes(input_shape)
-        return _encoding.encoded_shape(tuple(input_shape[0]), self.output_mode, self.num_bins)
+        return index_encoding.encoded_shape(tuple(input_shape[0]), self.output_mode, self.num_bins)
 
     def compute_output_dtype(self, input_dtype):
         return self._dtype

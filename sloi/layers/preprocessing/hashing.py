@@ -14,7 +14,7 @@ from torch import nn
 
 from sloi.engine import Layer
 from sloi.engine.symbolic import any_symbolic
-from sloi.layers.preprocessing import _encoding, _hashing, _inputs
+from sloi.layers.preprocessing import index_encoding, mixed_inputs, string_hashing
 
 _OUTPUT_MODES = ("int", "one_hot", "multi_hot", "count")
 
@@ -56,11 +56,11 @@ class Hashing(Layer):
         if isinstance(num_bins, bool) or not isinstance(num_bins, int) or num_bins <= 0:
             raise ValueError(f"{where}: `num_bins` must be a positive integer; got "
                              f"num_bins={num_bins!r}")
-        _encoding.check_output_mode(where, output_mode, _OUTPUT_MODES)
+        index_encoding.check_output_mode(where, output_mode, _OUTPUT_MODES)
         if output_mode == "int" and self._dtype not in (torch.int32, torch.int64):
             raise ValueError(f'{where}: with output_mode="int", `dtype` must be "int32" or '
                              f'"int64"; got dtype={self.dtype!r}')
-        _encoding.refuse_sparse(where, sparse)
+        index_encoding.refuse_sparse(where, sparse)
         if salt is not None:
             if isinstance(salt, (tuple, list)) and len(salt) == 2 and all(
                     isinstance(s, int) for s in salt):
@@ -79,7 +79,7 @@ class Hashing(Layer):
     accepts_strings = True  # a layer of the string stage: it may read Input(dtype="string")
 
     def __call__(self, inputs, *args, **kwargs):
-        if not any_symbolic(inputs) and _inputs.is_string_data(inputs):
+        if not any_symbolic(inputs) and mixed_inputs.is_string_data(inputs):
             # strings have no torch dtype: nn.Module's call, without the conversion to tensors
             return nn.Module.__call__(self, inputs, *args, **kwargs)
         if isinstance(inputs, (list, tuple, int, float)):
@@ -88,16 +88,16 @@ class Hashing(Layer):
 
     def call(self, inputs):
         where = f'Layer "{self.name}" (Hashing)'
-        if _inputs.is_string_data(inputs):
-            values, device = _inputs.string_array(inputs, "utf-8", where), None
+        if mixed_inputs.is_string_data(inputs):
+            values, device = mixed_inputs.string_array(inputs, "utf-8", where), None
         else:
-            values, device = _inputs.numeric_array(inputs), inputs.device
+            values, device = mixed_inputs.numeric_array(inputs), inputs.device
         if self.output_mode == "one_hot" and values.ndim and values.shape[-1] == 1:
             values = values[..., 0]
         buckets = torch.from_numpy(self._buckets(values, where))
         if device is not None:
             buckets = buckets.to(device)
-        return _encoding.encode(buckets, self.output_mode, self.num_bins, self._dtype, where)
+        return index_encoding.encode(buckets, self.output_mode, self.num_bins, self._dtype, where)
 
     def _buckets(self, values: np.ndarray, where: str) -> np.ndarray:
         bins = self.num_bins
@@ -108,7 +108,7 @@ class Hashing(Layer):
                                  f"({values.dtype}) must both be strings or both numbers")
             bins -= 1
             mask = values == self.mask_value
-        buckets = _hashing.hash_buckets(values, bins, self.salt)
+        buckets = string_hashing.hash_buckets(values, bins, self.salt)
         if mask is not None:
             buckets = np.where(mask, 0, buckets + 1)
         return buckets
@@ -117,7 +117,7 @@ class Hashing(Layer):
         shape = tuple(input_shape)
         if self.output_mode == "one_hot" and shape and shape[-1] == 1:
             shape = shape[:-1]
-        return _encoding.encoded_shape(shape, self.output_mode, self.num_bins)
+        return index_encoding.encoded_shape(shape, self.output_mode, self.num_bins)
 
     def compute_output_dtype(self, input_dtype):
         return self._dtype

@@ -28,7 +28,7 @@ import torch
 from torch import nn
 
 from sloi.engine import Layer
-from sloi.layers.preprocessing import _encoding, _hashing
+from sloi.layers.preprocessing import index_encoding, string_hashing
 from sloi.layers.preprocessing.vocabulary_assets import (
     VocabularyAssets,
     read_vocabulary_lines,
@@ -81,11 +81,11 @@ class IndexLookup(VocabularyAssets, Layer):
                 raise ValueError(f"{where}: `salt` must be an int or a pair of ints; got "
                                  f"salt={salt!r}")
         output_mode = _MODE_ALIASES.get(output_mode, output_mode)
-        _encoding.check_output_mode(where, output_mode, _OUTPUT_MODES)
+        index_encoding.check_output_mode(where, output_mode, _OUTPUT_MODES)
         if invert and output_mode != "int":
             raise ValueError(f'{where}: `invert=True` needs output_mode="int"; got '
                              f"output_mode={output_mode!r}")
-        _encoding.refuse_sparse(where, sparse)
+        index_encoding.refuse_sparse(where, sparse)
         if idf_weights is not None and output_mode != "tf_idf":
             raise ValueError(f'{where}: `idf_weights` only apply to output_mode="tf_idf"; got '
                              f"output_mode={output_mode!r}")
@@ -271,9 +271,9 @@ class IndexLookup(VocabularyAssets, Layer):
             return indices
         depth = self.max_tokens if self.pad_to_max_tokens else self.vocabulary_size()
         if self.output_mode != "tf_idf":
-            return _encoding.encode(indices, self.output_mode, depth, torch.int64,
-                                    self._where())
-        counts = _encoding.encode(indices, "count", depth, torch.int64, self._where())
+            return index_encoding.encode(indices, self.output_mode, depth, torch.int64,
+                                         self._where())
+        counts = index_encoding.encode(indices, "count", depth, torch.int64, self._where())
         idf = torch.from_numpy(self._idf[:depth]).to(counts.device)
         return counts.to(self._dtype) * idf.to(self._dtype)
 
@@ -311,8 +311,8 @@ class IndexLookup(VocabularyAssets, Layer):
         number (``oov_method="floormod"``), else its FarmHash (SipHash with a ``salt``)."""
         if self._integer_keys and self.oov_method == "floormod":
             return int(value) % self.num_oov_indices
-        return int(_hashing.hash_buckets(np.array([value], dtype=object),
-                                         self.num_oov_indices, self.salt)[0])
+        return int(string_hashing.hash_buckets(np.array([value], dtype=object),
+                                               self.num_oov_indices, self.salt)[0])
 
     def _indices_in(self, inputs) -> np.ndarray:
         if isinstance(inputs, torch.Tensor):
@@ -347,7 +347,7 @@ class IndexLookup(VocabularyAssets, Layer):
         if self.output_mode == "int":
             return tuple(input_shape)
         depth = self.max_tokens if self.pad_to_max_tokens else self.vocabulary_size()
-        return _encoding.encoded_shape(input_shape, self.output_mode, depth)
+        return index_encoding.encoded_shape(input_shape, self.output_mode, depth)
 
     def compute_output_dtype(self, input_dtype):
         return self._dtype if self.output_mode == "tf_idf" else torch.int64

@@ -9,7 +9,7 @@ import torch
 
 from sloi.engine import Layer
 from sloi.engine.symbolic import any_symbolic
-from sloi.layers.preprocessing import _inputs
+from sloi.layers.preprocessing import mixed_inputs
 from sloi.layers.preprocessing.index_lookup import IndexLookup
 
 
@@ -83,7 +83,7 @@ class IntegerLookup(IndexLookup):
                         f"got {type(value).__name__} {value!r}")
 
     def _values(self, inputs) -> np.ndarray:
-        return _inputs.int64_array(inputs, self._where(), "values")
+        return mixed_inputs.int64_array(inputs, self._where(), "values")
 
     def _tokens_out(self, tokens: np.ndarray, device):
         values = torch.from_numpy(tokens.astype(np.int64))

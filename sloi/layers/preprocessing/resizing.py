@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sloi.engine import Layer
 from sloi.kernels.conv import normalize_data_format
-from sloi.layers.preprocessing import _image
+from sloi.layers.preprocessing import image_resizing
 
 
 class Resizing(Layer):
@@ -40,13 +40,13 @@ class Resizing(Layer):
         for key, value in (("height", height), ("width", width)):
             if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
                 raise ValueError(f"{where}: `{key}` must be a positive integer; got {value!r}")
-        if interpolation in _image.UNSUPPORTED:
+        if interpolation in image_resizing.UNSUPPORTED:
             raise ValueError(f"{where}: interpolation={interpolation!r} exists only with "
                              "TensorFlow (Keras on torch refuses it too); use one of "
-                             f"{_image.INTERPOLATIONS}")
-        if interpolation not in _image.INTERPOLATIONS:
+                             f"{image_resizing.INTERPOLATIONS}")
+        if interpolation not in image_resizing.INTERPOLATIONS:
             raise ValueError(f"{where}: `interpolation` must be one of "
-                             f"{_image.INTERPOLATIONS}; got {interpolation!r}")
+                             f"{image_resizing.INTERPOLATIONS}; got {interpolation!r}")
         if fill_mode != "constant":
             raise ValueError(f'{where}: `fill_mode` must be "constant"; got {fill_mode!r}')
         if crop_to_aspect_ratio and pad_to_aspect_ratio:
@@ -66,14 +66,15 @@ class Resizing(Layer):
             raise ValueError(f"{where}: {e}") from None
 
     def call(self, inputs):
-        _image.image_axes(self, tuple(inputs.shape), self.data_format)  # refuses other ranks
-        return _image.resize(inputs, self.height, self.width, self.interpolation,
-                             self.crop_to_aspect_ratio, self.pad_to_aspect_ratio,
-                             self.fill_value, self.antialias, self.data_format)
+        # refuses other ranks
+        image_resizing.image_axes(self, tuple(inputs.shape), self.data_format)
+        return image_resizing.resize(inputs, self.height, self.width, self.interpolation,
+                                     self.crop_to_aspect_ratio, self.pad_to_aspect_ratio,
+                                     self.fill_value, self.antialias, self.data_format)
 
     def compute_output_shape(self, input_shape):
-        return _image.resized_shape(self, input_shape, self.height, self.width,
-                                    self.data_format)
+        return image_resizing.resized_shape(self, input_shape, self.height, self.width,
+                                            self.data_format)
 
     def compute_output_dtype(self, input_dtype):
         return input_dtype

@@ -6,9 +6,9 @@ import numpy as np
 
 from sloi.engine import Layer
 from sloi.engine.symbolic import any_symbolic
-from sloi.layers.preprocessing import _text
-from sloi.layers.preprocessing._inputs import refuse_numeric_symbolic
+from sloi.layers.preprocessing import text_processing
 from sloi.layers.preprocessing.index_lookup import IndexLookup
+from sloi.layers.preprocessing.mixed_inputs import refuse_numeric_symbolic
 
 
 class StringLookup(IndexLookup):
@@ -80,7 +80,7 @@ class StringLookup(IndexLookup):
         return self.encoding
 
     def _values(self, inputs) -> np.ndarray:
-        return _text.to_string_array(inputs, self.encoding, self._where())
+        return text_processing.to_string_array(inputs, self.encoding, self._where())
 
     def _tokens_out(self, tokens: np.ndarray, device):
         return tokens

@@ -28,8 +28,8 @@ from torch import nn
 from sloi.engine import Layer
 from sloi.engine.known_functions import to_config
 from sloi.engine.symbolic import any_symbolic
-from sloi.layers.preprocessing import _text
-from sloi.layers.preprocessing._inputs import refuse_numeric_symbolic
+from sloi.layers.preprocessing import text_processing
+from sloi.layers.preprocessing.mixed_inputs import refuse_numeric_symbolic
 from sloi.layers.preprocessing.vocabulary_assets import (
     VocabularyAssets,
     read_vocabulary_lines,
@@ -110,7 +110,7 @@ class TextVectorization(VocabularyAssets, Layer):
         self._has_input_vocabulary = bool(has_input_vocabulary)
         for fn in (standardize, split):
             if callable(fn):
-                _text.remember_function(fn)
+                text_processing.remember_function(fn)
         self._tokens: list[str] | None = None  # the vocabulary, special tokens left out
         self._index: dict[str, int] = {}
         self._idf: np.ndarray | None = None  # one weight per output column (float32)
@@ -124,11 +124,12 @@ class TextVectorization(VocabularyAssets, Layer):
             raise ValueError(f'Layer "{self.name}" (TextVectorization): {message}')
 
         if not (standardize is None or callable(standardize)
-                or standardize in _text.STANDARDIZE_OPTIONS):
-            fail(f"standardize must be one of {_text.STANDARDIZE_OPTIONS}, None or a function; "
-                 f"got {standardize!r}")
-        if not (split is None or callable(split) or split in _text.SPLIT_OPTIONS):
-            fail(f"split must be one of {_text.SPLIT_OPTIONS}, None or a function; got {split!r}")
+                or standardize in text_processing.STANDARDIZE_OPTIONS):
+            fail(f"standardize must be one of {text_processing.STANDARDIZE_OPTIONS}, None or a "
+                 f"function; got {standardize!r}")
+        if not (split is None or callable(split) or split in text_processing.SPLIT_OPTIONS):
+            fail(f"split must be one of {text_processing.SPLIT_OPTIONS}, None or a function; "
+                 f"got {split!r}")
         if output_mode not in _OUTPUT_MODES:
             fail(f"output_mode must be one of {_OUTPUT_MODES}; got {output_mode!r}")
         widths = [ngrams] if isinstance(ngrams, int) else ngrams
@@ -222,7 +223,7 @@ class TextVectorization(VocabularyAssets, Layer):
         if isinstance(vocabulary, torch.Tensor):
             raise TypeError(f"{where}: the vocabulary must be strings; got a torch.Tensor")
         items = np.asarray(vocabulary, dtype=object).reshape(-1).tolist()
-        tokens = [_text.decode(t, self.encoding, where) for t in items]
+        tokens = [text_processing.decode(t, self.encoding, where) for t in items]
         if not tokens:
             raise ValueError(f"{where}: cannot set an empty vocabulary")
         return tokens
@@ -244,7 +245,7 @@ class TextVectorization(VocabularyAssets, Layer):
             raise ValueError(
                 f'Layer "{self.name}" (TextVectorization) was given its vocabulary; it cannot '
                 "also learn one with adapt(). Create the layer without vocabulary= to adapt it")
-        counter = _text.VocabularyCounter()
+        counter = text_processing.VocabularyCounter()
         if _is_batch(data):
             array = self._to_string_array(data)
             if array.ndim <= 1:  # each string is its own document
@@ -283,7 +284,7 @@ class TextVectorization(VocabularyAssets, Layer):
                 "needs a vocabulary before the layer is called: pass vocabulary= or call "
                 "adapt() on sample texts first (or set pad_to_max_tokens=True with max_tokens)")
         array = self._to_string_array(inputs)
-        flat = _text.flat_tokens(array, self.standardize, self.split, self._widths)
+        flat = text_processing.flat_tokens(array, self.standardize, self.split, self._widths)
         if flat is not None:  # the batch at once, no Python loop per string
             return torch.from_numpy(self._flat_output(flat))
         tokens = self._tokenize(array)
@@ -292,19 +293,19 @@ class TextVectorization(VocabularyAssets, Layer):
         return torch.from_numpy(self._vectors(tokens))
 
     def _flat_output(self, tokens) -> np.ndarray:
-        """``_ids`` / ``_vectors`` for ``_text.flat_tokens``'s tokens (none of them is the
-        padding token "": splitting never gives an empty token)."""
+        """``_ids`` / ``_vectors`` for ``text_processing.flat_tokens``'s tokens (none of them
+        is the padding token "": splitting never gives an empty token)."""
         cached = self.__dict__.get("_flat_index")
         if cached is None or cached[0] is not self._index:  # a new vocabulary
-            cached = self._flat_index = (self._index, _text.with_separator(self._index))
+            cached = self._flat_index = (self._index, text_processing.with_separator(self._index))
         if self.output_mode == "int":
-            ids, lengths = _text.lookup(tokens, cached[1], 1)
+            ids, lengths = text_processing.lookup(tokens, cached[1], 1)
             width = self.output_sequence_length
             if width is None:
                 width = int(lengths.max()) if len(lengths) else 0
-            return _text.padded(ids, lengths, width)
+            return text_processing.padded(ids, lengths, width)
         depth = self.max_tokens if self.pad_to_max_tokens else self.vocabulary_size()
-        ids, lengths = _text.lookup(tokens, cached[1], 0)
+        ids, lengths = text_processing.lookup(tokens, cached[1], 0)
         rows = np.repeat(np.arange(len(lengths)), lengths)
         out = np.bincount(rows * depth + ids, minlength=len(lengths) * depth)
         out = out.reshape(len(lengths), depth).astype(np.float32)
@@ -318,7 +319,7 @@ class TextVectorization(VocabularyAssets, Layer):
         """int64 ids: 0 for the padding token "", 1 for unknown tokens."""
         index = self._index
         length = self.output_sequence_length
-        if isinstance(tokens, _text.Rows):
+        if isinstance(tokens, text_processing.Rows):
             rows = [[0 if t == MASK_TOKEN else index.get(t, 1) for t in row] for row in tokens]
             width = max((len(r) for r in rows), default=0) if length is None else length
             out = np.zeros((len(rows), width), dtype=np.int64)
@@ -349,7 +350,7 @@ class TextVectorization(VocabularyAssets, Layer):
             out = np.minimum(out, 1.0)
         elif self.output_mode == "tf_idf":
             out = out * self._idf[:depth]
-        single = tokens.single if isinstance(tokens, _text.Rows) else tokens.ndim <= 1
+        single = tokens.single if isinstance(tokens, text_processing.Rows) else tokens.ndim <= 1
         return out[0] if single else out
 
     # ------------------------------------------------------------------ text processing
@@ -357,13 +358,13 @@ class TextVectorization(VocabularyAssets, Layer):
         return f'Layer "{self.name}" (TextVectorization)'
 
     def _to_string_array(self, inputs) -> np.ndarray:
-        return _text.to_string_array(inputs, self.encoding, self._where())
+        return text_processing.to_string_array(inputs, self.encoding, self._where())
 
     def _tokenize(self, array: np.ndarray):
-        return _text.tokenize(array, self.standardize, self.split, self._widths,
-                              self.encoding, self._where())
+        return text_processing.tokenize(array, self.standardize, self.split, self._widths,
+                                        self.encoding, self._where())
 
-    _rows = staticmethod(_text.rows_of)
+    _rows = staticmethod(text_processing.rows_of)
 
     def compute_output_dtype(self, input_dtype):
         return torch.int64 if self.output_mode == "int" else torch.float32
@@ -400,13 +401,14 @@ class TextVectorization(VocabularyAssets, Layer):
     @classmethod
     def from_config(cls, config: dict, custom_objects: dict | None = None):
         config = dict(config)
-        for key, options in (("standardize", _text.STANDARDIZE_OPTIONS),
-                             ("split", _text.SPLIT_OPTIONS)):
+        for key, options in (("standardize", text_processing.STANDARDIZE_OPTIONS),
+                             ("split", text_processing.SPLIT_OPTIONS)):
             value = config.get(key)
             if isinstance(value, dict):  # Keras serializes a function as a dict
                 value = value.get("config", value.get("class_name"))
             if isinstance(value, str) and value not in options:
-                value = _text.resolve_function(value, key, config.get("name"), custom_objects)
+                value = text_processing.resolve_function(value, key, config.get("name"),
+                                                         custom_objects)
             config[key] = value
         refuse_vocabulary_file(cls, config)
         if isinstance(config.get("ngrams"), list):

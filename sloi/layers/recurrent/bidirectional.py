@@ -17,7 +17,8 @@ import torch
 from sloi.engine import Layer
 from sloi.engine.config_decoder import deserialize_layer, serialize_layer
 from sloi.kernels import rnn as rnn_ops
-from sloi.layers.recurrent.fused_layout import FusedLayout
+from sloi.kernels import rnn_backward
+from sloi.layers.recurrent.fused_layout import FusedLayout, FusedWeights
 from sloi.layers.recurrent.rnn import RNN
 
 _MERGE_MODES = ("concat", "sum", "mul", "ave", None)
@@ -94,8 +95,8 @@ class Bidirectional(FusedLayout, Layer):
         self.supports_masking = True
         self.input_spec = layer.input_spec
         self._initial_weights_bidir = weights
-        self._last_path = None
-        self._fused_weights = rnn_ops.FusedWeights()  # both directions, for one fused call
+        self.last_path = None  # "fused", "fused_backward" (one call for both ways) or "separate"
+        self.fused_weights = FusedWeights()  # both directions, for one fused call
 
     def build(self, sequences_shape, initial_state_shape=None):
         for direction in (self.forward_layer, self.backward_layer):
@@ -130,14 +131,14 @@ class Bidirectional(FusedLayout, Layer):
         out_mask = previous_mask if self.return_sequences else None
         masks = [out_mask, out_mask] if self.merge_mode is None else [out_mask]
         if self.return_state:
-            return masks + [None] * (2 * len(self.forward_layer._state_sizes))
+            return masks + [None] * (2 * len(self.forward_layer.state_sizes))
         return masks if self.merge_mode is None else out_mask
 
     # ------------------------------------------------------------------ running
     def call(self, sequences, initial_state=None, mask=None, training=None):
         if training is None:
             training = self.training
-        n = len(self.forward_layer._state_sizes)
+        n = len(self.forward_layer.state_sizes)
         fwd_states = bwd_states = None
         if initial_state is not None:
             initial_state = list(initial_state)
@@ -156,7 +157,7 @@ class Bidirectional(FusedLayout, Layer):
         output = None
         if fused is not None:
             # torch puts the backward outputs in forward order, after the forward ones
-            outputs, final = fused
+            outputs, final, path = fused
             if not self.return_sequences:
                 y, y_rev = final[0][0], final[0][1]  # each direction's last h
             elif self.merge_mode == "concat":
@@ -167,7 +168,6 @@ class Bidirectional(FusedLayout, Layer):
             states_f = states_b = ()
             if self.return_state:
                 states_f, states_b = [s[0] for s in final], [s[1] for s in final]
-            path = "fused"
         else:
             y = self.forward_layer(sequences, initial_state=fwd_states, mask=mask,
                                    training=training)
@@ -180,8 +180,8 @@ class Bidirectional(FusedLayout, Layer):
             if self.return_sequences:
                 y_rev = y_rev.flip(1)
             path = "separate"
-        if self._last_path != path:  # nn.Module's __setattr__ is slow, and this is every call
-            self._last_path = path
+        if self.last_path != path:  # nn.Module's __setattr__ is slow, and this is every call
+            self.last_path = path
         if output is None:
             output = self._merge(y, y_rev)
         if self.return_state:
@@ -200,16 +200,33 @@ class Bidirectional(FusedLayout, Layer):
             return y * y_rev
         return [y, y_rev]
 
-    def _fused_groups(self):
+    @property
+    def fused_backward(self) -> bool:
+        """Whether GRU and SimpleRNN directions train through the hand-written backward
+        (``sloi.kernels.rnn_backward``); setting it sets both directions'."""
+        return self.forward_layer.fused_backward and self.backward_layer.fused_backward
+
+    @fused_backward.setter
+    def fused_backward(self, value: bool) -> None:
+        self.forward_layer.fused_backward = self.backward_layer.fused_backward = value
+
+    def fused_groups(self):
         """``(mode, [forward group, backward group])`` when both directions can run as one
         bidirectional kernel call: the same fused cell type, reading opposite ways,
         stateless, with or without biases alike."""
+        return self._joint_groups("fused_groups")
+
+    def fused_backward_groups(self):
+        """As ``fused_groups``, for the hand-written backward of both directions."""
+        return self._joint_groups("fused_backward_groups")
+
+    def _joint_groups(self, which):
         f, b = self.forward_layer, self.backward_layer
         if f.go_backwards or not b.go_backwards or type(f.cell) is not type(b.cell):
             return None
         if f.stateful or b.stateful:
             return None
-        fused_f, fused_b = f._fused_groups(), b._fused_groups()
+        fused_f, fused_b = getattr(f, which)(), getattr(b, which)()
         if fused_f is None or fused_b is None or fused_f[0] != fused_b[0] or (
                 (fused_f[1][0][2] is None) != (fused_b[1][0][2] is None)):
             return None
@@ -219,13 +236,14 @@ class Bidirectional(FusedLayout, Layer):
         """Both directions in one bidirectional kernel call, or None when that cannot give
         the same numbers (different cells, dropout in training, a mask not right-padded).
         Returns the kernel's ``outputs (batch, steps, 2*units)`` (forward then backward, both
-        in forward order) and its final states, each ``(2, batch, units)``."""
+        in forward order), its final states, each ``(2, batch, units)``, and the path:
+        ``"fused"`` or ``"fused_backward"``."""
         f, b = self.forward_layer, self.backward_layer
         if training and any(getattr(cell, rate, 0) > 0 for cell in (f.cell, b.cell)
                             for rate in ("dropout", "recurrent_dropout")):
             return None  # each direction draws its own dropout mask
-        fused = self._fused_groups()
-        if fused is None:
+        fused, backward = self.fused_groups(), self.fused_backward_groups()
+        if fused is None and backward is None:
             return None
         lengths = None
         if mask is not None:
@@ -234,15 +252,21 @@ class Bidirectional(FusedLayout, Layer):
                 return None
         if fwd_states is None and bwd_states is None:  # zeros for both directions at once
             stacked = [sequences.new_zeros(2, sequences.shape[0], size)
-                       for size in f._state_sizes]
+                       for size in f.state_sizes]
         else:
-            states_f = f._starting_states(sequences, fwd_states)
-            states_b = b._starting_states(sequences, bwd_states)
+            states_f = f.starting_states(sequences, fwd_states)
+            states_b = b.starting_states(sequences, bwd_states)
             stacked = [torch.stack([sf, sb]) for sf, sb in zip(states_f, states_b)]
+        if backward is not None and rnn_backward.applies(backward[0], sequences, stacked,
+                                                          backward[1]):
+            return (*rnn_backward.run(backward[0], sequences, stacked, backward[1],
+                                      bidirectional=True, lengths=lengths), "fused_backward")
+        if fused is None:
+            return None
         mode, groups = fused
-        return rnn_ops.fused(mode, sequences, stacked, groups, bidirectional=True,
-                             lengths=lengths, holder=self._fused_weights,
-                             cudnn=self._cudnn_allowed())
+        return (*rnn_ops.fused(mode, sequences, stacked, groups, bidirectional=True,
+                               lengths=lengths, holder=self.layout_holder(),
+                               cudnn=self._cudnn_allowed()), "fused")
 
     def _cudnn_allowed(self) -> bool:
         return all(d.use_cudnn is not False for d in (self.forward_layer, self.backward_layer))

@@ -285,9 +285,9 @@ class ConvLSTM(RNN):
         shape = self._frame_state_shape((batch_size,) + tuple(like.shape[1:]))
         return [like.new_zeros(shape), like.new_zeros(shape)]
 
-    def _starting_states(self, sequences, initial_state):
+    def starting_states(self, sequences, initial_state):
         if initial_state is None:
-            return super()._starting_states(sequences, None)
+            return super().starting_states(sequences, None)
         states = list(initial_state) if isinstance(initial_state, (list, tuple)) else [
             initial_state]
         expected = [self._frame_state_shape(tuple(sequences.shape))] * 2
@@ -304,12 +304,13 @@ class ConvLSTM(RNN):
         """All frames through the input convolution at once, then the step loop for the
         recurrent half (``ConvLSTMCell.recurrent_step``). Same numbers as calling the cell
         frame by frame, Keras's way."""
-        states = self._starting_states(sequences, initial_state)
+        states = self.starting_states(sequences, initial_state)
         cell = self.cell
         dropout_mask = None
         if training and cell.dropout > 0:
             dropout_mask = cell.get_dropout_mask(cell.per_gate(sequences[:, 0]))
         x_parts = cell.input_convolution(sequences, dropout_mask)
         step = functools.partial(cell.recurrent_step, training=training)
-        return rnn_ops.step_loop(step, x_parts, states, mask, self.go_backwards,
-                                 self.zero_output_for_mask)
+        last, outputs, final = rnn_ops.step_loop(step, x_parts, states, mask,
+                                                 self.go_backwards, self.zero_output_for_mask)
+        return last, outputs, final, "fused"

@@ -109,6 +109,15 @@ class GRUCell(DropoutRNNCell, Layer):
             return None
         return "gru", (self.kernel, self.recurrent_kernel, self.bias)
 
+    def fused_backward_spec(self):
+        """``("gru" | "gru_reset_before", (kernel, recurrent_kernel, bias))`` with the default
+        activations: the hand-written backward of ``sloi.kernels.rnn_backward`` computes it."""
+        if self.activation is not activations.tanh or (
+                self.recurrent_activation is not activations.sigmoid):
+            return None
+        mode = "gru" if self.reset_after else "gru_reset_before"
+        return mode, (self.kernel, self.recurrent_kernel, self.bias)
+
     def get_config(self):
         return {**super().get_config(), **serialize_cell_args(self, _CELL_ARGS)}
 

@@ -16,8 +16,9 @@ import torch
 from sloi.engine import InputSpec, Layer
 from sloi.engine.config_decoder import deserialize_layer, serialize_layer
 from sloi.kernels import rnn as rnn_ops
+from sloi.kernels import rnn_backward
 from sloi.layers.recurrent.cell_args import serialize_cell_args
-from sloi.layers.recurrent.fused_layout import FusedLayout
+from sloi.layers.recurrent.fused_layout import FusedLayout, FusedWeights
 
 
 class RNN(FusedLayout, Layer):
@@ -43,6 +44,9 @@ class RNN(FusedLayout, Layer):
     # LSTM and GRU take it as an argument (see ``check_use_cudnn``); RNN and SimpleRNN, as in
     # Keras, do not, and use cuDNN whenever it can run
     use_cudnn = "auto"
+    # GRU and SimpleRNN: train through the hand-written backward of sloi.kernels.rnn_backward
+    # on the CPU (False: torch's native kernel, or the step loop, through autograd)
+    fused_backward = True
 
     def __init__(self, cell, return_sequences=False, return_state=False, go_backwards=False,
                  stateful=False, unroll=False, zero_output_for_mask=False, **kwargs):
@@ -66,8 +70,10 @@ class RNN(FusedLayout, Layer):
         self.supports_masking = True
         self.input_spec = InputSpec(ndim=3, layout="(batch, timesteps, features)")
         self._states = None
-        self._last_path = None  # "fused" or "loop": which way the last call ran
-        self._fused_weights = rnn_ops.FusedWeights()  # the weights as the fused kernel wants
+        # which way the last call ran: "fused" (one fused kernel), "fused_backward" (the
+        # hand-written backward) or "loop" (the step loop)
+        self.last_path = None
+        self.fused_weights = FusedWeights()  # the weights as the fused kernel wants
 
     @property
     def cell(self):
@@ -80,13 +86,14 @@ class RNN(FusedLayout, Layer):
 
     # ------------------------------------------------------------------ shapes
     @property
-    def _state_sizes(self) -> list[int]:
+    def state_sizes(self) -> list[int]:
+        """The size of each state (one for SimpleRNN and GRU, ``[h, c]`` for LSTM)."""
         size = self.cell.state_size
         return list(size) if isinstance(size, (list, tuple)) else [size]
 
     @property
     def _output_size(self) -> int:
-        return getattr(self.cell, "output_size", self._state_sizes[0])
+        return getattr(self.cell, "output_size", self.state_sizes[0])
 
     def build(self, sequences_shape, initial_state_shape=None):
         if self.stateful and sequences_shape[0] is None:
@@ -107,7 +114,7 @@ class RNN(FusedLayout, Layer):
         out = (batch, steps, self._output_size) if self.return_sequences else (
             batch, self._output_size)
         if self.return_state:
-            return (out, *((batch, s) for s in self._state_sizes))
+            return (out, *((batch, s) for s in self.state_sizes))
         return out
 
     def compute_mask(self, inputs, previous_mask=None):
@@ -115,12 +122,12 @@ class RNN(FusedLayout, Layer):
             previous_mask = previous_mask[0]
         out_mask = previous_mask if self.return_sequences else None
         if self.return_state:
-            return [out_mask] + [None] * len(self._state_sizes)
+            return [out_mask] + [None] * len(self.state_sizes)
         return out_mask
 
     # ------------------------------------------------------------------ states
     def get_initial_state(self, batch_size: int, like: torch.Tensor) -> list[torch.Tensor]:
-        return [like.new_zeros(batch_size, size) for size in self._state_sizes]
+        return [like.new_zeros(batch_size, size) for size in self.state_sizes]
 
     def reset_states(self, states=None) -> None:
         """Zero the carried states of a stateful layer (or set them to ``states``)."""
@@ -134,7 +141,10 @@ class RNN(FusedLayout, Layer):
     def states(self):
         return self._states
 
-    def _starting_states(self, sequences, initial_state):
+    def starting_states(self, sequences, initial_state):
+        """The states a call on ``sequences`` starts from, each ``(batch, size)``: the given
+        ``initial_state`` (checked against ``state_sizes``), else a stateful layer's carried
+        states, else zeros."""
         batch = sequences.shape[0]
         if initial_state is None:
             if self.stateful and self._states is not None:
@@ -142,7 +152,7 @@ class RNN(FusedLayout, Layer):
             return self.get_initial_state(batch, sequences)
         states = list(initial_state) if isinstance(initial_state, (list, tuple)) else [
             initial_state]
-        expected = [(batch, s) for s in self._state_sizes]
+        expected = [(batch, s) for s in self.state_sizes]
         got = [tuple(s.shape) for s in states]
         if got != expected:
             raise ValueError(
@@ -168,7 +178,7 @@ class RNN(FusedLayout, Layer):
                 getattr(cell, reset)()
         result = self._run_fused(sequences, initial_state, mask, training)
         if result is None:
-            states = self._starting_states(sequences, initial_state)
+            states = self.starting_states(sequences, initial_state)
             # cell.call, not cell(): the step loop is hot and the cell is already built
             step = functools.partial(cell.call, training=training) if _accepts_training(
                 cell) else cell.call
@@ -176,16 +186,15 @@ class RNN(FusedLayout, Layer):
                 step, sequences, states, mask, self.go_backwards, self.zero_output_for_mask)
             path = "loop"
         else:
-            last, outputs, final = result
-            path = "fused"
-        if self._last_path != path:
-            self._last_path = path
+            last, outputs, final, path = result
+        if self.last_path != path:
+            self.last_path = path
         if self.stateful:
             self._states = [s.detach() for s in final]
         output = outputs if self.return_sequences else last
         return (output, *final) if self.return_state else output
 
-    def _fused_groups(self):
+    def fused_groups(self):
         """``(mode, [(kernel, recurrent_kernel, bias)])`` when the cell has a fused kernel."""
         cell = self.cell
         spec_fn = getattr(cell, "fused_spec", None)
@@ -194,15 +203,27 @@ class RNN(FusedLayout, Layer):
         spec = spec_fn()
         return None if spec is None else (spec[0], [spec[1]])
 
+    def fused_backward_groups(self):
+        """``(mode, [(kernel, recurrent_kernel, bias)])`` when ``fused_backward`` is on and
+        the cell has a hand-written backward (``sloi.kernels.rnn_backward``); else None."""
+        if not self.fused_backward:
+            return None
+        cell = self.cell
+        spec_fn = getattr(cell, "fused_backward_spec", None)
+        if spec_fn is None or not getattr(cell, "built", True):
+            return None
+        spec = spec_fn()
+        return None if spec is None else (spec[0], [spec[1]])
+
     def _run_fused(self, sequences, initial_state, mask, training):
         """The fused path, or None when the arguments need the step loop. Returns
-        ``(last, outputs, final)``; ``final`` holds only h unless states are returned or
-        carried."""
+        ``(last, outputs, final, path)``; ``final`` holds only h unless states are returned
+        or carried; ``path`` is ``"fused"`` or ``"fused_backward"``."""
         dropout_mask = None
         if training and getattr(self.cell, "recurrent_dropout", 0) > 0:
             return None
-        fused = self._fused_groups()
-        if fused is None:
+        fused, backward = self.fused_groups(), self.fused_backward_groups()
+        if fused is None and backward is None:
             return None
         lengths = None
         if mask is not None:
@@ -215,27 +236,35 @@ class RNN(FusedLayout, Layer):
         if self.go_backwards:
             x = x.flip(1)
         if initial_state is None and not (self.stateful and self._states is not None):
-            states = [x.new_zeros(1, x.shape[0], size) for size in self._state_sizes]
+            states = [x.new_zeros(1, x.shape[0], size) for size in self.state_sizes]
         else:
-            states = [s.unsqueeze(0) for s in self._starting_states(sequences, initial_state)]
-        mode, groups = fused
-        outputs, final = rnn_ops.fused(mode, x, states, groups, lengths=lengths,
-                                       holder=self._fused_weights,
-                                       cudnn=self.use_cudnn is not False)
+            states = [s.unsqueeze(0) for s in self.starting_states(sequences, initial_state)]
+        if backward is not None and rnn_backward.applies(backward[0], x, states, backward[1]):
+            path = "fused_backward"
+            outputs, final = rnn_backward.run(backward[0], x, states, backward[1],
+                                              lengths=lengths)
+        elif fused is not None:
+            path = "fused"
+            mode, groups = fused
+            outputs, final = rnn_ops.fused(mode, x, states, groups, lengths=lengths,
+                                           holder=self.layout_holder(),
+                                           cudnn=self.use_cudnn is not False)
+        else:
+            return None
         keep_all = self.return_state or self.stateful  # else only h is read: the last output
         final = [s.squeeze(0) for s in (final if keep_all else final[:1])]
         if lengths is not None and self.zero_output_for_mask:
-            return outputs[:, -1], outputs, final  # a padded last step outputs zeros
+            return outputs[:, -1], outputs, final, path  # a padded last step outputs zeros
         if lengths is not None and self.return_sequences:
             outputs = rnn_ops.repeat_last_valid(outputs, lengths)
-        return final[0], outputs, final  # the last (valid) output is the final h
+        return final[0], outputs, final, path  # the last (valid) output is the final h
 
     def require_cudnn(self, sequences, mask=None) -> None:
         """Raise when cuDNN cannot run this layer on ``sequences`` (``use_cudnn=True`` calls
         it before each run): naming every reason, as Keras refuses ``use_cudnn=True`` where
         its cuDNN kernel cannot run."""
         reasons = []
-        if self._fused_groups() is None:
+        if self.fused_groups() is None:
             cell = self.cell
             described = ", ".join(
                 f"{name}={_describe_arg(getattr(cell, name))}"

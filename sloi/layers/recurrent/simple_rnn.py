@@ -74,6 +74,9 @@ class SimpleRNNCell(DropoutRNNCell, Layer):
             return None
         return mode, (self.kernel, self.recurrent_kernel, self.bias)
 
+    # tanh and relu: the hand-written backward of sloi.kernels.rnn_backward computes them too
+    fused_backward_spec = fused_spec
+
     def get_config(self):
         return {**super().get_config(), **serialize_cell_args(self, _CELL_ARGS)}
 

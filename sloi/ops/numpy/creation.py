@@ -12,7 +12,7 @@ import torch
 
 from sloi.engine.dtypes import result_type
 from sloi.engine.operation import keras_op
-from sloi.ops._helpers import convert_to_tensor, standardize_dtype
+from sloi.ops.op_inputs import convert_to_tensor, standardize_dtype
 
 __all__ = [
     "arange", "array", "bartlett", "blackman", "diag", "diagflat", "diagonal", "empty",

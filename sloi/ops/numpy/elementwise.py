@@ -13,7 +13,7 @@ from __future__ import annotations
 import torch
 
 from sloi.engine.operation import keras_op
-from sloi.ops._helpers import convert_to_tensor, float_input, result_type
+from sloi.ops.op_inputs import convert_to_tensor, float_input, result_type
 
 __all__ = [
     "allclose", "angle", "arccos", "arccosh", "arcsin", "arcsinh", "arctan", "arctan2",

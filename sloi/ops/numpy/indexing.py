@@ -15,7 +15,7 @@ import torch
 
 from sloi.engine.dtypes import result_type
 from sloi.engine.operation import keras_op
-from sloi.ops._helpers import axes, convert_to_tensor
+from sloi.ops.op_inputs import axes, convert_to_tensor
 
 __all__ = [
     "argpartition", "argsort", "isin", "nonzero", "searchsorted", "select", "sort", "take",

@@ -14,8 +14,8 @@ import torch.nn.functional as F
 
 from sloi.engine.dtypes import result_type
 from sloi.engine.operation import keras_op
-from sloi.ops._helpers import axes as canonical_axes
-from sloi.ops._helpers import convert_to_tensor, standardize_dtype
+from sloi.ops.op_inputs import axes as canonical_axes
+from sloi.ops.op_inputs import convert_to_tensor, standardize_dtype
 
 __all__ = [
     "append", "array_split", "broadcast_to", "concatenate", "dsplit", "dstack", "expand_dims",

@@ -15,7 +15,7 @@ import torch.nn.functional as F
 
 from sloi.engine.dtypes import result_type
 from sloi.engine.operation import keras_op
-from sloi.ops._helpers import convert_to_tensor, float_input
+from sloi.ops.op_inputs import convert_to_tensor, float_input
 
 __all__ = [
     "correlate", "cross", "dot", "einsum", "inner", "kron", "outer", "slogdet", "tensordot",

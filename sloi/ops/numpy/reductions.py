@@ -19,7 +19,7 @@ import builtins
 import torch
 
 from sloi.engine.operation import keras_op
-from sloi.ops._helpers import axes, convert_to_tensor, result_type, standardize_dtype
+from sloi.ops.op_inputs import axes, convert_to_tensor, result_type, standardize_dtype
 
 __all__ = [
     "all", "any", "amax", "amin", "argmax", "argmin", "average", "bincount", "corrcoef",

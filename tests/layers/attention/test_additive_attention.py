@@ -23,7 +23,7 @@ def test_additive_attention_conformance_and_keras_parity(kwargs, n_weights):
         supports_masking=True, keras_layer_cls=keras.layers.AdditiveAttention,
     )
     if n_weights:
-        assert [p for p, _ in layer._weights_with_paths()] == [f"{layer.name}/scale"]
+        assert [p for p, _ in layer.weights_with_paths()] == [f"{layer.name}/scale"]
         assert tuple(layer.scale.shape) == (6,)
 
 

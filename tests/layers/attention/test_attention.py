@@ -51,7 +51,7 @@ def test_attention_with_key_conformance():
 
 def test_attention_weight_names_and_order_match_keras():
     ours, theirs = _pair({"use_scale": True, "score_mode": "concat"}, [Q, V])
-    ours_paths = [p.split("/", 1)[1] for p, _ in ours._weights_with_paths()]
+    ours_paths = [p.split("/", 1)[1] for p, _ in ours.weights_with_paths()]
     assert ours_paths == [w.path.split("/", 1)[1] for w in theirs.weights]
     assert ours_paths == ["scale", "concat_score_weight"]
 

@@ -58,7 +58,7 @@ def _pair(kwargs, *inputs):
 def test_gqa_weight_names_shapes_and_order_are_keras():
     kwargs = {"head_dim": 3, "num_query_heads": 4, "num_key_value_heads": 2, "use_gate": True}
     ours, theirs = _pair(kwargs, Q, V, K)
-    assert [p.split("/", 1)[1] for p, _ in ours._weights_with_paths()] == [
+    assert [p.split("/", 1)[1] for p, _ in ours.weights_with_paths()] == [
         w.path.split("/", 1)[1] for w in theirs.weights]
     assert [w.shape for w in ours.get_weights()] == [tuple(w.shape) for w in theirs.weights]
     assert ours.count_params() == theirs.count_params()

@@ -46,7 +46,7 @@ def test_multi_head_attention_conformance_and_keras_parity(kwargs, shapes, expec
     # Keras's weight names, in Keras's order (the helper checks their shapes)
     theirs = keras.layers.MultiHeadAttention(**kwargs)
     theirs(*[RNG.standard_normal(s).astype("float32") for s in shapes])
-    assert [p.split("/", 1)[1] for p, _ in layer._weights_with_paths()] == [
+    assert [p.split("/", 1)[1] for p, _ in layer.weights_with_paths()] == [
         w.path.split("/", 1)[1] for w in theirs.weights]
     assert tuple(theirs.compute_output_shape(*shapes)) == expected
     assert layer.compute_output_shape(*shapes) == expected
@@ -176,7 +176,7 @@ def test_multi_head_attention_activity_and_kernel_losses_match_keras():
     kwargs = {"num_heads": 2, "key_dim": 3, "activity_regularizer": "l2",
               "kernel_regularizer": "l1"}
     ours, theirs = _pair(kwargs, Q, V)
-    ours._activity_losses.clear()
+    ours.clear_activity_losses()
     ours(Q, V)
     theirs(Q, V)
     a = sorted(float(x.detach()) for x in ours.losses)

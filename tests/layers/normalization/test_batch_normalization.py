@@ -40,7 +40,7 @@ def test_batch_norm_conformance_and_keras_parity_in_inference(shape, axis, cente
 def test_batch_norm_weight_names_and_order_are_keras():
     layer = BatchNormalization()
     layer(torch.zeros(2, 4))
-    assert [p.split("/")[1] for p, _ in layer._weights_with_paths()] == [
+    assert [p.split("/")[1] for p, _ in layer.weights_with_paths()] == [
         "gamma", "beta", "moving_mean", "moving_variance"]
     assert [w.shape for w in layer.get_weights()] == [(4,)] * 4
     assert layer.count_params() == 16 and len(layer.trainable_weights) == 2
@@ -54,7 +54,7 @@ def _pair(shape, **kwargs):
     theirs.build(shape)
     rng = np.random.default_rng(5)
     weights = []
-    for path, w in ours._weights_with_paths():
+    for path, w in ours.weights_with_paths():
         if path.endswith(("gamma", "variance", "stddev")):  # scales: positive
             weights.append(rng.uniform(0.5, 2.0, tuple(w.shape)).astype("float32"))
         else:
@@ -145,7 +145,7 @@ def test_batch_renorm_initial_stddevs_are_sqrt_of_the_variance_initializer():
     kwargs = {"renorm": True, "moving_variance_initializer": "ones"}
     layer = BatchNormalization(**kwargs, name="bn")
     layer.build((2, 3))
-    names = [p for p, _ in layer._weights_with_paths()]
+    names = [p for p, _ in layer.weights_with_paths()]
     assert names == ["bn/gamma", "bn/beta", "bn/moving_mean", "bn/moving_variance",
                      "bn/moving_stddev", "bn/renorm_mean", "bn/renorm_stddev"]
     keras_layer = keras.layers.BatchNormalization(**kwargs)

@@ -9,7 +9,7 @@ import torch
 
 import sloi
 from sloi.layers import HashedCrossing
-from sloi.layers.preprocessing import _hashing
+from sloi.layers.preprocessing import string_hashing
 from tests.conformance import run_layer_test
 
 FEAT1 = np.array(["A", "B", "A", "B", "A"])
@@ -29,8 +29,8 @@ def test_recorded_tensorflow_outputs():
 def _cross(values, num_bins):
     h = 0xDECAFCAFFE
     for v in values:
-        h = _hashing.fingerprint_cat64(
-            h, _hashing.fingerprint64(v.encode()) if isinstance(v, str) else v % 2 ** 64)
+        h = string_hashing.fingerprint_cat64(
+            h, string_hashing.fingerprint64(v.encode()) if isinstance(v, str) else v % 2 ** 64)
     return h % num_bins
 
 

@@ -9,7 +9,7 @@ import pytest
 import torch
 
 import sloi
-from tests.conformance import run_layer_test
+from tests.conformance import assert_gradients_match_keras, run_layer_test
 
 rng = np.random.default_rng(0)
 X = rng.standard_normal((3, 7, 5)).astype("float32")
@@ -80,26 +80,60 @@ def conformance(name, units, state_count):
 
 
 def fused_equals_loop(name, kwargs, mask=None):
-    """The fused kernel and the written-out step loop give the same values and gradients."""
+    """The fused kernel (torch's native one through autograd, and for GRU and SimpleRNN also
+    the hand-written backward) and the written-out step loop give the same values and
+    gradients."""
+    make = functools.partial(getattr(sloi.layers, name), **kwargs)
+    paths = ("fused", "loop") if name == "LSTM" else ("fused_backward", "fused", "loop")
+    paths_agree(make, X, mask=mask, dtype=torch.float32, atol=1e-5, paths=paths)
+
+
+def _force(layer, path):
+    """Make ``layer`` (an RNN or a Bidirectional) take ``path``: "fused_backward" (the
+    default where it applies), "fused" (torch's native kernel) or "loop"."""
+    if path != "fused_backward":
+        layer.fused_backward = False
+    if path == "loop":
+        for rnn in (layer.forward_layer, layer.backward_layer) if hasattr(
+                layer, "forward_layer") else (layer,):
+            rnn.cell.fused_spec = lambda: None
+    return layer
+
+
+def paths_agree(make, x, mask=None, initial_state=None, dtype=torch.float64, atol=1e-10,
+                paths=("fused_backward", "fused", "loop")):
+    """``make()`` built three times with the same weights, one per path, gives the same
+    outputs (all of them: sequences, states) and the same gradients of a ramp-weighted loss
+    with respect to the inputs, the initial states and every weight. Returns the layers."""
     torch.manual_seed(0)
-    fused = getattr(sloi.layers, name)(**kwargs)
-    x = torch.from_numpy(X).requires_grad_()
-    m = None if mask is None else torch.from_numpy(mask)
-    out, taken = run_and_path(fused, x, mask=m)
-    assert taken == "fused"
-    loop = getattr(sloi.layers, name)(**kwargs)
-    loop(X)
-    loop.set_weights(fused.get_weights())
-    loop.cell.fused_spec = lambda: None  # force the step loop
-    x2 = torch.from_numpy(X).requires_grad_()
-    out2, taken = run_and_path(loop, x2, mask=m)
-    assert taken == "loop"
-    torch.testing.assert_close(out, out2, atol=1e-5, rtol=1e-5)
-    (out * torch.linspace(-1, 1, out.numel()).reshape(out.shape)).sum().backward()
-    (out2 * torch.linspace(-1, 1, out2.numel()).reshape(out2.shape)).sum().backward()
-    torch.testing.assert_close(x.grad, x2.grad, atol=1e-5, rtol=1e-5)
-    for p, q in zip(fused.trainable_weights, loop.trainable_weights):
-        torch.testing.assert_close(p.grad, q.grad, atol=1e-5, rtol=1e-5)
+    x = torch.as_tensor(x).to(dtype)
+    m = None if mask is None else torch.as_tensor(mask)
+    results, layers, weights = [], [], None
+    for path in paths:
+        layer = _force(make(), path)
+        layer(x.float(), mask=m)  # build
+        layer.to(dtype)
+        if weights is None:
+            weights = layer.get_weights()
+        layer.set_weights(weights)
+        xs = x.clone().requires_grad_()
+        states = None if initial_state is None else [
+            torch.as_tensor(s).to(dtype).requires_grad_() for s in initial_state]
+        out = layer(xs, mask=m, initial_state=states)
+        want = {"fused_backward": "fused_backward", "fused": "fused",
+                "loop": "separate" if hasattr(layer, "forward_layer") else "loop"}[path]
+        assert layer.last_path == want, (path, layer.last_path)
+        outs = list(out) if isinstance(out, (list, tuple)) else [out]
+        loss = sum((o * torch.linspace(-1, 1, o.numel(), dtype=dtype).reshape(o.shape)).sum()
+                   for o in outs)
+        leaves = [xs, *(states or []), *layer.trainable_weights]
+        results.append([*outs, *torch.autograd.grad(loss, leaves)])
+        layers.append(layer)
+    for path, result in zip(paths[1:], results[1:]):
+        for i, (got, want) in enumerate(zip(results[0], result)):
+            torch.testing.assert_close(got, want, atol=atol, rtol=atol,
+                                       msg=lambda m, i=i, p=path: f"{p}, tensor {i}: {m}")
+    return layers
 
 
 def errors(name):
@@ -133,3 +167,44 @@ def stateful_carries_states(name):
     torch.testing.assert_close(second, doubled, atol=1e-5, rtol=1e-5)
     layer.reset_states()
     torch.testing.assert_close(model(X), first)
+
+
+# ---------------------------------------------------------------------- the hand-written backward
+# call variants: (layer arguments, mask, initial state given)
+VARIANTS = {
+    "sequences": ({"return_sequences": True}, None, False),
+    "last output": ({}, None, False),
+    "right-padded": ({"return_sequences": True}, RIGHT, False),
+    "right-padded, last output": ({}, RIGHT, False),
+    "go_backwards": ({"go_backwards": True, "return_sequences": True}, None, False),
+    "initial and returned states": ({"return_state": True, "return_sequences": True}, None,
+                                    True),
+    "right-padded, states": ({"return_state": True}, RIGHT, True),
+    "no bias": ({"use_bias": False, "return_sequences": True}, RIGHT, False),
+}
+
+
+def fused_backward_agrees(name, kwargs, variant, native=True):
+    """The hand-written backward against torch's native kernel through autograd (where
+    ``native``) and the step loop, float64, on one of ``VARIANTS``."""
+    extra, mask, with_states = VARIANTS[variant]
+    units = kwargs["units"]
+    make = functools.partial(getattr(sloi.layers, name), bias_initializer="random_normal",
+                             **{**kwargs, **extra})
+    initial_state = [rng.standard_normal((3, units))] if with_states else None
+    paths = ("fused_backward", "fused", "loop") if native else ("fused_backward", "loop")
+    paths_agree(make, X, mask=mask, initial_state=initial_state, paths=paths)
+
+
+def fused_backward_matches_keras(name, kwargs, mask=None):
+    """Gradients of the layer on the hand-written backward equal Keras's (its torch backend)
+    on the same weights, to 1e-5."""
+    made = []
+
+    def make(**kw):
+        made.append(getattr(sloi.layers, name)(**kw))
+        return made[-1]
+
+    call = {} if mask is None else {"mask": torch.from_numpy(mask)}
+    assert_gradients_match_keras(make, getattr(keras.layers, name), kwargs, X, **call)
+    assert made[0].last_path == "fused_backward"

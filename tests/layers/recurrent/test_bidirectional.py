@@ -5,7 +5,7 @@ import torch
 
 import sloi
 from sloi.layers import GRU, LSTM, Bidirectional, Dense, SimpleRNN
-from tests.conformance import run_layer_test
+from tests.conformance import assert_gradients_match_keras, run_layer_test
 from tests.layers.recurrent import recurrent_cases as cases
 
 
@@ -164,3 +164,54 @@ def test_reset_states_needs_stateful():
         keras.layers.Bidirectional(keras.layers.LSTM(4)).reset_states()
     with pytest.raises(AttributeError, match='"bidi" \\(Bidirectional\\) is not stateful'):
         Bidirectional(LSTM(4), name="bidi").reset_states()
+
+
+@pytest.mark.parametrize("mask", [None, cases.RIGHT], ids=["unmasked", "right-padded"])
+@pytest.mark.parametrize("merge_mode,return_state", [("concat", False), ("sum", True),
+                                                     ("concat", True)])
+@pytest.mark.parametrize("name,kwargs", [
+    ("GRU", {}), ("GRU", {"reset_after": False}), ("SimpleRNN", {}),
+    ("SimpleRNN", {"activation": "relu", "use_bias": False}),
+])
+def test_bidirectional_hand_written_backward_equals_the_other_paths(name, kwargs, merge_mode,
+                                                                    return_state, mask):
+    """Both directions on the hand-written backward (one call, the backward direction read
+    from each sequence's last valid step), against torch's bidirectional kernel through
+    autograd and against the two directions' step loops."""
+    def make():
+        inner = getattr(sloi.layers, name)(4, return_sequences=True, return_state=return_state,
+                                           bias_initializer="random_normal", **kwargs)
+        return Bidirectional(inner, merge_mode=merge_mode)
+
+    states = [cases.rng.standard_normal((3, 4)) for _ in range(2)] if return_state else None
+    native = kwargs.get("reset_after", True)
+    paths = ("fused_backward", "fused", "loop") if native else ("fused_backward", "loop")
+    cases.paths_agree(make, cases.X, mask=mask, initial_state=states, paths=paths)
+
+
+@pytest.mark.parametrize("mask", [None, cases.RIGHT], ids=["unmasked", "right-padded"])
+@pytest.mark.parametrize("name,kwargs", [("GRU", {}), ("GRU", {"reset_after": False}),
+                                         ("SimpleRNN", {})])
+def test_bidirectional_hand_written_backward_matches_keras_gradients(name, kwargs, mask):
+    made = []
+
+    def make(**kw):
+        made.append(Bidirectional(getattr(sloi.layers, name)(4, return_sequences=True,
+                                                             **kwargs)))
+        return made[-1]
+
+    theirs = getattr(keras.layers, name)(4, return_sequences=True, **kwargs)
+    call = {} if mask is None else {"mask": torch.from_numpy(mask)}
+    assert_gradients_match_keras(make, keras.layers.Bidirectional, {}, cases.X,
+                                 keras_kwargs={"layer": theirs}, **call)
+    assert made[0].last_path == "fused_backward"
+
+
+def test_bidirectional_fused_backward_switch_sets_both_directions():
+    layer = Bidirectional(sloi.layers.GRU(4))
+    layer(cases.X)
+    assert layer.last_path == "fused_backward"
+    layer.fused_backward = False
+    assert not layer.forward_layer.fused_backward and not layer.backward_layer.fused_backward
+    layer(cases.X)
+    assert layer.last_path == "fused"

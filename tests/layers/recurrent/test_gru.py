@@ -17,8 +17,9 @@ def test_gru_conformance():
     ({"units": 4, "return_state": True}, "fused"),
     ({"units": 4, "go_backwards": True, "return_sequences": True}, "fused"),
     ({"units": 4, "use_bias": False}, "fused"),
-    ({"units": 4, "reset_after": False, "bias_initializer": "random_normal"}, "loop"),
-    ({"units": 4, "reset_after": False, "use_bias": False}, "loop"),
+    # no native kernel, but the hand-written backward (sloi.kernels.rnn_backward)
+    ({"units": 4, "reset_after": False, "bias_initializer": "random_normal"}, "fused"),
+    ({"units": 4, "reset_after": False, "use_bias": False}, "fused"),
     ({"units": 4, "activation": "relu", "return_sequences": True}, "loop"),
 ])
 def test_gru_matches_keras(kwargs, path):
@@ -31,8 +32,7 @@ def test_gru_matches_keras(kwargs, path):
     {"units": 4, "return_sequences": True, "reset_after": False},
 ])
 def test_gru_masks_match_keras(kwargs, mask_name, path):
-    expected = "loop" if kwargs.get("reset_after") is False else path
-    cases.assert_matches_keras("GRU", kwargs, mask=getattr(cases, mask_name), path=expected)
+    cases.assert_matches_keras("GRU", kwargs, mask=getattr(cases, mask_name), path=path)
 
 
 def test_gru_bias_layout():
@@ -67,3 +67,50 @@ def test_gru_cell_in_rnn_wrapper_equals_gru():
     wrapped.set_weights(layer_seq.get_weights())
     torch.testing.assert_close(wrapped(cases.X), layer_seq(cases.X))
     assert layer(np.zeros((1, 2, 5), "float32")).shape == (1, 4)
+
+
+@pytest.mark.parametrize("variant", cases.VARIANTS)
+@pytest.mark.parametrize("reset_after", [True, False], ids=["reset_after", "reset_before"])
+def test_gru_hand_written_backward_equals_the_other_paths(reset_after, variant):
+    cases.fused_backward_agrees("GRU", {"units": 4, "reset_after": reset_after}, variant,
+                                native=reset_after)
+
+
+@pytest.mark.parametrize("mask", [None, cases.RIGHT], ids=["unmasked", "right-padded"])
+@pytest.mark.parametrize("kwargs", [
+    {"units": 4, "return_sequences": True},
+    {"units": 4, "reset_after": False, "return_sequences": True},
+    {"units": 4, "go_backwards": True},
+    {"units": 4, "reset_after": False, "return_state": True},
+])
+def test_gru_hand_written_backward_matches_keras_gradients(kwargs, mask):
+    if mask is not None and kwargs.get("go_backwards"):
+        pytest.skip("a mask with go_backwards runs the step loop")
+    cases.fused_backward_matches_keras("GRU", kwargs, mask)
+
+
+def test_gru_fallbacks_from_the_hand_written_backward():
+    """Left-padded masks and recurrent dropout in training keep the step loop; other
+    activations too; ``fused_backward = False`` gives torch's native kernel back."""
+    x = torch.from_numpy(cases.X)
+    layer = GRU(4)
+    layer(x, mask=torch.from_numpy(cases.LEFT))
+    assert layer.last_path == "loop"
+    layer(x)
+    assert layer.last_path == "fused_backward"
+    layer.fused_backward = False
+    layer(x)
+    assert layer.last_path == "fused"
+    dropping = GRU(4, recurrent_dropout=0.5)
+    dropping(x, training=True)
+    assert dropping.last_path == "loop"
+    relu = GRU(4, activation="relu")
+    relu(x)
+    assert relu.last_path == "loop"
+    with torch.no_grad():  # inference: the native kernel (reset_after=False: its own loop)
+        layer.fused_backward = True
+        layer(x)
+        assert layer.last_path == "fused"
+        old = GRU(4, reset_after=False)
+        old(x)
+        assert old.last_path == "fused_backward"

@@ -50,3 +50,27 @@ def test_simple_rnn_cell_in_rnn_wrapper():
     wrapped_out, taken = cases.run_and_path(wrapped, cases.X)
     torch.testing.assert_close(wrapped_out, out)
     assert taken == "fused"
+
+
+@pytest.mark.parametrize("variant", cases.VARIANTS)
+@pytest.mark.parametrize("activation", ["tanh", "relu"])
+def test_simple_rnn_hand_written_backward_equals_the_other_paths(activation, variant):
+    cases.fused_backward_agrees("SimpleRNN", {"units": 4, "activation": activation}, variant)
+
+
+@pytest.mark.parametrize("mask", [None, cases.RIGHT], ids=["unmasked", "right-padded"])
+@pytest.mark.parametrize("kwargs", [
+    {"units": 4, "return_sequences": True},
+    {"units": 4, "activation": "relu", "return_state": True},
+    {"units": 4, "go_backwards": True, "use_bias": False},
+])
+def test_simple_rnn_hand_written_backward_matches_keras_gradients(kwargs, mask):
+    if mask is not None and kwargs.get("go_backwards"):
+        pytest.skip("a mask with go_backwards runs the step loop")
+    cases.fused_backward_matches_keras("SimpleRNN", kwargs, mask)
+
+
+def test_simple_rnn_other_activations_keep_the_step_loop():
+    layer = SimpleRNN(4, activation="sigmoid")
+    layer(cases.X)
+    assert layer.last_path == "loop"

@@ -1,4 +1,4 @@
-"""``FusedWeights``: recurrent weights handed to cuDNN as one buffer in its layout.
+"""``FusedWeights`` (``sloi.layers.recurrent.fused_layout``): recurrent weights handed to cuDNN as one buffer in its layout.
 
 Off cuDNN an LSTM's or a SimpleRNN's weights are converted at each call, and a GRU's buffer is a
 plain one, the torch-layout weights one after another: the CPU's case. cuDNN is not on the CI
@@ -24,8 +24,18 @@ import torch
 import sloi
 from sloi import layers as L
 from sloi.kernels import rnn as rnn_ops
+from sloi.layers.recurrent import fused_layout
+from sloi.layers.recurrent.fused_layout import FusedWeights
+from sloi.layers.recurrent.rnn import RNN
 
 GAP = 3
+
+
+@pytest.fixture(autouse=True)
+def native_kernels(monkeypatch):
+    """These tests are about the weights the native kernels read: GRU and SimpleRNN take them
+    in training too, not the hand-written backward (``tests/kernels/test_rnn_backward.py``)."""
+    monkeypatch.setattr(RNN, "fused_backward", False)
 
 
 def _fake_flatten(staged, per_group, input_size, mode_code, units, bidirectional):
@@ -43,8 +53,8 @@ def _fake_flatten(staged, per_group, input_size, mode_code, units, bidirectional
 @pytest.fixture
 def packed(monkeypatch):
     """Let CPU tensors take the packed path, with the stand-in flatten."""
-    monkeypatch.setattr(rnn_ops, "_on_cudnn", lambda t: True)
-    monkeypatch.setattr(rnn_ops, "_flatten", _fake_flatten)
+    monkeypatch.setattr(fused_layout, "_on_cudnn", lambda t: True)
+    monkeypatch.setattr(fused_layout, "_flatten", _fake_flatten)
 
 
 def _converted(self, mode, groups, dtype=None):
@@ -89,18 +99,18 @@ def test_packed_views_give_the_converted_numbers(name, where, monkeypatch):
     values = [p.detach().clone() for p in before]
     pointers = [p.data_ptr() for p in before]
     with monkeypatch.context() as converting:
-        converting.setattr(rnn_ops.FusedWeights, "get", _converted)
+        converting.setattr(FusedWeights, "get", _converted)
         reference = _run(layer, x)
     if where == "stand-in":
-        monkeypatch.setattr(rnn_ops, "_on_cudnn", lambda t: True)
-        monkeypatch.setattr(rnn_ops, "_flatten", _fake_flatten)
+        monkeypatch.setattr(fused_layout, "_on_cudnn", lambda t: True)
+        monkeypatch.setattr(fused_layout, "_flatten", _fake_flatten)
     result = _run(layer, x)
-    assert layer._last_path == "fused"
-    holder = layer._fused_weights
+    assert layer.last_path == "fused"
+    holder = layer.fused_weights
     if where == "plain" and "GRU" not in name:  # oneDNN: converted, the parameters untouched
-        assert holder._key is None
+        assert holder.layout is None
     else:
-        assert holder._key[1] == (where != "plain"), "cuDNN's layout, or the plain one"
+        assert holder.layout == ("plain" if where == "plain" else "cudnn")
     # the same Parameter objects, shapes and values
     assert [p for p in layer.trainable_weights] == before
     for p, v in zip(layer.trainable_weights, values):
@@ -142,17 +152,17 @@ def test_training_on_packed_weights_equals_training_on_converted_ones(monkeypatc
     plain, packed_model = _model(), _model()
     packed_model.set_weights(plain.get_weights())
     plain.fit(x, y, batch_size=8, epochs=2, shuffle=False, verbose=0)
-    monkeypatch.setattr(rnn_ops, "_on_cudnn", lambda t: True)
-    monkeypatch.setattr(rnn_ops, "_flatten", _fake_flatten)
+    monkeypatch.setattr(fused_layout, "_on_cudnn", lambda t: True)
+    monkeypatch.setattr(fused_layout, "_flatten", _fake_flatten)
     history = packed_model.fit(x, y, batch_size=8, epochs=2, shuffle=False, verbose=0)
     assert np.isfinite(history.history["loss"]).all()
     for got, want in zip(packed_model.get_weights(), plain.get_weights()):
         np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-5)
     bidirectional = packed_model.layers[0]
-    zeros = bidirectional._fused_weights._zeros
+    zeros = bidirectional.fused_weights.zero_recurrent_biases
     assert len(zeros) == 2 and all(bool((z == 0).all()) for z in zeros), (
         "the recurrent bias cuDNN reads stays zero: it is no parameter")
-    assert all(p.untyped_storage().data_ptr() == bidirectional._fused_weights._buffer.data_ptr()
+    assert all(p.untyped_storage().data_ptr() == bidirectional.fused_weights.buffer.data_ptr()
                for p in bidirectional.trainable_weights)
     # the training state survives a save and a load into an unpacked model
     restored = _model()
@@ -166,19 +176,19 @@ def test_a_move_or_a_copy_packs_again(packed):
     layer = L.LSTM(4)
     x = torch.randn(3, 5, 2)
     first = layer(x)
-    pack = layer._fused_weights
-    buffer = pack._buffer
+    pack = layer.fused_weights
+    buffer = pack.buffer
     layer._apply(lambda t: t.clone())  # what .to("cuda") does: fresh storage for each one
     assert layer.cell.kernel.untyped_storage().data_ptr() != buffer.data_ptr()
     again = layer(x)
-    assert pack._buffer is not None and pack._buffer is not buffer
-    assert layer.cell.kernel.untyped_storage().data_ptr() == pack._buffer.data_ptr()
+    assert pack.buffer is not None and pack.buffer is not buffer
+    assert layer.cell.kernel.untyped_storage().data_ptr() == pack.buffer.data_ptr()
     torch.testing.assert_close(again, first, rtol=0, atol=0)
 
     twin = copy.deepcopy(layer)
-    assert twin._fused_weights._buffer is None  # a copy starts unpacked
+    assert twin.fused_weights.buffer is None  # a copy starts unpacked
     torch.testing.assert_close(twin(x), again, rtol=0, atol=0)
-    assert twin._fused_weights._buffer is not None
+    assert twin.fused_weights.buffer is not None
     with torch.no_grad():
         twin.cell.kernel.add_(1.0)  # the twin packed its own buffer: the original is apart
     torch.testing.assert_close(layer(x), again, rtol=0, atol=0)
@@ -190,7 +200,7 @@ def test_a_gru_gathers_its_buffer_in_cudnn_gate_order(packed):
     gru = L.GRU(3, return_sequences=True)
     x = torch.randn(2, 5, 4)
     gru(x)
-    holder, cell = gru._fused_weights, gru.cell
+    holder, cell = gru.fused_weights, gru.cell
     weights, flat = holder.get("gru", [(cell.kernel, cell.recurrent_kernel, cell.bias)])
     assert flat and len({w.untyped_storage().data_ptr() for w in weights}) == 1
     # cuDNN's order: [w_ih, w_hh, b_ih, b_hh], gates r, z, n; Keras's: z, r, h
@@ -206,11 +216,11 @@ def test_a_gru_gathers_its_buffer_in_cudnn_gate_order(packed):
 
 def test_no_pack_when_switched_off(packed, monkeypatch):
     x = torch.randn(2, 5, 3)
-    monkeypatch.setattr(rnn_ops, "PACK", False)
     lstm, gru = L.LSTM(4), L.GRU(4)
+    lstm.pack_weights = gru.pack_weights = False
     lstm(x)
     gru(x)
-    assert lstm._fused_weights._buffer is None and gru._fused_weights._index is None
+    assert lstm.fused_weights.layout is None and gru.fused_weights.layout is None
     assert lstm.cell.kernel.is_contiguous()
 
 
@@ -218,11 +228,11 @@ def test_weights_of_two_dtypes_are_converted(packed):
     lstm = L.LSTM(4)
     x = torch.randn(2, 5, 3)
     lstm(x)
-    holder = lstm._fused_weights = rnn_ops.FusedWeights()
+    holder = lstm.fused_weights = FusedWeights()
     cell = lstm.cell
     weights, flat = holder.get("lstm", [(cell.kernel, cell.recurrent_kernel,
                                          cell.bias.detach().double())])
-    assert not flat and holder._key is None
+    assert not flat and holder.layout is None
     torch.testing.assert_close(weights[0], cell.kernel.t(), rtol=0, atol=0)
 
 
@@ -235,15 +245,15 @@ def test_a_gru_gathers_its_weights_on_the_cpu_too(name, monkeypatch):
     x = torch.randn(3, 6, 5)
     layer(x)
     with monkeypatch.context() as converting:
-        converting.setattr(rnn_ops.FusedWeights, "get", _converted)
+        converting.setattr(FusedWeights, "get", _converted)
         reference = _run(layer, x)
     result = _run(layer, x)
-    holder = layer._fused_weights
+    holder = layer.fused_weights
     groups = ([layer.cell] if hasattr(layer, "cell") else
               [layer.forward_layer.cell, layer.backward_layer.cell])
     groups = [(c.kernel, c.recurrent_kernel, c.bias) for c in groups]
     weights, flat = holder.get("gru", groups)
-    assert not flat and holder._pads == []
+    assert not flat and holder.layout == "plain"
     # with gradients the weights are pieces of one split (backward: one concatenation), not
     # as_strided views (backward: a buffer-sized zero tensor and a copy for each)
     split = {w.grad_fn.next_functions[0][0].name() for w in weights}
@@ -265,10 +275,11 @@ def test_a_gru_gathers_its_weights_on_the_cpu_too(name, monkeypatch):
     torch.testing.assert_close(weights[0], rnn_ops.torch_weights("gru", groups)[0], rtol=0,
                                atol=0)
     # new parameter storage (a move, a dtype change) lays out again
-    key = holder._key
+    weights, _ = holder.get("gru", groups)
     layer._apply(lambda t: t.clone())
-    layer(x)
-    assert holder._key != key
+    moved, _ = holder.get("gru", groups)
+    for got, want in zip(moved, rnn_ops.torch_weights("gru", groups)):
+        torch.testing.assert_close(got, want, rtol=0, atol=0)
 
 
 @pytest.mark.parametrize("make", [lambda: L.LSTM(4, return_sequences=True),
@@ -280,18 +291,18 @@ def test_a_refused_cudnn_layout_warns_and_does_without(packed, monkeypatch, make
     layer = make()
     x = torch.randn(2, 5, 3)
     layer(x)
-    assert layer._fused_weights._key[1] is True  # the stand-in cuDNN layout
+    assert layer.fused_weights.layout == "cudnn"  # the stand-in cuDNN layout
     with monkeypatch.context() as converting:
-        converting.setattr(rnn_ops.FusedWeights, "get", _converted)
+        converting.setattr(FusedWeights, "get", _converted)
         want = layer(x)
-    monkeypatch.setattr(rnn_ops, "_flatten", refuse)
-    holder = layer._fused_weights = rnn_ops.FusedWeights()
+    monkeypatch.setattr(fused_layout, "_flatten", refuse)
+    holder = layer.fused_weights = FusedWeights()
     with pytest.warns(RuntimeWarning, match="would not lay.*unsupported configuration"):
         got = layer(x)
     if isinstance(layer, L.GRU):  # gathered in the plain layout
-        assert holder._refused and holder._key[1] is False
+        assert holder.refused and holder.layout == "plain"
     else:  # converted at each call
-        assert holder._refused and holder._key is None
+        assert holder.refused and holder.layout is None
     torch.testing.assert_close(got, want, rtol=0, atol=0)
     cell = layer.cell
     weights, flat = holder.get(cell.fused_spec()[0], [cell.fused_spec()[1]])
@@ -318,7 +329,7 @@ def test_inference_after_an_optimizer_step_sees_the_new_weights(packed, fused):
     twin = L.Bidirectional(L.GRU(4))
     twin(x)
     twin.set_weights(layer.get_weights())
-    twin._fused_weights = None  # converts at the call
+    twin.fused_weights = None  # converts at the call
     with torch.no_grad():
         torch.testing.assert_close(after, twin(x), rtol=0, atol=0)
     assert not torch.allclose(after, before)
@@ -359,17 +370,17 @@ def test_the_layout_is_made_when_the_weights_get_their_storage(packed, make):
         return [(p.stride(), p.data_ptr()) for p in layer.trainable_weights]
 
     built = layout()
-    first = layer._fused_weights._buffer  # held: a new buffer cannot take its address
+    first = layer.fused_weights.buffer  # held: a new buffer cannot take its address
     assert any(p.dim() == 2 and not p.is_contiguous() for p in layer.trainable_weights)
     model(torch.randn(2, 5, 3))
     assert layout() == built, "a call moved nothing"
     model.to(torch.float64)
-    assert layout() != built and layer._fused_weights._buffer.dtype == torch.float64
+    assert layout() != built and layer.fused_weights.buffer.dtype == torch.float64
     model.to(torch.float32)
     moved = layout()
-    assert moved != built and layer._fused_weights._buffer.dtype == torch.float32
-    assert all(p.untyped_storage().data_ptr() == layer._fused_weights._buffer.data_ptr()
-               for p in layer.trainable_weights) and first is not layer._fused_weights._buffer
+    assert moved != built and layer.fused_weights.buffer.dtype == torch.float32
+    assert all(p.untyped_storage().data_ptr() == layer.fused_weights.buffer.data_ptr()
+               for p in layer.trainable_weights) and first is not layer.fused_weights.buffer
     model(torch.randn(2, 5, 3))
     assert layout() == moved
 
@@ -410,14 +421,14 @@ def test_inference_off_cudnn_hands_over_views_of_the_parameters(name):
     groups = ([layer.cell] if hasattr(layer, "cell") else
               [layer.forward_layer.cell, layer.backward_layer.cell])
     groups = [(c.kernel, c.recurrent_kernel, c.bias) for c in groups]
-    mode = layer._fused_groups()[0]
+    mode = layer.fused_groups()[0]
     with torch.no_grad():
-        weights, flat = layer._fused_weights.get(mode, groups)
+        weights, flat = layer.fused_weights.get(mode, groups)
         inferred = layer(x)
     inferred = inferred[0] if isinstance(inferred, (list, tuple)) else inferred
     assert not flat
     assert weights[0].data_ptr() == groups[0][0].data_ptr() and not weights[0].is_contiguous()
     torch.testing.assert_close(inferred, trained.detach(), rtol=1e-6, atol=1e-6)
     with torch.enable_grad():
-        copies, _ = layer._fused_weights.get(mode, groups)
+        copies, _ = layer.fused_weights.get(mode, groups)
     assert copies[0].is_contiguous() and copies[0].data_ptr() != groups[0][0].data_ptr()

@@ -9,7 +9,7 @@ import torch
 from sloi.engine import tree
 from sloi.engine.dtypes import STRING
 from sloi.engine.symbolic import SymbolicTensor
-from sloi.layers.preprocessing import _text
+from sloi.layers.preprocessing import text_processing
 
 
 def is_string_data(inputs) -> bool:
@@ -28,7 +28,7 @@ def is_string_data(inputs) -> bool:
 
 def string_array(inputs, encoding: str, where: str) -> np.ndarray:
     """Strings as a numpy array of Python str (dtype object), the input's shape."""
-    return _text.to_string_array(inputs, encoding, where)
+    return text_processing.to_string_array(inputs, encoding, where)
 
 
 def numeric_array(inputs) -> np.ndarray:

@@ -1,0 +1,402 @@
+"""GRU and SimpleRNN with a hand-written backward: no graph recorded per step.
+
+torch has no fused CPU kernel for the backward of a GRU or a plain RNN: through autograd each
+step records about fifteen operations, each with its backward node. None of that is needed.
+The forward runs without recording and keeps what the backward reads: a SimpleRNN's outputs
+(torch's native kernel makes them, ``sloi.kernels.rnn.fused`` under ``no_grad``), a GRU's
+states and gates (a loop of its own, as fast as torch's forward, which would not give the
+gates back). What stays sequential in the backward is the gradient of the state itself: per
+step one matrix product and two or three pointwise operations (``reset_after=False`` needs
+two products). Everything else (the gates' derivatives, the weight and input gradients) is
+computed for all steps at once, each weight gradient as one matrix product.
+
+Values equal the other paths'; gradients equal them to rounding.
+
+Modes: ``"rnn_tanh"``, ``"rnn_relu"`` (SimpleRNN), ``"gru"`` (``reset_after=True``) and
+``"gru_reset_before"`` (``reset_after=False``), with default activations. Weights come in
+Keras's layout: ``kernel (features, gates*units)``, ``recurrent_kernel (units, gates*units)``,
+gates ``z, r, h``; a ``reset_after`` GRU's bias is ``(2, 3*units)``: input row, recurrent row.
+
+Right-padded masks (each sequence's ``lengths``) are supported: outputs past a sequence's end
+are zeros and its final state is the state at its last valid step, as from the packed native
+kernel. Internally everything runs time-major ``(steps, batch, ...)``, a GRU's loops
+feature-major ``(steps, units, batch)``, so that a step's slices are contiguous.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from sloi.kernels import rnn as rnn_ops
+
+MODES = ("rnn_tanh", "rnn_relu", "gru", "gru_reset_before")
+
+
+def applies(mode: str, inputs: torch.Tensor, states, groups) -> bool:
+    """Whether ``run`` should take this call: CPU tensors of one float32 / float64 dtype, no
+    autocast, no graph capture, and gradients wanted (a ``reset_after=False`` GRU, which has no
+    native kernel, takes it in inference too: its forward is the fastest loop there is). CUDA
+    keeps cuDNN's path."""
+    if mode not in MODES or inputs.device.type != "cpu" or inputs.dtype not in (
+            torch.float32, torch.float64):
+        return False
+    tensors = [t for group in groups for t in group if t is not None] + list(states)
+    if any(t.dtype != inputs.dtype or t.device != inputs.device for t in tensors):
+        return False
+    if torch.is_autocast_enabled("cpu") or rnn_ops.capturing():
+        return False
+    if mode == "gru_reset_before":
+        return True
+    return torch.is_grad_enabled() and (
+        inputs.requires_grad or any(t.requires_grad for t in tensors))
+
+
+def run(mode: str, inputs: torch.Tensor, states: list[torch.Tensor], groups,
+        bidirectional: bool = False, lengths: torch.Tensor | None = None):
+    """``sloi.kernels.rnn.fused``'s contract, with the hand-written backward.
+
+    Args:
+        mode: one of ``MODES``.
+        inputs: ``(batch, steps, features)``.
+        states: ``[h0]``, ``(directions, batch, units)``.
+        groups: Keras-layout ``(kernel, recurrent_kernel, bias | None)``, one per direction.
+        lengths: for right-padded sequences, each sequence's length.
+
+    Returns: ``outputs (batch, steps, directions*units)`` (zeros past each length; the
+    backward direction's in forward order) and ``[h (directions, batch, units)]``.
+    """
+    function = _SimpleRNN if mode.startswith("rnn_") else _GRU
+    h0 = states[0]
+    outputs, h = function.apply(inputs, h0[0], *groups[0], mode, lengths)
+    if not bidirectional:
+        return outputs, [h.unsqueeze(0)]
+    # the backward direction reads each sequence from its last valid step to its first
+    reversed_outputs, h_back = function.apply(_reverse(inputs, lengths), h0[1], *groups[1], mode,
+                                              lengths)
+    outputs = torch.cat([outputs, _reverse(reversed_outputs, lengths)], dim=-1)
+    return outputs, [torch.stack([h, h_back])]
+
+
+def _reverse(x: torch.Tensor, lengths: torch.Tensor | None) -> torch.Tensor:
+    """Each sequence reversed within its length (``(batch, steps, ...)``); the padding stays."""
+    if lengths is None:
+        return x.flip(1)
+    steps = torch.arange(x.shape[1], device=x.device)
+    lengths = lengths.to(x.device)[:, None]
+    index = torch.where(steps < lengths, lengths - 1 - steps, steps)
+    return x.gather(1, index[:, :, None].expand(-1, -1, x.shape[2]))
+
+
+# ---------------------------------------------------------------------- shared pieces
+def _valid(lengths, steps: int, batch: int, device) -> torch.Tensor | None:
+    """``(steps, batch, 1)`` booleans: which steps are inside their sequence."""
+    if lengths is None:
+        return None
+    steps_range = torch.arange(steps, device=device)[:, None]
+    return (steps_range < lengths.to(device)[None, :])[:, :, None]
+
+
+def _time_major_inputs(x, valid):
+    """``(steps, batch, features)`` contiguous; padded steps zero, so that whatever the caller
+    put there (even NaN) cannot reach a gradient through a matrix product."""
+    x = x.detach().transpose(0, 1)
+    return x.contiguous() if valid is None else x.masked_fill(~valid, 0)
+
+
+def _native_forward(mode, x, h0, kernel, recurrent_kernel, bias, lengths):
+    """torch's kernel without recording: ``(outputs (batch, steps, units), h (batch, units))``."""
+    outputs, final = rnn_ops.fused(mode, x, [h0.unsqueeze(0)],
+                                   [(kernel, recurrent_kernel, bias)], lengths=lengths)
+    return outputs, final[0][0]
+
+
+def _incoming(grad_outputs, grad_h, like, valid, lengths):
+    """The gradient arriving at each step's state, time-major ``(steps, batch, units)``, a
+    fresh tensor the recursion adds into: the outputs' gradients (none past a sequence's end,
+    where the output is a constant zero) and the final state's at its last valid step."""
+    if grad_outputs is None:
+        grad = torch.zeros_like(like)
+    else:
+        # a copy, always: the recursion writes into it
+        grad = grad_outputs.transpose(0, 1).clone(memory_format=torch.contiguous_format)
+        if valid is not None:
+            grad.masked_fill_(~valid, 0)
+    if grad_h is not None:
+        if lengths is None:
+            grad[-1] += grad_h
+        else:
+            last = (lengths.to(grad.device) - 1)[None, :, None].expand(1, -1, grad.shape[2])
+            grad.scatter_add_(0, last, grad_h.unsqueeze(0))
+    return grad
+
+
+def _previous_states(h0, states):
+    """``h_0 .. h_{T-1}``: the state each step starts from, time-major."""
+    return torch.cat([h0.detach().unsqueeze(0), states[:-1]])
+
+
+def _input_grads(x, kernel, bias_shape, grad_pre, need):
+    """The gradients of the inputs, the kernel and the input bias from the gradient of every
+    step's input pre-activation ``grad_pre (steps, batch, gates*units)``: one product each."""
+    steps, batch, features = x.shape
+    flat = grad_pre.reshape(steps * batch, -1)
+    grad_x = grad_kernel = grad_bias = None
+    if need[0]:
+        grad_x = (flat @ kernel.detach().t()).view(steps, batch, features).transpose(0, 1)
+    if need[2]:
+        grad_kernel = x.reshape(steps * batch, features).t() @ flat
+    if bias_shape is not None:
+        grad_bias = flat.sum(0)
+    return grad_x, grad_kernel, grad_bias
+
+
+# ---------------------------------------------------------------------- SimpleRNN
+class _SimpleRNN(torch.autograd.Function):
+    """``h_t = act(x_t W + h_{t-1} U + b)``, ``act`` tanh or relu.
+
+    Backward: the derivative of ``act`` at every step comes from the saved outputs
+    (``1 - h^2`` or ``h > 0``); per step ``g_t = dh_t * act'_t`` and
+    ``dh_{t-1} += g_t U^T``."""
+
+    @staticmethod
+    def forward(ctx, x, h0, kernel, recurrent_kernel, bias, mode, lengths):
+        ctx.set_materialize_grads(False)
+        outputs, h = _native_forward(mode, x, h0, kernel, recurrent_kernel, bias, lengths)
+        ctx.mode, ctx.lengths, ctx.has_bias = mode, lengths, bias is not None
+        ctx.save_for_backward(x, h0, kernel, recurrent_kernel, outputs)
+        return outputs, h
+
+    @staticmethod
+    def backward(ctx, grad_outputs, grad_h):
+        x, h0, kernel, recurrent_kernel, outputs = ctx.saved_tensors
+        batch, steps, _ = x.shape
+        valid = _valid(ctx.lengths, steps, batch, x.device)
+        states = outputs.transpose(0, 1).contiguous()
+        grad = _incoming(grad_outputs, grad_h, states, valid, ctx.lengths)
+        # act' at every step, turned in place into g_t = dh_t * act'_t by the recursion
+        if ctx.mode == "rnn_tanh":
+            g = torch.addcmul(torch.ones_like(states), states, states, value=-1)
+        else:
+            g = (states > 0).to(states.dtype)
+        recurrent_t = recurrent_kernel.detach().t()
+        for t in range(steps - 1, 0, -1):
+            g[t].mul_(grad[t])
+            grad[t - 1].addmm_(g[t], recurrent_t)
+        g[0].mul_(grad[0])
+        grad_h0 = g[0] @ recurrent_t if ctx.needs_input_grad[1] else None
+        grad_recurrent = None
+        if ctx.needs_input_grad[3]:
+            previous = _previous_states(h0, states)
+            grad_recurrent = previous.reshape(-1, previous.shape[2]).t() @ g.reshape(
+                -1, g.shape[2])
+        xs = _time_major_inputs(x, valid)
+        grad_x, grad_kernel, grad_bias = _input_grads(
+            xs, kernel, (1,) if ctx.has_bias and ctx.needs_input_grad[4] else None, g,
+            ctx.needs_input_grad)
+        return grad_x, grad_h0, grad_kernel, grad_recurrent, grad_bias, None, None
+
+
+# ---------------------------------------------------------------------- GRU
+class _GRU(torch.autograd.Function):
+    """Keras's GRU, gates ``z, r, h``; ``h_t = z * h_{t-1} + (1 - z) * n``.
+
+    The forward is a loop without recording that keeps every step's gates (torch's native
+    GRU would not give them back, and recomputing them costs three large products more).
+    Inside, a step's values are feature-major, ``(units, batch)``: the gates of a step are
+    then contiguous blocks of one ``(3*units, batch)`` product, and each pointwise operation
+    runs on contiguous memory (on row slices of ``(batch, 3*units)`` they ran up to 3x
+    slower).
+
+    ``reset_after=True``: ``n = tanh(x Wh + bh + r * a_h)`` with ``a = h U + b'`` the
+    recurrent pre-activations. The gradient of ``a`` at a step is ``dh`` times a coefficient
+    known from the forward values alone (``[(h - n) z (1 - z), (1 - z)(1 - n^2) a_h r (1 - r),
+    (1 - z)(1 - n^2) r]``): per step one pointwise product, then
+    ``dh_{t-1} += dh_t z + da_t U^T``.
+
+    ``reset_after=False``: ``n = tanh(x Wh + bh + (r * h) Uh)``; the gradient of ``r`` goes
+    through ``Uh``, so a step takes two products: ``dq = dn Uh^T`` then
+    ``dh_{t-1} += dh_t z + dq r + [dz, dr] U_zr^T``."""
+
+    @staticmethod
+    def forward(ctx, x, h0, kernel, recurrent_kernel, bias, mode, lengths):
+        ctx.set_materialize_grads(False)
+        batch, steps, _ = x.shape
+        valid = _valid(lengths, steps, batch, x.device)
+        xs = _time_major_inputs(x, valid)
+        reset_after = mode == "gru"
+        states, gates, extra = _gru_forward(xs, h0, kernel, recurrent_kernel, bias,
+                                            reset_after)
+        batch_major = states.permute(2, 0, 1)  # (batch, steps, units)
+        if valid is None:
+            outputs, h = batch_major, states[-1].t().contiguous()
+        else:
+            outputs = states.masked_fill(~valid.transpose(1, 2), 0).permute(2, 0, 1)
+            last = (lengths.to(x.device) - 1)[:, None, None].expand(-1, 1, states.shape[1])
+            h = outputs.gather(1, last).squeeze(1)
+        ctx.mode, ctx.lengths = mode, lengths
+        ctx.bias_shape = None if bias is None else tuple(bias.shape)
+        ctx.save_for_backward(xs, h0, kernel, recurrent_kernel, states, gates, extra)
+        return outputs, h
+
+    @staticmethod
+    def backward(ctx, grad_outputs, grad_h):
+        xs, h0, kernel, recurrent_kernel, states, gates, extra = ctx.saved_tensors
+        steps, batch, _ = xs.shape
+        units = recurrent_kernel.shape[0]
+        grad = _incoming_feature_major(grad_outputs, grad_h, states, ctx.lengths)
+        previous = torch.cat([h0.detach().t().unsqueeze(0), states[:-1]])  # (steps, u, b)
+        recurrent_d = recurrent_kernel.detach()
+        if ctx.mode == "gru":
+            grad_rec, grad_h0, input_n = _gru_reset_after_backward(
+                previous, gates, extra, grad, recurrent_d, units)
+        else:
+            grad_rec, grad_h0 = _gru_reset_before_backward(previous, gates, grad,
+                                                           recurrent_d, units)
+            input_n = None
+        # the weight gradients as single products over all steps, batch-major (one copy;
+        # batched products over the feature-major blocks ran slower at small sizes)
+        pre = grad_rec.transpose(1, 2).contiguous().view(steps * batch, 3 * units)
+        grad_recurrent = grad_rec_bias = None
+        if ctx.needs_input_grad[3]:
+            left = previous.transpose(1, 2).reshape(-1, units).t()
+            if ctx.mode == "gru":
+                grad_recurrent = left @ pre
+            else:  # the candidate's product reads r * h
+                reset = extra.transpose(1, 2).reshape(-1, units).t()
+                grad_recurrent = torch.cat([left @ pre[:, :2 * units],
+                                            reset @ pre[:, 2 * units:]], dim=1)
+        if ctx.mode == "gru" and ctx.bias_shape is not None:
+            grad_rec_bias = pre.sum(0)
+        if input_n is not None:  # the input side's candidate gradient lacks the factor r
+            pre.view(steps, batch, 3 * units)[..., 2 * units:] = input_n.transpose(1, 2)
+        grad_x, grad_kernel, grad_bias = _input_grads(
+            xs, kernel, ctx.bias_shape, pre.view(steps, batch, 3 * units), ctx.needs_input_grad)
+        if grad_bias is not None and ctx.mode == "gru":
+            grad_bias = torch.stack([grad_bias, grad_rec_bias])
+        return (grad_x, grad_h0.t() if ctx.needs_input_grad[1] else None, grad_kernel,
+                grad_recurrent, grad_bias if ctx.needs_input_grad[4] else None, None, None)
+
+
+def _incoming_feature_major(grad_outputs, grad_h, states, lengths):
+    """``_incoming`` in the feature-major layout ``(steps, units, batch)``."""
+    steps, units, batch = states.shape
+    if grad_outputs is None:
+        grad = torch.zeros_like(states)
+    else:
+        grad = grad_outputs.permute(1, 2, 0).clone(memory_format=torch.contiguous_format)
+        if lengths is not None:
+            valid = _valid(lengths, steps, batch, grad.device).transpose(1, 2)
+            grad.masked_fill_(~valid, 0)
+    if grad_h is not None:
+        if lengths is None:
+            grad[-1] += grad_h.t()
+        else:
+            last = (lengths.to(grad.device) - 1)[None, None, :].expand(1, units, batch)
+            grad.scatter_add_(0, last, grad_h.t().unsqueeze(0))
+    return grad
+
+
+def _gru_forward(xs, h0, kernel, recurrent_kernel, bias, reset_after):
+    """The recurrence over time-major inputs ``(steps, batch, features)``, without
+    recording, feature-major inside. Returns the states ``(steps, units, batch)``, the gates
+    ``(steps, 3*units, batch)`` (z, r, n) and, for ``reset_after``, the recurrent
+    pre-activations ``h U + b'`` (``(steps, 3*units, batch)``), else ``r * h``."""
+    steps, batch, features = xs.shape
+    units = recurrent_kernel.shape[0]
+    kernel, recurrent_kernel = kernel.detach(), recurrent_kernel.detach()
+    b_in = b_rec = None
+    if bias is not None:
+        bias = bias.detach()
+        b_in, b_rec = (bias[0], bias[1][:, None]) if reset_after else (bias, None)
+    # x W + b for all steps at once, each step's (3*units, batch) block contiguous: a batched
+    # product over transposed views, no copy
+    per_step = kernel.t().expand(steps, 3 * units, features)
+    if b_in is None:
+        pre = torch.bmm(per_step, xs.transpose(1, 2))
+    else:
+        pre = torch.baddbmm(b_in.view(1, -1, 1), per_step, xs.transpose(1, 2))
+    states = xs.new_empty(steps, units, batch)
+    gates = xs.new_empty(steps, 3 * units, batch)
+    extra = xs.new_empty(steps, 3 * units if reset_after else units, batch)
+    recurrent_t = recurrent_kernel.t()  # (3*units, units): a step's product is U^T h
+    u_zr_t, u_h_t = recurrent_t[:2 * units], recurrent_t[2 * units:]
+    # every step's views made at once (one call each): slicing inside the loop cost more
+    # than some of the operations
+    zr_s, z_s, r_s, n_s = (gates[:, :2 * units].unbind(0), gates[:, :units].unbind(0),
+                           gates[:, units:2 * units].unbind(0), gates[:, 2 * units:].unbind(0))
+    pre_zr, pre_h = pre[:, :2 * units].unbind(0), pre[:, 2 * units:].unbind(0)
+    extra_s, states_s = extra.unbind(0), states.unbind(0)
+    rec_zr, rec_h = extra[:, :2 * units].unbind(0), extra[:, 2 * units:].unbind(0)
+    h = h0.detach().t()
+    for t in range(steps):
+        if reset_after:
+            if b_rec is None:
+                torch.mm(recurrent_t, h, out=extra_s[t])
+            else:
+                torch.addmm(b_rec, recurrent_t, h, out=extra_s[t])
+            torch.add(pre_zr[t], rec_zr[t], out=zr_s[t]).sigmoid_()
+            torch.addcmul(pre_h[t], r_s[t], rec_h[t], out=n_s[t]).tanh_()
+        else:
+            torch.addmm(pre_zr[t], u_zr_t, h, out=zr_s[t]).sigmoid_()
+            torch.mul(r_s[t], h, out=extra_s[t])
+            torch.addmm(pre_h[t], u_h_t, extra_s[t], out=n_s[t]).tanh_()
+        h = torch.lerp(n_s[t], h, z_s[t], out=states_s[t])  # n + z * (h - n)
+    return states, gates, extra
+
+
+def _gru_coefficients(previous, gates, units):
+    """``(coef (steps, 3, units, batch), z, r, dn)``: per unit of ``dh``, the gradient of z's
+    pre-activation (slot 0) and of n's (``dn``; slots 1 and 2 are the caller's)."""
+    z, r, n = gates[:, :units], gates[:, units:2 * units], gates[:, 2 * units:]
+    steps, _, batch = previous.shape
+    coef = previous.new_empty(steps, 3, units, batch)
+    one_minus_z = 1 - z
+    torch.mul(torch.sub(previous, n).mul_(z), one_minus_z, out=coef[:, 0])
+    dn = torch.addcmul(one_minus_z, one_minus_z * n, n, value=-1)  # (1 - z)(1 - n^2)
+    return coef, z, r, dn
+
+
+def _gru_reset_after_backward(previous, gates, recurrent_pre, grad, recurrent_kernel, units):
+    """The recursion. Returns the gradient of every step's recurrent pre-activations
+    ``(steps, 3*units, batch)``, ``dh0`` ``(units, batch)`` and the gradient of the
+    candidate's input pre-activation ``(steps, units, batch)``; ``grad`` is overwritten with
+    each step's ``dh``."""
+    steps, _, batch = previous.shape
+    coef, z, r, dn = _gru_coefficients(previous, gates, units)
+    a_h = recurrent_pre[:, 2 * units:]
+    torch.mul(dn * a_h, r * (1 - r), out=coef[:, 1])
+    torch.mul(dn, r, out=coef[:, 2])
+    # coef becomes the gradient of the recurrent pre-activations, grad dh
+    coef_s, flat_s = coef.unbind(0), coef.view(steps, -1, batch).unbind(0)
+    grad_s, grad_b, z_s = grad.unbind(0), grad.unsqueeze(1).unbind(0), z.unbind(0)
+    for t in range(steps - 1, 0, -1):
+        coef_s[t].mul_(grad_b[t])
+        grad_s[t - 1].addcmul_(grad_s[t], z_s[t]).addmm_(recurrent_kernel, flat_s[t])
+    coef[0].mul_(grad[0].unsqueeze(0))
+    grad_h0 = torch.addmm(grad[0] * z[0], recurrent_kernel, coef[0].view(-1, batch))
+    return coef.view(steps, 3 * units, batch), grad_h0, dn.mul_(grad)
+
+
+def _gru_reset_before_backward(previous, gates, grad, recurrent_kernel, units):
+    """As ``_gru_reset_after_backward``, for ``n = tanh(x Wh + bh + (r * h) Uh)``: returns
+    the gradient of every step's pre-activations ``(steps, 3*units, batch)`` (the input and
+    the recurrent side share it) and ``dh0``."""
+    steps, _, batch = previous.shape
+    coef, z, r, dn = _gru_coefficients(previous, gates, units)
+    coef[:, 2] = dn
+    through_r = previous * r * (1 - r)  # d r-pre per unit of d(r * h)
+    u_zr, u_h = recurrent_kernel[:, :2 * units], recurrent_kernel[:, 2 * units:]
+    grad_h0 = None
+    zn_s, dn_s, dr_s = coef[:, 0::2].unbind(0), coef[:, 2].unbind(0), coef[:, 1].unbind(0)
+    zr_s = coef[:, :2].reshape(steps, -1, batch).unbind(0)  # a view: coef is contiguous
+    grad_s, grad_b = grad.unbind(0), grad.unsqueeze(1).unbind(0)
+    z_s, r_s, through_s = z.unbind(0), r.unbind(0), through_r.unbind(0)
+    for t in range(steps - 1, -1, -1):
+        zn_s[t].mul_(grad_b[t])
+        dq = u_h @ dn_s[t]  # d(r * h)
+        torch.mul(dq, through_s[t], out=dr_s[t])
+        target = grad_s[t - 1] if t else torch.zeros_like(grad_s[0])
+        target.addcmul_(grad_s[t], z_s[t]).addcmul_(dq, r_s[t]).addmm_(u_zr, zr_s[t])
+        if not t:
+            grad_h0 = target
+    return coef.view(steps, 3 * units, batch), grad_h0
