@@ -100,7 +100,7 @@ def _read_text(obj, name: str, source: str) -> tuple[list[str], bool]:
             return [], False  # an empty list (h5py stores ``[]`` as an empty float array)
         attr, shape, size = checked
         if size is None:  # variable-length: read with the object's others, in a child
-            read = _variable_texts(obj, source)
+            read = _variable_texts(obj, source, name)
             if name in read["errors"]:
                 raise FileFormatError(f'"{source}": cannot read {what} (the file is damaged: '
                                       f'{read["errors"][name]})')
@@ -173,16 +173,22 @@ def _checked_text(obj, name: str, source: str, what: str):
 _VARIABLE_TEXTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-def _variable_texts(obj, source: str) -> dict:
-    """``{"values": {name: [text, ...]}, "errors": {name: message}}`` for every sound
-    variable-length text attribute of ``obj``, read in one ``isolated`` child."""
+# The texts a load of a Keras file asks for: read together, by name (iterating over a
+# damaged attribute list can hang libhdf5).
+_KERAS_TEXTS = ("model_config", "keras_version", "training_config", "backend")
+
+
+def _variable_texts(obj, source: str, wanted: str) -> dict:
+    """``{"values": {name: [text, ...]}, "errors": {name: message}}`` for ``wanted`` and the
+    sound variable-length texts of ``_KERAS_TEXTS`` on ``obj``, read in one ``isolated``
+    child."""
     cached = _VARIABLE_TEXTS.get(obj.id)
-    if cached is not None:
+    if cached is not None and (wanted in cached["values"] or wanted in cached["errors"]):
         return cached
     h5py = _h5()
     attrs = []
-    for name in list(obj.attrs)[:1000]:
-        if not isinstance(name, str):  # a name that is not UTF-8: nothing sloi asks for
+    for name in dict.fromkeys((wanted, *_KERAS_TEXTS)):
+        if not has_attr(obj, name, source):
             continue
         try:
             checked = _checked_text(obj, name, source, name)
