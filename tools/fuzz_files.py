@@ -33,6 +33,7 @@ import io  # noqa: E402
 import json  # noqa: E402
 import pickle  # noqa: E402
 import random  # noqa: E402
+import re  # noqa: E402
 import resource  # noqa: E402
 import signal  # noqa: E402
 import struct  # noqa: E402
@@ -297,9 +298,9 @@ def crafted_zip(data: bytes, kind: str, rng: random.Random) -> tuple[str, bytes]
     return "flip", flip(data, rng)
 
 
-def make_case(seeds: dict, rng: random.Random) -> tuple[str, str, bytes]:
-    """``(kind, description, bytes)`` of one case."""
-    kind = rng.choice(KINDS)
+def make_case(seeds: dict, rng: random.Random, kinds=KINDS) -> tuple[str, str, bytes]:
+    """``(kind, description, bytes)`` of one case, of one of ``kinds``."""
+    kind = rng.choice(kinds)
     data = seeds[kind]
     roll = rng.random()
     if roll < 0.3:
@@ -327,6 +328,96 @@ def _set_param_group(key, value):
     def edit(state):
         state["torch_optimizer"]["param_groups"][0][key] = value
     return edit
+
+
+def h5_edit(data: bytes, edit) -> bytes:
+    """The HDF5 file ``data`` after ``edit(h5py.File)``, made in memory."""
+    import h5py
+
+    buffer = io.BytesIO(data)
+    with h5py.File(buffer, "r+") as f:
+        edit(f)
+    return buffer.getvalue()
+
+
+def _declare_huge(path: str):
+    """Swap the dataset at ``path`` for a (200000, 20000) float32 one (15 GB declared, a few
+    KB stored: chunked, no chunk written)."""
+    def edit(f):
+        del f[path]
+        f.create_dataset(path, (200000, 20000), "float32", chunks=(1000, 1000))
+    return edit
+
+
+def _legacy_kernel(f) -> str:
+    group = f["model_weights/dense"]
+    name = group.attrs["weight_names"][0]
+    return f"model_weights/dense/{name.decode() if isinstance(name, bytes) else name}"
+
+
+def _dense_units(units):
+    """A config edit: every Dense layer gets ``units``."""
+    def edit(value):
+        if isinstance(value, dict):
+            if value.get("class_name") == "Dense" and isinstance(value.get("config"), dict):
+                value["config"]["units"] = units
+            for item in value.values():
+                edit(item)
+        elif isinstance(value, list):
+            for item in value:
+                edit(item)
+    return edit
+
+
+def _h5_config(edit):
+    def change(f):
+        config = json.loads(f.attrs["model_config"])
+        edit(config)
+        f.attrs["model_config"] = json.dumps(config)
+    return change
+
+
+def damaged_string_datatype(data: bytes) -> bytes:
+    """The HDF5 file ``data`` with the datatype of its ``keras_version`` attribute made an
+    invalid kind of variable-length type (3 bits of one byte): h5py's ``attrs[...]`` dies
+    with a segmentation fault on it (h5py 3.16, libhdf5 2.0)."""
+    import h5py
+
+    with h5py.File(io.BytesIO(data), "r") as f:
+        version = f.attrs["keras_version"]
+    version = version.encode() if isinstance(version, str) else bytes(version)
+    # A variable-length string datatype message: class 9 version 1, string, 16 bytes.
+    pattern = re.compile(rb"\x19[\x00-\x0f][\x00-\x0f]\x00\x10\x00\x00\x00")
+    name = data.index(b"keras_version\0")
+    found = [m.start() for m in pattern.finditer(data) if m.start() > name]
+    if not found:
+        raise ValueError("no string datatype after the keras_version attribute's name")
+    out = bytearray(data)
+    out[found[0] + 1] ^= 0x02  # variable-length kind 1 (string) becomes 3 (undefined)
+    return bytes(out)
+
+
+def huge_text_length(data: bytes) -> bytes:
+    """The HDF5 file ``data`` whose ``training_config`` text declares a length of about 4 GiB
+    (one byte changed): libhdf5 allocates and touches that much before it finds the text is
+    shorter."""
+    import h5py
+
+    with h5py.File(io.BytesIO(data), "r") as f:
+        text = f.attrs["training_config"]
+    size = len(text.encode() if isinstance(text, str) else bytes(text))
+    pattern = re.compile(rb"\x19[\x00-\x0f][\x00-\x0f]\x00\x10\x00\x00\x00")
+    name = data.index(b"training_config\0")
+    start = next(m.start() for m in pattern.finditer(data) if m.start() > name)
+    # attribute message version 1: the datatype (20 bytes, padded to 24), a scalar
+    # dataspace (8), then the value: its length (4 bytes, little-endian) and heap address
+    length_at = start + 24 + 8
+    if int.from_bytes(data[length_at:length_at + 4], "little") != size:
+        raise ValueError("the training_config value is not where a version 1 attribute "
+                         "message keeps it")
+    out = bytearray(data)
+    out[length_at + 3] = 0xFF
+    return bytes(out)
 
 
 def hostile_cases(seeds: dict) -> list:
@@ -374,6 +465,25 @@ def hostile_cases(seeds: dict) -> list:
         ("backup", "backup: optimizer.json learning_rate -1.0",
          zip_bytes(_replace_json(backup_members, "optimizer.json",
                                  lambda s: s.__setitem__("learning_rate", -1.0)))),
+        ("h5", ".h5: keras_version's string datatype damaged (3 bits)",
+         damaged_string_datatype(seeds["h5"])),
+        ("h5", ".h5: training_config's length says 4 GiB (1 byte)",
+         huge_text_length(seeds["h5"])),
+        ("weights_h5", ".weights.h5: a kernel declares (200000, 20000) float32",
+         h5_edit(seeds["weights_h5"], _declare_huge("layers/dense/vars/0"))),
+        ("h5", ".h5: a kernel declares (200000, 20000) float32",
+         h5_edit(seeds["h5"], lambda f: _declare_huge(_legacy_kernel(f))(f))),
+        ("sloi", "config: Dense(units=300000000)",
+         zip_bytes(_replace_json(sloi_members, "config.json", _dense_units(300000000)))),
+        ("sloi", "config: Dense(units=10**12)",
+         zip_bytes(_replace_json(sloi_members, "config.json", _dense_units(10**12)))),
+        ("keras", "config: Dense(units=300000000)",
+         zip_bytes(_replace_json(zip_members(seeds["keras"]), "config.json",
+                                 _dense_units(300000000)))),
+        ("h5", "model_config: Dense(units=300000000)",
+         h5_edit(seeds["h5"], _h5_config(_dense_units(300000000)))),
+        ("sloi", "config: Dense(units=-1)",
+         zip_bytes(_replace_json(sloi_members, "config.json", _dense_units(-1)))),
     ]
 
 
@@ -499,9 +609,10 @@ def run_case(kind: str, data: bytes, folder: str, time_limit=TIME_LIMIT_S) -> di
             "peak_mb": round(peak, 1)}
 
 
-def fuzz(cases: int, seed: int, progress=False, hostile=False, time_limit=TIME_LIMIT_S) -> list:
-    """The results of ``cases`` random cases (after the named hostile files, with
-    ``hostile``)."""
+def fuzz(cases: int, seed: int, progress=False, hostile=False, time_limit=TIME_LIMIT_S,
+         kinds=KINDS, save_bugs=None) -> list:
+    """The results of ``cases`` random cases of ``kinds`` (after the named hostile files,
+    with ``hostile``); with ``save_bugs`` (a folder), each bug's file is kept there."""
     with tempfile.TemporaryDirectory() as folder:
         seeds = make_seeds(folder)
         results = []
@@ -517,10 +628,14 @@ def fuzz(cases: int, seed: int, progress=False, hostile=False, time_limit=TIME_L
                           flush=True)
         rng = random.Random(seed)
         for i in range(cases):
-            kind, description, data = make_case(seeds, rng)
+            kind, description, data = make_case(seeds, rng, kinds)
             result = run_case(kind, data, folder, time_limit)
             result.update(case=i, description=description, size=len(data))
             results.append(result)
+            if save_bugs and result["outcome"] in ("other", "crash", "over"):
+                os.makedirs(save_bugs, exist_ok=True)
+                with open(os.path.join(save_bugs, f"{i}-{SUFFIX[kind]}"), "wb") as f:
+                    f.write(data)
             if progress and (i + 1) % 100 == 0:
                 print(f"{i + 1} cases: {dict(Counter(r['outcome'] for r in results))}",
                       file=sys.stderr, flush=True)
@@ -547,9 +662,18 @@ def main(argv=None) -> int:
     parser.add_argument("--hostile", action="store_true",
                         help="first run the named hostile files of issue 17 (a table)")
     parser.add_argument("--time-limit", type=float, default=TIME_LIMIT_S)
+    parser.add_argument("--kinds", default=",".join(KINDS),
+                        help=f"the kinds of file to damage, comma-separated ({', '.join(KINDS)})")
+    parser.add_argument("--save-bugs", metavar="FOLDER",
+                        help="write the file of every crash, error or case over the limits here")
     args = parser.parse_args(argv)
+    kinds = tuple(args.kinds.split(","))
+    unknown = sorted(set(kinds) - set(KINDS))
+    if unknown:
+        parser.error(f"--kinds: unknown {unknown}; choose from {', '.join(KINDS)}")
     start = time.perf_counter()
-    results = fuzz(args.cases, args.seed, True, args.hostile, args.time_limit)
+    results = fuzz(args.cases, args.seed, True, args.hostile, args.time_limit, kinds,
+                   args.save_bugs)
     report = summary(results)
     report["wall_seconds"] = round(time.perf_counter() - start, 1)
     if args.json:

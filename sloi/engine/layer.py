@@ -23,7 +23,7 @@ from torch import nn
 from sloi import constraints as _constraints
 from sloi import initializers as _initializers
 from sloi import regularizers as _regularizers
-from sloi.engine import naming, tree
+from sloi.engine import allocation, naming, tree
 from sloi.engine.call_inputs import (
     ShapeArgs,
     batch_shape_from_kwargs,
@@ -188,6 +188,7 @@ class Layer(nn.Module):
         else:
             shape = (int(shape),)
         torch_dtype = standardize_dtype(dtype) if dtype is not None else self._dtype
+        allocation.charge(self, name or "variable", shape, torch_dtype.itemsize)  # loads only
         if initializer is None:
             initializer = "glorot_uniform" if torch_dtype.is_floating_point else "zeros"
         value = _initializers.get(initializer)(shape, dtype=torch_dtype)

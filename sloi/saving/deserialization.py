@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import difflib
 import inspect
+import re
 import warnings
 
 import numpy as np
@@ -23,6 +24,7 @@ from sloi.engine.config_decoder import find_given
 from sloi.engine.operation import Operation, is_operation
 from sloi.layers.core.lambda_layer import Lambda
 from sloi.saving import families as fam
+from sloi.saving.errors import FileFormatError
 from sloi.saving.serialization import SafeModeScope, in_safe_mode
 
 _NESTED_SUFFIXES = ("activation", "initializer", "regularizer", "constraint")
@@ -176,14 +178,37 @@ def _resolve_function(config, ctx: DecodingContext, family):
     )
 
 
+class RebuildError(ValueError):
+    """An object's constructor refused the config it was given (names the object and the
+    fields the refusal mentions); a load turns it into a ``FileFormatError``."""
+
+
 def _call_from_config(cls, inner: dict, ctx: DecodingContext, what: str):
     try:
         if "custom_objects" in inspect.signature(cls.from_config).parameters:
             return cls.from_config(inner, custom_objects=ctx.explicit or None)
         return cls.from_config(inner)
-    except (TypeError, KeyError, AttributeError, IndexError) as e:
-        raise ValueError(f'Cannot rebuild "{what}" ({cls.__name__}) from its config: '
-                         f"{type(e).__name__}: {e}") from e
+    except (RebuildError, FileFormatError):
+        raise  # a nested object's refusal already names it; a load's budget names the file
+    except (TypeError, KeyError, AttributeError, IndexError, ValueError, OverflowError) as e:
+        fields = _fields_named(inner, str(e))
+        where = f" (field {fields})" if fields else ""
+        raise RebuildError(f'Cannot rebuild "{what}" ({cls.__name__}) from its config{where}: '
+                           f"{type(e).__name__}: {e}") from e
+
+
+def _fields_named(inner: dict, message: str) -> str:
+    """The config fields a constructor's error message names, by key or by text value
+    (``units=-1``), so the error says which field of the file is wrong."""
+    keys = [k for k in inner if isinstance(k, str) and k != "name"]
+    found = [k for k in keys if re.search(rf"(?<![\w.]){re.escape(k)}(?!\w)", message)
+             or (isinstance(inner[k], str) and inner[k] and repr(inner[k]) in message)]
+    if not found:  # "Could not interpret initializer identifier 3."
+        found = [k for k in keys if isinstance(inner[k], (int, float))
+                 and not isinstance(inner[k], bool)
+                 and re.search(rf"(?<![\w.-]){re.escape(repr(inner[k]))}(?![\w]|\.\d)",
+                               message)]
+    return ", ".join(f"{k}={inner[k]!r:.60}" for k in found[:3])
 
 
 def _instantiate_layer(cls, config, ctx: DecodingContext, builtin: bool, build: bool):

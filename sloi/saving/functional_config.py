@@ -138,8 +138,12 @@ def functional_from_config(cls, config: dict, custom_objects=None, make_layer=No
                 "missing call)"
             )
 
-    inputs = _map_refs(config["input_layers"], created)
-    outputs = _map_refs(config["output_layers"], created)
+    try:
+        inputs = _map_refs(config["input_layers"], created)
+        outputs = _map_refs(config["output_layers"], created)
+    except _NotReady as e:  # a model input or output that no call of its layer produces
+        raise ValueError(f"The model config names {e.args[0]!r} as a model input or output, "
+                         "but its layer is not called that often") from e
     extra = {k: v for k, v in config.items()
              if k not in ("layers", "input_layers", "output_layers", "name", "trainable")}
     extra.pop("dtype", None)

@@ -113,7 +113,7 @@ class _State:
             return data  # the user's class: its config is the user's business
         if is_operation(data):  # an op node (x + y, ops.mean): rebuilt by name, no code run
             if class_name not in OPERATIONS:
-                raise ValueError(
+                raise FileFormatError(
                     f'"{self.source}" holds operation "{name}" of class {class_name} (module '
                     f'{data.get("module")}), which is not one of sloi.ops\'s operations')
             return data
@@ -158,10 +158,10 @@ class _State:
             return
         what = f'layer "{name}" of class {class_name}' if name else f"a layer of class {class_name}"
         if class_name in _KERAS2_ONLY:
-            raise ValueError(f'"{self.source}" holds {what}, which sloi does not support: '
-                             f"{_KERAS2_ONLY[class_name]}")
+            raise FileFormatError(f'"{self.source}" holds {what}, which sloi does not '
+                                  f"support: {_KERAS2_ONLY[class_name]}")
         supported = ", ".join(n for n in fam.builtin_names("layers") if n != "Layer")
-        raise ValueError(
+        raise FileFormatError(
             f'"{self.source}" holds {what}, which sloi does not support. sloi reads these Keras '
             f"layers: {supported}. A custom layer class can be passed as "
             f"custom_objects={{{class_name!r}: {class_name}}}."
@@ -176,7 +176,7 @@ class _State:
                 continue
             allowed = _HARMLESS[key]
             if allowed is not _ANY and inner[key] not in allowed:
-                raise ValueError(
+                raise FileFormatError(
                     f'"{self.source}": layer "{name}" ({class_name}) sets {key}='
                     f"{inner[key]!r}, which sloi does not support (it reads {key} only when it "
                     f"is {' or '.join(repr(a) for a in allowed)})"
@@ -184,8 +184,9 @@ class _State:
             del inner[key]
         if class_name == "BatchNormalization" and isinstance(inner.get("axis"), list):
             if len(inner["axis"]) != 1:
-                raise ValueError(f'"{self.source}": layer "{name}" (BatchNormalization) '
-                                 f"normalizes over axes {inner['axis']}; sloi supports one axis")
+                raise FileFormatError(f'"{self.source}": layer "{name}" (BatchNormalization) '
+                                      f"normalizes over axes {inner['axis']}; sloi supports "
+                                      "one axis")
             inner["axis"] = inner["axis"][0]  # Keras 2 wrote the built axis as a list
         if "batch_shape" in inner and class_name != "InputLayer":
             inner["batch_input_shape"] = inner.pop("batch_shape")

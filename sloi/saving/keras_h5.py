@@ -14,9 +14,11 @@ the path of every sloi weight is computed from the sloi model alone.
 ``layer_names`` attribute; each group lists its arrays in ``weight_names``, in the layer's
 ``trainable_weights + non_trainable_weights`` order. Layers are paired in order (or by name).
 
-Every array is checked against its weight (count, shape, numeric dtype) before anything is
-written; a file is read only through plain groups and datasets (no links to other files, no
-external storage), and h5py is imported only when such a file is read.
+Every array is checked against its weight (count, declared shape, numeric dtype) before a
+byte of it is read, and all of them before anything is written; a file is read only through
+plain groups and datasets (no links to other files, no external storage), every attribute and
+dataset through ``h5_reading``, which checks what libhdf5 is asked to convert; h5py is
+imported only when such a file is read.
 """
 
 from __future__ import annotations
@@ -25,13 +27,13 @@ import contextlib
 import io
 import warnings
 
-import numpy as np
 import torch
 from torch import nn
 
 from sloi.engine import Functional, Layer, Sequential
 from sloi.engine.naming import to_snake_case
 from sloi.engine.symbolic import format_shape
+from sloi.saving import h5_reading
 from sloi.saving.errors import FileFormatError
 
 _H5_ERRORS = (OSError, KeyError, ValueError, RuntimeError, TypeError, IndexError)
@@ -103,78 +105,57 @@ def child(group, name: str, source: str, want: str = "any"):
     return obj
 
 
-def read_array(dataset, source: str) -> np.ndarray:
-    """A dataset's values; only numeric arrays stored inside the file are read."""
-    if dataset is None:
-        raise FileFormatError(f'"{source}": an array it lists is missing (the file is damaged)')
-    try:
-        if dataset.is_virtual or dataset.external:
-            raise FileFormatError(f'"{source}": the array "{dataset.name}" is stored outside '
-                                  "the file; a Keras file holds its arrays itself")
-        if dataset.dtype.kind not in "fiub":
-            raise FileFormatError(f'"{source}": "{dataset.name}" holds {dataset.dtype}, not '
-                                  "numbers")
-        return np.asarray(dataset[()])
-    except FileFormatError:
-        raise
-    except _H5_ERRORS as e:
-        raise FileFormatError(f'"{source}": cannot read the array "{dataset.name}" (the file '
-                              f"is damaged: {type(e).__name__}: {e})") from e
+def declared_arrays(group_or_datasets, source: str) -> list:
+    """The checked declarations (shape, dtype, storage) of datasets, nothing read yet."""
+    out = []
+    for dataset in group_or_datasets:
+        if dataset is None:
+            raise FileFormatError(f'"{source}": an array it lists is missing (the file is '
+                                  "damaged)")
+        out.append(h5_reading.declared(dataset, source))
+    return out
+
+
+def read_fitting(weights: list, found: list, source: str) -> list:
+    """For each weight, the values of its dataset when the dataset declares the weight's
+    shape; otherwise the ``Declared`` itself, unread (its shape tells what is wrong). So
+    nothing larger than the model's own weights is ever read."""
+    if len(weights) != len(found):
+        return list(found)
+    return [h5_reading.read(f, source) if tuple(f.shape) == tuple(w.shape) else f
+            for (_, w), f in zip(weights, found)]
 
 
 def string_list_attr(obj, name: str, source: str) -> list[str]:
-    """A list-of-strings attribute, joined from Keras's chunks (``name0``, ``name1``, ...)."""
-    try:
-        if name in obj.attrs:
-            raw = list(np.asarray(obj.attrs[name]).reshape(-1))
-        else:
-            raw, k = [], 0
-            while f"{name}{k}" in obj.attrs:
-                raw += list(np.asarray(obj.attrs[f"{name}{k}"]).reshape(-1))
-                k += 1
-    except _H5_ERRORS as e:
-        raise FileFormatError(f'"{source}": cannot read the attribute {name!r} of '
-                              f'"{obj.name}" ({e})') from e
-    values = []
-    for item in raw:
-        if isinstance(item, bytes):
-            item = item.decode("utf-8", errors="replace")
-        if not isinstance(item, str):
-            raise FileFormatError(f'"{source}": the attribute {name!r} of "{obj.name}" should '
-                                  f"list names; found {item!r}")
-        values.append(item)
-    return values
+    """A list-of-strings attribute, joined from Keras's chunks (``name0``, ``name1``, ...);
+    empty when absent."""
+    values = h5_reading.text_list_attr(obj, name, source)
+    if values is not None:
+        return values
+    values, k = [], 0
+    while True:
+        chunk = h5_reading.text_list_attr(obj, f"{name}{k}", source)
+        if chunk is None:
+            return values
+        values += chunk
+        k += 1
+        if len(values) > h5_reading.MAX_ATTR_ITEMS:
+            raise FileFormatError(f'"{source}": the attribute {name!r} of "{obj.name}" lists '
+                                  f"more than {h5_reading.MAX_ATTR_ITEMS} names")
 
 
 def text_attr(obj, name: str, source: str):
     """A string attribute (``model_config``, ``keras_version``), or None."""
-    try:
-        value = obj.attrs.get(name)
-    except _H5_ERRORS as e:
-        raise FileFormatError(f'"{source}": cannot read the attribute {name!r} ({e})') from e
-    if isinstance(value, bytes):
-        value = value.decode("utf-8", errors="replace")
-    if isinstance(value, np.ndarray) and value.shape == ():
-        value = value.item()
-        value = value.decode("utf-8", errors="replace") if isinstance(value, bytes) else value
-    return value if value is None or isinstance(value, str) else str(value)
+    return h5_reading.text_attr(obj, name, source)
 
 
-def _datasets(group, prefix: str = "") -> list[str]:
-    """Every dataset path below ``group`` (plain members only)."""
-    h5py = h5py_module()
-    found = []
-    for name in group:
-        link = group.get(name, getlink=True)
-        if not isinstance(link, h5py.HardLink):
-            continue
-        obj = group[name]
-        path = f"{prefix}{name}"
-        if isinstance(obj, h5py.Group):
-            found += _datasets(obj, path + "/")
-        else:
-            found.append(path)
-    return found
+def has_attr(obj, name: str, source: str) -> bool:
+    return h5_reading.has_attr(obj, name, source)
+
+
+def _datasets(group, source: str) -> list[str]:
+    """Every dataset path below ``group`` (plain members only), each checked."""
+    return list(h5_reading.datasets(group, source))
 
 
 # ---------------------------------------------------------------------------- checking
@@ -307,7 +288,8 @@ def _keras3_pairs(model, layout, root, source: str) -> list[_Pair]:
             if keys != [str(i) for i in range(len(keys))]:
                 raise FileFormatError(f'"{source}": "{group_path}" should hold arrays named '
                                       f"0, 1, ...; it holds {keys[:10]}")
-            arrays = [read_array(child(group, k, source, "dataset"), source) for k in keys]
+            found = declared_arrays([child(group, k, source, "dataset") for k in keys], source)
+            arrays = read_fitting(weights, found, source)
             used |= {f"{group_path}/{k}" for k in keys}
         elif weights:
             raise FileFormatError(
@@ -316,7 +298,8 @@ def _keras3_pairs(model, layout, root, source: str) -> list[_Pair]:
                 f"the file has {_top_groups(root)}"
             )
         pairs.append(_Pair(layer, weights, arrays, group_path))
-    extra = [p for p in _datasets(root) if not p.startswith("optimizer/") and p not in used]
+    extra = [p for p in _datasets(root, source)
+             if not p.startswith("optimizer/") and p not in used]
     if extra:
         raise FileFormatError(
             f'"{source}" holds weights that model "{model.name}" has no place for: '
@@ -384,14 +367,16 @@ def _legacy_pairs(model, group, source: str, by_name: bool) -> list[_Pair]:
         matched = [(layer, n, g, w) for layer, (n, g, w) in zip(model_layers, file_layers)]
     pairs = []
     for layer, name, layer_group, weight_names in matched:
-        arrays = []
+        datasets = []
         for weight_name in weight_names:
             dataset = _dataset_at(layer_group, weight_name, source)
             if dataset is None:
                 raise FileFormatError(f'"{source}": layer "{name}" lists the weight '
                                       f'"{weight_name}", which the file does not hold')
-            arrays.append(read_array(dataset, source))
-        pairs.append(_Pair(layer, legacy_weights(layer), arrays, f"{group.name}/{name}"))
+            datasets.append(dataset)
+        weights = legacy_weights(layer)
+        arrays = read_fitting(weights, declared_arrays(datasets, source), source)
+        pairs.append(_Pair(layer, weights, arrays, f"{group.name}/{name}"))
     top = child(group, "top_level_model_weights", source)
     if top is not None and string_list_attr(top, "weight_names", source):
         raise FileFormatError(f'"{source}" holds weights of the model itself '

@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import warnings
 
-from sloi.saving import archive, keras_h5, saving_api
+from sloi.engine import allocation
+from sloi.saving import archive, h5_reading, keras_h5, saving_api
 from sloi.saving import deserialization as de
 from sloi.saving import object_registration as registry
 from sloi.saving.compile_config import deserialize_compile_config
@@ -47,8 +48,10 @@ def load_keras_model(path, custom_objects=None, safe_mode=True, compile=True):
             state), loss and metrics the file names, when it names them.
 
     Raises:
-        FileFormatError: not a Keras model file, a damaged one, or weights that do not fit.
-        ValueError: a layer class sloi does not support (named), or a refused Lambda layer.
+        FileFormatError: not a Keras model file, a damaged one, weights that do not fit, a
+            layer class or argument sloi does not support (named), or a config describing a
+            model larger than the weights the file holds.
+        ValueError: a refused Lambda layer (``safe_mode``).
         ImportError: h5py is not installed.
     """
     path = saving_api.file_path(path, "load_keras_model")
@@ -131,9 +134,11 @@ def _load_keras_archive(path, custom_objects, safe_mode):
     major = _major_version(version, path) if version is not None else 3
     config = _json(members["config.json"], path, "config.json")
     compile_config = config.pop("compile_config", None) if isinstance(config, dict) else None
-    model = _build(config, major, custom_objects, safe_mode, path)
     source = f"{path}:model.weights.h5"
     with keras_h5.open_h5(members["model.weights.h5"], source) as root:
+        with allocation.weight_budget(h5_reading.held_bytes(root, source), f'"{path}"',
+                                      FileFormatError):
+            model = _build(config, major, custom_objects, safe_mode, path)
         pairs = keras_h5.keras3_pairs(model, root, source)
     keras_h5.check_and_apply(pairs, model, source, skip_mismatch=False)
     return model, compile_config
@@ -151,8 +156,10 @@ def _load_legacy_h5(path, custom_objects, safe_mode):
                                   f"model_config attribute.{hint}")
         version = keras_h5.text_attr(root, "keras_version", path)
         major = _major_version(version, path) if version is not None else 2
-        model = _build(_json(text, path, "model_config"), major, custom_objects, safe_mode,
-                       path)
+        with allocation.weight_budget(h5_reading.held_bytes(root, path), f'"{path}"',
+                                      FileFormatError):
+            model = _build(_json(text, path, "model_config"), major, custom_objects,
+                           safe_mode, path)
         group = keras_h5.child(root, "model_weights", path, "group")
         if group is None:
             raise FileFormatError(f'"{path}" holds a model config but no model_weights group '

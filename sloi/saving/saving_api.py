@@ -27,7 +27,7 @@ import numpy as np
 import torch
 
 from sloi import optimizers
-from sloi.engine import Layer
+from sloi.engine import Layer, allocation
 from sloi.saving import archive, optimizer_state, weights_file
 from sloi.saving import deserialization as de
 from sloi.saving import serialization as ser
@@ -290,7 +290,9 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     members = read_model_file(path)
     config = members["config.json"]
     with custom_object_scope(custom_objects), ser.SafeModeScope(safe_mode):
-        model = model_from_file_config(config, custom_objects, safe_mode, f'"{path}"')
+        held = len(members["model.safetensors"])
+        with allocation.weight_budget(held, f'"{path}"', FileFormatError):
+            model = model_from_file_config(config, custom_objects, safe_mode, f'"{path}"')
         tensors, index = weights_file.read_weights(members["model.safetensors"],
                                                    f"{path}:model.safetensors")
         weights_file.load_into(model, tensors, index, f"{path}:model.safetensors")

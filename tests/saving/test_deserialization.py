@@ -8,6 +8,7 @@ import torch
 
 import sloi
 from sloi.saving import deserialize_keras_object, serialize_keras_object
+from sloi.saving.deserialization import RebuildError
 
 
 @sloi.saving.register_keras_serializable(package="TestDeser")
@@ -156,8 +157,21 @@ def test_special_values():
 def test_bad_constructor_arguments_become_value_errors():
     config = {"module": "keras.layers", "class_name": "Dense",
               "config": {"units": 2, "frobnicate": None}, "registered_name": None}
-    with pytest.raises(ValueError, match=r'Cannot rebuild "Dense" \(Dense\) from its config: '
-                                         r"TypeError.*frobnicate"):
+    with pytest.raises(ValueError, match=r'Cannot rebuild "Dense" \(Dense\) from its config '
+                                         r"\(field frobnicate=None\): TypeError.*frobnicate"):
+        deserialize_keras_object(config)
+
+
+@pytest.mark.parametrize("field, value, error", [
+    ("units", -1, "ValueError: Layer \"d\" \\(Dense\\): units must be positive; got -1"),
+    ("units", "x", "ValueError: invalid literal for int"),
+    ("kernel_initializer", 3, "ValueError: Could not interpret initializer identifier 3"),
+])
+def test_a_refused_value_names_the_layer_and_the_field(field, value, error):
+    config = {"module": "keras.layers", "class_name": "Dense", "registered_name": None,
+              "config": {"name": "d", "units": 2, field: value}}
+    with pytest.raises(RebuildError, match=rf'Cannot rebuild "d" \(Dense\) from its config '
+                                           rf"\(field {field}={value!r}\): {error}"):
         deserialize_keras_object(config)
 
 

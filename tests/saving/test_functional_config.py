@@ -160,3 +160,15 @@ def test_inputs_that_are_not_input_layers_are_refused():
     with pytest.raises(ValueError, match=r'its input .* is the output of layer "h", not of an '
                                          r"Input\(\)"):
         model.get_config()
+
+
+def test_an_output_no_call_produces_is_a_value_error():
+    # found by fuzzing .h5 files: a flipped byte in inbound_nodes left the output layer
+    # uncalled, and an internal exception escaped
+    x = sloi.Input((3,))
+    config = sloi.Model(x, sloi.layers.Dense(2, name="head")(x)).get_config()
+    config["output_layers"] = [["head", 1, 0]]
+    with pytest.raises(ValueError, match=r"The model config names \['head', 1, 0\] as a model "
+                                         r"input or output, but its layer is not called that "
+                                         r"often"):
+        sloi.Model.from_config(config)

@@ -107,18 +107,44 @@ def _harness(tmp_path, *args):
 def test_fuzz_sample_and_the_named_hostile_files(tmp_path):
     """The named hostile files — zip bombs (true and lying headers), 1 GiB of whitespace, deep
     JSON in every JSON member and the safetensors header, bad optimizer values, 60k members,
-    damaged backups — each refused with FileFormatError under 300 MB over the child's
-    baseline (before: 2-3 GB for the bombs, RecursionError for deep JSON, over 60 s for the
-    60k members); then 200 fixed-seed random cases over every loader, each in a forked child:
+    damaged backups, a damaged HDF5 string datatype, an HDF5 text declaring 4 GiB (4 GB and
+    28 s before), HDF5 datasets declaring 15 GB, configs
+    asking for Dense(units=300000000) — each refused with FileFormatError under 300 MB over
+    the child's baseline (before: 2-3 GB for the zip bombs, RecursionError for deep JSON,
+    over 60 s for the 60k members, a segfault in h5py, 15 GB asked for by h5py, 6.9 GB
+    allocated for the Dense); then 200 fixed-seed random cases over every loader, each in a forked child:
     nothing but FileFormatError or a load, no crash, none over 5 s or 500 MB."""
     report, run = _harness(tmp_path, "--cases", "200", "--seed", "0", "--hostile")
     hostile = [r for r in report["results"] if r["case"] == "hostile"]
-    assert len(hostile) == 14, run.stdout
+    assert len(hostile) == 23, run.stdout
     for result in hostile:
         assert result["outcome"] == "FileFormatError", result
         assert result["peak_mb"] < 300, result
+    expected = {  # what each of the HDF5 and config bombs is refused for
+        ".h5: keras_version's string datatype damaged (3 bits)":
+            "the attribute 'keras_version' of \"/\" should hold text; it holds HDF5 "
+            "variable-length values",
+        ".h5: training_config's length says 4 GiB (1 byte)":
+            "cannot read the attribute 'training_config' of \"/\" (the file is damaged",
+        ".weights.h5: a kernel declares (200000, 20000) float32":
+            "expects shape (5, 4); the file has (200000, 20000)",
+        ".h5: a kernel declares (200000, 20000) float32":
+            "expects shape (5, 4); the file has (200000, 20000)",
+        "config: Dense(units=300000000)":
+            'layer "dense" (Dense) would create the weight "kernel" of shape (5, 300000000)',
+        "config: Dense(units=10**12)":
+            'layer "dense" (Dense) would create the weight "kernel" of shape (5, 1000000000000)',
+        "model_config: Dense(units=300000000)":
+            'layer "dense" (Dense) would create the weight "kernel" of shape (5, 300000000)',
+        "config: Dense(units=-1)":
+            'Cannot rebuild "dense" (Dense) from its config (field units=-1)',
+    }
+    for result in hostile:
+        if result["description"] in expected:
+            assert expected[result["description"]] in result["message"], result
+    assert {r["description"] for r in hostile} >= set(expected)
     summary = report["summary"]
-    assert summary["cases"] == 214
+    assert summary["cases"] == 223
     assert summary["bugs"] == [], run.stdout[-3000:]
     assert set(summary["outcomes"]) <= {"loaded", "FileFormatError"}
     assert summary["outcomes"]["FileFormatError"] > 100
