@@ -163,8 +163,11 @@ def test_bad_constructor_arguments_become_value_errors():
 
 
 @pytest.mark.parametrize("field, value, error", [
-    ("units", -1, "ValueError: Layer \"d\" \\(Dense\\): units must be positive; got -1"),
-    ("units", "x", "ValueError: invalid literal for int"),
+    ("units", -1, "ValueError: Layer \"d\" \\(Dense\\): `units` must be a positive integer; "
+                  "got -1 \\(int\\)"),
+    ("units", "x", "ValueError: Layer \"d\" \\(Dense\\): `units` must be a positive integer; "
+                   "got 'x' \\(str\\)"),
+    ("use_bias", "no", "ValueError: Layer \"d\" \\(Dense\\): `use_bias` must be"),
     ("kernel_initializer", 3, "ValueError: Could not interpret initializer identifier 3"),
 ])
 def test_a_refused_value_names_the_layer_and_the_field(field, value, error):

@@ -20,10 +20,10 @@ def _small():
     return sloi.Model(x, sloi.layers.Dense(4)(x))
 
 
-def _set_units(config, value):
+def _set_units(config, value, field="units"):
     for layer in config["config"]["layers"]:
         if layer["class_name"] == "Dense":
-            layer["config"]["units"] = value
+            layer["config"][field] = value
 
 
 def _edited_archive(src, dst, edit):
@@ -38,17 +38,17 @@ def _edited_archive(src, dst, edit):
             z.writestr(name, data)
 
 
-def _hostile(tmp_path, suffix, units):
+def _hostile(tmp_path, suffix, units, field="units"):
     _small().save(tmp_path / f"ok{suffix}")
     path = tmp_path / f"hostile{suffix}"
     if suffix == ".h5":
         path.write_bytes((tmp_path / f"ok{suffix}").read_bytes())
         with h5py.File(path, "a") as f:
             config = json.loads(f.attrs["model_config"])
-            _set_units(config, units)
+            _set_units(config, units, field)
             f.attrs["model_config"] = json.dumps(config)
     else:
-        _edited_archive(tmp_path / f"ok{suffix}", path, lambda c: _set_units(c, units))
+        _edited_archive(tmp_path / f"ok{suffix}", path, lambda c: _set_units(c, units, field))
     return path
 
 
@@ -67,10 +67,12 @@ def test_a_config_asking_for_more_than_the_file_holds_is_refused(tmp_path, suffi
 
 
 @pytest.mark.parametrize("suffix", [".sloi", ".keras", ".h5"])
-@pytest.mark.parametrize("value, said", [(-1, "units=-1"), ("x", "units='x'")])
-def test_a_refused_config_value_names_the_file_the_layer_and_the_field(tmp_path, suffix,
+@pytest.mark.parametrize("field, value, said", [("units", -1, "units=-1"),
+                                               ("units", "x", "units='x'"),
+                                               ("use_bias", "no", "use_bias='no'")])
+def test_a_refused_config_value_names_the_file_the_layer_and_the_field(tmp_path, suffix, field,
                                                                        value, said):
-    path = _hostile(tmp_path, suffix, value)
+    path = _hostile(tmp_path, suffix, value, field)
     with pytest.raises(FileFormatError, match=rf'^"{re.escape(str(path))}": the config does not describe a '
                                               rf"model sloi can build \(RebuildError: Cannot "
                                               rf'rebuild "dense(_\d+)?" \(Dense\) from its '
