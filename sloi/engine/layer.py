@@ -255,10 +255,6 @@ class Layer(nn.Module):
                     result.append((path, w))
         return result
 
-    def _weights_with_paths(self) -> list[tuple[str, torch.Tensor]]:
-        # the former name, which modules not yet moved to ``weights_with_paths`` still call
-        return self.weights_with_paths()
-
     def trainable_weights_with_paths(self) -> list[tuple[str, torch.Tensor]]:
         """``[("dense/kernel", weight), ...]``: the trainable weights with Keras's paths, which
         optimizers that choose by name read (``OptimizerMap``, Muon's exclusions, weight
@@ -552,10 +548,6 @@ class Layer(nn.Module):
                 cache.add("**")
             cls._sloi_call_params = cache
         return name in cache
-
-    def _call_accepts(self, name: str) -> bool:
-        # the former name, which modules not yet moved to ``call_accepts`` still call
-        return self.call_accepts(name)
 
     def integer_input_cast(self):
         """The dtype that bool / int inputs of this layer are cast to before ``call`` (the

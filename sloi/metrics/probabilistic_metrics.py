@@ -11,6 +11,7 @@ own formulas. Only where Keras exports one function object under both names
 import torch
 import torch.nn.functional as F
 
+from sloi.engine.keras_mask import set_keras_mask
 from sloi.metrics.metrics_utils import as_tensor
 from sloi.metrics.reduction_metrics import MeanMetricWrapper
 from sloi.settings import epsilon as backend_epsilon
@@ -105,7 +106,7 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_cl
     result = result.reshape(result_shape)
     if ignore_class is not None:
         result = torch.where(valid, result, torch.zeros_like(result))
-        result._keras_mask = valid  # Mean turns it into weights, as Keras's mask does
+        set_keras_mask(result, valid)  # Mean turns it into weights, as Keras's mask does
     return result
 
 

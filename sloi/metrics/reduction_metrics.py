@@ -117,7 +117,7 @@ class Mean(Metric):
 class MeanMetricWrapper(Mean):
     """The weighted mean of a per-sample function ``fn(y_true, y_pred, **kwargs)``.
 
-    A mask on ``y_pred`` (``y_pred._keras_mask``, as sloi's masking layers leave it) is folded
+    A mask on ``y_pred`` (its ``_keras_mask``, as sloi's masking layers leave it) is folded
     into the sample weights, so masked time steps do not count.
 
     Args:

@@ -212,7 +212,7 @@ def keras3_layout(model) -> list[tuple[str, Layer, list]]:
     entries, seen = [], set()
     _walk(model, "", entries, seen)
     reached = {id(w) for _, _, ws in entries for _, w in ws}
-    lost = [p for p, w in model._weights_with_paths() if id(w) not in reached]
+    lost = [p for p, w in model.weights_with_paths() if id(w) not in reached]
     if lost:
         raise ValueError(f'Model "{model.name}": sloi does not know where Keras 3 stores the '
                          f"weights {lost[:10]} (held by a plain torch module, not a layer)")
@@ -227,9 +227,7 @@ def _walk(layer, path: str, entries: list, seen: set) -> None:
     if id(layer) in seen:  # a shared layer is stored once, where Keras meets it first
         return
     seen.add(id(layer))
-    own = [(reg, t) for reg, t in layer._own_weights if t]
-    own += [(reg, t) for reg, t in layer._own_weights if not t]
-    weights = [(f"{layer.name}/{reg}", layer._own_weight_tensor(reg, t)) for reg, t in own]
+    weights = [(f"{layer.name}/{reg}", w) for reg, w in layer.own_weights_with_names()]
     entries.append((_join(path, "vars"), layer, weights))
     if isinstance(layer, (Functional, Sequential)):
         _walk_list(layer.layers, _join(path, "layers"), entries, seen)
@@ -325,7 +323,7 @@ def _top_groups(root) -> list[str]:
 # ---------------------------------------------------------------------------- legacy
 def legacy_weights(layer) -> list:
     """Keras's legacy order: trainable weights, then non-trainable ones."""
-    by_id = {id(w): p for p, w in layer._weights_with_paths()}
+    by_id = {id(w): p for p, w in layer.weights_with_paths()}
     ordered = list(layer.trainable_weights) + list(layer.non_trainable_weights)
     return [(by_id[id(w)], w) for w in ordered]
 
