@@ -43,7 +43,8 @@ MAX_ATTR_BYTES = 16 * 2**20  # as ``archive.MAX_JSON_BYTES``: model_config is JS
 MAX_OBJECTS = 100_000  # groups and datasets walked in one file
 MAX_DEPTH = 64
 CHILD_MEMORY = 256 * 2**20  # what reading a variable-length text may take (see isolated)
-CHILD_SECONDS = 30.0
+CHILD_CPU_SECONDS = 2  # CPU time the child may spend (a damaged file can make libhdf5 spin)
+CHILD_SECONDS = 30.0  # wall time the parent waits, a backstop for a child that sleeps
 DEFLATE_RATIO = 1032  # deflate's largest expansion: one stored byte is at most 1032 bytes
 
 _H5_ERRORS = (OSError, KeyError, ValueError, RuntimeError, TypeError, IndexError)
@@ -242,6 +243,12 @@ def isolated(read, source: str, what: str):
             cap = _address_space() + CHILD_MEMORY
             if hard == resource.RLIM_INFINITY or cap < hard:
                 resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
+            # a child spinning in libhdf5 is stopped by the kernel, even when its parent is
+            # gone (killed by a time limit of its own) and nobody is left to wait for it
+            cpu_soft, cpu_hard = resource.getrlimit(resource.RLIMIT_CPU)
+            limit = (CHILD_CPU_SECONDS, CHILD_CPU_SECONDS + 1)
+            if cpu_hard == resource.RLIM_INFINITY or limit[1] <= cpu_hard:
+                resource.setrlimit(resource.RLIMIT_CPU, limit)
             try:
                 payload = {"values": read()}
             except BaseException as e:  # noqa: BLE001 - reported to the parent, which raises
@@ -268,6 +275,9 @@ def isolated(read, source: str, what: str):
     finally:
         os.close(read_end)
         _, status = os.waitpid(pid, 0)
+    if os.WIFSIGNALED(status) and os.WTERMSIG(status) in (signal.SIGXCPU, signal.SIGKILL):
+        raise FileFormatError(f'"{source}": reading {what} took over {CHILD_CPU_SECONDS} s of '
+                              "CPU (the file is damaged)")
     if os.WIFSIGNALED(status) or not chunks:
         how = (f"signal {os.WTERMSIG(status)}" if os.WIFSIGNALED(status)
                else f"exit {os.WEXITSTATUS(status)}")

@@ -190,3 +190,20 @@ def test_isolated_reads_turn_crashes_and_errors_into_file_errors():
     with pytest.raises(FileFormatError, match=r'"f.h5": cannot read the text \(the file is '
                                               r"damaged: MemoryError"):
         h5_reading.isolated(lambda: len(bytearray(2**30)), "f.h5", "the text")  # over 256 MB
+
+
+def _spin():
+    while True:
+        pass
+
+
+def test_an_isolated_read_that_spins_is_stopped_by_its_cpu_limit():
+    # one damaged byte (fuzz case 2928 of seed 17) made libhdf5 loop for ever inside the child;
+    # the kernel stops it after CHILD_CPU_SECONDS of CPU, even if no parent is left to wait
+    import time
+
+    start = time.monotonic()
+    with pytest.raises(FileFormatError, match=r'^"f.h5": reading the text took over 2 s of CPU '
+                                              r"\(the file is damaged\)$"):
+        h5_reading.isolated(_spin, "f.h5", "the text")
+    assert time.monotonic() - start < h5_reading.CHILD_SECONDS
