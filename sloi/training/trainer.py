@@ -13,7 +13,6 @@ import warnings
 
 import torch
 
-import sloi.training.argument_checks as argument_checks
 from sloi import callbacks as callbacks_mod
 from sloi import mixed_precision, settings
 from sloi import optimizers as optimizers_mod
@@ -21,7 +20,7 @@ from sloi.engine import Functional, Layer, SymbolicTensor, tree
 from sloi.engine.module_tools import all_modules, first_parameter
 from sloi.engine.string_inputs import check_data as check_string_data
 from sloi.optimizers import LossScaleOptimizer
-from sloi.training import data_adapters
+from sloi.training import argument_checks, data_adapters
 from sloi.training import strategy as strategy_mod
 from sloi.training.compile_utils import CompileLoss, CompileMetrics
 from sloi.training.logs import LazyLogs, log_value
