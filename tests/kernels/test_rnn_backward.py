@@ -161,3 +161,21 @@ def test_applies_only_where_it_should():
         assert not rnn_backward.applies("gru", x, [h0], [group])
     frozen = [tuple(t.detach() for t in group)]
     assert not rnn_backward.applies("gru", x.detach(), [h0.detach()], frozen)
+
+
+@pytest.mark.parametrize("mode", ["rnn_tanh", "rnn_relu"])
+def test_a_long_simple_rnn_takes_its_own_loop_in_inference_with_the_native_values(mode):
+    (group,) = _groups(mode, 1, dtype=torch.float32, seed=5)
+    generator = torch.Generator().manual_seed(6)
+    steps = rnn_backward.INFERENCE_MIN_STEPS
+    long = torch.randn(BATCH, steps, FEATURES, generator=generator)
+    h0 = torch.randn(1, BATCH, UNITS, generator=generator)
+    with torch.no_grad():
+        assert rnn_backward.applies(mode, long, [h0], [group])
+        assert not rnn_backward.applies(mode, long[:, :steps - 1], [h0], [group])
+        assert not rnn_backward.applies("gru", long, [h0], _groups("gru", 1, dtype=torch.float32))
+        for lengths in (None, torch.tensor([steps, 2, steps - 3])):
+            ours = rnn_backward.run(mode, long, [h0], [group], lengths=lengths)
+            native = rnn_ops.fused(mode, long, [h0], [group], lengths=lengths)
+            torch.testing.assert_close(ours[0], native[0], rtol=1e-5, atol=1e-6)
+            torch.testing.assert_close(ours[1][0], native[1][0], rtol=1e-5, atol=1e-6)
