@@ -130,9 +130,10 @@ def run_keras_like(K, title, epochs):
     return min(times[1:]), predict
 
 
-def run_pytorch(title, epochs):
-    """The same model by hand, weights copied from a sloi model so both see the same
-    numbers (denormals depend on them)."""
+def hand_written(title, ours=None):
+    """The model of ``title`` by hand in PyTorch, weights copied from the sloi model ``ours``
+    (one is built when not given) so both see the same numbers (denormals depend on them);
+    returns the model, its data as tensors and its loss function."""
     import torch
     import torch.nn.functional as F
 
@@ -147,8 +148,9 @@ def run_pytorch(title, epochs):
 
     builder, kind, loss, batch, n_batches, hand = MODELS[title]
     x, y = make_data(kind, batch * n_batches)
-    torch.manual_seed(0)
-    ours = builder(sloi)
+    if ours is None:
+        torch.manual_seed(0)
+        ours = builder(sloi)
     if hand == "dense":
         model = HandWritten()
         copy_dense(ours, model)
@@ -164,6 +166,15 @@ def run_pytorch(title, epochs):
     tx, ty = torch.from_numpy(x), torch.from_numpy(y)
     if kind == "ids":
         tx = tx.long()
+    return model, tx, ty, loss_fn
+
+
+def run_pytorch(title, epochs):
+    """The hand-written model, trained by a plain loop and predicting under no_grad."""
+    import torch
+
+    _, _, _, batch, n_batches, _ = MODELS[title]
+    model, tx, ty, loss_fn = hand_written(title)
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3, eps=1e-7)
 
     def epoch():
@@ -261,7 +272,7 @@ def main(argv=None):
             peers = [v for c, v in zip(contestants, cells) if v and c != "sloi"]
             ours = cells[contestants.index("sloi")] if "sloi" in contestants else None
             ratio = f"{ours / min(peers):.2f}" if ours and peers else "–"
-            print(f"| {title} | " + " | ".join("–" if v is None else f"{v:.1f}" for v in cells)
+            print(f"| {title} | " + " | ".join("–" if v is None else f"{v:.{1 if v >= 1 else 2}f}" for v in cells)
                   + f" | {ratio} |")
         print()
     for contestant, error in notes.items():
