@@ -21,8 +21,12 @@ mapping, or gives freed heap memory back to the system, so the next step's activ
 their pages in again: on the lecture's two-branch Conv2D that is ~35,000 page faults a step
 and up to 2.5x the time. While sloi's loops run, glibc is told to serve blocks up to 1 GiB
 from the heap and to keep freed memory (``mallopt``); after ``fit``, ``evaluate`` or
-``predict`` the kept memory is released (``malloc_trim``). The ``*_on_batch`` calls keep it
-between calls, since the next call needs it again. glibc offers no way to read its adaptive
+``predict`` the kept memory is released (``malloc_trim``) when the loop left the process
+holding more than 64 MiB beyond what it held before (glibc's own trim threshold for large
+tensors): less is what glibc would keep by itself, and releasing it would cost the next call
+its pages again (a ``predict`` of the lecture's 2x Bidirectional LSTM, four batches, faulted
+~7,800 pages in at every call, ~20% of its time on one thread). The ``*_on_batch`` calls
+keep the memory between calls, since the next call needs it again. glibc offers no way to read its adaptive
 thresholds back, so afterwards they stay at the values its adaptation reaches for large
 tensors (32 MiB / 64 MiB). Off glibc (macOS, musl, Windows) the heap is left alone.
 
@@ -32,6 +36,7 @@ tensors (32 MiB / 64 MiB). Off glibc (macOS, musl, Windows) the heap is left alo
 from __future__ import annotations
 
 import ctypes
+import os
 import sys
 import threading
 
@@ -61,6 +66,7 @@ class _Process:
         self.team_run = None  # GOMP_parallel of the OpenMP runtime torch loaded
         self.workers_flush = False  # what the last copy to the workers set
         self.heap_kept = False  # whether glibc is told to keep freed memory now
+        self.resident_at_start = 0  # the process's resident bytes when the loop began
         self.fesetenv = self.fegetenv = None
         self.env = ctypes.create_string_buffer(256)  # an opaque fenv_t (32 bytes on x86-64)
         if not sys.platform.startswith("linux"):
@@ -79,6 +85,15 @@ class _Process:
             self.fegetenv.argtypes = [ctypes.c_void_p]
             self.team_run = _openmp_team_run()
 
+    def release_heap(self) -> None:
+        """glibc's own thresholds back; the kept memory back to the system when the loop
+        grew the process by more than glibc would keep free by itself."""
+        self.libc.mallopt(_M_MMAP_THRESHOLD, _AFTER_MMAP)
+        self.libc.mallopt(_M_TRIM_THRESHOLD, _AFTER_TRIM)
+        if resident_bytes() - self.resident_at_start > _AFTER_TRIM:
+            self.libc.malloc_trim(0)
+        self.heap_kept = False
+
     def copy_float_mode_to_workers(self) -> None:
         """Give every thread of the calling thread's OpenMP team this thread's
         floating-point environment, and remember whether it flushes denormals."""
@@ -86,6 +101,18 @@ class _Process:
             self.fegetenv(self.env)
             self.team_run(ctypes.cast(self.fesetenv, ctypes.c_void_p), self.env, 0, 0)
         self.workers_flush = calling_thread_flushes()
+
+
+def resident_bytes() -> int:
+    """The bytes of memory this process holds now (its resident set, Linux's statm)."""
+    try:
+        with open("/proc/self/statm", "rb") as statm:
+            return int(statm.read().split()[1]) * _PAGE
+    except (OSError, IndexError, ValueError):
+        return 1 << 62  # unknown: as if the loop had grown it, so the memory is released
+
+
+_PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 
 
 def _openmp_team_run():
@@ -142,11 +169,13 @@ class CpuSession:
             # called after torch's thread pool started reaches the calling thread only
             if flushing and not _process.workers_flush:
                 _process.copy_float_mode_to_workers()
-        if (settings.is_heap_reuse_enabled() and _process.libc is not None
-                and not _process.heap_kept):
-            _process.libc.mallopt(_M_MMAP_THRESHOLD, _KEEP)
-            _process.libc.mallopt(_M_TRIM_THRESHOLD, _KEEP)
-            _process.heap_kept = True
+        if settings.is_heap_reuse_enabled() and _process.libc is not None:
+            if self.release:
+                _process.resident_at_start = resident_bytes()
+            if not _process.heap_kept:
+                _process.libc.mallopt(_M_MMAP_THRESHOLD, _KEEP)
+                _process.libc.mallopt(_M_TRIM_THRESHOLD, _KEEP)
+                _process.heap_kept = True
         return self
 
     def __exit__(self, *exc):
@@ -158,10 +187,7 @@ class CpuSession:
         if self.release and _process.workers_flush and not calling_thread_flushes():
             _process.copy_float_mode_to_workers()
         if self.release and _process.heap_kept:
-            _process.libc.mallopt(_M_MMAP_THRESHOLD, _AFTER_MMAP)
-            _process.libc.mallopt(_M_TRIM_THRESHOLD, _AFTER_TRIM)
-            _process.libc.malloc_trim(0)
-            _process.heap_kept = False
+            _process.release_heap()
         return False
 
 
