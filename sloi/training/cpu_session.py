@@ -21,9 +21,9 @@ mapping, or gives freed heap memory back to the system, so the next step's activ
 their pages in again: on the lecture's two-branch Conv2D that is ~35,000 page faults a step
 and up to 2.5x the time. While sloi's loops run, glibc is told to serve blocks up to 1 GiB
 from the heap and to keep freed memory (``mallopt``); after ``fit``, ``evaluate`` or
-``predict`` the kept memory is released (``malloc_trim``) when the loop left the process
-holding more than 64 MiB beyond what it held before (glibc's own trim threshold for large
-tensors): less is what glibc would keep by itself, and releasing it would cost the next call
+``predict`` the kept memory is released (``malloc_trim``) when the loop made more than
+64 MiB of fresh pages resident (page faults, as ``getrusage`` counts them; 64 MiB is glibc's
+own trim threshold for large tensors): less is what glibc would keep by itself, and releasing it would cost the next call
 its pages again (a ``predict`` of the lecture's 2x Bidirectional LSTM, four batches, faulted
 ~7,800 pages in at every call, ~20% of its time on one thread). The ``*_on_batch`` calls
 keep the memory between calls, since the next call needs it again. glibc offers no way to read its adaptive
@@ -36,13 +36,17 @@ tensors (32 MiB / 64 MiB). Off glibc (macOS, musl, Windows) the heap is left alo
 from __future__ import annotations
 
 import ctypes
-import os
 import sys
 import threading
 
 import torch
 
 from sloi import settings
+
+try:
+    import resource  # Unix only; the heap lever is glibc's (Linux) anyway
+except ImportError:
+    resource = None
 
 # mallopt's parameter numbers (<malloc.h>) and the values used
 _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
@@ -66,7 +70,7 @@ class _Process:
         self.team_run = None  # GOMP_parallel of the OpenMP runtime torch loaded
         self.workers_flush = False  # what the last copy to the workers set
         self.heap_kept = False  # whether glibc is told to keep freed memory now
-        self.resident_at_start = 0  # the process's resident bytes when the loop began
+        self.faults_at_start = 0  # the process's page faults when the loop began
         self.fesetenv = self.fegetenv = None
         self.env = ctypes.create_string_buffer(256)  # an opaque fenv_t (32 bytes on x86-64)
         if not sys.platform.startswith("linux"):
@@ -87,10 +91,10 @@ class _Process:
 
     def release_heap(self) -> None:
         """glibc's own thresholds back; the kept memory back to the system when the loop
-        grew the process by more than glibc would keep free by itself."""
+        made more pages resident than glibc would keep free by itself."""
         self.libc.mallopt(_M_MMAP_THRESHOLD, _AFTER_MMAP)
         self.libc.mallopt(_M_TRIM_THRESHOLD, _AFTER_TRIM)
-        if resident_bytes() - self.resident_at_start > _AFTER_TRIM:
+        if (page_faults() - self.faults_at_start) * _PAGE > _AFTER_TRIM:
             self.libc.malloc_trim(0)
         self.heap_kept = False
 
@@ -103,16 +107,13 @@ class _Process:
         self.workers_flush = calling_thread_flushes()
 
 
-def resident_bytes() -> int:
-    """The bytes of memory this process holds now (its resident set, Linux's statm)."""
-    try:
-        with open("/proc/self/statm", "rb") as statm:
-            return int(statm.read().split()[1]) * _PAGE
-    except (OSError, IndexError, ValueError):
-        return 1 << 62  # unknown: as if the loop had grown it, so the memory is released
+def page_faults() -> int:
+    """The pages this process has faulted in so far (minor faults: fresh or reclaimed memory
+    made resident), one system call."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt
 
 
-_PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+_PAGE = resource.getpagesize() if resource is not None else 4096
 
 
 def _openmp_team_run():
@@ -171,7 +172,7 @@ class CpuSession:
                 _process.copy_float_mode_to_workers()
         if settings.is_heap_reuse_enabled() and _process.libc is not None:
             if self.release:
-                _process.resident_at_start = resident_bytes()
+                _process.faults_at_start = page_faults()
             if not _process.heap_kept:
                 _process.libc.mallopt(_M_MMAP_THRESHOLD, _KEEP)
                 _process.libc.mallopt(_M_TRIM_THRESHOLD, _KEEP)

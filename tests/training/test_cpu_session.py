@@ -154,6 +154,10 @@ RELEASE_PROBE = textwrap.dedent("""
     import torch
     from sloi.training import cpu_session
 
+    def resident_bytes():
+        with open("/proc/self/statm") as statm:
+            return int(statm.read().split()[1]) * resource.getpagesize()
+
     def loop_using(mib):
         # one loop (as predict is) that allocates and frees a block of ``mib`` MiB;
         # returns the pages it faulted in and the process's resident bytes after it
@@ -163,10 +167,12 @@ RELEASE_PROBE = textwrap.dedent("""
             block.fill_(1.0)
             del block
         faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before
-        return faults, cpu_session.resident_bytes()
+        return faults, resident_bytes()
 
     mib = int(sys.argv[1])
-    start = cpu_session.resident_bytes()
+    with cpu_session.LOOP:  # the first loop looks up the C libraries (faulting their pages)
+        pass
+    start = resident_bytes()
     loop_using(mib)
     faults, after = loop_using(mib)
     print(faults, (after - start) >> 20)
