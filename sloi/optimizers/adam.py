@@ -93,8 +93,9 @@ def _fused_runs(optimizer):
         return None
     runs = []
     for group in optimizer.param_groups:
-        if not group.get("fused") or group["amsgrad"] or group["maximize"] or group[
-                "differentiable"] or isinstance(group["lr"], torch.Tensor):
+        # a flag a group lacks (one loaded from another torch) counts as set: torch's step
+        if not group.get("fused") or any(group.get(flag, True) for flag in (
+                "amsgrad", "maximize", "differentiable")) or isinstance(group["lr"], torch.Tensor):
             return None
         tensors = ([], [], [], [], [])
         first = None
