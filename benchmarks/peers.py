@@ -281,8 +281,8 @@ def main(argv=None):
             peers = [v for c, v in zip(contestants, cells) if v and c != "sloi"]
             ours = cells[contestants.index("sloi")] if "sloi" in contestants else None
             ratio = f"{ours / min(peers):.2f}" if ours and peers else "–"
-            print(f"| {title} | " + " | ".join("–" if v is None else f"{v:.{1 if v >= 1 else 2}f}" for v in cells)
-                  + f" | {ratio} |")
+            shown = ("–" if v is None else f"{v:.{1 if v >= 1 else 2}f}" for v in cells)
+            print(f"| {title} | " + " | ".join(shown) + f" | {ratio} |")
         print()
     for contestant, error in notes.items():
         print(f"{contestant}: {error}")

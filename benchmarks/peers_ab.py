@@ -4,6 +4,9 @@ For A/B work on sloi itself on a busy machine: one thread, the two sides interle
 repeat, the fastest repeat kept, timed in process CPU time (``time.process_time``), so other
 processes on the machine count less. Predict: ``model.predict`` against a ``torch.no_grad()``
 loop over the same batches; fit: ms per step of one ``fit`` epoch against a plain Adam loop.
+Both sides share the process, so its heap: what sloi's loops do to glibc's heap shows on the
+hand-written side too. For predict beside a hand-written loop in a process of its own, use
+``peers.py --clock cpu --threads 1``.
 
     PYTHONPATH=. python benchmarks/peers_ab.py [--only Dense] [--what predict,fit] [--repeats 7]
 """
@@ -20,8 +23,9 @@ import torch
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
-import sloi  # noqa: E402
 from peers import MODELS, hand_written, make_data  # noqa: E402
+
+import sloi  # noqa: E402
 
 
 def timed(fn) -> float:

@@ -22,13 +22,14 @@ their pages in again: on the lecture's two-branch Conv2D that is ~35,000 page fa
 and up to 2.5x the time. While sloi's loops run, glibc is told to serve blocks up to 1 GiB
 from the heap and to keep freed memory (``mallopt``); after ``fit``, ``evaluate`` or
 ``predict`` the kept memory is released (``malloc_trim``) when the loop made more than
-64 MiB of fresh pages resident (page faults, as ``getrusage`` counts them; 64 MiB is glibc's
-own trim threshold for large tensors): less is what glibc would keep by itself, and releasing it would cost the next call
-its pages again (a ``predict`` of the lecture's 2x Bidirectional LSTM, four batches, faulted
-~7,800 pages in at every call, ~20% of its time on one thread). The ``*_on_batch`` calls
-keep the memory between calls, since the next call needs it again. glibc offers no way to read its adaptive
-thresholds back, so afterwards they stay at the values its adaptation reaches for large
-tensors (32 MiB / 64 MiB). Off glibc (macOS, musl, Windows) the heap is left alone.
+64 MiB of fresh pages resident (page faults, as ``getrusage`` counts them; 64 MiB is
+glibc's own trim threshold for large tensors): less is what glibc would keep by itself, and
+releasing it would cost the next call its pages again (a ``predict`` of the lecture's 2x
+Bidirectional LSTM, four batches, faulted ~7,800 pages in at every call, ~20% of its time
+on one thread). The ``*_on_batch`` calls keep the memory between calls, since the next call
+needs it again. glibc offers no way to read its adaptive thresholds back, so afterwards
+they stay at the values its adaptation reaches for large tensors (32 MiB / 64 MiB). Off
+glibc (macOS, musl, Windows) the heap is left alone.
 
 ``sloi.config.disable_flush_denormals()`` / ``disable_heap_reuse()`` turn either off.
 """
