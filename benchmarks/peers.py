@@ -17,6 +17,9 @@ Conv2D models at the lecture's sizes, batch 32. Fit time is the fastest epoch af
 one; predict time the fastest of three whole predictions.
 
     python benchmarks/peers.py [--rounds 2] [--only GRU] [--keras-python /path/to/python]
+
+On a machine others use too, ``--clock cpu`` times the process's CPU time instead of the wall
+clock (with ``--threads 1``; JAX and TensorFlow run threads of their own, whose time it adds).
 """
 
 from __future__ import annotations
@@ -99,12 +102,16 @@ def make_data(kind, n):
 
 
 # ---------------------------------------------------------------- workers (one process each)
+# the clock the workers read: the wall clock, or the process's CPU time (--clock cpu)
+clock = time.process_time if os.environ.get("PEERS_CLOCK") == "cpu" else time.perf_counter
+
+
 def best_of(fn, repeats):
     best = float("inf")
     for _ in range(repeats):
-        start = time.perf_counter()
+        start = clock()
         fn()
-        best = min(best, time.perf_counter() - start)
+        best = min(best, clock() - start)
     return best
 
 
@@ -118,10 +125,10 @@ def run_keras_like(K, title, epochs):
 
     class Timer(K.callbacks.Callback):
         def on_epoch_begin(self, epoch, logs=None):
-            self.start = time.perf_counter()
+            self.start = clock()
 
         def on_epoch_end(self, epoch, logs=None):
-            times.append((time.perf_counter() - self.start) / n_batches)
+            times.append((clock() - self.start) / n_batches)
 
     model.fit(x, y, batch_size=batch, epochs=epochs, shuffle=False, verbose=0,
               callbacks=[Timer()])
@@ -130,9 +137,10 @@ def run_keras_like(K, title, epochs):
     return min(times[1:]), predict
 
 
-def run_pytorch(title, epochs):
-    """The same model by hand, weights copied from a sloi model so both see the same
-    numbers (denormals depend on them)."""
+def hand_written(title, ours=None):
+    """The model of ``title`` by hand in PyTorch, weights copied from the sloi model ``ours``
+    (one is built when not given) so both see the same numbers (denormals depend on them);
+    returns the model, its data as tensors and its loss function."""
     import torch
     import torch.nn.functional as F
 
@@ -147,8 +155,9 @@ def run_pytorch(title, epochs):
 
     builder, kind, loss, batch, n_batches, hand = MODELS[title]
     x, y = make_data(kind, batch * n_batches)
-    torch.manual_seed(0)
-    ours = builder(sloi)
+    if ours is None:
+        torch.manual_seed(0)
+        ours = builder(sloi)
     if hand == "dense":
         model = HandWritten()
         copy_dense(ours, model)
@@ -164,6 +173,15 @@ def run_pytorch(title, epochs):
     tx, ty = torch.from_numpy(x), torch.from_numpy(y)
     if kind == "ids":
         tx = tx.long()
+    return model, tx, ty, loss_fn
+
+
+def run_pytorch(title, epochs):
+    """The hand-written model, trained by a plain loop and predicting under no_grad."""
+    import torch
+
+    _, _, _, batch, n_batches, _ = MODELS[title]
+    model, tx, ty, loss_fn = hand_written(title)
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3, eps=1e-7)
 
     def epoch():
@@ -201,8 +219,9 @@ def worker(contestant, title, epochs):
 
 
 # ---------------------------------------------------------------- the conductor
-def measure(contestant, title, epochs, keras_python, threads):
-    env = dict(os.environ, OMP_NUM_THREADS=str(threads), PYTHONPATH=os.path.dirname(HERE))
+def measure(contestant, title, epochs, keras_python, threads, clock_name="wall"):
+    env = dict(os.environ, OMP_NUM_THREADS=str(threads), PYTHONPATH=os.path.dirname(HERE),
+               PEERS_CLOCK=clock_name)
     python = sys.executable
     if contestant.startswith("keras-"):
         env["KERAS_BACKEND"] = contestant.split("-", 1)[1]
@@ -226,6 +245,7 @@ def main(argv=None):
                         help="a Python with keras and jax and/or tensorflow installed")
     parser.add_argument("--contestants", default="pytorch,pytorch-ftz,sloi,keras-jax,"
                         "keras-tensorflow,keras-torch")
+    parser.add_argument("--clock", default="wall", choices=["wall", "cpu"])
     parser.add_argument("--worker", default=None, help=argparse.SUPPRESS)
     parser.add_argument("--model", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -244,15 +264,15 @@ def main(argv=None):
         for title in titles:
             for contestant in contestants:
                 result, error = measure(contestant, title, args.epochs, args.keras_python,
-                                        args.threads)
+                                        args.threads, args.clock)
                 if error:
                     notes[contestant] = error[0][:100]
                     continue
                 old = best[title, contestant]
                 best[title, contestant] = result if old is None else {
                     k: min(old[k], result[k]) for k in result}
-    print(f"CPU threads {args.threads}; ms per training step (Adam) / per predict batch, "
-          f"fastest of {args.rounds} interleaved rounds\n")
+    print(f"CPU threads {args.threads}; ms per training step (Adam) / per predict batch "
+          f"({args.clock} clock), fastest of {args.rounds} interleaved rounds\n")
     for what in ("fit", "predict"):
         print(f"| {what} | " + " | ".join(contestants) + " | sloi / fastest peer |")
         print("|---|" + "---:|" * (len(contestants) + 1))
@@ -261,8 +281,8 @@ def main(argv=None):
             peers = [v for c, v in zip(contestants, cells) if v and c != "sloi"]
             ours = cells[contestants.index("sloi")] if "sloi" in contestants else None
             ratio = f"{ours / min(peers):.2f}" if ours and peers else "–"
-            print(f"| {title} | " + " | ".join("–" if v is None else f"{v:.1f}" for v in cells)
-                  + f" | {ratio} |")
+            shown = ("–" if v is None else f"{v:.{1 if v >= 1 else 2}f}" for v in cells)
+            print(f"| {title} | " + " | ".join(shown) + f" | {ratio} |")
         print()
     for contestant, error in notes.items():
         print(f"{contestant}: {error}")

@@ -479,6 +479,22 @@ class Layer(nn.Module):
                         set_keras_mask(out, m)
         return outputs
 
+    def repeat_caller(self, x):
+        """After ``self(x)`` returned, what calls this layer on further tensors like ``x``
+        (the same dtype and device, no mask, as the batches cut from one array are) without
+        repeating the conversions and checks ``x`` has passed: ``nn.Module.__call__`` itself,
+        hooks included. ``self`` wherever such a call could still need them: an input spec
+        (it may fix the batch size), a cast, a mask in or out, an ``__call__`` of its own."""
+        owner = next(k for k in type(self).__mro__ if "__call__" in k.__dict__)
+        plain = (type(x) is torch.Tensor and self.built and self.input_spec is None
+                 and (owner is Layer or owner.__dict__.get("_call_adds_only_building", False))
+                 and get_keras_mask(x) is None
+                 and convert_eager(self, x, self._dtype) is x
+                 and (x.is_floating_point() or self.integer_input_cast() is None)
+                 and not self.supports_masking
+                 and type(self).compute_mask is Layer.compute_mask)
+        return functools.partial(nn.Module.__call__, self) if plain else self
+
     def _symbolic_call(self, args, kwargs):
         """A call on symbolic tensors: check the inputs, build, infer the outputs' shapes and
         masks, and record the ``Node`` that ties them into the graph."""

@@ -124,6 +124,8 @@ class Sequential(Functional):
             self._input_layer = InputLayer(batch_shape=tuple(input_shape))
         self._rebuild()
 
+    _call_adds_only_building = True  # once built, a call is Layer's (``repeat_caller``)
+
     def __call__(self, *args, **kwargs):
         if (not self.built and args and self._stack and self._input_layer is None
                 and getattr(self._stack[0], "accepts_strings", False)

@@ -374,7 +374,7 @@ class Optimizer:
             if decayed:
                 torch._foreach_mul_(decayed, 1.0 - lr * self.weight_decay)
         self._prepare_torch_step()
-        self.torch_optimizer.step()
+        self._torch_step()
         self._update_moving_average()
         self.iterations += 1
 
@@ -414,10 +414,19 @@ class Optimizer:
     def _prepare_torch_step(self):
         """Hook: write per-step hyperparameters into the torch param_groups."""
 
+    def _torch_step(self):
+        """Hook: the torch optimizer's update (a subclass may run its kernel directly)."""
+        self.torch_optimizer.step()
+
     def zero_grad(self, set_to_none=True):
         """Clears the weights' gradients (to None by default, as torch does)."""
-        if self.torch_optimizer is not None:
-            self.torch_optimizer.zero_grad(set_to_none=set_to_none)
+        if self.torch_optimizer is None:
+            return
+        if set_to_none:  # what torch's zero_grad does then, without its per-call profiler scope
+            for p in self._params:
+                p.grad = None
+        else:
+            self.torch_optimizer.zero_grad(set_to_none=False)
 
     def scale_loss(self, loss):
         """`loss * loss_scale_factor` (unchanged without a factor)."""

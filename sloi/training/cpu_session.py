@@ -21,10 +21,15 @@ mapping, or gives freed heap memory back to the system, so the next step's activ
 their pages in again: on the lecture's two-branch Conv2D that is ~35,000 page faults a step
 and up to 2.5x the time. While sloi's loops run, glibc is told to serve blocks up to 1 GiB
 from the heap and to keep freed memory (``mallopt``); after ``fit``, ``evaluate`` or
-``predict`` the kept memory is released (``malloc_trim``). The ``*_on_batch`` calls keep it
-between calls, since the next call needs it again. glibc offers no way to read its adaptive
-thresholds back, so afterwards they stay at the values its adaptation reaches for large
-tensors (32 MiB / 64 MiB). Off glibc (macOS, musl, Windows) the heap is left alone.
+``predict`` the kept memory is released (``malloc_trim``) when the loop made more than
+64 MiB of fresh pages resident (page faults, as ``getrusage`` counts them; 64 MiB is
+glibc's own trim threshold for large tensors): less is what glibc would keep by itself, and
+releasing it would cost the next call its pages again (a ``predict`` of the lecture's 2x
+Bidirectional LSTM, four batches, faulted ~7,800 pages in at every call, ~20% of its time
+on one thread). The ``*_on_batch`` calls keep the memory between calls, since the next call
+needs it again. glibc offers no way to read its adaptive thresholds back, so afterwards
+they stay at the values its adaptation reaches for large tensors (32 MiB / 64 MiB). Off
+glibc (macOS, musl, Windows) the heap is left alone.
 
 ``sloi.config.disable_flush_denormals()`` / ``disable_heap_reuse()`` turn either off.
 """
@@ -38,6 +43,11 @@ import threading
 import torch
 
 from sloi import settings
+
+try:
+    import resource  # Unix only; the heap lever is glibc's (Linux) anyway
+except ImportError:
+    resource = None
 
 # mallopt's parameter numbers (<malloc.h>) and the values used
 _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
@@ -61,6 +71,7 @@ class _Process:
         self.team_run = None  # GOMP_parallel of the OpenMP runtime torch loaded
         self.workers_flush = False  # what the last copy to the workers set
         self.heap_kept = False  # whether glibc is told to keep freed memory now
+        self.faults_at_start = 0  # the process's page faults when the loop began
         self.fesetenv = self.fegetenv = None
         self.env = ctypes.create_string_buffer(256)  # an opaque fenv_t (32 bytes on x86-64)
         if not sys.platform.startswith("linux"):
@@ -79,6 +90,15 @@ class _Process:
             self.fegetenv.argtypes = [ctypes.c_void_p]
             self.team_run = _openmp_team_run()
 
+    def release_heap(self) -> None:
+        """glibc's own thresholds back; the kept memory back to the system when the loop
+        made more pages resident than glibc would keep free by itself."""
+        self.libc.mallopt(_M_MMAP_THRESHOLD, _AFTER_MMAP)
+        self.libc.mallopt(_M_TRIM_THRESHOLD, _AFTER_TRIM)
+        if (page_faults() - self.faults_at_start) * _PAGE > _AFTER_TRIM:
+            self.libc.malloc_trim(0)
+        self.heap_kept = False
+
     def copy_float_mode_to_workers(self) -> None:
         """Give every thread of the calling thread's OpenMP team this thread's
         floating-point environment, and remember whether it flushes denormals."""
@@ -86,6 +106,15 @@ class _Process:
             self.fegetenv(self.env)
             self.team_run(ctypes.cast(self.fesetenv, ctypes.c_void_p), self.env, 0, 0)
         self.workers_flush = calling_thread_flushes()
+
+
+def page_faults() -> int:
+    """The pages this process has faulted in so far (minor faults: fresh or reclaimed memory
+    made resident), one system call."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+
+
+_PAGE = resource.getpagesize() if resource is not None else 4096
 
 
 def _openmp_team_run():
@@ -142,11 +171,13 @@ class CpuSession:
             # called after torch's thread pool started reaches the calling thread only
             if flushing and not _process.workers_flush:
                 _process.copy_float_mode_to_workers()
-        if (settings.is_heap_reuse_enabled() and _process.libc is not None
-                and not _process.heap_kept):
-            _process.libc.mallopt(_M_MMAP_THRESHOLD, _KEEP)
-            _process.libc.mallopt(_M_TRIM_THRESHOLD, _KEEP)
-            _process.heap_kept = True
+        if settings.is_heap_reuse_enabled() and _process.libc is not None:
+            if self.release:
+                _process.faults_at_start = page_faults()
+            if not _process.heap_kept:
+                _process.libc.mallopt(_M_MMAP_THRESHOLD, _KEEP)
+                _process.libc.mallopt(_M_TRIM_THRESHOLD, _KEEP)
+                _process.heap_kept = True
         return self
 
     def __exit__(self, *exc):
@@ -158,10 +189,7 @@ class CpuSession:
         if self.release and _process.workers_flush and not calling_thread_flushes():
             _process.copy_float_mode_to_workers()
         if self.release and _process.heap_kept:
-            _process.libc.mallopt(_M_MMAP_THRESHOLD, _AFTER_MMAP)
-            _process.libc.mallopt(_M_TRIM_THRESHOLD, _AFTER_TRIM)
-            _process.libc.malloc_trim(0)
-            _process.heap_kept = False
+            _process.release_heap()
         return False
 
 

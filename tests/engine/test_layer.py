@@ -338,3 +338,47 @@ def test_call_accepts_reads_the_call_signature():
     assert sloi.layers.Dropout(0.5).call_accepts("training") is True
     assert sloi.layers.LSTM(2).call_accepts("mask") is True
     assert Dense(2).call_accepts("mask") is False
+
+
+# ---------------------------------------------------------------------- repeat_caller
+def _dense_model():
+    inputs = sloi.Input((3,))
+    return sloi.Model(inputs, sloi.layers.Dense(2, activation="relu")(inputs))
+
+
+def test_repeat_caller_calls_the_module_itself_and_gives_the_same_outputs():
+    model = _dense_model()
+    first, later = torch.randn(4, 3), torch.randn(2, 3)
+    model(first)
+    seen = []
+    model.register_forward_hook(lambda module, args, out: seen.append(args[0].shape[0]))
+    call = model.repeat_caller(first)
+    assert call is not model
+    assert torch.equal(call(later), model(later))
+    assert seen == [2, 2]  # hooks run on the repeated call too
+
+
+def test_repeat_caller_of_a_built_sequential_skips_the_checks_too():
+    model = sloi.Sequential([sloi.Input((3,)), sloi.layers.Dense(2)])
+    x = torch.randn(4, 3)
+    model(x)
+    assert model.repeat_caller(x) is not model
+
+
+@pytest.mark.parametrize("case", ["cast", "input_spec", "own_call", "mask"])
+def test_repeat_caller_keeps_the_full_call_where_a_call_still_needs_it(case):
+    model, x = _dense_model(), torch.randn(4, 3)
+    if case == "cast":  # float16 data: every call casts it to the model's float32
+        x = x.half()
+    elif case == "input_spec":  # a spec may fix the batch size, which the last batch breaks
+        model.input_spec = sloi.layers.InputSpec(shape=(4, 3))
+    elif case == "own_call":
+        class Logged(type(model)):
+            def __call__(self, *args, **kwargs):
+                return super().__call__(*args, **kwargs)
+
+        model.__class__ = Logged
+    else:
+        sloi.engine.keras_mask.set_keras_mask(x, torch.ones(4, dtype=torch.bool))
+    model(x)
+    assert model.repeat_caller(x) is model

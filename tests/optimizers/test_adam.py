@@ -73,3 +73,57 @@ def test_defaults_and_config_match_keras():
                 assert ours[key] == pytest.approx(value, rel=1e-6), key
             else:
                 assert ours[key] == value, key
+
+
+def _steps(optimizer, weights, count, through_torch=False):
+    """``count`` steps on fixed gradients; with ``through_torch``, every step goes through
+    ``torch.optim.Adam.step`` (the path sloi's direct kernel call must equal)."""
+    if through_torch:
+        optimizer._torch_step = optimizer.torch_optimizer.step
+    for _ in range(count):
+        optimizer.zero_grad()
+        for j, w in enumerate(weights):
+            w.grad = torch.full_like(w, 0.1 * (optimizer.iterations + 1) * (j - 1))
+        optimizer.step()
+
+
+def _weights():
+    gen = torch.Generator().manual_seed(0)
+    return [torch.nn.Parameter(torch.randn(shape, generator=gen)) for shape in ((5, 3), (3,))]
+
+
+@pytest.mark.parametrize("cls, kwargs", [
+    (optimizers.Adam, {}),
+    (optimizers.AdamW, {"weight_decay": 0.1}),
+    (optimizers.Adam, {"amsgrad": True}),
+], ids=["adam", "adamw", "amsgrad"])
+def test_the_direct_fused_step_equals_torchs_own_step(cls, kwargs, monkeypatch):
+    direct, plain = _weights(), _weights()
+    ours, theirs = cls(learning_rate=0.1, **kwargs), cls(learning_rate=0.1, **kwargs)
+    ours.build(direct)
+    theirs.build(plain)
+    _steps(ours, direct, 1)  # the first step creates torch's state, through torch
+    calls, torch_step = [], ours.torch_optimizer.step
+    monkeypatch.setattr(ours.torch_optimizer, "step", lambda: calls.append(torch_step()))
+    _steps(ours, direct, 4)
+    # AMSGrad keeps a maximum the direct call does not pass: it steps through torch
+    assert len(calls) == (4 if kwargs.get("amsgrad") else 0)
+    _steps(theirs, plain, 5, through_torch=True)
+    for mine, torchs in zip(direct, plain):
+        assert torch.equal(mine, torchs)
+    for w, v in zip(direct, plain):
+        state, torch_state = ours.torch_optimizer.state[w], theirs.torch_optimizer.state[v]
+        assert state["step"].item() == torch_state["step"].item() == 5
+        assert torch.equal(state["exp_avg"], torch_state["exp_avg"])
+        assert torch.equal(state["exp_avg_sq"], torch_state["exp_avg_sq"])
+
+
+def test_a_hook_on_the_torch_optimizer_still_runs_at_every_step():
+    weights = _weights()
+    optimizer = optimizers.Adam(learning_rate=0.1)
+    optimizer.build(weights)
+    _steps(optimizer, weights, 1)
+    seen = []
+    optimizer.torch_optimizer.register_step_post_hook(lambda opt, args, kwargs: seen.append(1))
+    _steps(optimizer, weights, 3)
+    assert seen == [1, 1, 1]

@@ -272,6 +272,10 @@ def test_iterations_zero_grad_and_errors():
     assert opt.iterations == 2 and type(opt.iterations) is int
     opt.zero_grad()
     assert p.grad is None
+    p.grad = torch.ones(2)
+    grad = p.grad
+    opt.zero_grad(set_to_none=False)  # torch's zeroing in place: the same tensor, all zeros
+    assert p.grad is grad and torch.equal(grad, torch.zeros(2))
 
 
 def test_build_takes_named_parameters_once():

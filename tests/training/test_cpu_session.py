@@ -147,3 +147,50 @@ def test_a_loop_reuses_freed_heap_memory_instead_of_faulting_pages_in_again(swit
         assert faults < 0.3 * pages
     else:  # every round does
         assert faults > 0.9 * pages
+
+
+RELEASE_PROBE = textwrap.dedent("""
+    import resource, sys
+    import torch
+    from sloi.training import cpu_session
+
+    def resident_bytes():
+        with open("/proc/self/statm") as statm:
+            return int(statm.read().split()[1]) * resource.getpagesize()
+
+    def loop_using(mib):
+        # one loop (as predict is) that allocates and frees a block of ``mib`` MiB;
+        # returns the pages it faulted in and the process's resident bytes after it
+        before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+        with cpu_session.LOOP:
+            block = torch.empty(mib << 18)
+            block.fill_(1.0)
+            del block
+        faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before
+        return faults, resident_bytes()
+
+    mib = int(sys.argv[1])
+    with cpu_session.LOOP:  # the first loop looks up the C libraries (faulting their pages)
+        pass
+    start = resident_bytes()
+    loop_using(mib)
+    faults, after = loop_using(mib)
+    print(faults, (after - start) >> 20)
+""")
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux") or
+                    "glibc" not in " ".join(__import__("platform").libc_ver()),
+                    reason="the heap lever is glibc's")
+@pytest.mark.parametrize("mib", [32, 256])
+def test_a_loop_releases_the_memory_it_kept_only_beyond_what_glibc_keeps_itself(mib):
+    result = subprocess.run([sys.executable, "-c", RELEASE_PROBE, str(mib)],
+                            capture_output=True, text=True, timeout=120, check=True)
+    faults, grown_mib = map(int, result.stdout.split())
+    pages = (mib << 20) // 4096
+    if mib == 32:  # under glibc's 64 MiB: kept, so the next loop finds its pages in place
+        assert faults < 0.1 * pages
+        assert grown_mib >= 0.9 * mib
+    else:  # released at the end of each loop: the process holds no more than before
+        assert faults > 0.9 * pages
+        assert grown_mib < 0.1 * mib

@@ -353,3 +353,28 @@ def _gradient_flushes(auto_scale_loss):
 def test_auto_scale_loss_false_trains_unscaled():
     assert _gradient_flushes(True)
     assert not _gradient_flushes(False)
+
+
+def test_predict_calls_the_model_once_a_batch_after_the_first_call_built_it():
+    # an unbuilt Sequential builds at the first batch; the later batches, one of them short,
+    # skip the first call's checks but still run the module's hooks and give the same numbers
+    model = sloi.Sequential([Dense(4, activation="relu"), Dense(1)])
+    x = np.random.default_rng(0).standard_normal((10, 3)).astype("float32")
+    seen = []
+    model.register_forward_hook(lambda module, args, out: seen.append(out.shape[0]))
+    out = model.predict(x, batch_size=4, verbose=0)
+    assert seen == [4, 4, 2]
+    with torch.no_grad():
+        expected = model(torch.from_numpy(x)).numpy()
+    np.testing.assert_allclose(out, expected, rtol=1e-6, atol=1e-7)
+
+
+def test_predict_casts_every_batch_of_float16_data():
+    inputs = Input((3,))
+    model = sloi.Model(inputs, Dense(2)(inputs))
+    x = np.random.default_rng(1).standard_normal((5, 3)).astype("float16")
+    out = model.predict(x, batch_size=2, verbose=0)
+    assert out.dtype == np.float32 and out.shape == (5, 2)
+    with torch.no_grad():
+        expected = model(torch.from_numpy(x).float()).numpy()
+    np.testing.assert_allclose(out, expected, rtol=1e-6, atol=1e-7)
