@@ -173,7 +173,11 @@ RELEASE_PROBE = textwrap.dedent("""
     with cpu_session.LOOP:  # the first loop looks up the C libraries (faulting their pages)
         pass
     start = resident_bytes()
-    loop_using(mib)
+    # rounds to settle, as in HEAP_PROBE: a freed block of exactly the size asked for may
+    # miss torch's 64-byte alignment (glibc 2.36 then maps a second one) until two lie side
+    # by side; in about two runs of five the second loop alone faulted all its pages in
+    for _ in range(3):
+        loop_using(mib)
     faults, after = loop_using(mib)
     print(faults, (after - start) >> 20)
 """)
@@ -190,7 +194,7 @@ def test_a_loop_releases_the_memory_it_kept_only_beyond_what_glibc_keeps_itself(
     pages = (mib << 20) // 4096
     if mib == 32:  # under glibc's 64 MiB: kept, so the next loop finds its pages in place
         assert faults < 0.1 * pages
-        assert grown_mib >= 0.9 * mib
+        assert grown_mib >= 0.9 * mib  # kept: one block, or two after the settling
     else:  # released at the end of each loop: the process holds no more than before
         assert faults > 0.9 * pages
         assert grown_mib < 0.1 * mib
