@@ -31,14 +31,27 @@ from sloi.kernels import rnn as rnn_ops
 
 MODES = ("rnn_tanh", "rnn_relu", "gru", "gru_reset_before")
 
+# The fewest steps from which the hand-written backward trains faster than autograd through
+# torch's native kernel. Its fixed cost (an autograd.Function, a forward without recording, a
+# dozen whole-sequence operations) outweighs autograd's per-step graph on short sequences;
+# measured by benchmarks/rnn_backward_crossover.py (CPU time, 1 thread, batch 8 and 64, 8 and
+# 64 units: the ratio barely moves with units or batch). Shorter sequences train through
+# autograd. A reset_after=False GRU has no native kernel, so it takes this path at any length.
+MIN_STEPS = {"rnn_tanh": 8, "rnn_relu": 8, "gru": 3, "gru_reset_before": 0}
+
 
 def applies(mode: str, inputs: torch.Tensor, states, groups) -> bool:
     """Whether ``run`` should take this call: CPU tensors of one float32 / float64 dtype, no
-    autocast, no graph capture, and gradients wanted (a ``reset_after=False`` GRU, which has no
-    native kernel, takes it in inference too: its forward is the fastest loop there is). CUDA
-    keeps cuDNN's path."""
-    if mode not in MODES or inputs.device.type != "cpu" or inputs.dtype not in (
-            torch.float32, torch.float64):
+    autocast, no graph capture, gradients wanted, and at least ``MIN_STEPS[mode]`` steps (a
+    ``reset_after=False`` GRU, which has no native kernel, takes it in inference too: its
+    forward is the fastest loop there is). CUDA keeps cuDNN's path."""
+    if mode not in MODES:
+        return False
+    if mode != "gru_reset_before" and not torch.is_grad_enabled():
+        return False  # the cheapest test first: every inference call stops here
+    if inputs.shape[1] < MIN_STEPS[mode]:
+        return False
+    if inputs.device.type != "cpu" or inputs.dtype not in (torch.float32, torch.float64):
         return False
     tensors = [t for group in groups for t in group if t is not None] + list(states)
     if any(t.dtype != inputs.dtype or t.device != inputs.device for t in tensors):
@@ -47,8 +60,7 @@ def applies(mode: str, inputs: torch.Tensor, states, groups) -> bool:
         return False
     if mode == "gru_reset_before":
         return True
-    return torch.is_grad_enabled() and (
-        inputs.requires_grad or any(t.requires_grad for t in tensors))
+    return inputs.requires_grad or any(t.requires_grad for t in tensors)
 
 
 def run(mode: str, inputs: torch.Tensor, states: list[torch.Tensor], groups,

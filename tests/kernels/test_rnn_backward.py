@@ -161,3 +161,25 @@ def test_applies_only_where_it_should():
         assert not rnn_backward.applies("gru", x, [h0], [group])
     frozen = [tuple(t.detach() for t in group)]
     assert not rnn_backward.applies("gru", x.detach(), [h0.detach()], frozen)
+
+
+@pytest.mark.parametrize("mode", ["rnn_tanh", "rnn_relu", "gru"])
+def test_short_sequences_are_left_to_autograd(mode):
+    """Below ``MIN_STEPS`` the hand-written backward's fixed cost outweighs what it saves over
+    autograd's per-step graph: ``applies`` hands those calls to the native kernel, and takes
+    them from ``MIN_STEPS`` steps on."""
+    (group,) = _groups(mode, 1, dtype=torch.float32)
+    need = rnn_backward.MIN_STEPS[mode]
+    assert need > 1
+    h0 = torch.zeros(1, BATCH, UNITS)
+    short = torch.randn(BATCH, need - 1, FEATURES, requires_grad=True)
+    long = torch.randn(BATCH, need, FEATURES, requires_grad=True)
+    assert not rnn_backward.applies(mode, short, [h0], [group])
+    assert rnn_backward.applies(mode, long, [h0], [group])
+
+
+def test_a_gru_without_a_native_kernel_takes_it_at_any_length():
+    (group,) = _groups("gru_reset_before", 1, dtype=torch.float32)
+    one_step = torch.randn(BATCH, 1, FEATURES, requires_grad=True)
+    assert rnn_backward.applies("gru_reset_before", one_step, [torch.zeros(1, BATCH, UNITS)],
+                                [group])
