@@ -242,7 +242,10 @@ class Bidirectional(FusedLayout, Layer):
         if training and any(getattr(cell, rate, 0) > 0 for cell in (f.cell, b.cell)
                             for rate in ("dropout", "recurrent_dropout")):
             return None  # each direction draws its own dropout mask
-        fused, backward = self.fused_groups(), self.fused_backward_groups()
+        fused = self.fused_groups()
+        # as in RNN._run_fused: in inference only a cell without a native kernel needs them
+        backward = self.fused_backward_groups() if (
+            fused is None or torch.is_grad_enabled()) else None
         if fused is None and backward is None:
             return None
         lengths = None
