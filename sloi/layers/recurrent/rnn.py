@@ -215,13 +215,17 @@ class RNN(FusedLayout, Layer):
         if not self.fused_backward:
             return None
         cell = self.cell
-        spec_fn = getattr(cell, "fused_backward_spec", None)
-        if spec_fn is None or not getattr(cell, "built", True):
+        own, kind = getattr(cell, "__dict__", {}), type(cell)
+        # looked up on the class first: a name missing from an nn.Module costs its __getattr__
+        # and an AttributeError (an LSTM's cell has none), at every training call
+        shared = getattr(kind, "fused_backward_spec", None)
+        if (shared is None and "fused_backward_spec" not in own) or not getattr(
+                cell, "built", True):
             return None
-        if fused is not False and getattr(type(cell), "fused_backward_spec", None) is getattr(
-                type(cell), "fused_spec", None):
+        if (fused is not False and shared is getattr(kind, "fused_spec", None)
+                and "fused_spec" not in own and "fused_backward_spec" not in own):
             return fused
-        spec = spec_fn()
+        spec = cell.fused_backward_spec()
         return None if spec is None else (spec[0], [spec[1]])
 
     def _run_fused(self, sequences, initial_state, mask, training):
