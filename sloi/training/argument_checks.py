@@ -20,12 +20,12 @@ Data that is not arrays (generators, DataLoaders, PyDatasets) yields its targets
 batch; it is checked as it comes. The checks read each array once on the host (a label range is
 a min and a max), once per call, never per step.
 
-``train_on_batch`` and ``test_on_batch`` run in loops, once a batch: what their checks read of
-arrays and tensors is only their structure, types, shapes, dtypes and devices (the
-*signature*), except a sparse loss's label range. So a call whose signature the last accepted
-call of the same method had (same compiled loss, model built or not alike) skips them, all but
-the label range; any other call (other shapes, a list instead of an array, ``class_weight``)
-is checked in full.
+``train_on_batch``, ``test_on_batch`` and ``predict_on_batch`` run in loops, once a batch:
+what their checks read of arrays and tensors is only their structure, types, shapes, dtypes and
+devices (the *signature*), except a sparse loss's label range. So a call whose signature the
+last accepted call of the same method had (same compiled loss, model built or not alike, same
+counts) skips them, all but the label range; any other call (other shapes, a list instead of
+an array, ``class_weight``) is checked in full.
 """
 
 from __future__ import annotations
@@ -67,10 +67,18 @@ def check_evaluate(trainer, x, y, *, batch_size, steps, sample_weight) -> None:
 
 
 def check_predict(trainer, x, *, batch_size, steps) -> None:
-    """``Trainer.predict``'s arguments: counts, and arrays of at least one sample."""
+    """``Trainer.predict``'s arguments: counts, and arrays of at least one sample. Skipped
+    for the counts and the signature of ``x`` the last accepted call had (``predict_on_batch``
+    runs in loops)."""
+    signature = _signature(x)
+    key = None if signature is None else (
+        type(batch_size), batch_size, type(steps), steps, signature)
+    if _seen(trainer, "predict", key, None):
+        return
     _counts("predict", batch_size=batch_size, steps=steps)
     if x is not None and _is_arrays(x):
         _check_not_empty("predict", "x", x)
+    _remember(trainer, "predict", key, sparse=False)
 
 
 def check_train_on_batch(trainer, x, y, *, sample_weight, class_weight) -> None:
@@ -145,11 +153,13 @@ def _seen(trainer, method: str, key, y) -> bool:
     return True
 
 
-def _remember(trainer, method: str, key) -> None:
+def _remember(trainer, method: str, key, sparse=None) -> None:
     """Keep ``key`` as ``method``'s last accepted signature, with whether a sparse loss reads
-    the labels' values."""
+    the labels' values (``sparse``: known to the caller)."""
     if key is not None:
-        sparse = any(fn is not None and losses_mod.is_sparse(fn) for fn in trainer.loss.losses)
+        if sparse is None:
+            sparse = any(fn is not None and losses_mod.is_sparse(fn)
+                         for fn in trainer.loss.losses)
         trainer.__dict__.setdefault("_checked_signatures", {})[method] = (key, sparse)
 
 

@@ -386,3 +386,28 @@ def test_class_weight_is_checked_at_every_call(monkeypatch):
     assert len(runs) == 3
     with pytest.raises(ValueError, match=r"values must be finite numbers"):
         model.train_on_batch(X, LABELS, class_weight={0: 1.0, 1: float("nan"), 2: 1.0})
+
+
+def test_predict_on_batch_checks_a_new_signature_or_count_again(monkeypatch):
+    from sloi.training import argument_checks
+
+    model = regression()
+    runs = []
+    full = argument_checks._counts
+    monkeypatch.setattr(argument_checks, "_counts",
+                        lambda *a, **k: runs.append(k) or full(*a, **k))
+    first = model.predict_on_batch(X)
+    for _ in range(3):
+        np.testing.assert_array_equal(model.predict_on_batch(X), first)
+    assert len(runs) == 1
+    model.predict_on_batch(X[:3])  # another shape
+    assert len(runs) == 2
+    with pytest.raises(ValueError, match=r"^predict\(batch_size=\.\.\.\) must be a positive "
+                                         r"integer or None; got True \(bool\)$"):
+        model.predict(X[:1], batch_size=True, verbose=0)  # equal to 1, but not an integer
+    model.predict(X[:1], batch_size=1, verbose=0)
+    with pytest.raises(ValueError, match=r"^predict\(batch_size=\.\.\.\) must be a positive "
+                                         r"integer or None; got True \(bool\)$"):
+        model.predict(X[:1], batch_size=True, verbose=0)
+    with pytest.raises(ValueError, match=r"^predict: x has 0 samples"):
+        model.predict(X[:0], batch_size=1, verbose=0)
