@@ -1,5 +1,5 @@
-"""Where GRU's and SimpleRNN's hand-written backward starts to pay: the crossover that
-``sloi.kernels.rnn_backward.MIN_STEPS`` records.
+"""Where GRU's and SimpleRNN's hand-written backward pays: the crossovers that
+``sloi.kernels.rnn_backward.pays`` records (``MIN_STEPS``, and a GRU's units per sample).
 
 The hand-written backward (``sloi/kernels/rnn_backward.py``) saves autograd's per-step graph,
 a cost that grows with the number of steps, but it has a fixed Python cost of its own (an
@@ -36,12 +36,12 @@ def measure(kind, batch, steps, units, repeats, calls):
     x = torch.randn(batch, steps, units)
     layer(x)
     best, paths = {}, {}
-    saved = dict(rnn_backward.MIN_STEPS)
+    default = rnn_backward.pays
+    rnn_backward.pays = lambda *size: True  # here the switch alone chooses, never the size
     try:
         for _ in range(repeats):
             for name, on in (("hand-written", True), ("autograd", False)):
                 layer.fused_backward = on
-                rnn_backward.MIN_STEPS.update(dict.fromkeys(saved, 0))  # never by size here
                 one_call(layer, x)  # warm
                 start = time.thread_time()
                 for _ in range(calls):
@@ -50,7 +50,7 @@ def measure(kind, batch, steps, units, repeats, calls):
                 best[name] = min(spent, best.get(name, float("inf")))
                 paths[name] = layer.last_path
     finally:
-        rnn_backward.MIN_STEPS.update(saved)
+        rnn_backward.pays = default
     return best, paths
 
 
@@ -65,8 +65,9 @@ def main(argv=None):
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
     print(f"{args.threads} thread(s), torch {torch.__version__}; µs of CPU per training call "
-          f"of the layer alone (fastest of {args.repeats}); MIN_STEPS now "
-          f"{rnn_backward.MIN_STEPS}\n")
+          f"of the layer alone (fastest of {args.repeats}); now MIN_STEPS "
+          f"{rnn_backward.MIN_STEPS}, a GRU up to max({rnn_backward.GRU_UNITS}, "
+          f"{rnn_backward.GRU_UNITS_PER_SAMPLE} x batch) units\n")
     print("| layer | batch | steps | units | hand-written | autograd | ratio |")
     print("|---|---:|---:|---:|---:|---:|---:|")
     for kind in args.layer:

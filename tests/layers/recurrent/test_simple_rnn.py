@@ -72,12 +72,12 @@ def test_simple_rnn_hand_written_backward_matches_keras_gradients(kwargs, mask):
 
 
 def test_simple_rnn_short_sequences_train_through_the_native_kernel(monkeypatch,
-                                                                   default_min_steps):
+                                                                   default_pays):
     """By default a sequence shorter than ``rnn_backward.MIN_STEPS`` trains through autograd
     and torch's native kernel (faster there), a longer one through the hand-written backward;
     both give the same outputs and gradients."""
-    monkeypatch.setattr(rnn_backward, "MIN_STEPS", default_min_steps)
-    need = default_min_steps["rnn_tanh"]
+    monkeypatch.setattr(rnn_backward, "pays", default_pays)
+    need = rnn_backward.MIN_STEPS["rnn_tanh"]
     torch.manual_seed(0)
     layer = SimpleRNN(4, return_sequences=True)
     twin = SimpleRNN(4, return_sequences=True)
