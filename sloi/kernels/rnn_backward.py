@@ -32,6 +32,26 @@ from sloi.kernels import rnn as rnn_ops
 
 MODES = ("rnn_tanh", "rnn_relu", "gru", "gru_reset_before")
 
+# The fewest steps from which the hand-written backward trains faster than autograd through
+# torch's native kernel. Its fixed cost (an autograd.Function, a forward without recording, a
+# dozen whole-sequence operations) outweighs autograd's per-step graph on short sequences;
+# measured by benchmarks/rnn_backward_crossover.py (CPU time, 1 thread, batch 8 and 64, 8 and
+# 64 units: the ratio barely moves with units or batch). Shorter sequences train through
+# autograd. A reset_after=False GRU has no native kernel, so it takes this path at any length.
+MIN_STEPS = {"rnn_tanh": 8, "rnn_relu": 8, "gru": 3, "gru_reset_before": 0}
+# A GRU's hand-written loops lose to the native kernel with many units for few samples (batch
+# 8, 20 steps: 0.87x autograd's time at 64 units, 1.19x at 96, 1.45x at 128; batch 32: 0.87x
+# at 128; batch 64: even at 128 and 256): up to this many units, or this many per sample.
+GRU_UNITS, GRU_UNITS_PER_SAMPLE = 64, 4
+
+
+def pays(mode: str, batch: int, steps: int, units: int) -> bool:
+    """Whether the hand-written backward trains this size faster than autograd through
+    torch's native kernel (the crossovers above)."""
+    if steps < MIN_STEPS[mode]:
+        return False
+    return mode != "gru" or units <= max(GRU_UNITS, GRU_UNITS_PER_SAMPLE * batch)
+
 
 INFERENCE_MIN_STEPS = 8
 """A SimpleRNN without gradients takes ``run`` from this many steps: its loop (two
@@ -40,25 +60,38 @@ against 0.19 ms at 10 steps, 1.0 against 1.4 ms at 102). A GRU's loop only ties 
 forward in inference, so inference keeps the native kernel."""
 
 
+def inference_takes(mode: str, steps: int) -> bool:
+    """Whether a call without gradients takes ``run``: a ``reset_after=False`` GRU (which has
+    no native kernel: its loop is the fastest forward there is) always, a SimpleRNN from
+    ``INFERENCE_MIN_STEPS`` steps."""
+    return mode == "gru_reset_before" or (mode.startswith("rnn_")
+                                          and steps >= INFERENCE_MIN_STEPS)
+
+
 def applies(mode: str, inputs: torch.Tensor, states, groups) -> bool:
     """Whether ``run`` should take this call: CPU tensors of one float32 / float64 dtype, no
-    autocast, no graph capture, and gradients wanted. In inference, a ``reset_after=False``
-    GRU (which has no native kernel: its loop is the fastest forward there is) and a SimpleRNN
-    of at least ``INFERENCE_MIN_STEPS`` steps take it too. CUDA keeps cuDNN's path."""
-    if mode not in MODES or inputs.device.type != "cpu" or inputs.dtype not in (
-            torch.float32, torch.float64):
+    autocast, no graph capture, and either gradients wanted at a size where it ``pays`` or
+    an inference call it takes (``inference_takes``). CUDA keeps cuDNN's path."""
+    if mode not in MODES:
+        return False
+    training = torch.is_grad_enabled()
+    steps = inputs.shape[1]
+    if not training:  # the cheapest test first: most inference calls stop here
+        if not inference_takes(mode, steps):
+            return False
+    elif not pays(mode, inputs.shape[0], steps, states[0].shape[-1]):
+        return False
+    if inputs.device.type != "cpu" or inputs.dtype not in (torch.float32, torch.float64):
         return False
     tensors = [t for group in groups for t in group if t is not None] + list(states)
     if any(t.dtype != inputs.dtype or t.device != inputs.device for t in tensors):
         return False
     if torch.is_autocast_enabled("cpu") or rnn_ops.capturing():
         return False
-    if mode == "gru_reset_before":
+    if not training or mode == "gru_reset_before":
         return True
-    if torch.is_grad_enabled() and (inputs.requires_grad or any(t.requires_grad
-                                                                for t in tensors)):
-        return True
-    return mode.startswith("rnn_") and inputs.shape[1] >= INFERENCE_MIN_STEPS
+    return (inputs.requires_grad or any(t.requires_grad for t in tensors)
+            or inference_takes(mode, steps))
 
 
 def run(mode: str, inputs: torch.Tensor, states: list[torch.Tensor], groups,

@@ -19,6 +19,13 @@ expected, or returns nothing. What they check:
 Data that is not arrays (generators, DataLoaders, PyDatasets) yields its targets batch by
 batch; it is checked as it comes. The checks read each array once on the host (a label range is
 a min and a max), once per call, never per step.
+
+``train_on_batch``, ``test_on_batch`` and ``predict_on_batch`` run in loops, once a batch:
+what their checks read of arrays and tensors is only their structure, types, shapes, dtypes and
+devices (the *signature*), except a sparse loss's label range. So a call whose signature the
+last accepted call of the same method had (same compiled loss, model built or not alike, same
+counts) skips them, all but the label range; any other call (other shapes, a list instead of
+an array, ``class_weight``) is checked in full.
 """
 
 from __future__ import annotations
@@ -29,6 +36,7 @@ import numbers
 import numpy as np
 import torch
 
+from sloi import losses as losses_mod
 from sloi.engine import tree
 from sloi.training import data_adapters
 from sloi.training.targets import check_targets
@@ -59,28 +67,100 @@ def check_evaluate(trainer, x, y, *, batch_size, steps, sample_weight) -> None:
 
 
 def check_predict(trainer, x, *, batch_size, steps) -> None:
-    """``Trainer.predict``'s arguments: counts, and arrays of at least one sample."""
+    """``Trainer.predict``'s arguments: counts, and arrays of at least one sample. Skipped
+    for the counts and the signature of ``x`` the last accepted call had (``predict_on_batch``
+    runs in loops)."""
+    signature = _signature(x)
+    key = None if signature is None else (
+        type(batch_size), batch_size, type(steps), steps, signature)
+    if _seen(trainer, "predict", key, None):
+        return
     _counts("predict", batch_size=batch_size, steps=steps)
     if x is not None and _is_arrays(x):
         _check_not_empty("predict", "x", x)
+    _remember(trainer, "predict", key, sparse=False)
 
 
 def check_train_on_batch(trainer, x, y, *, sample_weight, class_weight) -> None:
     """``Trainer.train_on_batch``'s arguments; labels are range-checked when they are on the
-    host (numpy, lists, CPU tensors), so that a loop of calls on the GPU syncs for none."""
+    host (numpy, lists, CPU tensors), so that a loop of calls on the GPU syncs for none.
+    Skipped, all but the label range, for the signature the last accepted call had."""
     if not _has_loss(trainer):
+        return
+    key = _signature_key(trainer, x, y, sample_weight) if class_weight is None else None
+    if _seen(trainer, "train_on_batch", key, y):
         return
     _check_data(trainer, "train_on_batch", x, y, sample_weight)
     _check_class_weight(trainer, "train_on_batch", y, class_weight)
     _check_labels_on_host(trainer, "train_on_batch", y)
+    _remember(trainer, "train_on_batch", key)
 
 
 def check_test_on_batch(trainer, x, y, *, sample_weight) -> None:
     """``Trainer.test_on_batch``'s arguments (as ``train_on_batch``'s)."""
     if not _has_loss(trainer):
         return
+    key = _signature_key(trainer, x, y, sample_weight)
+    if _seen(trainer, "test_on_batch", key, y):
+        return
     _check_data(trainer, "test_on_batch", x, y, sample_weight)
     _check_labels_on_host(trainer, "test_on_batch", y)
+    _remember(trainer, "test_on_batch", key)
+
+
+# ---------------------------------------------------------------------------- signatures
+def _signature(value):
+    """What the checks read of ``value``: its structure, and each array's or tensor's type,
+    shape and dtype (and a tensor's device). None where they read more (lists of numbers or
+    strings, numpy object arrays, scalars, anything else): such a call is checked in full."""
+    if isinstance(value, torch.Tensor):
+        return type(value), value.shape, value.dtype, value.device.type
+    if isinstance(value, np.ndarray):
+        return None if value.dtype.kind == "O" else (type(value), value.shape, value.dtype)
+    kind = type(value)
+    if kind is list or kind is tuple:
+        parts = tuple(map(_signature, value))
+    elif kind is dict:
+        parts = tuple(zip(value, map(_signature, value.values())))
+        if any(part is None for _, part in parts):
+            return None
+        return kind, parts
+    else:
+        return None
+    return None if None in parts else (kind, parts)
+
+
+def _signature_key(trainer, x, y, sample_weight):
+    """The signature of a call's data with what else the checks depend on (the compiled loss,
+    whether the model is built); None when the call is to be checked in full."""
+    parts = (_signature(x), _signature(y),
+             () if sample_weight is None else _signature(sample_weight))
+    if None in parts or y is None:
+        return None
+    return trainer.loss, bool(getattr(trainer.model, "built", False)), parts
+
+
+def _seen(trainer, method: str, key, y) -> bool:
+    """Whether ``key`` is the signature of the last call of ``method`` that passed its checks;
+    then only a sparse loss's label range is checked again (it reads values)."""
+    if key is None:
+        return False
+    last = trainer.__dict__.get("_checked_signatures", {}).get(method)
+    if last is None or last[0] != key:
+        return False
+    if last[1]:
+        _check_labels_on_host(trainer, method, y)
+    return True
+
+
+def _remember(trainer, method: str, key, sparse=None) -> None:
+    """Keep ``key`` as ``method``'s last accepted signature, with whether a sparse loss reads
+    the labels' values (``sparse``: known to the caller)."""
+    if key is not None:
+        if sparse is None:
+            sparse = any(fn is not None and losses_mod.is_sparse(fn)
+                         for fn in trainer.loss.losses)
+        trainer.__dict__.setdefault("_checked_signatures", {})[method] = (key, sparse)
 
 
 # ---------------------------------------------------------------------------- counts

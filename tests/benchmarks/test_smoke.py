@@ -58,3 +58,14 @@ def test_step_calls(bench, capsys):
     assert all(calls > 0 for calls in python_calls)
     # a metric adds work to every step, and train_on_batch sets up what fit sets up once
     assert python_calls[2] > python_calls[0] and python_calls[1] > python_calls[0]
+
+
+def test_rnn_backward_crossover(bench, capsys):
+    from sloi.kernels import rnn_backward
+
+    default = rnn_backward.pays
+    bench("rnn_backward_crossover").main(["--steps", "2", "--units", "4", "--batch", "2",
+                                          "--repeats", "1"])
+    rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith("| ")]
+    assert [row.split("|")[1].strip() for row in rows] == ["layer", "SimpleRNN", "GRU"]
+    assert rnn_backward.pays is default  # the size rule it set aside is back

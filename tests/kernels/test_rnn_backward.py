@@ -179,3 +179,48 @@ def test_a_long_simple_rnn_takes_its_own_loop_in_inference_with_the_native_value
             native = rnn_ops.fused(mode, long, [h0], [group], lengths=lengths)
             torch.testing.assert_close(ours[0], native[0], rtol=1e-5, atol=1e-6)
             torch.testing.assert_close(ours[1][0], native[1][0], rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("mode", ["rnn_tanh", "rnn_relu", "gru"])
+def test_short_sequences_are_left_to_autograd(mode):
+    """Below ``MIN_STEPS`` the hand-written backward's fixed cost outweighs what it saves over
+    autograd's per-step graph: ``applies`` hands those calls to the native kernel, and takes
+    them from ``MIN_STEPS`` steps on."""
+    (group,) = _groups(mode, 1, dtype=torch.float32)
+    need = rnn_backward.MIN_STEPS[mode]
+    assert need > 1
+    h0 = torch.zeros(1, BATCH, UNITS)
+    short = torch.randn(BATCH, need - 1, FEATURES, requires_grad=True)
+    long = torch.randn(BATCH, need, FEATURES, requires_grad=True)
+    assert not rnn_backward.applies(mode, short, [h0], [group])
+    assert rnn_backward.applies(mode, long, [h0], [group])
+
+
+def test_a_gru_without_a_native_kernel_takes_it_at_any_length():
+    (group,) = _groups("gru_reset_before", 1, dtype=torch.float32)
+    one_step = torch.randn(BATCH, 1, FEATURES, requires_grad=True)
+    assert rnn_backward.applies("gru_reset_before", one_step, [torch.zeros(1, BATCH, UNITS)],
+                                [group])
+
+
+def test_a_gru_with_many_units_for_few_samples_is_left_to_autograd():
+    """A GRU's hand-written loops lose to the native kernel with many units for few samples:
+    up to ``GRU_UNITS`` units, or ``GRU_UNITS_PER_SAMPLE`` per sample, it takes them."""
+    units = rnn_backward.GRU_UNITS
+    assert rnn_backward.pays("gru", 8, 20, units)
+    assert not rnn_backward.pays("gru", 8, 20, units + 1)
+    many = rnn_backward.GRU_UNITS_PER_SAMPLE * 32
+    assert many > units and rnn_backward.pays("gru", 32, 20, many)
+    assert not rnn_backward.pays("gru", 32, 20, many + 1)
+    assert rnn_backward.pays("gru_reset_before", 1, 1, 4 * many)  # no native kernel: always
+    assert rnn_backward.pays("rnn_tanh", 1, 20, 4 * many)  # SimpleRNN's win at any width
+
+    generator = torch.Generator().manual_seed(0)
+    wide = units + 1
+    group = (torch.randn(2, 3 * wide, generator=generator, requires_grad=True),
+             torch.randn(wide, 3 * wide, generator=generator, requires_grad=True),
+             torch.randn(2, 3 * wide, generator=generator, requires_grad=True))
+    x = torch.randn(8, 20, 2, generator=generator, requires_grad=True)
+    assert not rnn_backward.applies("gru", x, [torch.zeros(1, 8, wide)], [group])
+    assert rnn_backward.applies("gru_reset_before", x, [torch.zeros(1, 8, wide)],
+                                [(group[0], group[1], group[2][0])])

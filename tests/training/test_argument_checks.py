@@ -275,3 +275,139 @@ def test_validation_data_as_a_list_is_read_as_keras_reads_it():
                                          r"\(x_val, y_val, val_sample_weight\); got a tuple of "
                                          r"4 item\(s\)"):
         regression().fit(X, Y, validation_data=[X, Y, None, None], verbose=0)
+
+
+# ---------------------------------------------------------------------------- repeated calls
+def _count_check_data(monkeypatch):
+    """Counts the full data checks (``_check_data``) that the next calls run."""
+    from sloi.training import argument_checks
+
+    runs = []
+    full = argument_checks._check_data
+
+    def counted(*args, **kwargs):
+        runs.append(args[1])
+        return full(*args, **kwargs)
+
+    monkeypatch.setattr(argument_checks, "_check_data", counted)
+    return runs
+
+
+@pytest.mark.parametrize("method", ["train_on_batch", "test_on_batch"])
+def test_a_repeated_signature_skips_the_checks_and_a_new_one_is_checked(method, monkeypatch):
+    """In a loop of calls with the same structure, shapes and dtypes the checks run once;
+    a call with other shapes, dtypes, structure or types is checked in full again, and its
+    errors are the same."""
+    model = regression()
+    reference = regression()
+    reference.set_weights(model.get_weights())
+    expected = [getattr(reference, method)(X, Y) for _ in range(3)]  # checked in full
+    runs = _count_check_data(monkeypatch)
+    call = getattr(model, method)
+    assert [call(X, Y) for _ in range(3)] == expected  # the same results
+    assert len(runs) == 1
+
+    call(X[:4], Y[:4])  # other shapes
+    assert len(runs) == 2
+    call(X, Y.astype("float64"))  # another dtype
+    assert len(runs) == 3
+    call(torch.from_numpy(X), Y)  # another type
+    assert len(runs) == 4
+    call(X, Y, sample_weight=np.ones(8, "float32"))  # another structure
+    assert len(runs) == 5
+    for _ in range(2):  # a list (of strings here) is never remembered: checked each time
+        with pytest.raises(ValueError, match=rf"^{method}: y holds strings \(a list of str\)"):
+            call(X, ["a"] * 8)
+    assert len(runs) == 7
+
+    # a bad call of a new signature raises the same error as on a fresh model
+    with pytest.raises(ValueError) as err:
+        call(X[:0], Y[:0])
+    with pytest.raises(ValueError) as fresh:
+        getattr(regression(), method)(X[:0], Y[:0])
+    assert str(err.value) == str(fresh.value) == (
+        f"{method}: x has 0 samples; {method} needs at least one (a filter or a split may "
+        "have left none)")
+    with pytest.raises(ValueError, match=rf"^{method}: y holds strings"):
+        call(X, np.array(["a"] * 8))
+    # ... and after it, the signature accepted last is still accepted without a check
+    call(X, Y)
+    calls_before = len(runs)
+    call(X, Y)
+    assert len(runs) == calls_before
+
+
+def test_a_repeated_signature_still_checks_sparse_label_values():
+    """The label range reads values, not the signature: it is checked at every call."""
+    model = classifier()
+    for _ in range(3):
+        model.train_on_batch(X, LABELS)
+        model.test_on_batch(X, LABELS)
+    bad = np.full_like(LABELS, 7)
+    with pytest.raises(ValueError, match=r"needs labels in \[0, 3\); got label 7"):
+        model.train_on_batch(X, bad)
+    with pytest.raises(ValueError, match=r"needs labels in \[0, 3\); got label 7"):
+        model.test_on_batch(X, bad)
+
+
+def test_a_recompiled_model_is_checked_again(monkeypatch):
+    model = regression()
+    runs = _count_check_data(monkeypatch)
+    for _ in range(3):
+        model.train_on_batch(X, Y)
+    assert len(runs) == 1
+    model.compile("sgd", "binary_crossentropy")  # a new loss: checked again
+    with pytest.raises(ValueError, match=r"its targets for binary_crossentropy must have the "
+                                         r"same shape \(n, 1\); got \(8, 3\)"):
+        model.train_on_batch(X, np.zeros((8, 3), "float32"))
+    model.train_on_batch(X, Y)
+    assert len(runs) == 3
+
+
+def test_a_model_built_by_its_first_call_is_checked_again_once_built(monkeypatch):
+    """Before the model is built its outputs are unknown, so the labels are checked at the
+    next call, against the built outputs."""
+    model = sloi.Sequential([L.Dense(3, activation="softmax")])
+    model.compile("sgd", "sparse_categorical_crossentropy")
+    runs = _count_check_data(monkeypatch)
+    model.train_on_batch(X, LABELS)
+    with pytest.raises(ValueError, match=r"needs labels in \[0, 3\); got label 5"):
+        model.train_on_batch(X, np.full_like(LABELS, 5))
+    for _ in range(3):
+        model.train_on_batch(X, LABELS)
+    assert len(runs) == 3
+
+
+def test_class_weight_is_checked_at_every_call(monkeypatch):
+    model = classifier()
+    runs = _count_check_data(monkeypatch)
+    for _ in range(3):
+        model.train_on_batch(X, LABELS, class_weight={0: 1.0, 1: 2.0, 2: 1.0})
+    assert len(runs) == 3
+    with pytest.raises(ValueError, match=r"values must be finite numbers"):
+        model.train_on_batch(X, LABELS, class_weight={0: 1.0, 1: float("nan"), 2: 1.0})
+
+
+def test_predict_on_batch_checks_a_new_signature_or_count_again(monkeypatch):
+    from sloi.training import argument_checks
+
+    model = regression()
+    runs = []
+    full = argument_checks._counts
+    monkeypatch.setattr(argument_checks, "_counts",
+                        lambda *a, **k: runs.append(k) or full(*a, **k))
+    first = model.predict_on_batch(X)
+    for _ in range(3):
+        np.testing.assert_array_equal(model.predict_on_batch(X), first)
+    assert len(runs) == 1
+    model.predict_on_batch(X[:3])  # another shape
+    assert len(runs) == 2
+    with pytest.raises(ValueError, match=r"^predict\(batch_size=\.\.\.\) must be a positive "
+                                         r"integer or None; got True \(bool\)$"):
+        model.predict(X[:1], batch_size=True, verbose=0)  # equal to 1, but not an integer
+    model.predict(X[:1], batch_size=1, verbose=0)
+    with pytest.raises(ValueError, match=r"^predict\(batch_size=\.\.\.\) must be a positive "
+                                         r"integer or None; got True \(bool\)$"):
+        model.predict(X[:1], batch_size=True, verbose=0)
+    with pytest.raises(ValueError, match=r"^predict: x has 0 samples"):
+        model.predict(X[:0], batch_size=1, verbose=0)

@@ -214,23 +214,11 @@ class Bidirectional(FusedLayout, Layer):
         """``(mode, [forward group, backward group])`` when both directions can run as one
         bidirectional kernel call: the same fused cell type, reading opposite ways,
         stateless, with or without biases alike."""
-        return self._joint_groups("fused_groups")
+        return _joint_groups("fused_groups", self.forward_layer, self.backward_layer)
 
     def fused_backward_groups(self):
         """As ``fused_groups``, for the hand-written backward of both directions."""
-        return self._joint_groups("fused_backward_groups")
-
-    def _joint_groups(self, which):
-        f, b = self.forward_layer, self.backward_layer
-        if f.go_backwards or not b.go_backwards or type(f.cell) is not type(b.cell):
-            return None
-        if f.stateful or b.stateful:
-            return None
-        fused_f, fused_b = getattr(f, which)(), getattr(b, which)()
-        if fused_f is None or fused_b is None or fused_f[0] != fused_b[0] or (
-                (fused_f[1][0][2] is None) != (fused_b[1][0][2] is None)):
-            return None
-        return fused_f[0], fused_f[1] + fused_b[1]
+        return _joint_groups("fused_backward_groups", self.forward_layer, self.backward_layer)
 
     def _run_fused(self, sequences, fwd_states, bwd_states, mask, training):
         """Both directions in one bidirectional kernel call, or None when that cannot give
@@ -242,7 +230,11 @@ class Bidirectional(FusedLayout, Layer):
         if training and any(getattr(cell, rate, 0) > 0 for cell in (f.cell, b.cell)
                             for rate in ("dropout", "recurrent_dropout")):
             return None  # each direction draws its own dropout mask
-        fused, backward = self.fused_groups(), self.fused_backward_groups()
+        fused = _joint_groups("fused_groups", f, b)
+        # as in RNN._run_fused: in inference only the calls inference_takes need them
+        backward = _joint_groups("fused_backward_groups", f, b) if (
+            fused is None or torch.is_grad_enabled()
+            or rnn_backward.inference_takes(fused[0], sequences.shape[1])) else None
         if fused is None and backward is None:
             return None
         lengths = None
@@ -309,6 +301,24 @@ class Bidirectional(FusedLayout, Layer):
                                                 owner="Bidirectional", key=key)
         return cls(**config)
 
+
+
+def _joint_groups(which: str, f, b):
+    """``(mode, [forward group, backward group])`` from the directions' ``which``
+    (``"fused_groups"`` or ``"fused_backward_groups"``), when both can run as one
+    bidirectional call; else None."""
+    if f.go_backwards or not b.go_backwards or type(f.cell) is not type(b.cell):
+        return None
+    if f.stateful or b.stateful:
+        return None
+    fused_f = getattr(f, which)()
+    if fused_f is None:
+        return None
+    fused_b = getattr(b, which)()
+    if fused_b is None or fused_f[0] != fused_b[0] or (
+            (fused_f[1][0][2] is None) != (fused_b[1][0][2] is None)):
+        return None
+    return fused_f[0], fused_f[1] + fused_b[1]
 
 def _copy(layer, config: dict, known: dict):
     cls = type(layer)

@@ -206,16 +206,26 @@ class RNN(FusedLayout, Layer):
         spec = spec_fn()
         return None if spec is None else (spec[0], [spec[1]])
 
-    def fused_backward_groups(self):
+    def fused_backward_groups(self, fused=False):
         """``(mode, [(kernel, recurrent_kernel, bias)])`` when ``fused_backward`` is on and
-        the cell has a hand-written backward (``sloi.kernels.rnn_backward``); else None."""
+        the cell has a hand-written backward (``sloi.kernels.rnn_backward``); else None.
+        ``fused``: ``fused_groups()`` when the caller has it already; a cell whose
+        ``fused_backward_spec`` is its ``fused_spec`` (SimpleRNN's) then gives it again
+        without a second look at its weights."""
         if not self.fused_backward:
             return None
         cell = self.cell
-        spec_fn = getattr(cell, "fused_backward_spec", None)
-        if spec_fn is None or not getattr(cell, "built", True):
+        own, kind = getattr(cell, "__dict__", {}), type(cell)
+        # looked up on the class first: a name missing from an nn.Module costs its __getattr__
+        # and an AttributeError (an LSTM's cell has none), at every training call
+        shared = getattr(kind, "fused_backward_spec", None)
+        if (shared is None and "fused_backward_spec" not in own) or not getattr(
+                cell, "built", True):
             return None
-        spec = spec_fn()
+        if (fused is not False and shared is getattr(kind, "fused_spec", None)
+                and "fused_spec" not in own and "fused_backward_spec" not in own):
+            return fused
+        spec = cell.fused_backward_spec()
         return None if spec is None else (spec[0], [spec[1]])
 
     def _run_fused(self, sequences, initial_state, mask, training):
@@ -225,7 +235,13 @@ class RNN(FusedLayout, Layer):
         dropout_mask = None
         if training and getattr(self.cell, "recurrent_dropout", 0) > 0:
             return None
-        fused, backward = self.fused_groups(), self.fused_backward_groups()
+        fused = self.fused_groups()
+        # inference takes the hand-written path only where there is no native kernel or a
+        # SimpleRNN's loop beats it (rnn_backward.inference_takes): elsewhere the backward's
+        # groups need not even be looked up
+        backward = self.fused_backward_groups(fused) if (
+            fused is None or torch.is_grad_enabled()
+            or rnn_backward.inference_takes(fused[0], sequences.shape[1])) else None
         if fused is None and backward is None:
             return None
         lengths = None

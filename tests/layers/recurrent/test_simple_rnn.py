@@ -2,6 +2,7 @@ import pytest
 import torch
 
 import sloi
+from sloi.kernels import rnn_backward
 from sloi.layers import SimpleRNN, SimpleRNNCell
 from tests.layers.recurrent import recurrent_cases as cases
 
@@ -68,6 +69,38 @@ def test_simple_rnn_hand_written_backward_matches_keras_gradients(kwargs, mask):
     if mask is not None and kwargs.get("go_backwards"):
         pytest.skip("a mask with go_backwards runs the step loop")
     cases.fused_backward_matches_keras("SimpleRNN", kwargs, mask)
+
+
+def test_simple_rnn_short_sequences_train_through_the_native_kernel(monkeypatch,
+                                                                   default_pays):
+    """By default a sequence shorter than ``rnn_backward.MIN_STEPS`` trains through autograd
+    and torch's native kernel (faster there), a longer one through the hand-written backward;
+    both give the same outputs and gradients."""
+    monkeypatch.setattr(rnn_backward, "pays", default_pays)
+    need = rnn_backward.MIN_STEPS["rnn_tanh"]
+    torch.manual_seed(0)
+    layer = SimpleRNN(4, return_sequences=True)
+    twin = SimpleRNN(4, return_sequences=True)
+    for steps, path in ((need - 1, "fused"), (need, "fused_backward")):
+        x = torch.randn(3, steps, 5)
+        layer(x)
+        twin(x)
+        twin.set_weights(layer.get_weights())
+        twin.fused_backward = False
+        out = layer(x)
+        assert layer.last_path == path
+        out.pow(2).sum().backward()
+        expected = twin(x)
+        assert twin.last_path == "fused"
+        expected.pow(2).sum().backward()
+        torch.testing.assert_close(out, expected)
+        for ours, theirs in zip(layer.parameters(), twin.parameters()):
+            torch.testing.assert_close(ours.grad, theirs.grad)
+            ours.grad = theirs.grad = None
+        with torch.no_grad():  # inference: sloi's own loop from INFERENCE_MIN_STEPS on
+            layer(x)
+        long = steps >= rnn_backward.INFERENCE_MIN_STEPS
+        assert layer.last_path == ("fused_backward" if long else "fused")
 
 
 def test_simple_rnn_other_activations_keep_the_step_loop():
