@@ -36,9 +36,10 @@ MODES = ("rnn_tanh", "rnn_relu", "gru", "gru_reset_before")
 # torch's native kernel. Its fixed cost (an autograd.Function, a forward without recording, a
 # dozen whole-sequence operations) outweighs autograd's per-step graph on short sequences;
 # measured by benchmarks/rnn_backward_crossover.py (CPU time, 1 thread, batch 8 and 64, 8 and
-# 64 units: the ratio barely moves with units or batch). Shorter sequences train through
-# autograd. A reset_after=False GRU has no native kernel, so it takes this path at any length.
-MIN_STEPS = {"rnn_tanh": 8, "rnn_relu": 8, "gru": 3, "gru_reset_before": 0}
+# 64 units: the ratio barely moves with units or batch; a SimpleRNN's in-place loops: 1.02-1.11x
+# autograd's time at 2-3 steps, 0.94-0.97x at 4, 0.71-0.88x at 8). Shorter sequences train
+# through autograd. A reset_after=False GRU has no native kernel: this path at any length.
+MIN_STEPS = {"rnn_tanh": 4, "rnn_relu": 4, "gru": 3, "gru_reset_before": 0}
 # A GRU's hand-written loops lose to the native kernel with many units for few samples (batch
 # 8, 20 steps: 0.87x autograd's time at 64 units, 1.19x at 96, 1.45x at 128; batch 32: 0.87x
 # at 128; batch 64: even at 128 and 256): up to this many units, or this many per sample.
