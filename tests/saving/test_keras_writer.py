@@ -46,6 +46,12 @@ def _embedding_conv1d():
         RNG.integers(0, 40, (4, 9))
 
 
+def _spatial_dropout_conv1d():  # Keras refused sloi's SpatialDropout1D config ("trainable")
+    return sloi.Sequential([L.Input((9,)), L.Embedding(40, 6), L.SpatialDropout1D(0.2),
+                            L.Conv1D(4, 3), L.GlobalMaxPooling1D(), L.Dense(1)]), \
+        RNG.integers(0, 40, (4, 9))
+
+
 def _gru():
     return sloi.Sequential([L.Input((5, 4)), L.GRU(6), L.Dense(2)]), RNG.random((4, 5, 4),
                                                                                  "float32")
@@ -77,7 +83,7 @@ def _attention_block():
 
 
 LECTURE = [_dense_stack, _two_branch_conv2d, _embedding_lstm, _bidirectional_lstm_x2,
-           _embedding_conv1d, _gru, _op_nodes, _nested_models_shared_layer, _attention_block]
+           _embedding_conv1d, _spatial_dropout_conv1d, _gru, _op_nodes, _nested_models_shared_layer, _attention_block]
 
 
 def _predict(model, x):

@@ -36,5 +36,7 @@ class SpatialDropout1D(Dropout):
 
     def get_config(self):
         config = super().get_config()
-        del config["noise_shape"]  # fixed by the layer, not an argument
+        # noise_shape is fixed by the layer; Keras's spatial dropouts take no ``trainable``
+        # (they have no weights) and write none: Keras refused a file that held it
+        del config["noise_shape"], config["trainable"]
         return config
