@@ -31,6 +31,7 @@ import numpy as np
 import torch
 
 import sloi
+from sloi.saving import keras_writer
 
 
 def _random_input(shape, dtype, rng, low=None, high=None):
@@ -161,6 +162,7 @@ def run_layer_test(
     call = functools.partial(_call, as_args=inputs_as_args, call_kwargs=call_kwargs)
     keras_kwargs = {k: v for k, v in (keras_init_kwargs or init_kwargs).items() if k != "name"}
     if keras_layer_cls is not None:
+        _check_keras_reads_the_config(sym_layer, keras_layer_cls)
         keras_layer = _check_keras_parity(
             eager_layer, keras_layer_cls, keras_kwargs, input_data, eager_out, atol, call)
         if expected_num_losses is not None:
@@ -191,6 +193,27 @@ def _flat(x):
 
 def _np(x):
     return x.detach().float().cpu().numpy() if isinstance(x, torch.Tensor) else np.asarray(x)
+
+
+# layers whose config holds a function or a torch module: the file writer stores them as
+# Keras does (bytecode, torch.save), and Keras reads them back only with safe_mode=False
+CODE_IN_CONFIG = ("Lambda", "TorchModuleWrapper")
+
+
+def _check_keras_reads_the_config(layer, keras_layer_cls):
+    """Keras builds its own layer from the entry sloi writes for ``layer`` into a ``.keras``
+    file's config (Keras's constructors refuse arguments they do not know)."""
+    import keras  # only where a test compares with Keras (its backend is set by then)
+
+    cls = type(layer)
+    if not cls.__module__.startswith("sloi.") or cls.__name__ in CODE_IN_CONFIG:
+        return  # a test's own subclass; code, which only the file writer turns into Keras's
+    entry = keras_writer.keras_layer_config(layer)
+    restored = keras.saving.deserialize_keras_object(entry)
+    expected = keras_layer_cls if isinstance(keras_layer_cls, type) else type(
+        keras_layer_cls())  # a factory
+    assert type(restored) is expected, (
+        f"Keras read {type(restored).__name__} from sloi's {entry['class_name']} config")
 
 
 def _check_keras_parity(layer, keras_layer_cls, kwargs, input_data, sloi_out, atol, call):

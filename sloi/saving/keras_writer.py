@@ -154,6 +154,14 @@ def keras_model_config(model, path: str) -> dict:
     return config
 
 
+def keras_layer_config(layer) -> dict:
+    """One layer's entry as Keras writes it in a model's config: its class, module and
+    config (what ``keras.saving.deserialize_keras_object`` reads)."""
+    config = copy.deepcopy(ser.serialize_keras_object(layer))
+    _add_modules(config)
+    return config
+
+
 def _write_lambda_functions(config, model, path: str) -> None:
     """A ``Lambda`` layer's function as Keras writes it: a Python lambda as its bytecode
     (Keras's ``__lambda__``, which Keras loads with ``safe_mode=False``), a named function
