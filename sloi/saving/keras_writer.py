@@ -306,8 +306,11 @@ def _layers_below(layer):
     if isinstance(layer, (Functional, Sequential)):
         inner = list(layer.layers)
     else:
-        inner = [getattr(layer, attr, None) for attr in _WRAPPED]
-        inner += list(getattr(layer, "cells", None) or [])
+        # only what the layer's config names: ConvLSTM2D's cell is its own private part,
+        # which Keras's config leaves out as sloi's does
+        named = set(layer.get_config())
+        inner = [getattr(layer, attr, None) for attr in _WRAPPED if attr in named]
+        inner += list(getattr(layer, "cells", None) or [] if "cells" in named else [])
     for sub in inner:
         if isinstance(sub, Layer) and sub is not layer:
             found += _layers_below(sub)

@@ -52,6 +52,11 @@ def _spatial_dropout_conv1d():  # Keras refused sloi's SpatialDropout1D config (
         RNG.integers(0, 40, (4, 9))
 
 
+def _conv_lstm2d():  # its cell is its own part: sloi refused the file for the cell before
+    return sloi.Sequential([L.Input((3, 6, 6, 1)), L.ConvLSTM2D(2, 3), L.Flatten(),
+                            L.Dense(1)]), RNG.random((2, 3, 6, 6, 1), "float32")
+
+
 def _gru():
     return sloi.Sequential([L.Input((5, 4)), L.GRU(6), L.Dense(2)]), RNG.random((4, 5, 4),
                                                                                  "float32")
@@ -83,7 +88,7 @@ def _attention_block():
 
 
 LECTURE = [_dense_stack, _two_branch_conv2d, _embedding_lstm, _bidirectional_lstm_x2,
-           _embedding_conv1d, _spatial_dropout_conv1d, _gru, _op_nodes, _nested_models_shared_layer, _attention_block]
+           _embedding_conv1d, _spatial_dropout_conv1d, _conv_lstm2d, _gru, _op_nodes, _nested_models_shared_layer, _attention_block]
 
 
 def _predict(model, x):
