@@ -20,6 +20,12 @@ import sloi
 from sloi.layers import Dense, Input
 
 
+def sync(device):
+    """Wait for the device's queued work (a no-op off CUDA), before reading a clock."""
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+
+
 class HandWritten(nn.Module):
     def __init__(self, inputs=1000):
         super().__init__()

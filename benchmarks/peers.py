@@ -34,26 +34,13 @@ import time
 import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from lecture_models import dense, two_branches  # noqa: E402
+
 STEPS, VOCAB, UNITS = 200, 20000, 64
 
 
 # ---------------------------------------------------------------- the models, for any Keras
-def dense(K):
-    x = K.layers.Input(shape=(1000,))
-    h = K.layers.Dense(16, activation="relu")(x)
-    h = K.layers.Dense(16, activation="relu")(h)
-    return K.Model(x, K.layers.Dense(1, activation="sigmoid")(h))
-
-
-def two_branches(K):
-    visible = K.layers.Input(shape=(64, 64, 1))
-    flat1 = K.layers.Flatten()(K.layers.Conv2D(64, kernel_size=4, activation="relu")(visible))
-    conv2 = K.layers.Conv2D(32, kernel_size=8, activation="relu")(visible)
-    flat2 = K.layers.Flatten()(K.layers.MaxPooling2D(pool_size=(2, 2))(conv2))
-    merged = K.layers.concatenate([flat1, flat2])
-    return K.Model(visible, K.layers.Dense(1, activation="sigmoid")(merged))
-
-
 def sequence_model(kind):
     def build(K):
         ids = K.layers.Input(shape=(STEPS,), dtype="int32")
@@ -249,6 +236,9 @@ def main(argv=None):
     parser.add_argument("--worker", default=None, help=argparse.SUPPRESS)
     parser.add_argument("--model", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.epochs < 2 and args.worker is None:
+        parser.error("--epochs must be at least 2: the first epoch is the warm-up, the fit "
+                     "time the fastest of the others")
     if args.worker:
         fit, predict = worker(args.worker, args.model, args.epochs)
         print(json.dumps({"fit": fit, "predict": predict}))

@@ -30,7 +30,7 @@ import sloi
 from sloi import layers as L
 
 sys.path.insert(0, os.path.dirname(__file__))
-from overhead import HandWritten  # noqa: E402
+from overhead import HandWritten, sync  # noqa: E402
 from recurrent import TorchBidirectional, TorchConv, TorchRecurrent  # noqa: E402
 
 STEPS, VOCAB, UNITS, BATCH = 5, 100, 8, 8
@@ -78,11 +78,6 @@ CASES = {  # title: (sloi model, hand-written model, inputs (n samples) -> x)
     "Bidirectional LSTM ×2": (bidirectional, lambda: TorchBidirectional(4, UNITS, 4, 1),
                               lambda n: rng.standard_normal((n, STEPS, 4))),
 }
-
-
-def _sync(device):
-    if device.type == "cuda":
-        torch.cuda.synchronize()
 
 
 def main(argv=None):
@@ -135,7 +130,7 @@ def measure(make_sloi, make_hand, make_x, device, batches, repeats) -> dict:
             optimizer.zero_grad(set_to_none=True)
             F.mse_loss(hand(tx[i:i + BATCH]), ty[i:i + BATCH]).backward()
             optimizer.step()
-        _sync(device)
+        sync(device)
 
     def hand_predict():
         hand.eval()
@@ -144,7 +139,7 @@ def measure(make_sloi, make_hand, make_x, device, batches, repeats) -> dict:
 
     def sloi_fit():
         ours.fit(x, y, batch_size=BATCH, epochs=1, shuffle=False, verbose=0)
-        _sync(device)
+        sync(device)
 
     def sloi_predict():
         return ours.predict(x, batch_size=BATCH, verbose=0)

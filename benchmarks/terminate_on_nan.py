@@ -11,6 +11,8 @@ step written by hand in PyTorch. Runs alternate between the four and the fastest
 from __future__ import annotations
 
 import argparse
+import os
+import sys
 import time
 
 import numpy as np
@@ -21,6 +23,9 @@ from torch import nn
 import sloi
 from sloi import layers as L
 
+sys.path.insert(0, os.path.dirname(__file__))
+from overhead import sync  # noqa: E402
+
 FEATURES, UNITS, BATCH = 1000, 1000, 32
 
 
@@ -29,11 +34,6 @@ def sloi_model():
     model = sloi.Model(x, L.Dense(1)(L.Dense(UNITS, activation="relu")(x)))
     model.compile(sloi.optimizers.Adam(1e-4), "mse")
     return model
-
-
-def _sync(device):
-    if device.type == "cuda":
-        torch.cuda.synchronize()
 
 
 def main(argv=None):
@@ -75,10 +75,10 @@ def main(argv=None):
         run()
     for _ in range(args.repeats):
         for name, run in runs.items():
-            _sync(device)
+            sync(device)
             start = time.perf_counter()
             run()
-            _sync(device)
+            sync(device)
             best[name] = min(best[name], (time.perf_counter() - start) / args.batches * 1e6)
     print(f"{torch.cuda.get_device_name() if device.type == 'cuda' else 'CPU'}, "
           f"{torch.get_num_threads()} threads, torch {torch.__version__}; {weights:,} weights, "

@@ -29,7 +29,8 @@ import sloi  # noqa: E402
 from sloi.layers.recurrent.fused_layout import FusedLayout  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(__file__))
-from overhead import HandWritten  # noqa: E402
+from lecture_models import dense, two_branches  # noqa: E402
+from overhead import HandWritten, sync  # noqa: E402
 from overhead import copy_weights as copy_dense  # noqa: E402
 from recurrent import TorchBidirectional, TorchConv, TorchRecurrent  # noqa: E402
 from recurrent import copy_weights as copy_recurrent  # noqa: E402
@@ -38,22 +39,6 @@ STEPS, VOCAB = 200, 20000
 
 
 # ---------------------------------------------------------------------- the lecture's models
-def dense(K):
-    x = K.layers.Input(shape=(1000,))
-    h = K.layers.Dense(16, activation="relu")(x)
-    h = K.layers.Dense(16, activation="relu")(h)
-    return K.Model(x, K.layers.Dense(1, activation="sigmoid")(h))
-
-
-def two_branches(K):
-    visible = K.layers.Input(shape=(64, 64, 1))
-    flat1 = K.layers.Flatten()(K.layers.Conv2D(64, kernel_size=4, activation="relu")(visible))
-    conv2 = K.layers.Conv2D(32, kernel_size=8, activation="relu")(visible)
-    flat2 = K.layers.Flatten()(K.layers.MaxPooling2D(pool_size=(2, 2))(conv2))
-    merged = K.layers.concatenate([flat1, flat2])
-    return K.Model(visible, K.layers.Dense(1, activation="sigmoid")(merged))
-
-
 def recurrent(kind):
     def build(K):
         ids = K.layers.Input(shape=(STEPS,), dtype="int32")
@@ -142,11 +127,6 @@ TORCH_LOSSES = {
 }
 
 
-def _sync(device):
-    if device.type == "cuda":
-        torch.cuda.synchronize()
-
-
 def hand_written_epoch(model, x, y, batch, loss_fn, optimizer, device):
     start = time.perf_counter()
     for i in range(0, len(x), batch):
@@ -156,7 +136,7 @@ def hand_written_epoch(model, x, y, batch, loss_fn, optimizer, device):
         loss = loss_fn(model(xb), yb)
         loss.backward()
         optimizer.step()
-    _sync(device)
+    sync(device)
     return (time.perf_counter() - start) / (len(x) // batch)
 
 
