@@ -16,7 +16,7 @@ import torch
 from sloi import callbacks as callbacks_mod
 from sloi import mixed_precision, settings
 from sloi import optimizers as optimizers_mod
-from sloi.engine import Functional, Layer, SymbolicTensor, tree
+from sloi.engine import Functional, Layer, SymbolicTensor, frozen_weights, tree
 from sloi.engine.module_tools import all_modules, first_parameter
 from sloi.engine.string_inputs import check_data as check_string_data
 from sloi.optimizers import LossScaleOptimizer
@@ -458,7 +458,8 @@ class Trainer:
         self._device_type = device.type
         # the batches of arrays are alike: after the first, no call repeats its checks
         alike = isinstance(data, data_adapters.ArrayAdapter)
-        with modes(model, training=False), torch.no_grad(), self._autocast():
+        with modes(model, training=False), torch.no_grad(), self._autocast(), \
+                frozen_weights.frozen():
             call = model
             for step, (xb, _, _) in enumerate(data):
                 outputs.append(call(xb))

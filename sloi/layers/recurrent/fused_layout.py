@@ -28,6 +28,7 @@ import warnings
 
 import torch
 
+from sloi.engine import frozen_weights
 from sloi.kernels.rnn import capturing, torch_weights
 
 _CUDNN_MODES = {"rnn_relu": 0, "rnn_tanh": 1, "lstm": 2, "gru": 3}
@@ -60,9 +61,10 @@ class FusedWeights:
     capture by ``torch.compile`` / ``torch.export`` / ``torch.jit`` are converted at each call
     instead, as everything is when the layer's ``pack_weights`` is False.
 
-    Nothing converted is kept between calls, not even for inference: a parameter's version
-    counter would tell when it changed, but torch's fused optimizers (Adam's, which sloi uses)
-    write without bumping it.
+    Nothing converted is kept between calls, but for a GRU within a loop that only reads
+    the weights (``sloi.engine.frozen_weights``: ``predict``): elsewhere a parameter's version
+    counter would not tell when it changed, as torch's fused optimizers (Adam's, which sloi
+    uses) write without bumping it.
     """
 
     def __init__(self):
@@ -75,6 +77,7 @@ class FusedWeights:
         self._pads = []  # GRU: a zero to gather cuDNN's gaps from, if its layout has any
         self._refused = False
         self._zero = None  # LSTM / SimpleRNN off cuDNN, in inference: the zero recurrent bias
+        self._kept = None  # GRU, within a frozen-weights loop: (key, weights) of the last call
 
     def __getstate__(self):  # a copy or a pickle starts empty; the next call lays out again
         return {}
@@ -176,6 +179,13 @@ class FusedWeights:
             cudnn = False  # cuDNN refused its layout (or the weights cannot share one)
             if not self._laid_out(mode, groups, params, cudnn):
                 return _converted(mode, groups, dtype)
+        loop = frozen_weights.current()
+        key = None
+        if loop is not None and not torch.is_grad_enabled():
+            # the same loop, layout, dtype and parameter versions: the same weights
+            key = (loop, self._key, dtype, tuple(t._version for t in params))
+            if self._kept is not None and self._kept[0] == key:
+                return self._kept[1]
         flat = torch.cat([t.reshape(-1) for t in params] + self._pads)
         buffer = flat.index_select(0, self._index)
         if dtype is not None:
@@ -186,7 +196,9 @@ class FusedWeights:
             sizes, taken = self._pieces
             pieces = buffer.split_with_sizes(sizes)
             return [pieces[i].view(slot[0]) for i, slot in zip(taken, self._slots)], cudnn
-        return [buffer.as_strided(*slot) for slot in self._slots], cudnn  # the cheapest
+        weights = [buffer.as_strided(*slot) for slot in self._slots], cudnn  # the cheapest
+        self._kept = None if key is None else (key, weights)
+        return weights
 
     @staticmethod
     def _layout(mode, groups, cudnn):

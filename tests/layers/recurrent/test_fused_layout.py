@@ -432,3 +432,65 @@ def test_inference_off_cudnn_hands_over_views_of_the_parameters(name):
     with torch.enable_grad():
         copies, _ = layer.fused_weights.get(mode, groups)
     assert copies[0].is_contiguous() and copies[0].data_ptr() != groups[0][0].data_ptr()
+
+
+# ------------------------------------------------------------ a GRU's gather within predict
+class _CountGathers(torch.overrides.TorchFunctionMode):
+    """Counts the gathers of a GRU's torch-layout weights (``index_select``) while active."""
+
+    def __init__(self):
+        super().__init__()
+        self.gathers = 0
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        if func is torch.Tensor.index_select:
+            self.gathers += 1
+        return func(*args, **(kwargs or {}))
+
+
+def _gru_model():
+    model = sloi.Sequential([L.Input((5, 3)), L.GRU(4), L.Dense(2)])
+    model.compile("adam", "mse")
+    return model
+
+
+def _batches(n):
+    return np.random.default_rng(0).random((4 * n, 5, 3)).astype("float32")
+
+
+def test_predict_gathers_a_gru_s_weights_once_a_loop_and_a_direct_call_every_time():
+    model, x = _gru_model(), _batches(5)
+    with _CountGathers() as counting:
+        model.predict(x, batch_size=4, verbose=0)
+    assert counting.gathers == 1  # 5 batches, one gather
+    with _CountGathers() as counting, torch.no_grad():
+        model(x[:4])
+        model(x[:4])
+    assert counting.gathers == 2  # outside predict, nothing is kept
+
+
+def test_predict_after_training_uses_the_trained_weights():
+    """fit's fused Adam writes the weights without bumping their versions: each predict is a
+    loop of its own and gathers afresh."""
+    model, x = _gru_model(), _batches(3)
+    before = model.predict(x, batch_size=4, verbose=0)
+    model.fit(x, np.ones((len(x), 2), "float32"), batch_size=4, epochs=2, verbose=0)
+    after = model.predict(x, batch_size=4, verbose=0)
+    twin = _gru_model()
+    twin.set_weights(model.get_weights())
+    assert np.abs(after - before).max() > 1e-3
+    np.testing.assert_allclose(after, twin(torch.as_tensor(x)).detach().numpy(), atol=1e-6)
+
+
+def test_weights_set_by_a_callback_during_predict_reach_the_next_batches():
+    model, x = _gru_model(), _batches(3)
+    other = _gru_model()
+
+    class SwapWeights(sloi.callbacks.Callback):
+        def on_predict_batch_end(self, batch, logs=None):
+            if batch == 0:
+                model.set_weights(other.get_weights())
+
+    got = model.predict(x, batch_size=4, verbose=0, callbacks=[SwapWeights()])
+    with torch.no_grad():
+        np.testing.assert_allclose(got[4:], other(torch.as_tensor(x[4:])).numpy(), atol=1e-6)
