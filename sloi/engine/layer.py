@@ -230,6 +230,13 @@ class Layer(nn.Module):
         pairs = [(n, self._own_weight_tensor(n, t)) for n, t in self._own_weights if t]
         return pairs + [(n, self._own_weight_tensor(n, t)) for n, t in self._own_weights if not t]
 
+    def tracked_weights_with_names(self) -> list[tuple[str, torch.Tensor]]:
+        """The weights Keras tracks as this layer's own variables (a Keras 3 weights file
+        stores them under the layer's ``vars``): ``own_weights_with_names()``, and first any
+        sub-layer's weight the layer also holds as an attribute of its own, as Keras does
+        (``SpectralNormalization``'s kernel)."""
+        return self.own_weights_with_names()
+
     def weights_with_paths(self) -> list[tuple[str, torch.Tensor]]:
         """``[("dense/kernel", tensor), ...]`` in Keras order: own trainable, own non-trainable,
         then sub-layers'. A weight shared by two layers appears once. Inside a model a weight's

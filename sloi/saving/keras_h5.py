@@ -227,7 +227,7 @@ def _walk(layer, path: str, entries: list, seen: set) -> None:
     if id(layer) in seen:  # a shared layer is stored once, where Keras meets it first
         return
     seen.add(id(layer))
-    weights = [(f"{layer.name}/{reg}", w) for reg, w in layer.own_weights_with_names()]
+    weights = [(f"{layer.name}/{reg}", w) for reg, w in layer.tracked_weights_with_names()]
     entries.append((_join(path, "vars"), layer, weights))
     if isinstance(layer, (Functional, Sequential)):
         _walk_list(layer.layers, _join(path, "layers"), entries, seen)

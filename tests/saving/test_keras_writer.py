@@ -166,6 +166,21 @@ def test_keras_writes_sloi_reads_and_writes_keras_reads(tmp_path):
     assert again.loss == "sparse_categorical_crossentropy"
 
 
+def test_a_keras_spectral_normalization_file_loads_in_sloi(tmp_path):
+    """Keras stores the wrapped kernel twice, as the wrapper's own variable too (kernel,
+    vector_u): sloi refused the file for the count of arrays before."""
+    inputs = keras.Input((5,))
+    outputs = keras.layers.SpectralNormalization(keras.layers.Dense(3))(inputs)
+    original = keras.Model(inputs, outputs)
+    data = RNG.random((4, 5), "float32")
+    expected = _keras_predict(original, data)
+    original.save(tmp_path / "k.keras")
+    model = sloi.models.load_model(tmp_path / "k.keras")
+    np.testing.assert_allclose(_predict(model, data), expected, atol=1e-6)
+    np.testing.assert_array_equal(model.layers[-1].vector_u.numpy(),
+                                  keras.ops.convert_to_numpy(original.layers[-1].vector_u))
+
+
 def test_weights_files_both_ways(tmp_path):
     model, x = _embedding_lstm()
     model.save_weights(tmp_path / "s.weights.h5")

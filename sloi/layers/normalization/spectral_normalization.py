@@ -71,6 +71,13 @@ class SpectralNormalization(Wrapper):
         """The wrapped layer's kernel (or embeddings), the weight this layer normalizes."""
         return getattr(self.layer, self._kernel_name)
 
+    def tracked_weights_with_names(self):
+        # Keras keeps the wrapped kernel as an attribute of the wrapper too, so its weights
+        # file stores it twice: in the wrapper's own variables (kernel, vector_u) and in the
+        # wrapped layer's
+        own = super().tracked_weights_with_names()
+        return own if not self.built else [(self._kernel_name, self.kernel)] + own
+
     def weights_with_paths(self):
         # Keras tracks the wrapped kernel as the wrapper's own first weight: kernel, vector_u,
         # then the wrapped layer's other weights.
