@@ -190,6 +190,33 @@ def test_layer_round_trips_in_a_model(name):
         torch.testing.assert_close(g, e, atol=1e-6, rtol=1e-6)
 
 
+# whose configs hold code, which Keras reads only with safe_mode=False (tested elsewhere)
+_CODE = {"Lambda", "TorchModuleWrapper"}
+
+
+@pytest.mark.parametrize("name", sorted(set(CASES) - _CODE))
+def test_keras_loads_the_layer_from_a_keras_file_sloi_wrote(name, tmp_path):
+    """Keras 3 itself reads the ``.keras`` file: the layer's config (Keras's constructors
+    refuse arguments they do not know), its variables in Keras's places, the same outputs."""
+    import keras  # the test suite sets its backend to torch
+
+    model, shapes, dtype = _model(name)
+    rng = np.random.default_rng(0)
+    model.set_weights([rng.uniform(0.1, 1.0, w.shape).astype(w.dtype)
+                       if w.dtype.kind == "f" else w for w in model.get_weights()])
+    model.save(tmp_path / "m.keras")
+    restored = keras.saving.load_model(tmp_path / "m.keras", compile=False)
+    data = _data(shapes, dtype, rng)
+    x = data if len(data) > 1 else data[0]
+    with torch.no_grad():
+        expected = sloi.engine.tree.flatten(model(x))
+    got = sloi.engine.tree.flatten(restored(x))
+    assert len(got) == len(expected)
+    for e, g in zip(expected, got):
+        np.testing.assert_allclose(keras.ops.convert_to_numpy(g), e.numpy(), atol=1e-5,
+                                   rtol=1e-5)
+
+
 def test_conv_lstm2d_cell_round_trips_alone():
     """sloi's RNN takes no convolutional cells, so the cell is checked on its own (and inside
     ConvLSTM2D above)."""
