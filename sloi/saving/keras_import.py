@@ -79,7 +79,7 @@ def load_keras_weights(model, path, skip_mismatch=False, by_name=False) -> None:
             order (Keras 3's files pair by the model's structure).
     """
     path = saving_api.file_path(path, "load_keras_weights")
-    if not model.weights:
+    if not model.weights and not model.built:  # built without weights: nothing to load
         raise ValueError(f'Model "{model.name}" has no weights yet (it is not built), so '
                          f'"{path}" cannot be loaded into it: build it first (call it on data, '
                          "or model.build(input_shape))")

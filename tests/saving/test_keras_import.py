@@ -303,3 +303,23 @@ def test_foreign_and_damaged_files_are_refused(tmp_path):
     (tmp_path / "cut.h5").write_bytes(data[: len(data) // 2])
     with pytest.raises(FileFormatError, match="cut.h5"):
         load_keras_model(tmp_path / "cut.h5")
+
+
+def test_a_built_model_without_weights_loads_keras_s_weights_file(tmp_path):
+    """A model of layers without weights is built all the same: Keras's file of it holds no
+    arrays, and loading it is no error (sloi refused it as "not built" before); a file of
+    another model's weights is refused for what it holds."""
+    keras.Sequential([keras.Input((4,)), keras.layers.ReLU()]).save_weights(
+        tmp_path / "empty.weights.h5")
+    keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)]).save_weights(
+        tmp_path / "dense.weights.h5")
+    model = sloi.Sequential([sloi.Input((4,)), sloi.layers.ReLU()])
+    model.load_weights(tmp_path / "empty.weights.h5")
+    x = np.array([[-1.0, 0.5, 2.0, -3.0]], "float32")
+    np.testing.assert_array_equal(model.predict(x, verbose=0), np.maximum(x, 0))
+    with pytest.raises(FileFormatError, match=r"holds weights that model .* has no place for: "
+                                              r"\['layers/dense/vars/0', 'layers/dense/vars/1'\]"):
+        model.load_weights(tmp_path / "dense.weights.h5")
+    lazy = sloi.Sequential([sloi.layers.Dense(2)])
+    with pytest.raises(ValueError, match=r"has no weights yet \(it is not built\)"):
+        lazy.load_weights(tmp_path / "dense.weights.h5")
