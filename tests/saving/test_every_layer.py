@@ -217,6 +217,36 @@ def test_keras_loads_the_layer_from_a_keras_file_sloi_wrote(name, tmp_path):
                                    rtol=1e-5)
 
 
+@pytest.mark.filterwarnings("ignore:You are saving your model as an HDF5 file")
+@pytest.mark.parametrize("name", sorted(set(CASES) - _CODE))
+def test_sloi_loads_the_layer_from_the_files_keras_wrote(name, tmp_path):
+    """The other way: Keras 3 writes the model (``.keras``, the legacy ``.h5`` and
+    ``.weights.h5``) and sloi reads each, with Keras's outputs."""
+    import keras
+
+    model, shapes, dtype = _model(name)
+    rng = np.random.default_rng(0)
+    model.set_weights([rng.uniform(0.1, 1.0, w.shape).astype(w.dtype)
+                       if w.dtype.kind == "f" else w for w in model.get_weights()])
+    model.save(tmp_path / "s.keras")
+    theirs = keras.saving.load_model(tmp_path / "s.keras", compile=False)
+    data = _data(shapes, dtype, rng)
+    x = data if len(data) > 1 else data[0]
+    expected = [keras.ops.convert_to_numpy(t) for t in sloi.engine.tree.flatten(theirs(x))]
+    theirs.save(tmp_path / "k.keras")
+    theirs.save(tmp_path / "k.h5")
+    theirs.save_weights(tmp_path / "k.weights.h5")
+    fresh = _model(name)[0]
+    fresh.load_weights(tmp_path / "k.weights.h5")
+    for ours in (sloi.models.load_model(tmp_path / "k.keras", compile=False),
+                 sloi.models.load_model(tmp_path / "k.h5"), fresh):
+        with torch.no_grad():
+            got = sloi.engine.tree.flatten(ours(x))
+        assert len(got) == len(expected)
+        for e, g in zip(expected, got):
+            np.testing.assert_allclose(g.numpy(), e, atol=1e-5, rtol=1e-5)
+
+
 def test_conv_lstm2d_cell_round_trips_alone():
     """sloi's RNN takes no convolutional cells, so the cell is checked on its own (and inside
     ConvLSTM2D above)."""
