@@ -186,6 +186,7 @@ class FusedWeights:
             key = (loop, self._key, dtype, tuple(t._version for t in params))
             if self._kept is not None and self._kept[0] == key:
                 return self._kept[1]
+        self._kept = None  # a loop's weights are not held past it
         flat = torch.cat([t.reshape(-1) for t in params] + self._pads)
         buffer = flat.index_select(0, self._index)
         if dtype is not None:
@@ -197,7 +198,8 @@ class FusedWeights:
             pieces = buffer.split_with_sizes(sizes)
             return [pieces[i].view(slot[0]) for i, slot in zip(taken, self._slots)], cudnn
         weights = [buffer.as_strided(*slot) for slot in self._slots], cudnn  # the cheapest
-        self._kept = None if key is None else (key, weights)
+        if key is not None:
+            self._kept = (key, weights)
         return weights
 
     @staticmethod
