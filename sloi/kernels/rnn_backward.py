@@ -424,8 +424,8 @@ def _gru_forward(xs, h0, kernel, recurrent_kernel, bias, reset_after):
     if reset_after:
         # ``pre`` becomes the buffer each step's product adds into: z's and r's rows start at
         # their input pre-activations, the candidate's at its recurrent bias; the candidate's
-        # input pre-activations move out
-        pre_h = pre[:, 2 * units:].clone()
+        # input pre-activations move out, doubled for the candidate's tanh (below)
+        pre_h = pre[:, 2 * units:] * 2
         if b_rec is None:
             pre[:, 2 * units:] = 0
         else:
@@ -434,11 +434,15 @@ def _gru_forward(xs, h0, kernel, recurrent_kernel, bias, reset_after):
         acc_s, acc_zr = pre.unbind(0), pre[:, :2 * units].unbind(0)
         acc_h = pre[:, 2 * units:].unbind(0)
         pre_h_s = pre_h.unbind(0)
+        # tanh(u) as 2 sigmoid(2u) - 1: torch's tanh ran 1.3-2.8x as long as a sigmoid and
+        # that affine step together (1,024-4,096 values: 3.3-11.1 against 2.6-4.0 us)
+        minus_one = xs.new_tensor(-1.0)
         for t in range(steps):
             acc_s[t].addmm_(recurrent_t, chain_s[t])
             torch.sigmoid(acc_zr[t], out=zr_s[t])
-            torch.addcmul(pre_h_s[t], r_s[t], acc_h[t], out=n_s[t]).tanh_()
-            torch.lerp(n_s[t], chain_s[t], z_s[t], out=chain_s[t + 1])  # n + z * (h - n)
+            n = torch.addcmul(pre_h_s[t], r_s[t], acc_h[t], value=2, out=n_s[t]).sigmoid_()
+            torch.add(minus_one, n, alpha=2, out=n)
+            torch.lerp(n, chain_s[t], z_s[t], out=chain_s[t + 1])  # n + z * (h - n)
         return chain, gates, extra
     extra = xs.new_empty(steps, units, batch)
     u_zr_t, u_h_t = recurrent_t[:2 * units], recurrent_t[2 * units:]
