@@ -242,15 +242,26 @@ def _simple_rnn_forward(xs, h0, kernel, recurrent_kernel, bias, mode):
     chain = xs.new_empty(steps + 1, batch, units)
     chain[0] = h0.detach()
     flat_x, flat_states = xs.view(steps * batch, features), chain[1:].view(steps * batch, units)
-    if bias is None:
-        torch.mm(flat_x, kernel.detach(), out=flat_states)
-    else:
-        torch.addmm(bias.detach(), flat_x, kernel.detach(), out=flat_states)
     recurrent = recurrent_kernel.detach()
     chain_s = chain.unbind(0)
-    activation = torch.Tensor.tanh_ if mode == "rnn_tanh" else torch.Tensor.relu_
+    if mode == "rnn_relu":
+        if bias is None:
+            torch.mm(flat_x, kernel.detach(), out=flat_states)
+        else:
+            torch.addmm(bias.detach(), flat_x, kernel.detach(), out=flat_states)
+        for t in range(1, steps + 1):
+            chain_s[t].addmm_(chain_s[t - 1], recurrent).relu_()
+        return chain
+    # tanh(a) as 2 sigmoid(2a) - 1, as in the GRU's candidate: the buffer holds 2 (x W + b)
+    # and each step adds 2 h U
+    if bias is None:
+        torch.mm(flat_x, kernel.detach(), out=flat_states).mul_(2)
+    else:
+        torch.addmm(bias.detach(), flat_x, kernel.detach(), beta=2, alpha=2, out=flat_states)
+    minus_one = xs.new_tensor(-1.0)
     for t in range(1, steps + 1):
-        activation(chain_s[t].addmm_(chain_s[t - 1], recurrent))
+        state = chain_s[t].addmm_(chain_s[t - 1], recurrent, alpha=2).sigmoid_()
+        torch.add(minus_one, state, alpha=2, out=state)
     return chain
 
 
