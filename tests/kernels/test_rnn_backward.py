@@ -14,6 +14,15 @@ import torch
 from sloi.kernels import rnn as rnn_ops
 from sloi.kernels import rnn_backward
 
+
+@pytest.fixture(autouse=True, params=["tanh", "tanh as sigmoid"])
+def tanh_form(request, monkeypatch):
+    """Every test runs with both forms of the loops' tanh: ``tanh_`` (these small sizes), and
+    ``2 sigmoid(2a) - 1``, which the loops take from ``TANH_AS_SIGMOID_FROM`` values a step."""
+    if request.param == "tanh as sigmoid":
+        monkeypatch.setattr(rnn_backward, "TANH_AS_SIGMOID_FROM", 0)
+    return request.param
+
 BATCH, STEPS, FEATURES, UNITS = 3, 5, 4, 3
 LENGTHS = torch.tensor([5, 2, 4])
 
