@@ -491,9 +491,10 @@ def _gru_coefficients(previous, gates, units):
     z, r, n = gates[:, :units], gates[:, units:2 * units], gates[:, 2 * units:]
     steps, _, batch = previous.shape
     coef = previous.new_empty(steps, 3, units, batch)
-    one_minus_z = 1 - z
-    torch.mul(torch.sub(previous, n).mul_(z), one_minus_z, out=coef[:, 0])
-    dn = torch.addcmul(one_minus_z, one_minus_z * n, n, value=-1)  # (1 - z)(1 - n^2)
+    # each a pass over all steps' values: as few as the formulas allow
+    torch.sub(previous, n, out=coef[:, 0]).mul_(torch.addcmul(z, z, z, value=-1))  # z (1 - z)
+    dn = torch.addcmul(previous.new_ones(()), n, n, value=-1)  # 1 - n^2
+    dn.addcmul_(dn, z, value=-1)  # (1 - z)(1 - n^2)
     return coef, z, r, dn
 
 
@@ -505,7 +506,7 @@ def _gru_reset_after_backward(previous, gates, recurrent_pre, grad, recurrent_ke
     steps, _, batch = previous.shape
     coef, z, r, dn = _gru_coefficients(previous, gates, units)
     a_h = recurrent_pre[:, 2 * units:]
-    torch.mul(dn * a_h, r * (1 - r), out=coef[:, 1])
+    torch.mul(dn, a_h, out=coef[:, 1]).mul_(torch.addcmul(r, r, r, value=-1))  # r (1 - r)
     torch.mul(dn, r, out=coef[:, 2])
     # coef becomes the gradient of the recurrent pre-activations, grad dh
     coef_s, flat_s = coef.unbind(0), coef.view(steps, -1, batch).unbind(0)
