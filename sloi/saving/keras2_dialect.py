@@ -51,8 +51,11 @@ _KERAS3_ONLY = {
     "lora_rank": None,
     "lora_alpha": None,
 }
-# The same, for one class only (tf.keras 2's LSTM and GRU take a seed, its SimpleRNN does not).
-_KERAS3_ONLY_IN = {"SimpleRNN": {"seed": None}, "ZeroPadding1D": {"data_format": "channels_last"},
+# The same, for one class only (tf.keras 2's LSTM and GRU take a seed, its SimpleRNN and
+# ConvLSTMs do not).
+_KERAS3_ONLY_IN = {"SimpleRNN": {"seed": None}, "ConvLSTM1D": {"seed": None},
+                   "ConvLSTM2D": {"seed": None}, "ConvLSTM3D": {"seed": None},
+                   "ZeroPadding1D": {"data_format": "channels_last"},
                    "Cropping1D": {"data_format": "channels_last"},
                    "UpSampling1D": {"data_format": "channels_last"}}
 # Arguments Keras 3 renamed: (class, Keras 3's name) -> tf.keras 2's name.

@@ -86,7 +86,8 @@ def _renamed_and_keras3_arguments():
 # The models tf.keras 2 reads: the lecture's (tests/saving/test_keras_writer.py) but those with
 # op nodes, MultiHeadAttention or a nested functional model feeding a layer, and these.
 TF_KERAS_2 = [writer._dense_stack, writer._two_branch_conv2d, writer._embedding_lstm,
-              writer._bidirectional_lstm_x2, writer._embedding_conv1d, writer._gru,
+              writer._bidirectional_lstm_x2, writer._embedding_conv1d,
+              writer._spatial_dropout_conv1d, writer._conv_lstm2d, writer._gru,
               _recurrent_stack, _conv1d_pooling, _nested_sequential_shared_layers,
               _nested_functional_at_the_end, _embedding_bidirectional_lstm,
               _renamed_and_keras3_arguments]
