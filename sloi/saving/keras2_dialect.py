@@ -35,12 +35,13 @@ from sloi.engine.operation import is_operation
 # The Keras version the tf.keras 2 files claim: the last Keras 2 that TensorFlow shipped as
 # tf.keras (2.15); tf.keras 2 and Keras 3 convert weights only for Keras 1 files.
 KERAS2_VERSION = "2.15.0"
-# Layers Keras 3 has and tf.keras 2 does not.
+# Layers Keras 3 has and tf.keras 2 does not (tf_keras 2.21 exports a SpectralNormalization,
+# but it cannot build one, nor read it from a file, even one it wrote itself).
 NO_KERAS2_LAYER = frozenset({
     "AdaptiveAveragePooling1D", "AdaptiveAveragePooling2D", "AdaptiveAveragePooling3D",
     "AdaptiveMaxPooling1D", "AdaptiveMaxPooling2D", "AdaptiveMaxPooling3D",
     "GroupQueryAttention", "GroupedQueryAttention", "MelSpectrogram", "RMSNormalization",
-    "ReversibleEmbedding", "STFTSpectrogram",
+    "ReversibleEmbedding", "STFTSpectrogram", "SpectralNormalization",
 })
 # Keras 3's layer arguments that tf.keras 2 does not take, with the value that means what
 # tf.keras 2 does anyway (dropped); any other value has no tf.keras 2 form.

@@ -231,6 +231,25 @@ def test_a_keras3_option_tf_keras_2_lacks_is_named(tmp_path):
         model.save(tmp_path / "m.h5")
 
 
+@pytest.mark.parametrize("make", [lambda: L.RMSNormalization(name="wrapped"),
+                                  lambda: L.SpectralNormalization(L.Dense(3), name="wrapped")],
+                         ids=["RMSNormalization", "SpectralNormalization"])
+def test_a_layer_tf_keras_2_cannot_read_is_named_and_keras3_reads_the_file(make, tmp_path):
+    """tf_keras 2.21 has no RMSNormalization, and its SpectralNormalization can neither be
+    built nor read from a file (checked with tf_keras itself): such a model is written in
+    Keras 3's dialect, with a warning naming the layer, and Keras 3 reads it."""
+    model = sloi.Sequential([L.Input((4,)), make()])
+    with pytest.warns(UserWarning, match=r'layer "wrapped" \(\w+\) is a Keras 3 layer that '
+                                         r"tf.keras 2 does not have"):
+        model.save(tmp_path / "m.h5")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        legacy = keras.saving.load_model(tmp_path / "m.h5", compile=False)
+    x = RNG.random((2, 4), "float32")
+    np.testing.assert_allclose(writer._keras_predict(legacy, x), writer._predict(model, x),
+                               atol=1e-6)
+
+
 def test_the_dialect_leaves_the_keras3_config_untouched():
     model, _ = _nested_sequential_shared_layers()
     from sloi.saving import keras_writer
