@@ -250,33 +250,30 @@ def _simple_rnn_forward(xs, h0, kernel, recurrent_kernel, bias, mode):
     flat_x, flat_states = xs.view(steps * batch, features), chain[1:].view(steps * batch, units)
     recurrent = recurrent_kernel.detach()
     chain_s = chain.unbind(0)
-    if mode == "rnn_relu":
-        if bias is None:
-            torch.mm(flat_x, kernel.detach(), out=flat_states)
-        else:
-            torch.addmm(bias.detach(), flat_x, kernel.detach(), out=flat_states)
+    if mode == "rnn_relu" or batch * units < TANH_AS_SIGMOID_FROM:
+        _input_term(flat_x, kernel, bias, flat_states, scale=1)
+        activation = torch.Tensor.relu_ if mode == "rnn_relu" else torch.Tensor.tanh_
         for t in range(1, steps + 1):
-            chain_s[t].addmm_(chain_s[t - 1], recurrent).relu_()
-        return chain
-    if batch * units < TANH_AS_SIGMOID_FROM:
-        if bias is None:
-            torch.mm(flat_x, kernel.detach(), out=flat_states)
-        else:
-            torch.addmm(bias.detach(), flat_x, kernel.detach(), out=flat_states)
-        for t in range(1, steps + 1):
-            chain_s[t].addmm_(chain_s[t - 1], recurrent).tanh_()
+            activation(chain_s[t].addmm_(chain_s[t - 1], recurrent))
         return chain
     # tanh(a) as 2 sigmoid(2a) - 1, as in the GRU's candidate: the buffer holds 2 (x W + b)
     # and each step adds 2 h U
-    if bias is None:
-        torch.mm(flat_x, kernel.detach(), out=flat_states).mul_(2)
-    else:
-        torch.addmm(bias.detach(), flat_x, kernel.detach(), beta=2, alpha=2, out=flat_states)
+    _input_term(flat_x, kernel, bias, flat_states, scale=2)
     minus_one = xs.new_tensor(-1.0)
     for t in range(1, steps + 1):
         state = chain_s[t].addmm_(chain_s[t - 1], recurrent, alpha=2).sigmoid_()
         torch.add(minus_one, state, alpha=2, out=state)
     return chain
+
+
+def _input_term(flat_x, kernel, bias, out, scale):
+    """``scale * (x W + b)`` for all steps at once, into ``out`` (one product)."""
+    if bias is None:
+        torch.mm(flat_x, kernel.detach(), out=out)
+        if scale != 1:
+            out.mul_(scale)
+    else:
+        torch.addmm(bias.detach(), flat_x, kernel.detach(), beta=scale, alpha=scale, out=out)
 
 
 def _batch_major(chain, valid, lengths):

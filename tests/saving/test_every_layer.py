@@ -194,20 +194,26 @@ def test_layer_round_trips_in_a_model(name):
 _CODE = {"Lambda", "TorchModuleWrapper"}
 
 
+def _model_and_data(name):
+    """The case's model with weights away from their initial values (variances > 0), and its
+    input data."""
+    model, shapes, dtype = _model(name)
+    rng = np.random.default_rng(0)
+    model.set_weights([rng.uniform(0.1, 1.0, w.shape).astype(w.dtype)
+                       if w.dtype.kind == "f" else w for w in model.get_weights()])
+    data = _data(shapes, dtype, rng)
+    return model, data if len(data) > 1 else data[0]
+
+
 @pytest.mark.parametrize("name", sorted(set(CASES) - _CODE))
 def test_keras_loads_the_layer_from_a_keras_file_sloi_wrote(name, tmp_path):
     """Keras 3 itself reads the ``.keras`` file: the layer's config (Keras's constructors
     refuse arguments they do not know), its variables in Keras's places, the same outputs."""
     import keras  # the test suite sets its backend to torch
 
-    model, shapes, dtype = _model(name)
-    rng = np.random.default_rng(0)
-    model.set_weights([rng.uniform(0.1, 1.0, w.shape).astype(w.dtype)
-                       if w.dtype.kind == "f" else w for w in model.get_weights()])
+    model, x = _model_and_data(name)
     model.save(tmp_path / "m.keras")
     restored = keras.saving.load_model(tmp_path / "m.keras", compile=False)
-    data = _data(shapes, dtype, rng)
-    x = data if len(data) > 1 else data[0]
     with torch.no_grad():
         expected = sloi.engine.tree.flatten(model(x))
     got = sloi.engine.tree.flatten(restored(x))
@@ -224,14 +230,9 @@ def test_sloi_loads_the_layer_from_the_files_keras_wrote(name, tmp_path):
     ``.weights.h5``) and sloi reads each, with Keras's outputs."""
     import keras
 
-    model, shapes, dtype = _model(name)
-    rng = np.random.default_rng(0)
-    model.set_weights([rng.uniform(0.1, 1.0, w.shape).astype(w.dtype)
-                       if w.dtype.kind == "f" else w for w in model.get_weights()])
+    model, x = _model_and_data(name)
     model.save(tmp_path / "s.keras")
     theirs = keras.saving.load_model(tmp_path / "s.keras", compile=False)
-    data = _data(shapes, dtype, rng)
-    x = data if len(data) > 1 else data[0]
     expected = [keras.ops.convert_to_numpy(t) for t in sloi.engine.tree.flatten(theirs(x))]
     theirs.save(tmp_path / "k.keras")
     theirs.save(tmp_path / "k.h5")
