@@ -190,6 +190,30 @@ def test_a_long_simple_rnn_takes_its_own_loop_in_inference_with_the_native_value
             torch.testing.assert_close(ours[1][0], native[1][0], rtol=1e-5, atol=1e-6)
 
 
+def test_a_long_gru_takes_its_own_loop_in_inference_with_the_native_values():
+    """From GRU_INFERENCE_MIN_STEPS steps and GRU_INFERENCE_MIN_VALUES a step (and within
+    the unit cap) a reset_after GRU's inference takes the loop, which beats torch's native
+    forward there; shorter or narrower calls keep the native kernel."""
+    generator = torch.Generator().manual_seed(7)
+    batch, units, features = 32, 32, 4
+    steps = rnn_backward.GRU_INFERENCE_MIN_STEPS
+    assert batch * units >= rnn_backward.GRU_INFERENCE_MIN_VALUES > 8 * units
+    group = (torch.randn(features, 3 * units, generator=generator) * 0.3,
+             torch.randn(units, 3 * units, generator=generator) * 0.3,
+             torch.randn(2, 3 * units, generator=generator) * 0.1)
+    x = torch.randn(batch, steps, features, generator=generator)
+    h0 = torch.randn(1, batch, units, generator=generator)
+    with torch.no_grad():
+        assert rnn_backward.applies("gru", x, [h0], [group])
+        assert not rnn_backward.applies("gru", x[:, :steps - 1], [h0], [group])
+        assert not rnn_backward.applies("gru", x[:8], [h0[:, :8]], [group])  # 256 values a step
+        for lengths in (None, torch.tensor([steps, 3] + [steps - 5] * (batch - 2))):
+            ours = rnn_backward.run("gru", x, [h0], [group], lengths=lengths)
+            native = rnn_ops.fused("gru", x, [h0], [group], lengths=lengths)
+            torch.testing.assert_close(ours[0], native[0], rtol=1e-5, atol=1e-5)
+            torch.testing.assert_close(ours[1][0], native[1][0], rtol=1e-5, atol=1e-5)
+
+
 @pytest.mark.parametrize("mode", ["rnn_tanh", "rnn_relu", "gru"])
 def test_short_sequences_are_left_to_autograd(mode):
     """Below ``MIN_STEPS`` the hand-written backward's fixed cost outweighs what it saves over

@@ -234,7 +234,8 @@ class Bidirectional(FusedLayout, Layer):
         # as in RNN._run_fused: in inference only the calls inference_takes need them
         backward = _joint_groups("fused_backward_groups", f, b) if (
             fused is None or torch.is_grad_enabled()
-            or rnn_backward.inference_takes(fused[0], sequences.shape[1])) else None
+            or rnn_backward.inference_takes(fused[0], sequences.shape[0], sequences.shape[1],
+                                            f.state_sizes[0])) else None
         if fused is None and backward is None:
             return None
         lengths = None

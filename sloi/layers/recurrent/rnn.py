@@ -236,12 +236,13 @@ class RNN(FusedLayout, Layer):
         if training and getattr(self.cell, "recurrent_dropout", 0) > 0:
             return None
         fused = self.fused_groups()
-        # inference takes the hand-written path only where there is no native kernel or a
-        # SimpleRNN's loop beats it (rnn_backward.inference_takes): elsewhere the backward's
-        # groups need not even be looked up
+        # inference takes the hand-written path only where there is no native kernel or the
+        # loop beats it (rnn_backward.inference_takes): elsewhere the backward's groups need
+        # not even be looked up
         backward = self.fused_backward_groups(fused) if (
             fused is None or torch.is_grad_enabled()
-            or rnn_backward.inference_takes(fused[0], sequences.shape[1])) else None
+            or rnn_backward.inference_takes(fused[0], sequences.shape[0], sequences.shape[1],
+                                            self.state_sizes[0])) else None
         if fused is None and backward is None:
             return None
         lengths = None
