@@ -5,7 +5,8 @@ step records about fifteen operations, each with its backward node. None of that
 The forward runs without recording, as a loop of its own whose every step works in place in
 buffers kept for the backward (the states ``h_0 .. h_T``, a GRU's gates): a SimpleRNN step is
 one product added in place and its activation, a GRU step (``reset_after=True``) five
-operations, fewer than torch's native forward spends. What stays sequential in the backward
+operations (one more each where tanh is taken as a sigmoid, ``TANH_AS_SIGMOID_FROM``), fewer
+than torch's native forward spends. What stays sequential in the backward
 is the gradient of the state itself: per step one matrix product and one or two pointwise
 operations (``reset_after=False`` needs two products). Everything else (the gates'
 derivatives, the weight and input gradients) is computed for all steps at once, each weight
@@ -428,7 +429,8 @@ def _gru_forward(xs, h0, kernel, recurrent_kernel, bias, reset_after):
 
     Every step's operations run in place or into their slot of these buffers: with the
     biases added for all steps beforehand, a ``reset_after`` step is five operations (one
-    product added in place, sigmoid, a multiply-add, tanh, lerp), and nothing is copied."""
+    product added in place, sigmoid, a multiply-add, tanh, lerp; the tanh two where it is
+    taken as a sigmoid), and nothing is copied."""
     steps, batch, features = xs.shape
     units = recurrent_kernel.shape[0]
     kernel, recurrent_kernel = kernel.detach(), recurrent_kernel.detach()
@@ -469,7 +471,7 @@ def _gru_forward(xs, h0, kernel, recurrent_kernel, bias, reset_after):
         acc_h = pre[:, 2 * units:].unbind(0)
         pre_h_s = pre_h.unbind(0)
         # tanh(u) as 2 sigmoid(2u) - 1 from TANH_AS_SIGMOID_FROM values a step
-        minus_one = xs.new_tensor(-1.0)
+        minus_one = xs.new_tensor(-1.0) if as_sigmoid else None
         for t in range(steps):
             acc_s[t].addmm_(recurrent_t, chain_s[t])
             torch.sigmoid(acc_zr[t], out=zr_s[t])

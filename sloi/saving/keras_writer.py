@@ -310,7 +310,8 @@ def _layers_below(layer):
         # which Keras's config leaves out as sloi's does
         named = set(layer.get_config())
         inner = [getattr(layer, attr, None) for attr in _WRAPPED if attr in named]
-        inner += list(getattr(layer, "cells", None) or [] if "cells" in named else [])
+        if "cells" in named:
+            inner += list(getattr(layer, "cells", None) or [])
     for sub in inner:
         if isinstance(sub, Layer) and sub is not layer:
             found += _layers_below(sub)
