@@ -95,13 +95,21 @@ def convert_eager(layer, x, dtype: torch.dtype):
             f"{describe_value(x)}): torch tensors hold numbers only. Turn the strings into "
             "numbers first with TextVectorization, StringLookup or Hashing")
     if isinstance(x, np.ndarray):
-        t = to_weights_device(layer, torch.from_numpy(x))
+        t = to_weights_device(layer, tensor_from_numpy(x))
         return t.to(dtype) if t.is_floating_point() and dtype.is_floating_point else t
     if isinstance(x, (list, tuple)) and x:
         return type(x)(convert_eager(layer, i, dtype) for i in x)
     if isinstance(x, dict):
         return {k: convert_eager(layer, v, dtype) for k, v in x.items()}
     raise not_a_tensor(layer, x)
+
+
+def tensor_from_numpy(array: np.ndarray) -> torch.Tensor:
+    """``array`` as a tensor sharing its memory where torch can, a copy where it cannot: torch
+    has no negative strides, and ``x[::-1]`` is an everyday numpy array."""
+    if any(stride < 0 for stride in array.strides):
+        array = array.copy()
+    return torch.from_numpy(array)
 
 
 def to_weights_device(layer, x: torch.Tensor) -> torch.Tensor:

@@ -6,9 +6,11 @@ device: no `.item()`, no Python branch on a tensor's value, only shape checks in
 
 import weakref
 
+import numpy as np
 import torch
 
 from sloi.engine import naming
+from sloi.engine.call_inputs import tensor_from_numpy
 from sloi.engine.dtypes import dtype_name, standardize_dtype
 from sloi.engine.keras_mask import get_keras_mask
 
@@ -54,6 +56,8 @@ def to_tensor(x, dtype=None, device=None):
         if (dtype is None or x.dtype == dtype) and (device is None or x.device == device):
             return x
         return x.to(device=device, dtype=dtype)
+    if isinstance(x, np.ndarray):
+        x = tensor_from_numpy(x)
     return torch.as_tensor(x, dtype=dtype, device=device)
 
 

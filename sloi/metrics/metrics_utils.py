@@ -7,6 +7,7 @@ branch on a tensor's value; only shapes (known on the host) steer the code.
 import numpy as np
 import torch
 
+from sloi.engine.call_inputs import tensor_from_numpy
 from sloi.settings import epsilon as backend_epsilon
 
 
@@ -19,7 +20,7 @@ def as_tensor(x, dtype=None, device=None) -> torch.Tensor:
     if isinstance(x, (list, tuple)) and any(isinstance(v, torch.Tensor) for v in x):
         return torch.stack([as_tensor(v, dtype, device) for v in x])
     if not isinstance(x, (list, tuple, float, int, bool)):
-        x = np.asarray(x)  # numpy arrays keep their dtype, as in Keras
+        x = tensor_from_numpy(np.asarray(x))  # numpy arrays keep their dtype, as in Keras
     # Python floats and lists of them become float32 (Keras's floatx), not float64.
     return torch.as_tensor(x, dtype=dtype, device=device)
 

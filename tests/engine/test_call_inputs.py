@@ -156,3 +156,13 @@ def test_integer_tensors_inside_a_graph_reach_float_layers_as_keras(layer):
     for got, want in zip(ours.predict(x, verbose=0), theirs.predict(x, verbose=0)):
         assert got.dtype == want.dtype
         np.testing.assert_allclose(got, want, atol=1e-5)
+
+
+def test_numpy_arrays_with_negative_strides_reach_a_model_as_in_keras():
+    # x[::-1] is a view with a negative stride, which torch.from_numpy refuses
+    ours, theirs = _pair(lambda lib: lib.Sequential([lib.Input((3,)), lib.layers.Dense(2)]))
+    x = RNG.normal(size=(5, 3)).astype("float32")
+    np.testing.assert_allclose(ours(x[::-1]).detach().numpy(),
+                               keras.ops.convert_to_numpy(theirs(x[::-1])), atol=1e-6)
+    np.testing.assert_allclose(ours(x[::-1]).detach().numpy(), ours(x[::-1].copy()).detach()
+                               .numpy())

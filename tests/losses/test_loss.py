@@ -217,3 +217,13 @@ def test_fused_mean_equals_the_general_path(make, y_true, y_pred):
     assert fused.shape == ()
     assert_close(fused, general)
     assert_close(fused, per_sample.mean())
+
+
+@pytest.mark.parametrize("name", ["MeanSquaredError", "KLDivergence",
+                                  "CategoricalCrossentropy"])
+def test_numpy_arrays_with_negative_strides_as_in_keras(name):
+    rng = np.random.default_rng(3)
+    y = rng.uniform(0.1, 1.0, (6, 4)).astype("float32")
+    ours = getattr(sloi.losses, name)()(y, y[::-1])
+    theirs = getattr(keras.losses, name)()(y, y[::-1])
+    assert_close(ours, theirs)

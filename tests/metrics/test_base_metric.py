@@ -135,3 +135,17 @@ def test_confusion_metrics_in_float64(make):
     m = make()
     m.update_state(torch.tensor([1, 0, 1, 1]), torch.tensor([0.9, 0.2, 0.4, 0.6]))
     assert m.result().dtype == torch.float64
+
+
+@pytest.mark.parametrize("name", ["MeanAbsoluteError", "KLDivergence", "AUC",
+                                  "CategoricalAccuracy"])
+def test_numpy_arrays_with_negative_strides_as_in_keras(name):
+    import numpy as np
+
+    rng = np.random.default_rng(4)
+    y = (rng.uniform(size=(6, 3)) > 0.5).astype("float32")
+    p = rng.uniform(0.05, 0.95, (6, 3)).astype("float32")
+    ours, theirs = getattr(M, name)(), getattr(keras.metrics, name)()
+    ours.update_state(y[::-1], p[::-1])
+    theirs.update_state(y[::-1], p[::-1])
+    assert float(ours.result()) == pytest.approx(float(theirs.result()), abs=1e-6)
