@@ -178,7 +178,10 @@ def _count(method: str, name: str, value, minimum: int = 1, optional: bool = Tru
 
 def _counts(method: str, **counts) -> None:
     for name, value in counts.items():
-        _count(method, name, value, optional=name != "epochs")
+        if name == "epochs":  # Keras trains no epoch for 0 and returns an empty History
+            _count(method, name, value, minimum=0, optional=False)
+        else:
+            _count(method, name, value)
 
 
 def _check_validation_freq(freq) -> None:

@@ -60,7 +60,7 @@ def test_batch_size_must_be_a_positive_integer(method, bad):
 
 
 @pytest.mark.parametrize("name, bad, keras_refuses", [
-    ("epochs", 1.5, True), ("epochs", "2", True), ("epochs", 0, False), ("epochs", True, False),
+    ("epochs", 1.5, True), ("epochs", "2", True), ("epochs", -1, False), ("epochs", True, False),
     ("steps_per_epoch", -1, True), ("steps_per_epoch", 1.5, True), ("steps_per_epoch", 0, False),
     ("validation_steps", -1, True), ("validation_steps", 2.5, True),
     ("validation_batch_size", -4, True),
@@ -72,12 +72,21 @@ def test_fit_counts_must_be_positive_integers(name, bad, keras_refuses):
             regression(keras).fit(X, Y, **kwargs)
     model = regression()
     before = weights(model)
-    optional = "" if name == "epochs" else " or None"
+    expected = ("an integer >= 0" if name == "epochs" else "a positive integer or None")
     with pytest.raises(ValueError) as err:
         model.fit(X, Y, callbacks=[Spy()], **kwargs)
-    assert str(err.value) == (f"fit({name}=...) must be a positive integer{optional}; got "
+    assert str(err.value) == (f"fit({name}=...) must be {expected}; got "
                               f"{bad!r} ({type(bad).__name__})")
     assert not Spy.began
+    assert_untouched(model, before)
+
+
+def test_zero_epochs_train_nothing_and_return_an_empty_history_as_keras():
+    theirs = regression(keras).fit(X, Y, epochs=0, verbose=0)
+    model = regression()
+    before = weights(model)
+    ours = model.fit(X, Y, epochs=0, validation_data=(X, Y), verbose=0)
+    assert (ours.history, ours.epoch) == (theirs.history, theirs.epoch) == ({}, [])
     assert_untouched(model, before)
 
 
