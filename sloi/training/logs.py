@@ -18,6 +18,12 @@ def log_value(value):
     return float(value) if np.ndim(value) == 0 else np.asarray(value)
 
 
+def as_logs(results: Mapping) -> dict:
+    """Metric results as logs: ``log_value``s, keys in sorted order as Keras gives them (its
+    History, callbacks and progress bar see ``accuracy`` before ``loss``)."""
+    return {key: log_value(results[key]) for key in sorted(results)}
+
+
 class LazyLogs(Mapping):
     """``logs["loss"]`` as a float, computed from the running metrics on first access after
     each step; a step that nobody inspects costs no host sync."""
@@ -31,7 +37,7 @@ class LazyLogs(Mapping):
 
     def _materialize(self) -> dict:
         if self._values is None:
-            self._values = {k: log_value(v) for k, v in self._compute().items()}
+            self._values = as_logs(self._compute())
         return self._values
 
     def __getitem__(self, key):

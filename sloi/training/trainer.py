@@ -23,7 +23,7 @@ from sloi.optimizers import LossScaleOptimizer
 from sloi.training import argument_checks, data_adapters
 from sloi.training import strategy as strategy_mod
 from sloi.training.compile_utils import CompileLoss, CompileMetrics
-from sloi.training.logs import LazyLogs, log_value
+from sloi.training.logs import LazyLogs, as_logs, log_value
 from sloi.training.loss_scaler import LossScaler
 from sloi.training.modes import modes
 from sloi.training.running_mean import RunningMean
@@ -231,8 +231,7 @@ class Trainer:
     def _final_results(self) -> dict:
         """The results at the end of an epoch or an evaluation, as floats: over every process
         under distribution (a collective read, so only at points every process reaches)."""
-        results = self._strategy.results(self)
-        return {k: log_value(v) for k, v in results.items()}
+        return as_logs(self._strategy.results(self))
 
     def _prepare(self, strategy: strategy_mod.Strategy):
         """Work done once per loop (fit, evaluate, a single batch), not per step, for a loop
@@ -504,10 +503,10 @@ class Trainer:
         self.reset_metrics()
         with modes(self.model, training):
             (self.train_step if training else self.test_step)(xb, yb, swb)
-        logs = {k: log_value(v) for k, v in self.get_metrics_result().items()}
+        results = self.get_metrics_result()
         if return_dict:
-            return logs
-        values = list(logs.values())
+            return as_logs(results)
+        values = [log_value(v) for v in results.values()]  # in metrics_names' order
         return values[0] if len(values) == 1 else values
 
 

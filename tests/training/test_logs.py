@@ -1,0 +1,54 @@
+"""The logs callbacks, History and the ``return_dict`` results see: keys in Keras's order."""
+
+import keras
+import numpy as np
+import pytest
+
+import sloi
+
+RNG = np.random.default_rng(0)
+X = RNG.random((16, 2)).astype("float32")
+Y = (X[:, :1] > 0.5).astype("float32")
+
+
+def _model(lib):
+    model = lib.Sequential([lib.Input((2,)), lib.layers.Dense(1, activation="sigmoid")])
+    model.compile("sgd", "binary_crossentropy", metrics=["mae", "accuracy", "AUC"])
+    return model
+
+
+def _keys_seen(lib):
+    seen = {}
+
+    class Spy(lib.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            seen.setdefault("batch", list(logs))
+
+        def on_epoch_end(self, epoch, logs=None):
+            seen["epoch"] = list(logs)
+
+        def on_train_end(self, logs=None):
+            seen["end"] = list(logs)
+
+    model = _model(lib)
+    history = model.fit(X, Y, epochs=1, validation_data=(X, Y), verbose=0, callbacks=[Spy()])
+    seen["history"] = list(history.history)
+    seen["evaluate"] = list(model.evaluate(X, Y, return_dict=True, verbose=0))
+    seen["train_on_batch"] = list(model.train_on_batch(X, Y, return_dict=True))
+    return seen
+
+
+def test_log_keys_come_in_keras_order():
+    assert _keys_seen(sloi) == _keys_seen(keras)
+
+
+@pytest.mark.parametrize("method", ["train_on_batch", "test_on_batch", "evaluate"])
+def test_results_as_a_list_keep_the_metrics_order(method):
+    ours, theirs = _model(sloi), _model(keras)
+    ours.set_weights(theirs.get_weights())
+    kwargs = {"verbose": 0} if method == "evaluate" else {}
+    if method == "train_on_batch":  # sgd: the same step on the same weights
+        got, want = ours.train_on_batch(X, Y), theirs.train_on_batch(X, Y)
+    else:
+        got, want = getattr(ours, method)(X, Y, **kwargs), getattr(theirs, method)(X, Y, **kwargs)
+    np.testing.assert_allclose(got, want, atol=1e-5)
