@@ -219,6 +219,8 @@ class IterableAdapter:
             yield batch
 
     def __iter__(self):
+        if isinstance(self.source, PyDataset):  # Keras calls both around every epoch's batches
+            self.source.on_epoch_begin()
         if self._iterator is None or self.steps is None:
             self._iterator = self._new_pass()
         # as Keras: a pass reads the batches it knows of (steps, the length, or the count of

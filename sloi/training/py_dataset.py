@@ -5,8 +5,8 @@ from __future__ import annotations
 
 class PyDataset:
     """Subclass it with ``__len__`` (the number of batches) and ``__getitem__(index)`` (the
-    batch: ``x``, ``(x, y)`` or ``(x, y, sample_weight)``); ``on_epoch_end`` runs after each
-    epoch (reshuffle there if you like).
+    batch: ``x``, ``(x, y)`` or ``(x, y, sample_weight)``); ``on_epoch_begin`` runs before each
+    epoch's batches are read and ``on_epoch_end`` after them (reshuffle there if you like).
 
     Args:
         workers, use_multiprocessing, max_queue_size: accepted for Keras compatibility; batches
@@ -23,6 +23,9 @@ class PyDataset:
 
     def __getitem__(self, index):
         raise NotImplementedError(f"{type(self).__name__} must define __getitem__")
+
+    def on_epoch_begin(self) -> None:
+        pass
 
     def on_epoch_end(self) -> None:
         pass

@@ -209,3 +209,34 @@ def test_string_arrays_are_batched_on_the_host_beside_their_targets():
             assert x.tolist() == [f"s{i}" for i in y.tolist()]
     (x, y, _), = adapt(np.array([b"a", b"b"], dtype=object), None, batch_size=2, shuffle=True)
     assert sorted(x.tolist()) == [b"a", b"b"] and y is None
+
+
+def test_a_py_dataset_hears_of_every_epoch_as_in_keras():
+    def calls(lib):
+        heard = []
+
+        class Batches(lib.utils.PyDataset):
+            def __len__(self):
+                return 2
+
+            def __getitem__(self, i):
+                return X[4 * i:4 * i + 4], Y[4 * i:4 * i + 4]
+
+            def on_epoch_begin(self):
+                heard.append("begin")
+
+            def on_epoch_end(self):
+                heard.append("end")
+
+        class Epochs(lib.callbacks.Callback):
+            def on_epoch_begin(self, epoch, logs=None):
+                heard.append(f"epoch {epoch}")
+
+        _model(lib).fit(Batches(), epochs=3, verbose=0, callbacks=[Epochs()])
+        return heard
+
+    theirs = calls(keras)
+    # before training, Keras reads one batch to build its step function: a pass of its own
+    assert theirs[:2] == ["begin", "end"]
+    assert calls(sloi) == theirs[2:] == [f"epoch {i}" if j == 0 else ("begin", "end")[j - 1]
+                                         for i in range(3) for j in range(3)]
