@@ -14,6 +14,7 @@ class ProgbarLogger(Callback):
         self.verbose = verbose
         self.stream = stream
         self.bar = None
+        self._in_fit = False  # evaluate() inside fit draws no bar of its own, as in Keras
 
     def _new_bar(self, target):
         # fit's logs are running results already: shown as given, never averaged again
@@ -22,8 +23,15 @@ class ProgbarLogger(Callback):
 
     @staticmethod
     def _ordered(logs):
-        """Keras 3's order: training values by name, then validation values by name."""
-        return sorted((logs or {}).items(), key=lambda kv: (kv[0].startswith("val_"), kv[0]))
+        """The logs' own order, as Keras shows them: the loop gives training values by name,
+        then validation values by name; what a callback adds (``learning_rate``) comes last."""
+        return list((logs or {}).items())
+
+    def on_train_begin(self, logs=None):
+        self._in_fit = True
+
+    def on_train_end(self, logs=None):
+        self._in_fit = False
 
     def _write(self, text):
         print_msg(text, self.stream)
@@ -46,19 +54,19 @@ class ProgbarLogger(Callback):
         self.bar.update(self._final_count(), self._ordered(logs), finalize=True)
 
     def on_test_begin(self, logs=None):
-        if not self.params.get("in_fit"):
+        if not self._in_fit:
             self._new_bar(self.params.get("test_steps"))
             self._seen = 0
 
     def on_test_batch_end(self, batch, logs=None):
-        if self.params.get("in_fit"):
+        if self._in_fit:
             return
         self._seen = batch + 1
         if self.bar.due(batch + 1):
             self.bar.update(batch + 1, self._ordered(logs), finalize=False)
 
     def on_test_end(self, logs=None):
-        if not self.params.get("in_fit"):
+        if not self._in_fit:
             self.bar.update(self._final_count(), self._ordered(logs), finalize=True)
 
     def on_predict_begin(self, logs=None):

@@ -98,6 +98,7 @@ class TensorBoard(Callback):
         self.update_freq = update_freq if update_freq == "epoch" else int(update_freq)
         self._writers = {}
         self._global_train_batch = 0
+        self._in_fit = False  # a lone evaluate() closes its writers; one inside fit flushes
         self._batch_start_time = 0.0
 
     # ------------------------------------------------------------------ writers
@@ -139,8 +140,10 @@ class TensorBoard(Callback):
     # ------------------------------------------------------------------ training
     def on_train_begin(self, logs=None):
         self._global_train_batch = 0
+        self._in_fit = True
 
     def on_train_end(self, logs=None):
+        self._in_fit = False
         self._close_writers()
 
     def on_train_batch_begin(self, batch, logs=None):
@@ -194,7 +197,7 @@ class TensorBoard(Callback):
             writer = self._writer("validation")
             for name, value in logs.items():
                 writer.add_scalar(f"evaluation_{name}_vs_iterations", float(value), iterations)
-        if self.params.get("in_fit"):
+        if self._in_fit:
             if "validation" in self._writers:
                 self._writers["validation"].flush()
         else:

@@ -333,7 +333,7 @@ class Trainer:
         cbs.append(history)
         cbs = strategy.callbacks(self, cbs)
         params = {"epochs": epochs, "steps": data_adapters.num_batches(data),
-                  "verbose": verbose, "in_fit": True}
+                  "verbose": verbose}
         callback_list = callbacks_mod.CallbackList(cbs, model=self.model, params=params)
         self._prepare(strategy)
         self.model.stop_training = False
@@ -374,9 +374,11 @@ class Trainer:
                 batch_end(step, logs)
             epoch_logs = self._final_results()
             if val_data is not None and _due(epoch, validation_freq):
-                val_logs = self._evaluate_adapter(val_data, cbs, in_fit=True)
+                val_logs = self._evaluate_adapter(val_data, cbs)
                 epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
-            cbs.on_epoch_end(epoch, epoch_logs)
+            # the callbacks share a copy: what one adds (``learning_rate``) reaches the later
+            # ones and History, not on_train_end's logs, as in Keras
+            cbs.on_epoch_end(epoch, dict(epoch_logs))
             self._strategy.end_of_epoch(self.model)  # processes meet, agree on stop_training
             if self.model.stop_training or getattr(data, "exhausted", False):
                 break
@@ -402,13 +404,13 @@ class Trainer:
             strategy, callbacks, verbose,
             {"test_steps": data_adapters.num_batches(data), "verbose": verbose})
         self._prepare(strategy)
-        logs = self._evaluate_adapter(data, callback_list, in_fit=False)
+        logs = self._evaluate_adapter(data, callback_list)
         if return_dict:
             return logs
         values = [logs[name] for name in self.metrics_names if name in logs]
         return values[0] if len(values) == 1 else values
 
-    def _evaluate_adapter(self, data, cbs, in_fit: bool) -> dict:
+    def _evaluate_adapter(self, data, cbs) -> dict:
         self.reset_metrics()  # in fit, the epoch's training results were read already
         cbs.on_test_begin()
         batch_end = cbs.on_test_batch_end if cbs.has("on_test_batch_end") else None

@@ -52,3 +52,43 @@ def test_results_as_a_list_keep_the_metrics_order(method):
     else:
         got, want = getattr(ours, method)(X, Y, **kwargs), getattr(theirs, method)(X, Y, **kwargs)
     np.testing.assert_allclose(got, want, atol=1e-5)
+
+
+def _callback_view(lib):
+    """What callbacks see of a fit with ReduceLROnPlateau (which adds ``learning_rate``)."""
+    seen = {}
+
+    class Before(lib.callbacks.Callback):
+        def on_train_begin(self, logs=None):
+            seen["params"] = dict(self.params)
+
+        def on_epoch_end(self, epoch, logs=None):
+            seen["epoch, before"] = list(logs)
+
+        def on_train_end(self, logs=None):
+            seen["end"] = list(logs)
+
+    class After(lib.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            seen["epoch, after"] = list(logs)
+
+    model = _model(lib)
+    history = model.fit(X, Y, epochs=2, verbose=0, callbacks=[
+        Before(), lib.callbacks.ReduceLROnPlateau(monitor="loss", patience=0), After()])
+    seen["history"] = list(history.history)
+    return seen
+
+
+def test_callbacks_see_keras_params_and_what_earlier_callbacks_added():
+    assert _callback_view(sloi) == _callback_view(keras)
+
+
+def test_the_epoch_line_lists_values_in_keras_order(capsys):
+    def line(lib):
+        model = _model(lib)
+        model.fit(X, Y, epochs=1, verbose=2, validation_data=(X, Y),
+                  callbacks=[lib.callbacks.LearningRateScheduler(lambda epoch, lr: lr)])
+        text = capsys.readouterr().out.strip().splitlines()[-1]
+        return [part.split(":")[0] for part in text.split(" - ")[3:]]
+
+    assert line(sloi) == line(keras)
