@@ -206,6 +206,10 @@ class Functional(Model):
         return [t.history.layer.name for t in self._flat_outputs]
 
     # ------------------------------------------------------------------ running
+    # its layers take the enclosing training flag themselves (Layer.forward): passing it down
+    # as an argument would take each of them off its plain-call path
+    _call_takes_training = False
+
     def call(self, inputs, training=None, mask=None):
         values = self._standardize_inputs(inputs)
         if self._has_activity:

@@ -23,7 +23,7 @@ from torch import nn
 from sloi import constraints as _constraints
 from sloi import initializers as _initializers
 from sloi import regularizers as _regularizers
-from sloi.engine import allocation, naming, tree
+from sloi.engine import allocation, naming, training_flag, tree
 from sloi.engine.call_inputs import (
     ShapeArgs,
     batch_shape_from_kwargs,
@@ -92,6 +92,9 @@ class Layer(nn.Module):
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         catalogue(cls)  # sloi's own classes, so nested configs find them by name
+        if "call" in cls.__dict__ and "_call_takes_training" not in cls.__dict__:
+            # read by forward() on every call: a class attribute, not a signature lookup
+            cls._call_takes_training = "training" in inspect.signature(cls.call).parameters
         original = cls.__dict__.get("build")
         if original is not None and original not in _BUILDS_THAT_MARK_BUILT:
             # As in Keras, a layer is built once its build() ran, whoever called it.
@@ -412,10 +415,20 @@ class Layer(nn.Module):
             for key in ("training", "mask"):
                 if key in kwargs and not self.call_accepts(key) and not self.call_accepts("**"):
                     del kwargs[key]
+        if self._call_takes_training and kwargs.get("training") is None:
+            # Keras's order: the caller's value, else the enclosing call's or loop's, else the
+            # signature's default (a torch loop after model.train() counts as training)
+            enclosing = training_flag.state.value
+            if enclosing is not None:
+                kwargs["training"] = enclosing
+            elif self.training:
+                kwargs["training"] = True
         outputs = self.call(*args, **kwargs)
         if self.activity_regularizer is not None and self._activity_on_outputs:
             self._record_activity_loss(outputs)
         return outputs
+
+    _call_takes_training = False  # whether ``call`` has a ``training`` argument (per class)
 
     # False where ``call`` itself records the activity loss, on other tensors than its outputs
     # (MultiHeadAttention regularizes its projections, as Keras does)
@@ -477,7 +490,11 @@ class Layer(nn.Module):
             mask = carried_mask(first)
             if mask is not None:
                 kwargs["mask"] = mask
-        outputs = super().__call__(*args, **kwargs)
+        if not plain and kwargs.get("training") is not None and training_flag.state.value is None:
+            with training_flag.flag(kwargs["training"]):  # the layers inside get it too
+                outputs = super().__call__(*args, **kwargs)
+        else:
+            outputs = super().__call__(*args, **kwargs)
         if self.supports_masking or type(self).compute_mask is not Layer.compute_mask:
             out_mask = self.compute_mask(first, kwargs.get("mask", carried_mask(first)))
             if out_mask is not None:
