@@ -376,6 +376,7 @@ class Trainer:
             if val_data is not None and _due(epoch, validation_freq):
                 val_logs = self._evaluate_adapter(val_data, cbs)
                 epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
+                epoch_logs = dict(sorted(epoch_logs.items()))  # Keras sorts them all
             # the callbacks share a copy: what one adds (``learning_rate``) reaches the later
             # ones and History, not on_train_end's logs, as in Keras
             cbs.on_epoch_end(epoch, dict(epoch_logs))
