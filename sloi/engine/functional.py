@@ -33,8 +33,9 @@ class Functional(Model):
     accepts_strings = True
 
     def __init__(self, inputs, outputs, name=None, trainable=True, **kwargs):
-        super().__init__(name=name or naming.unique_name("functional"), trainable=trainable,
-                         **kwargs)
+        # "functional", or a functional subclass's own name ("custom_fit"), as in Keras
+        name = name or naming.unique_name(naming.to_snake_case(type(self).__name__))
+        super().__init__(name=name, trainable=trainable, **kwargs)
         self._init_graph(inputs, outputs)
 
     # ------------------------------------------------------------------ graph

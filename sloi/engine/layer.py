@@ -40,7 +40,7 @@ from sloi.engine.config_decoder import catalogue
 from sloi.engine.dtypes import dtype_name, standardize_dtype
 from sloi.engine.input_spec import check_input
 from sloi.engine.keras_mask import get_keras_mask, set_keras_mask
-from sloi.engine.shape_inference import infer_output_spec
+from sloi.engine.shape_inference import infer_output_spec, real_device_scope
 from sloi.engine.symbolic import History, Node, SymbolicTensor, format_shape
 
 _BASE_KWARGS = ("input_shape", "input_dim", "batch_size", "batch_input_shape", "weights")
@@ -194,8 +194,9 @@ class Layer(nn.Module):
         allocation.charge(self, name or "variable", shape, torch_dtype.itemsize)  # loads only
         if initializer is None:
             initializer = "glorot_uniform" if torch_dtype.is_floating_point else "zeros"
-        value = _initializers.get(initializer)(shape, dtype=torch_dtype)
-        value = torch.as_tensor(value, dtype=torch_dtype).reshape(shape)
+        with real_device_scope():  # a layer first called inside a meta run: real weights
+            value = _initializers.get(initializer)(shape, dtype=torch_dtype)
+            value = torch.as_tensor(value, dtype=torch_dtype).reshape(shape)
         reg_name = self._free_weight_name(name or "variable")
         if trainable:
             self.register_parameter(
@@ -383,7 +384,8 @@ class Layer(nn.Module):
             return
         shapes = self._build_shapes(args, kwargs)
         self._build_input_shape = shapes
-        self.build(*shapes) if isinstance(shapes, ShapeArgs) else self.build(shapes)
+        with real_device_scope():  # what build makes beside add_weight (buffers) is real too
+            self.build(*shapes) if isinstance(shapes, ShapeArgs) else self.build(shapes)
         self.built = True
         if self._initial_weights is not None:
             self.set_weights(self._initial_weights)
