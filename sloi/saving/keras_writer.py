@@ -52,7 +52,6 @@ from sloi.saving.keras2_dialect import (
     keras2_model_config,
     keras2_training_config,
 )
-from sloi.saving.object_registration import get_registered_name
 
 # The Keras version the files claim: the one whose loader the tests check them against.
 KERAS_VERSION = "3.15.1"
@@ -64,7 +63,6 @@ NOT_IN_KERAS = {
     "ConvLSTM2DCell": "Keras has no public ConvLSTM2DCell: use the ConvLSTM2D layer",
     "ConvLSTM3DCell": "Keras has no public ConvLSTM3DCell: use the ConvLSTM3D layer",
 }
-_MODELS = ("Functional", "Model", "Sequential")
 # sloi's class names that Keras writes under another name (its public alias).
 KERAS_CLASS_NAMES = {"GroupedQueryAttention": "GroupQueryAttention"}
 _WRAPPED = ("layer", "backward_layer", "forward_layer", "cell")
@@ -283,14 +281,13 @@ def _module_of(class_name: str):
 
 
 def _check_expressible(layer, path: str) -> None:
+    """Refuses the sloi layers Keras has no class for. A user's own layer is written as Keras
+    writes it, by its class name, registered or not: Keras and sloi load it given the class
+    (``custom_objects``, or registered)."""
     for sub in _layers_below(layer):
         class_name = type(sub).__name__
-        why = NOT_IN_KERAS.get(class_name)
-        if why is None and not _is_op(sub) and class_name not in _MODELS:
-            if fam.builtin_class("layers", class_name) is not type(sub) and not (
-                    _is_registered(sub)):
-                why = ("its class is not one of sloi's Keras layers, and it is not registered "
-                       "with @register_keras_serializable (Keras could not find it)")
+        ours = fam.builtin_class("layers", class_name) is type(sub)
+        why = NOT_IN_KERAS.get(class_name) if ours else None
         if why is not None:
             raise ValueError(
                 f'Cannot save "{path}" in Keras\'s format: layer "{sub.name}" ({class_name}) '
@@ -316,14 +313,6 @@ def _layers_below(layer):
         if isinstance(sub, Layer) and sub is not layer:
             found += _layers_below(sub)
     return found
-
-
-def _is_op(layer) -> bool:
-    return hasattr(layer, "op_class_name")
-
-
-def _is_registered(layer) -> bool:
-    return get_registered_name(type(layer)) != type(layer).__name__
 
 
 def _sloi_name(path: str) -> str:
