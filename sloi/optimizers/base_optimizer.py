@@ -463,11 +463,16 @@ class Optimizer:
         }
 
     def load_state_dict(self, state_dict):
-        """Restores `state_dict()`; before `build`, it is kept and restored by `build`."""
+        """Restores `state_dict()`. The step count and learning rate are restored at once;
+        before `build`, the per-weight state is kept and restored by `build` (on the weights'
+        device then)."""
+        self.iterations = int(state_dict["iterations"])
+        lr = state_dict.get("learning_rate")
+        if lr is not None and isinstance(self._learning_rate, float):
+            self._learning_rate = float(lr)  # Keras saves its learning-rate variable too
         if not self.built:
             self._pending_state = state_dict
             return
-        self.iterations = int(state_dict["iterations"])
         saved = state_dict.get("torch_optimizer")
         if saved is not None and self.torch_optimizer is not None:
             self.torch_optimizer.load_state_dict(saved)
@@ -481,9 +486,6 @@ class Optimizer:
             with torch.no_grad():
                 torch._foreach_copy_(self._averages, [a.to(p.device) for a, p in
                                                       zip(averages, self._averages)])
-        lr = state_dict.get("learning_rate")
-        if lr is not None and isinstance(self._learning_rate, float):
-            self._learning_rate = float(lr)  # Keras saves its learning-rate variable too
         # torch restored the saved param_groups' lr; make them agree with ours again.
         self._write_param_groups("lr", self.learning_rate)
 
