@@ -15,6 +15,7 @@ from torch import nn
 from sloi.engine import naming, string_inputs, tree
 from sloi.engine.call_inputs import broadcast_masks, describe_value
 from sloi.engine.dtypes import STRING
+from sloi.engine.keras_mask import set_keras_mask
 from sloi.engine.layer import Layer
 from sloi.engine.model import Model
 from sloi.engine.module_tools import first_parameter, layer_list
@@ -225,6 +226,8 @@ class Functional(Model):
         if mask is not None:
             for t, m in zip(self._flat_inputs, tree.flatten(mask)):
                 masks[id(t)] = m
+                if m is not None:
+                    set_keras_mask(values[id(t)], m)
         use_masks = self._uses_masks or mask is not None
 
         def lookup(x):
@@ -270,8 +273,13 @@ class Functional(Model):
                 values[id(t)] = v
             if use_masks and any(t.mask is not None for t in node.output_tensors):
                 out_mask = layer.compute_mask(args[0], kwargs.get("mask", in_mask))
-                for t, m in zip(node.output_tensors, broadcast_masks(out_mask, outputs)):
+                for t, v, m in zip(node.output_tensors, flat, broadcast_masks(out_mask, outputs)):
                     masks[id(t)] = m
+                    # carried by the value too, as in Keras: a layer that the next layer's
+                    # ``call`` calls itself (MultiHeadAttention inside an encoder block) reads
+                    # its input's mask from there, and so do the losses and metrics
+                    if m is not None and isinstance(v, torch.Tensor):
+                        set_keras_mask(v, m)
             del args, kwargs, outputs, flat
             for tensor_id in release:
                 values.pop(tensor_id, None)

@@ -268,3 +268,54 @@ def test_intermediate_values_are_dropped_after_their_last_reader():
     assert seen == [[True, False]]  # `shared` gone before Look ran; `early` kept (an output)
     torch.testing.assert_close(early_value, x * 2)
     torch.testing.assert_close(final[:, 3:], x * 2)
+
+
+def encoder_block(K, sequential=False):
+    """Embedding(mask_zero) into a custom layer whose ``call`` calls MultiHeadAttention itself:
+    the attention reads the mask its query carries."""
+
+    class Encoder(K.layers.Layer):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.attention = K.layers.MultiHeadAttention(num_heads=1, key_dim=2)
+            self.supports_masking = True
+
+        def call(self, x, mask=None):
+            return self.attention(x, x)
+
+    inputs = K.Input((3,), dtype="int32")
+    embedding = K.layers.Embedding(5, 2, mask_zero=True)
+    if sequential:
+        return K.Sequential([inputs, embedding, Encoder()])
+    return K.Model(inputs, Encoder()(embedding(inputs)))
+
+
+@pytest.mark.parametrize("sequential", [False, True])
+def test_values_carry_their_masks_to_layers_called_inside_a_layer(sequential):
+    ids = np.array([[1, 2, 0], [3, 0, 0]], dtype="int32")
+    ours, theirs = build_both(lambda K: encoder_block(K, sequential))
+    weights = [rng.standard_normal(w.shape).astype("float32") for w in ours.get_weights()]
+    ours.set_weights(weights)
+    theirs.set_weights(weights)
+    expected = to_numpy(theirs.predict(ids, verbose=0))
+    eager = ours.layers[-1](ours.layers[-2](torch.as_tensor(ids)))
+    np.testing.assert_allclose(to_numpy(eager), expected, atol=1e-5)
+    np.testing.assert_allclose(ours.predict(ids, verbose=0), expected, atol=1e-5)
+    out = ours(ids)  # the model's output carries its mask too, as Keras's does
+    np.testing.assert_array_equal(to_numpy(out._keras_mask),
+                                  to_numpy(theirs(ids)._keras_mask))
+
+
+def masked_sequence(K):
+    return K.Sequential([K.Input((5,), dtype="int32"), K.layers.Embedding(6, 3, mask_zero=True),
+                         K.layers.LSTM(4, return_sequences=True), K.layers.Dense(2)])
+
+
+def test_the_output_mask_leaves_padding_out_of_losses_and_metrics():
+    ids = np.array([[1, 2, 3, 0, 0], [4, 5, 0, 0, 0]], dtype="int32")
+    y = rng.standard_normal((2, 5, 2)).astype("float32")
+    results = []
+    for model in build_both(masked_sequence):
+        model.compile("sgd", loss="mse", metrics=["mae"])
+        results.append(model.evaluate(ids, y, verbose=0))
+    np.testing.assert_allclose(results[0], results[1], rtol=1e-5)
