@@ -297,16 +297,10 @@ class Functional(Model):
                         d is None or d == s for d, s in zip(t.shape, shape)):
                     return [inputs]
         if isinstance(inputs, dict):
-            names = self.input_names
-            missing = [n for n in names if n not in inputs]
-            if missing:
-                raise ValueError(
-                    f'Model "{self.name}" expects inputs named {names}; missing {missing} in '
-                    f"the given dict with keys {list(inputs)}"
-                )
-            flat = [inputs[n] for n in names]
+            flat = self._inputs_from_dict(inputs)
         elif isinstance(inputs, (list, tuple)) and (len(expected) > 1 or all(
                 isinstance(x, (torch.Tensor, np.ndarray)) for x in inputs)):
+            self._check_list_for_dict_inputs(inputs)
             flat = list(inputs)
         else:
             flat = [inputs]
@@ -345,6 +339,38 @@ class Functional(Model):
                 )
             result.append(x)
         return result
+
+    def _inputs_from_dict(self, inputs: dict) -> list:
+        """Data given as a dict, in ``self.inputs`` order: by the keys the model's inputs were
+        given with (``Model({"ids": a, "extra": b}, ...)``), else by the Input layers' names."""
+        struct = self._inputs_struct
+        if isinstance(struct, dict) and all(isinstance(t, SymbolicTensor)
+                                            for t in struct.values()):
+            keys, what = tree.dict_keys(struct), "keys"
+        else:
+            keys, what = self.input_names, "names"
+        missing = [k for k in keys if k not in inputs]
+        if missing:
+            raise ValueError(
+                f'Model "{self.name}" expects inputs with {what} {keys}; missing {missing} in '
+                f"the given dict with keys {list(inputs)}"
+            )
+        return [inputs[k] for k in keys]
+
+    def _check_list_for_dict_inputs(self, inputs) -> None:
+        """A list of data for a model whose inputs were a dict goes in sorted key order, which
+        Keras accepts only where the dict's own order was that order."""
+        struct = self._inputs_struct
+        if not isinstance(struct, dict):
+            return
+        flat_keys = tree.dict_keys(struct)
+        if list(struct) != flat_keys:
+            raise ValueError(
+                f'Model "{self.name}" was built with its inputs as a dict with keys '
+                f"{list(struct)}, so a {type(inputs).__name__} of data is ambiguous: pass a "
+                f"dict with those keys (as in Keras, a list would mean the sorted order "
+                f"{flat_keys})"
+            )
 
 
 def _prints_as_stack(model) -> bool:

@@ -319,3 +319,41 @@ def test_the_output_mask_leaves_padding_out_of_losses_and_metrics():
         model.compile("sgd", loss="mse", metrics=["mae"])
         results.append(model.evaluate(ids, y, verbose=0))
     np.testing.assert_allclose(results[0], results[1], rtol=1e-5)
+
+
+def dict_inputs_and_outputs(K):
+    z = K.Input((4,), name="z_in")
+    a = K.Input((3,), name="a_in")
+    both = K.layers.Concatenate(name="both")([K.layers.Dense(2, name="d_z")(z),
+                                              K.layers.Dense(3, name="d_a")(a)])
+    return K.Model({"zz": z, "aa": a}, {"z": K.layers.Dense(2, name="out_z")(both),
+                                        "b": K.layers.Dense(1, name="out_b")(both)})
+
+
+def test_dict_inputs_and_outputs_go_in_sorted_key_order_as_in_keras():
+    """Keras flattens a dict by sorted key before its graph walk: inputs, outputs, layers and
+    weights follow, so weights copied between the two land where they belong."""
+    data = {"zz": rng.standard_normal((5, 4)).astype("float32"),
+            "aa": rng.standard_normal((5, 3)).astype("float32")}
+    ours, theirs = assert_same_model(dict_inputs_and_outputs, data)
+    assert [t.shape for t in ours.inputs] == [tuple(t.shape) for t in theirs.inputs]
+    assert [t.shape for t in ours.outputs] == [tuple(t.shape) for t in theirs.outputs]
+    assert list(ours(data)) == list(theirs(data)) == ["b", "z"]
+    assert list(ours.predict(data, verbose=0)) == list(theirs.predict(data, verbose=0))
+    listed = [data["aa"], data["zz"]]  # Keras's sorted order, but the dict had another
+    for model in (ours, theirs):
+        with pytest.raises(ValueError):
+            model(listed)
+
+
+def test_a_list_of_data_for_inputs_given_as_a_sorted_dict():
+    def build(K):
+        a, b = K.Input((3,), name="a_in"), K.Input((4,), name="b_in")
+        return K.Model({"a": a, "b": b}, K.layers.Concatenate()([a, b]))
+
+    ours, theirs = build_both(build)
+    listed = [rng.standard_normal((2, 3)).astype("float32"),
+              rng.standard_normal((2, 4)).astype("float32")]
+    np.testing.assert_allclose(to_numpy(ours(listed)), to_numpy(theirs(listed)))
+    with pytest.raises(ValueError, match=r"inputs with keys \['a', 'b'\]; missing"):
+        ours({"a_in": listed[0], "b_in": listed[1]})  # Keras refuses the Input names too
