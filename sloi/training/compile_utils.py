@@ -16,7 +16,19 @@ import torch
 
 from sloi import losses as losses_mod
 from sloi import metrics as metrics_mod
+from sloi.engine import SymbolicTensor, tree
 from sloi.engine.keras_mask import get_keras_mask, set_keras_mask
+
+
+def output_keys(model) -> list[str]:
+    """The names ``compile`` and ``fit`` key a model's outputs by, in ``model.outputs`` order:
+    a dict of outputs' own keys (as Keras keys losses, targets and logs), else the output
+    layers' names; ``["output"]`` for a model that does not say."""
+    output = getattr(model, "output", None)
+    if isinstance(output, dict) and all(isinstance(t, SymbolicTensor) for t in output.values()):
+        return [str(k) for k in tree.dict_keys(output)]
+    names = getattr(model, "output_names", None)
+    return list(names) if names else ["output"]
 
 
 def _per_output(value, names: list[str], what: str, allow_single=True):
