@@ -39,6 +39,7 @@ import torch
 from sloi import losses as losses_mod
 from sloi.engine import tree
 from sloi.training import data_adapters
+from sloi.training.compile_utils import output_keys
 from sloi.training.targets import check_targets
 
 
@@ -208,7 +209,7 @@ def _is_arrays(x) -> bool:
 
 
 def _output_names(trainer) -> list[str]:
-    return list(getattr(trainer.model, "output_names", None) or ["output"])
+    return output_keys(trainer.model)
 
 
 def _describe(value) -> str:

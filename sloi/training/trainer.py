@@ -22,7 +22,7 @@ from sloi.engine.string_inputs import check_data as check_string_data
 from sloi.optimizers import LossScaleOptimizer
 from sloi.training import argument_checks, data_adapters
 from sloi.training import strategy as strategy_mod
-from sloi.training.compile_utils import CompileLoss, CompileMetrics
+from sloi.training.compile_utils import CompileLoss, CompileMetrics, output_keys
 from sloi.training.logs import LazyLogs, as_logs, log_value
 from sloi.training.loss_scaler import LossScaler
 from sloi.training.modes import modes
@@ -77,10 +77,7 @@ class Trainer:
         self.compiled = True
 
     def _output_names(self) -> list[str]:
-        names = getattr(self.model, "output_names", None)
-        if names:
-            return list(names)
-        return ["output"]
+        return output_keys(self.model)
 
     def _require_compiled(self, what: str) -> None:
         if not self.compiled:

@@ -378,3 +378,27 @@ def test_predict_casts_every_batch_of_float16_data():
     with torch.no_grad():
         expected = model(torch.from_numpy(x).float()).numpy()
     np.testing.assert_allclose(out, expected, rtol=1e-6, atol=1e-7)
+
+
+def test_losses_targets_and_logs_of_dict_outputs_are_keyed_by_the_dict_keys():
+    """As in Keras: Model(x, {"z": ..., "b": ...}) takes losses, metrics and targets by "z" and
+    "b" (not by the output layers' names), and logs "b_loss", "z_loss", "z_mae"."""
+    import keras
+
+    def build(K):
+        a = K.Input((4,))
+        return K.Model(a, {"z": K.layers.Dense(2, name="d_z")(a),
+                           "b": K.layers.Dense(3, name="d_b")(a)})
+
+    x = np.linspace(0, 1, 32, dtype="float32").reshape(8, 4)
+    y = {"z": np.ones((8, 2), "float32"), "b": np.zeros((8, 3), "float32")}
+    histories = []
+    for K in (sloi, keras):
+        model = build(K)
+        model.set_weights([np.full(w.shape, 0.1, "float32") for w in model.get_weights()])
+        model.compile("sgd", loss={"z": "mse", "b": "mae"}, metrics={"z": ["mae"]})
+        histories.append(model.fit(x, y, batch_size=8, epochs=2, verbose=0).history)
+    ours, theirs = histories
+    assert sorted(ours) == sorted(theirs) == ["b_loss", "loss", "z_loss", "z_mae"]
+    for key in theirs:
+        np.testing.assert_allclose(ours[key], theirs[key], rtol=1e-5)
