@@ -90,9 +90,6 @@ class Trainer:
                 f'Model "{self.model.name}" must be compiled before {what}(): call '
                 "model.compile(optimizer=..., loss=..., metrics=[...]) first"
             )
-        if self.loss is None and what in ("fit", "train_on_batch"):
-            raise ValueError(f'Model "{self.model.name}" was compiled without a loss; '
-                             "training needs one")
 
     @property
     def metrics_names(self) -> list[str]:
@@ -160,13 +157,18 @@ class Trainer:
         targets = [t.to(p.dtype) if t is not None and t.is_floating_point() and t.dtype != p.dtype
                    else t for t, p in zip(self._flat_targets(y), y_pred)]
         weights = self._flat_weights(sw, len(y_pred))
-        total, parts = self.loss(targets, y_pred, weights)
+        total, parts = self.loss(targets, y_pred, weights) if self.loss is not None else (None, [])
         if self._regularized or holds_added_losses():
             total = self._with_model_losses(total)
+        if total is None:  # as Keras: compile(loss=None) trains on add_loss's losses alone
+            raise ValueError(
+                f'No loss to compute for model "{self.model.name}": it was compiled without a '
+                "loss and its call added none with add_loss(). Provide a `loss` argument in "
+                "compile(), or add_loss() in call().")
         return total, parts, y_pred, targets, weights
 
     def _with_model_losses(self, total):
-        """``total`` plus ``model.losses`` (add_loss's, the
+        """``total`` (None without a compiled loss) plus ``model.losses`` (add_loss's, the
         regularizers'), each summed to a scalar and taken as floatx where it is not a float,
         as Keras adds them."""
         for loss in self.model.losses:

@@ -436,6 +436,29 @@ def test_fit_and_evaluate_add_the_add_loss_losses_as_keras(functional):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
 
 
+def _autoencoder(lib):
+    class AutoEncoder(lib.Model):
+        def __init__(self):
+            super().__init__()
+            self.code, self.decode = lib.layers.Dense(2, activation="tanh"), lib.layers.Dense(4)
+
+        def call(self, x):
+            reconstruction = self.decode(self.code(x))
+            self.add_loss(lib.ops.mean(lib.ops.square(x - reconstruction)))
+            return reconstruction
+
+    return AutoEncoder()
+
+
+def test_a_model_compiled_without_a_loss_trains_on_its_add_loss_as_keras():
+    (ours, ours_eval, ours_w), (theirs, theirs_eval, theirs_w) = _train_alike(
+        _autoencoder, {})
+    np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(ours_eval, theirs_eval, rtol=1e-5, atol=1e-6)
+    for a, b in zip(ours_w, theirs_w):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
 def test_integer_and_vector_add_loss_losses_are_summed_as_floats_as_keras():
     def build(lib):
         class Counts(lib.layers.Layer):
@@ -450,3 +473,17 @@ def test_integer_and_vector_add_loss_losses_are_summed_as_floats_as_keras():
     (ours, ours_eval, _), (theirs, theirs_eval, _) = _train_alike(build, {"loss": "mse"}, Y)
     np.testing.assert_allclose(ours, theirs, rtol=1e-5)
     np.testing.assert_allclose(ours_eval, theirs_eval, rtol=1e-5)
+
+
+def test_no_compiled_loss_and_no_add_loss_is_refused_as_keras_refuses_it():
+    import keras
+
+    for lib in (sloi, keras):
+        model = lib.Sequential([lib.Input((4,)), lib.layers.Dense(1)])
+        model.compile(optimizer="sgd")
+        with pytest.raises(ValueError, match="No loss to compute"):
+            model.fit(X, Y, verbose=0)
+        with pytest.raises(ValueError, match="No loss to compute"):
+            model.evaluate(X, Y, verbose=0)
+        with pytest.raises(ValueError, match="No loss to compute"):
+            model.train_on_batch(X, Y)
