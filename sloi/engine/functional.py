@@ -91,7 +91,6 @@ class Functional(Model):
                               if any(x.dtype is STRING for x in node.input_tensors)}
         if self._string_nodes:
             self._chain = None
-        self._has_activity = any(layer.activity_regularizer is not None for layer in layers)
         self.built = True
         self._build_input_shape = tree.map_structure(lambda t: t.shape, inputs)
 
@@ -214,9 +213,6 @@ class Functional(Model):
 
     def call(self, inputs, training=None, mask=None):
         values = self._standardize_inputs(inputs)
-        if self._has_activity:
-            for layer in self._layers:
-                layer.clear_activity_losses()
         chain = self._chain
         if chain is not None and training is None and mask is None and not self._uses_masks:
             x = values[0]

@@ -199,7 +199,7 @@ def _check_validation_freq(freq) -> None:
 # ---------------------------------------------------------------------------- data
 def _has_loss(trainer) -> bool:
     """Whether the data checks apply: a model compiled with a loss (the trainer itself refuses
-    an uncompiled model, and one without a loss where training needs it)."""
+    an uncompiled model; one compiled without a loss trains on its add_loss losses alone)."""
     return bool(getattr(trainer, "compiled", False)) and trainer.loss is not None
 
 
