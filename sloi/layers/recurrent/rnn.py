@@ -39,7 +39,7 @@ class RNN(FusedLayout, Layer):
         zero_output_for_mask: masked steps output zeros instead of repeating the last output.
 
     Call arguments: ``sequences (batch, steps, features)``, ``initial_state`` (list of
-    ``(batch, size)`` tensors), ``mask (batch, steps)``, ``training``.
+    ``(batch, size)`` tensors or arrays), ``mask (batch, steps)``, ``training``.
     """
 
     # LSTM and GRU take it as an argument (see ``check_use_cudnn``); RNN and SimpleRNN, as in
@@ -155,6 +155,8 @@ class RNN(FusedLayout, Layer):
             return self.get_initial_state(batch, sequences)
         states = list(initial_state) if isinstance(initial_state, (list, tuple)) else [
             initial_state]
+        states = [s if isinstance(s, torch.Tensor) else torch.as_tensor(
+            s, dtype=sequences.dtype, device=sequences.device) for s in states]
         expected = [(batch, s) for s in self.state_sizes]
         got = [tuple(s.shape) for s in states]
         if got != expected:

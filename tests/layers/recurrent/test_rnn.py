@@ -132,3 +132,17 @@ def test_cuda_true_false_auto_agree(name, wrap):
     with pytest.raises(ValueError, match="not right-padded"):
         made[True](x, mask=left)
     torch.testing.assert_close(made[False](x, mask=left), made["auto"](x, mask=left))
+
+
+@pytest.mark.parametrize("name", ["LSTM", "GRU", "SimpleRNN"])
+def test_initial_state_as_arrays_as_in_keras(name):
+    seq = np.random.default_rng(1).random((2, 5, 4)).astype("float32")
+    h, c = np.full((2, 3), 0.5, "float32"), np.full((2, 3), -0.25, "float32")
+    ours, theirs = getattr(layers, name)(3), getattr(keras.layers, name)(3)
+    ours(seq)
+    theirs(seq)
+    ours.set_weights(theirs.get_weights())
+    initial = [h, c] if name == "LSTM" else [h]
+    np.testing.assert_allclose(ours(seq, initial_state=initial).detach().numpy(),
+                               keras.ops.convert_to_numpy(theirs(seq, initial_state=initial)),
+                               atol=1e-5)
