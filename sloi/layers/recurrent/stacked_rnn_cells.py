@@ -54,6 +54,18 @@ class StackedRNNCells(Layer):
                 states.append(zero_states(self, batch_size, [size])[0])
         return states
 
+    # RNN calls these before each sequence: each cell draws its dropout masks afresh, as a
+    # cell of its own would (a mask kept from the last batch may not even fit this one)
+    def reset_dropout_mask(self) -> None:
+        for cell in self.cells:
+            if hasattr(cell, "reset_dropout_mask"):
+                cell.reset_dropout_mask()
+
+    def reset_recurrent_dropout_mask(self) -> None:
+        for cell in self.cells:
+            if hasattr(cell, "reset_recurrent_dropout_mask"):
+                cell.reset_recurrent_dropout_mask()
+
     def build(self, input_shape):
         shape = tuple(input_shape)
         for cell in self.cells:

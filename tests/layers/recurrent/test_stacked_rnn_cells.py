@@ -114,3 +114,16 @@ def test_bad_cell_is_refused():
         StackedRNNCells([object()])
     with pytest.raises(ValueError, match=r"needs a cell with call\(inputs, states\)"):
         sloi.layers.RNN(object())
+
+
+def test_each_sequence_draws_new_dropout_masks_as_in_keras():
+    # Keras draws a stacked cell's masks per call; a batch of another size used to meet the
+    # masks kept from the last one
+    x = torch.from_numpy(cases.X)
+    for lib in (keras, sloi):
+        layer = lib.layers.RNN([lib.layers.LSTMCell(4, dropout=0.5, recurrent_dropout=0.5),
+                                lib.layers.GRUCell(3, dropout=0.5)])
+        first = layer(x, training=True)
+        assert tuple(layer(x[:2], training=True).shape) == (2, 3)
+        again = layer(x, training=True)
+        assert not np.allclose(_to_numpy(first), _to_numpy(again))
