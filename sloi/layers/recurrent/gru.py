@@ -17,6 +17,7 @@ from __future__ import annotations
 from sloi import activations
 from sloi.engine import Layer
 from sloi.layers.recurrent.cell_args import assign_cell_args, serialize_cell_args
+from sloi.layers.recurrent.cell_states import zero_states
 from sloi.layers.recurrent.dropout_rnn_cell import DropoutRNNCell
 from sloi.layers.recurrent.rnn import RNN, check_use_cudnn
 
@@ -100,6 +101,10 @@ class GRUCell(DropoutRNNCell, Layer):
             n = self.activation(x_h + (r * h_in) @ self.recurrent_kernel[:, 2 * u:])
         h = z * h + (1 - z) * n
         return {"update": z, "reset": r, "candidate": n}, h
+
+    def get_initial_state(self, batch_size=None):
+        """Zero states ``[h]`` (a list), ``(batch_size, units)``, as Keras's cell gives them."""
+        return zero_states(self, batch_size, [self.units])
 
     def fused_spec(self):
         """``("gru", (kernel, recurrent_kernel, bias))`` when PyTorch's fused GRU computes it:

@@ -19,6 +19,7 @@ import torch
 from sloi import activations
 from sloi.engine import Layer
 from sloi.layers.recurrent.cell_args import assign_cell_args, serialize_cell_args
+from sloi.layers.recurrent.cell_states import zero_states
 from sloi.layers.recurrent.dropout_rnn_cell import DropoutRNNCell
 from sloi.layers.recurrent.rnn import RNN, check_use_cudnn
 
@@ -100,6 +101,10 @@ class LSTMCell(DropoutRNNCell, Layer):
         c = f * c + i * g
         h = o * self.activation(c)
         return {"input": i, "forget": f, "cell_candidate": g, "output": o}, h, c
+
+    def get_initial_state(self, batch_size=None):
+        """Zero states ``[h, c]``, each ``(batch_size, units)``, as Keras's LSTMCell gives them."""
+        return zero_states(self, batch_size, self.state_size)
 
     def fused_spec(self):
         """``("lstm", (kernel, recurrent_kernel, bias))`` when PyTorch's fused LSTM computes

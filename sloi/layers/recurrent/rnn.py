@@ -13,13 +13,14 @@ import inspect
 
 import torch
 
-from sloi.engine import InputSpec, Layer
+from sloi.engine import InputSpec, Layer, tree
 from sloi.engine.arguments import check_flags
 from sloi.engine.config_decoder import deserialize_layer, serialize_layer
 from sloi.kernels import rnn as rnn_ops
 from sloi.kernels import rnn_backward
 from sloi.layers.recurrent.cell_args import serialize_cell_args
 from sloi.layers.recurrent.fused_layout import FusedLayout, FusedWeights
+from sloi.layers.recurrent.stacked_rnn_cells import StackedRNNCells
 
 
 class RNN(FusedLayout, Layer):
@@ -30,7 +31,10 @@ class RNN(FusedLayout, Layer):
             or a list of cells (stacked with ``StackedRNNCells``).
         return_sequences: return every step's output ``(batch, steps, units)``, not only the
             last ``(batch, units)``.
-        return_state: also return the final states: ``[output, *states]``.
+        return_state: also return the final states: ``(output, *states)``. A stack of cells
+            returns one entry per cell, nested as in Keras: ``(output, [h1, c1], h2)`` for an
+            ``LSTMCell`` under a ``GRUCell`` when symbolic; called eagerly, each entry nests as
+            the initial state did (``[h2]`` from the built-in cells' own zero states).
         go_backwards: read the sequence from its end; the outputs stay in that order.
         stateful: carry the final states of a batch over as the initial states of the next
             (needs a fixed batch size); ``reset_states()`` zeroes them.
@@ -39,7 +43,8 @@ class RNN(FusedLayout, Layer):
         zero_output_for_mask: masked steps output zeros instead of repeating the last output.
 
     Call arguments: ``sequences (batch, steps, features)``, ``initial_state`` (list of
-    ``(batch, size)`` tensors), ``mask (batch, steps)``, ``training``.
+    ``(batch, size)`` tensors or arrays; for a stack of cells, one entry per cell, or all the
+    cells' states flat, in order), ``mask (batch, steps)``, ``training``.
     """
 
     # LSTM and GRU take it as an argument (see ``check_use_cudnn``); RNN and SimpleRNN, as in
@@ -48,13 +53,12 @@ class RNN(FusedLayout, Layer):
     # GRU and SimpleRNN: train through the hand-written backward of sloi.kernels.rnn_backward
     # on the CPU (False: torch's native kernel, or the step loop, through autograd)
     fused_backward = True
+    _nested_states = False  # set by __init__; read here by layers pickled before it was
 
     def __init__(self, cell, return_sequences=False, return_state=False, go_backwards=False,
                  stateful=False, unroll=False, zero_output_for_mask=False, **kwargs):
         super().__init__(**kwargs)
         if isinstance(cell, (list, tuple)):
-            from sloi.layers.recurrent.stacked_rnn_cells import StackedRNNCells
-
             cell = StackedRNNCells(cell)
         if not hasattr(cell, "call") or not hasattr(cell, "state_size"):
             raise ValueError(
@@ -62,6 +66,10 @@ class RNN(FusedLayout, Layer):
                 f"state_size; got {type(cell).__name__}"
             )
         self.cell = cell
+        # a stack of cells (or a cell whose state_size nests) takes and returns its states
+        # nested per cell; the kernels and the step loop keep them flat
+        self._nested_states = isinstance(cell, StackedRNNCells) or any(
+            isinstance(s, (list, tuple)) for s in _as_list(cell.state_size))
         check_flags(self, return_sequences=return_sequences, return_state=return_state,
                     go_backwards=go_backwards, stateful=stateful, unroll=unroll)
         self.return_sequences = return_sequences
@@ -90,8 +98,11 @@ class RNN(FusedLayout, Layer):
     # ------------------------------------------------------------------ shapes
     @property
     def state_sizes(self) -> list[int]:
-        """The size of each state (one for SimpleRNN and GRU, ``[h, c]`` for LSTM)."""
+        """The size of each state (one for SimpleRNN and GRU, ``[h, c]`` for LSTM; a stack of
+        cells lists all its cells' states, flat, in order)."""
         size = self.cell.state_size
+        if self._nested_states:
+            return tree.flatten(size)
         return list(size) if isinstance(size, (list, tuple)) else [size]
 
     @property
@@ -117,7 +128,9 @@ class RNN(FusedLayout, Layer):
         out = (batch, steps, self._output_size) if self.return_sequences else (
             batch, self._output_size)
         if self.return_state:
-            return (out, *((batch, s) for s in self.state_sizes))
+            # one entry per entry of the cell's state_size, as Keras: a stack of cells gives
+            # a list of shapes for a cell with several states
+            return (out, *(_state_shapes(batch, s) for s in _as_list(self.cell.state_size)))
         return out
 
     def compute_mask(self, inputs, previous_mask=None):
@@ -145,22 +158,65 @@ class RNN(FusedLayout, Layer):
         return self._states
 
     def starting_states(self, sequences, initial_state):
-        """The states a call on ``sequences`` starts from, each ``(batch, size)``: the given
-        ``initial_state`` (checked against ``state_sizes``), else a stateful layer's carried
-        states, else zeros."""
-        batch = sequences.shape[0]
+        """The states a call on ``sequences`` starts from, flat, each ``(batch, size)``: the
+        given ``initial_state`` (checked against ``state_sizes``), else a stateful layer's
+        carried states, else zeros."""
+        if self._nested_states:
+            return tree.flatten(self.nested_starting_states(sequences, initial_state))
         if initial_state is None:
             if self.stateful and self._states is not None:
                 return list(self._states)
-            return self.get_initial_state(batch, sequences)
+            return self.get_initial_state(sequences.shape[0], sequences)
         states = list(initial_state) if isinstance(initial_state, (list, tuple)) else [
             initial_state]
+        return self._checked(sequences, states, states, True)
+
+    def nested_starting_states(self, sequences, initial_state) -> list:
+        """``starting_states`` nested as a stack of cells takes them, one entry per cell: as
+        ``initial_state`` nests them (all the states flat are grouped as ``state_size``
+        nests), else as the cell's own ``get_initial_state`` does, as in Keras."""
+        if initial_state is None:
+            nesting = self._initial_nesting(sequences)
+            if self.stateful and self._states is not None:
+                return tree.pack_like(nesting, list(self._states))
+            return nesting
+        given = list(initial_state) if isinstance(initial_state, (list, tuple)) else [
+            initial_state]
+        nesting = _as_list(self.cell.state_size)
+        if (not any(isinstance(s, (list, tuple)) for s in given)
+                and len(given) == len(self.state_sizes) != len(nesting)):
+            given = tree.pack_like(nesting, given)
+        grouped = [len(tree.flatten(s)) for s in given] == [
+            len(tree.flatten(s)) for s in nesting]
+        flat = self._checked(sequences, tree.flatten(given), given, grouped)
+        return tree.pack_like(given, flat)
+
+    def _initial_nesting(self, sequences) -> list:
+        batch = sequences.shape[0]
+        own = getattr(self.cell, "get_initial_state", None)
+        if own is None:
+            return tree.pack_like(_as_list(self.cell.state_size),
+                                  self.get_initial_state(batch, sequences))
+        zeros = own(batch_size=batch)
+        zeros = list(zeros) if isinstance(zeros, (list, tuple)) else [zeros]
+        return tree.map_structure(lambda s: s.to(sequences.device, sequences.dtype), zeros)
+
+    def _checked(self, sequences, states, given, grouped) -> list[torch.Tensor]:
+        """``states`` (flat) as tensors beside ``sequences``, checked against ``state_sizes``;
+        ``given`` is how the caller nested them, named in the error; ``grouped``: whether
+        that nesting gives each cell as many states as it has."""
+        batch = sequences.shape[0]
+        states = [s if isinstance(s, torch.Tensor) else torch.as_tensor(
+            s, dtype=sequences.dtype, device=sequences.device) for s in states]
         expected = [(batch, s) for s in self.state_sizes]
         got = [tuple(s.shape) for s in states]
-        if got != expected:
+        if got != expected or not grouped:
+            nesting = (f", one entry per cell as state_size {self.cell.state_size} nests them"
+                       if self._nested_states else "")
             raise ValueError(
                 f'Layer "{self.name}" ({type(self).__name__}) expects initial_state to be '
-                f"{len(expected)} tensor(s) of shapes {expected}; got {len(got)} of shapes {got}"
+                f"{len(expected)} tensor(s) of shapes {expected}{nesting}; got "
+                f"{_describe_states(given)}"
             )
         return states
 
@@ -180,11 +236,17 @@ class RNN(FusedLayout, Layer):
             if hasattr(cell, reset):
                 getattr(cell, reset)()
         result = self._run_fused(sequences, initial_state, mask, training)
+        nesting = None
         if result is None:
-            states = self.starting_states(sequences, initial_state)
             # cell.call, not cell(): the step loop is hot and the cell is already built
             step = functools.partial(cell.call, training=training) if _accepts_training(
                 cell) else cell.call
+            if self._nested_states:
+                nesting = self.nested_starting_states(sequences, initial_state)
+                states = tree.flatten(nesting)
+                step = _flat_step(step, nesting)
+            else:
+                states = self.starting_states(sequences, initial_state)
             last, outputs, final = rnn_ops.step_loop(
                 step, sequences, states, mask, self.go_backwards, self.zero_output_for_mask)
             path = "loop"
@@ -195,7 +257,9 @@ class RNN(FusedLayout, Layer):
         if self.stateful:
             self._states = [s.detach() for s in final]
         output = outputs if self.return_sequences else last
-        return (output, *final) if self.return_state else output
+        if not self.return_state:
+            return output
+        return (output, *(final if nesting is None else tree.pack_like(nesting, final)))
 
     def fused_groups(self):
         """``(mode, [(kernel, recurrent_kernel, bias)])`` when the cell has a fused kernel."""
@@ -361,6 +425,33 @@ def check_use_cudnn(layer, value):
         raise ValueError(f'Layer "{layer.name}" ({type(layer).__name__}): use_cudnn must be '
                          f"'auto', True or False; got {value!r}")
     return value
+
+
+def _as_list(state_size) -> list:
+    return list(state_size) if isinstance(state_size, (list, tuple)) else [state_size]
+
+
+def _state_shapes(batch, size):
+    """The shape of a state of ``size``, or a list of shapes where ``size`` lists several."""
+    if isinstance(size, (list, tuple)):
+        return [_state_shapes(batch, s) for s in size]
+    return (batch, size)
+
+
+def _flat_step(step, nesting):
+    """``step`` (a cell's call, which takes and returns its states nested as ``nesting``) as
+    the step loop calls it: on the states flat."""
+    def flat_step(inputs, states):
+        output, new_states = step(inputs, tree.pack_like(nesting, states))
+        return output, tree.flatten(new_states)
+
+    return flat_step
+
+
+def _describe_states(states) -> str:
+    shapes = tree.map_structure(
+        lambda s: tuple(getattr(s, "shape", ())), states)
+    return f"{len(tree.flatten(states))} of shapes {shapes}"
 
 
 def _describe_arg(value) -> str:

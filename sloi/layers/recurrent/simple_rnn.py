@@ -9,6 +9,7 @@ from __future__ import annotations
 from sloi import activations
 from sloi.engine import Layer
 from sloi.layers.recurrent.cell_args import assign_cell_args, serialize_cell_args
+from sloi.layers.recurrent.cell_states import zero_states
 from sloi.layers.recurrent.dropout_rnn_cell import DropoutRNNCell
 from sloi.layers.recurrent.rnn import RNN
 
@@ -62,6 +63,10 @@ class SimpleRNNCell(DropoutRNNCell, Layer):
             z = z + self.bias
         h = self.activation(z)
         return h, [h]
+
+    def get_initial_state(self, batch_size=None):
+        """Zero states ``[h]`` (a list), ``(batch_size, units)``, as Keras's cell gives them."""
+        return zero_states(self, batch_size, [self.units])
 
     def fused_spec(self):
         """``("rnn_tanh" | "rnn_relu", (kernel, recurrent_kernel, bias))`` for tanh and plain

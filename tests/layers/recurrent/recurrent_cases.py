@@ -208,3 +208,14 @@ def fused_backward_matches_keras(name, kwargs, mask=None):
     call = {} if mask is None else {"mask": torch.from_numpy(mask)}
     assert_gradients_match_keras(make, getattr(keras.layers, name), kwargs, X, **call)
     assert made[0].last_path == "fused_backward"
+
+
+def check_cell_initial_state(name: str, units: int = 3) -> None:
+    """``<name>Cell(units).get_initial_state(batch_size=2)``: a list of zero states shaped
+    and typed as Keras's cell gives them (``StackedRNNCells`` nests a cell's states by it)."""
+    ours = getattr(sloi.layers, f"{name}Cell")(units).get_initial_state(batch_size=2)
+    theirs = getattr(keras.layers, f"{name}Cell")(units).get_initial_state(batch_size=2)
+    assert isinstance(ours, list) and isinstance(theirs, list)
+    assert [tuple(s.shape) for s in ours] == [tuple(s.shape) for s in theirs]
+    assert [str(s.dtype) for s in ours] == [str(s.dtype) for s in theirs]
+    assert all(not s.any() for s in ours)

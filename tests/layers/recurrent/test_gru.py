@@ -114,3 +114,7 @@ def test_gru_fallbacks_from_the_hand_written_backward():
         old = GRU(4, reset_after=False)
         old(x)
         assert old.last_path == "fused_backward"
+
+
+def test_cell_initial_state_as_in_keras():
+    cases.check_cell_initial_state("GRU")

@@ -109,3 +109,7 @@ def test_lstm_cell_in_rnn_wrapper_equals_lstm():
     wrapped(cases.X)
     wrapped.set_weights(layer.get_weights())
     torch.testing.assert_close(wrapped(cases.X), out)
+
+
+def test_cell_initial_state_as_in_keras():
+    cases.check_cell_initial_state("LSTM")

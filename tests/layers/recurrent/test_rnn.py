@@ -132,3 +132,154 @@ def test_cuda_true_false_auto_agree(name, wrap):
     with pytest.raises(ValueError, match="not right-padded"):
         made[True](x, mask=left)
     torch.testing.assert_close(made[False](x, mask=left), made["auto"](x, mask=left))
+
+
+# ---------------------------------------------------------------- a stack of cells' states
+# ``RNN([cells], return_state=True)`` returns one entry of states per cell, as Keras does:
+# symbolic ``(out, [h1, c1], h2)`` (nested as ``state_size``), eager as the initial states nest
+# (the built-in cells' own zero states are lists: ``(out, [h1, c1], [h2])``).
+
+def _structure(x):
+    """``x`` with each tensor replaced by its shape; lists and tuples kept apart."""
+    if isinstance(x, (list, tuple)):
+        return type(x)(_structure(v) for v in x)
+    return tuple(x.shape)
+
+
+def _leaves(x):
+    if isinstance(x, (list, tuple)):
+        return [leaf for v in x for leaf in _leaves(v)]
+    return [keras.ops.convert_to_numpy(x) if not isinstance(x, torch.Tensor)
+            else x.detach().cpu().numpy()]
+
+
+def _stack(lib, kinds):
+    made = {"lstm": lambda: lib.layers.LSTMCell(3), "gru": lambda: lib.layers.GRUCell(2),
+            "simple": lambda: lib.layers.SimpleRNNCell(4)}
+    return [made[k]() for k in kinds]
+
+
+_STACKS = [("lstm", "gru"), ("lstm",), ("gru",), ("gru", "simple"), ("simple", "lstm", "gru")]
+_SEQ = np.random.default_rng(1).random((2, 5, 4)).astype("float32")
+
+
+def _pair(kinds, **kwargs):
+    """The same ``RNN`` over a stack of cells in sloi and in Keras, with the same weights."""
+    ours = layers.RNN(_stack(sloi, kinds), return_state=True, **kwargs)
+    theirs = keras.layers.RNN(_stack(keras, kinds), return_state=True, **kwargs)
+    ours(_SEQ)
+    theirs(_SEQ)
+    ours.set_weights(theirs.get_weights())
+    return ours, theirs
+
+
+@pytest.mark.parametrize("kinds", _STACKS)
+@pytest.mark.parametrize("return_sequences", [False, True])
+def test_stacked_states_nest_per_cell_as_in_keras(kinds, return_sequences):
+    ours, theirs = _pair(kinds, return_sequences=return_sequences)
+    got, want = ours(_SEQ), theirs(_SEQ)
+    assert _structure(got) == _structure(want)
+    for a, b in zip(_leaves(got), _leaves(want)):
+        np.testing.assert_allclose(a, b, atol=1e-5)
+    # symbolic: nested as state_size (a cell with one state gives it bare)
+    ours = layers.RNN(_stack(sloi, kinds), return_state=True)(sloi.Input((5, 4)))
+    theirs = keras.layers.RNN(_stack(keras, kinds), return_state=True)(keras.Input((5, 4)))
+    assert _structure(ours) == _structure(theirs)
+
+
+def test_a_single_cell_keeps_its_states_flat_as_in_keras():
+    # a list of one cell nests its states; the cell itself, or LSTM, does not
+    listed = layers.RNN([layers.LSTMCell(3)], return_state=True)
+    assert _structure(listed(_SEQ)) == ((2, 3), [(2, 3), (2, 3)])
+    ours = layers.RNN(layers.LSTMCell(3), return_state=True)
+    theirs = keras.layers.RNN(keras.layers.LSTMCell(3), return_state=True)
+    assert _structure(ours(_SEQ)) == _structure(theirs(_SEQ)) == ((2, 3), (2, 3), (2, 3))
+    lstm = layers.LSTM(3, return_state=True)(sloi.Input((5, 4)))
+    assert _structure(lstm) == _structure(
+        keras.layers.LSTM(3, return_state=True)(keras.Input((5, 4))))
+
+
+_H1, _C1 = np.full((2, 3), 0.5, "float32"), np.full((2, 3), -0.25, "float32")
+_H2 = np.full((2, 2), 0.75, "float32")
+
+
+@pytest.mark.parametrize("initial", [[[_H1, _C1], _H2], [[_H1, _C1], [_H2]]],
+                         ids=["bare", "listed"])
+def test_stacked_initial_state_as_arrays_nested_per_cell_as_in_keras(initial):
+    ours, theirs = _pair(("lstm", "gru"))
+    got, want = ours(_SEQ, initial_state=initial), theirs(_SEQ, initial_state=initial)
+    assert _structure(got) == _structure(want)  # each entry nests as it was given
+    for a, b in zip(_leaves(got), _leaves(want)):
+        np.testing.assert_allclose(a, b, atol=1e-5)
+
+
+def test_stacked_initial_state_flat_is_grouped_per_cell():
+    # Keras takes it symbolically (and fails running it); sloi groups it as state_size nests
+    ours, theirs = _pair(("lstm", "gru"))
+    got = ours(_SEQ, initial_state=[_H1, _C1, _H2])
+    want = theirs(_SEQ, initial_state=[[_H1, _C1], _H2])
+    assert _structure(got) == _structure(want)
+    for a, b in zip(_leaves(got), _leaves(want)):
+        np.testing.assert_allclose(a, b, atol=1e-5)
+
+
+def test_stacked_initial_state_of_the_wrong_nesting_is_refused():
+    ours, _ = _pair(("lstm", "gru"))
+    with pytest.raises(ValueError, match=r"3 tensor\(s\).*one entry per cell"):
+        ours(_SEQ, initial_state=[[_H1], [_C1, _H2]])
+    with pytest.raises(ValueError, match=r"shapes \[\(2, 3\), \(2, 3\), \(2, 2\)\]"):
+        ours(_SEQ, initial_state=[[_H1, _C1], _H1])
+
+
+def _functional(lib, initial):
+    seq = lib.Input((5, 4))
+    states = [lib.Input((3,)), lib.Input((3,)), lib.Input((2,))]
+    rnn = lib.layers.RNN([lib.layers.LSTMCell(3), lib.layers.GRUCell(2)], return_state=True)
+    given = {"none": None, "nested": [states[:2], states[2]], "flat": states}[initial]
+    if given is None:
+        return lib.Model(seq, rnn(seq))
+    return lib.Model([seq, *states], rnn(seq, initial_state=given))
+
+
+@pytest.mark.parametrize("initial", ["none", "nested", "flat"])
+def test_functional_model_of_stacked_cells_predicts_as_keras(initial, monkeypatch):
+    ours, theirs = _functional(sloi, initial), _functional(keras, "nested" if initial == "flat"
+                                                           else initial)
+    theirs.set_weights(ours.get_weights())
+    x = _SEQ if initial == "none" else [_SEQ, _H1, _C1, _H2]
+    got, want = ours.predict(x, verbose=0), theirs.predict(x, verbose=0)
+    # the outer container aside (Keras keeps the tuple the layer gave), each entry as in Keras
+    assert list(_structure(got)) == list(_structure(want))
+    for a, b in zip(_leaves(got), _leaves(want)):
+        np.testing.assert_allclose(a, b, atol=1e-5)
+    assert list(_structure(ours(x))) == list(_structure(want))
+    from tests.engine.test_summary import _capture, _keras_text, _table_rows
+
+    assert _table_rows(_capture(ours, line_length=150)) == _table_rows(
+        _keras_text(theirs, monkeypatch, line_length=150))
+
+
+def test_functional_model_of_stacked_cells_round_trips_keras_files(tmp_path):
+    ours, theirs = _functional(sloi, "none"), _functional(keras, "none")
+    theirs.set_weights(ours.get_weights())
+    want = theirs.predict(_SEQ, verbose=0)
+    for writer in (ours, theirs):
+        path = str(tmp_path / f"{writer.__module__.split('.')[0]}.keras")
+        writer.save(path)
+        for loaded in (sloi.models.load_model(path), keras.models.load_model(path)):
+            got = loaded.predict(_SEQ, verbose=0)
+            assert list(_structure(got)) == list(_structure(want))
+            for a, b in zip(_leaves(got), _leaves(want)):
+                np.testing.assert_allclose(a, b, atol=1e-5)
+
+
+@pytest.mark.parametrize("name", ["LSTM", "GRU", "SimpleRNN"])
+def test_initial_state_as_arrays_as_in_keras(name):
+    ours, theirs = getattr(layers, name)(3), getattr(keras.layers, name)(3)
+    ours(_SEQ)
+    theirs(_SEQ)
+    ours.set_weights(theirs.get_weights())
+    initial = [_H1, _C1] if name == "LSTM" else [_H1]
+    np.testing.assert_allclose(ours(_SEQ, initial_state=initial).detach().numpy(),
+                               keras.ops.convert_to_numpy(theirs(_SEQ, initial_state=initial)),
+                               atol=1e-5)

@@ -107,3 +107,7 @@ def test_simple_rnn_other_activations_keep_the_step_loop():
     layer = SimpleRNN(4, activation="sigmoid")
     layer(cases.X)
     assert layer.last_path == "loop"
+
+
+def test_cell_initial_state_as_in_keras():
+    cases.check_cell_initial_state("SimpleRNN")
