@@ -40,8 +40,10 @@ from sloi.engine.config_decoder import catalogue
 from sloi.engine.dtypes import dtype_name, standardize_dtype
 from sloi.engine.input_spec import check_input
 from sloi.engine.keras_mask import get_keras_mask, set_keras_mask
+from sloi.engine.scopes import current_path, name_scope
 from sloi.engine.shape_inference import infer_output_spec
 from sloi.engine.symbolic import History, Node, SymbolicTensor, format_shape
+from sloi.engine.variable import carry_variable_api, restore_variable_class, weight_variable
 
 _BASE_KWARGS = ("input_shape", "input_dim", "batch_size", "batch_input_shape", "weights")
 # the wrappers ``__init_subclass__`` puts around build(), so that a subclass does not wrap twice
@@ -94,10 +96,13 @@ class Layer(nn.Module):
         catalogue(cls)  # sloi's own classes, so nested configs find them by name
         original = cls.__dict__.get("build")
         if original is not None and original not in _BUILDS_THAT_MARK_BUILT:
-            # As in Keras, a layer is built once its build() ran, whoever called it.
+            # As in Keras, a layer is built once its build() ran, whoever called it, and
+            # builds in its name scope: the weights of a layer it builds get paths under its
+            # name ("lstm/lstm_cell/kernel")
             @functools.wraps(original)
             def build(self, *args, **kw):
-                original(self, *args, **kw)
+                with name_scope(self.name):
+                    original(self, *args, **kw)
                 self.built = True
                 if self._build_input_shape is None and args:
                     self._build_input_shape = args[0]
@@ -114,7 +119,12 @@ class Layer(nn.Module):
         # torch's conversions (.double(), .half(), .to(torch.bfloat16)...) all come here: a
         # float layer takes the dtype its weights were given, so that it casts its inputs to
         # it as Keras casts to a layer's dtype (and its config says so)
+        buffers = {n: self._buffers.get(n) for n, trainable in self._own_weights if not trainable}
         result = super()._apply(fn, *args, **kwargs)
+        for reg_name, before in buffers.items():
+            after = self._buffers.get(reg_name)
+            if after is not None:  # torch makes new buffers: the Keras API goes with them
+                carry_variable_api(after, before)
         if self._dtype.is_floating_point:
             converted = _float_dtype_after(fn, self._dtype)
             if converted is not None:
@@ -162,7 +172,9 @@ class Layer(nn.Module):
 
         Accepts Keras 3's order ``add_weight(shape, initializer, dtype, ...)`` and the name-first
         order ``add_weight("kernel", shape, initializer)`` of Keras 2 code. A trainable weight is
-        an ``nn.Parameter``; a non-trainable one (moving statistics) is a buffer.
+        a ``Variable`` (an ``nn.Parameter``); a non-trainable one (moving statistics) a
+        ``NonTrainableVariable`` registered as a buffer. Both have Keras's Variable API
+        (``assign``, ``numpy()``, ``path`` "layer/name", ...).
         """
         args = list(args)
         if args and isinstance(args[0], str):
@@ -194,18 +206,26 @@ class Layer(nn.Module):
         value = _initializers.get(initializer)(shape, dtype=torch_dtype)
         value = torch.as_tensor(value, dtype=torch_dtype).reshape(shape)
         reg_name = self._free_weight_name(name or "variable")
+        with name_scope(self.name):
+            path = current_path(name or "variable")
+        variable = weight_variable(value, name=name or "variable", path=path,
+                                   trainable=trainable, requires_grad=self._trainable)
         if trainable:
-            self.register_parameter(
-                reg_name, nn.Parameter(value, requires_grad=self._trainable)
-            )
+            self.register_parameter(reg_name, variable)
         else:
-            self.register_buffer(reg_name, value)
+            self.register_buffer(reg_name, variable)
         self._own_weights.append((reg_name, bool(trainable)))
         if regularizer is not None:
             self.weight_regularizers.append((reg_name, _regularizers.get(regularizer)))
         if constraint is not None:
             self.weight_constraints.append((reg_name, _constraints.get(constraint)))
         return self._parameters[reg_name] if trainable else self._buffers[reg_name]
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        # unpickled weights are the plain Parameters / tensors they were saved as
+        for reg_name, trainable in self._own_weights:
+            restore_variable_class(self._own_weight_tensor(reg_name, trainable), trainable)
 
     def _free_weight_name(self, name: str) -> str:
         if self.__dict__.get(name, 0) is None:  # a placeholder such as ``self.bias = None``

@@ -382,3 +382,93 @@ def test_repeat_caller_keeps_the_full_call_where_a_call_still_needs_it(case):
         sloi.engine.keras_mask.set_keras_mask(x, torch.ones(4, dtype=torch.bool))
     model(x)
     assert model.repeat_caller(x) is model
+
+
+def _weights_api_layers(lib):
+    """The layers of the Keras Variable API tests, made with ``lib`` (keras or sloi): a user
+    layer whose non-trainable weight its call updates, an Embedding, an LSTM (a cell built in
+    its build) and a Sequential model (layers built in its build)."""
+    layers, ops = lib.layers, lib.ops
+
+    class Counter(layers.Layer):
+        def build(self, input_shape):
+            self.t = self.add_weight(shape=(input_shape[-1],), initializer="zeros",
+                                     trainable=False, name="t")
+
+        def call(self, x):
+            self.t.assign_add(ops.sum(x, axis=0))
+            return x
+
+    counter = Counter(name="c")
+    counter.build((None, 2))
+    counter(ops.ones((3, 2)))
+    emb = layers.Embedding(5, 2, name="emb")
+    emb.build((None, 3))
+    lstm = layers.LSTM(3, name="lstm")
+    lstm.build((None, 4, 2))
+    seq = lib.Sequential([lib.Input((3,)), layers.Dense(2, name="d")], name="seq")
+    return counter, emb, lstm, seq
+
+
+def test_add_weight_gives_keras_variables_as_keras_does():
+    import keras
+
+    ours, theirs = _weights_api_layers(sloi), _weights_api_layers(keras)
+    for o, t in zip(ours, theirs):
+        assert [(w.name, w.path, w.trainable) for w in o.weights] == [
+            (w.name, w.path, w.trainable) for w in t.weights]
+        assert all(isinstance(w, sloi.Variable) for w in o.weights)
+    np.testing.assert_array_equal(ours[0].t.numpy(), theirs[0].t.numpy())  # [3, 3]
+    emb, keras_emb = ours[1], theirs[1]
+    for layer in (emb, keras_emb):
+        layer.embeddings.assign(np.arange(10, dtype="float32").reshape(5, 2))
+        layer.embeddings.assign_sub(np.ones((5, 2), "float32"))
+        layer.trainable = False
+    np.testing.assert_array_equal(emb.embeddings.numpy(), keras_emb.embeddings.numpy())
+    assert emb.embeddings.trainable is keras_emb.embeddings.trainable is False
+    with pytest.raises(ValueError, match="shape of the target variable"):
+        ours[0].t.assign(0.0)
+
+
+def test_keras_variable_weights_stay_torch_parameters_and_buffers():
+    import copy
+    import io
+    import pickle
+
+    counter, emb, _, _ = _weights_api_layers(sloi)
+    kernel = emb.embeddings
+    assert type(kernel).__mro__[1:].count(nn.Parameter) == 1 and counter._buffers["t"] is counter.t
+    assert type(kernel * 2) is torch.Tensor and type(counter.t + 1) is torch.Tensor
+    kernel.assign(np.ones((5, 2), "float32"))
+    assert emb.embeddings is kernel and kernel.requires_grad  # assign writes in place
+    values = kernel.numpy()
+    values[0, 0] = 7.0  # a copy: the weight is unchanged
+    assert kernel.detach()[0, 0].item() == 1.0
+    # numpy() of a weight that requires grad, and value: the tensor itself, as Keras's
+    assert kernel.value is kernel
+    buffer = io.BytesIO()
+    torch.save(counter.state_dict(keep_vars=True) | emb.state_dict(keep_vars=True), buffer)
+    buffer.seek(0)
+    loaded = torch.load(buffer, weights_only=True)  # plain tensors: runs no sloi code
+    torch.testing.assert_close(loaded["embeddings"], kernel.detach())
+    norm = sloi.layers.BatchNormalization(name="bn")
+    norm.build((None, 2))
+    norm.moving_mean.assign([3.0, 3.0])
+    for copied in (copy.deepcopy(norm), pickle.loads(pickle.dumps(norm)),
+                   copy.deepcopy(norm).double()):
+        mean = copied.moving_mean
+        assert isinstance(mean, sloi.Variable) and mean.path == "bn/moving_mean"
+        assert mean is copied._buffers["moving_mean"] and not mean.trainable
+        np.testing.assert_array_equal(mean.numpy(), [3.0, 3.0])
+    optimizer = torch.optim.SGD(emb.parameters(), lr=1.0)
+    emb(torch.tensor([[0, 1]])).sum().backward()
+    optimizer.step()
+    np.testing.assert_array_equal(kernel.numpy()[:3], [[0, 0], [0, 0], [1, 1]])
+
+
+def test_a_call_that_assigns_to_its_state_builds_symbolically():
+    counter = _weights_api_layers(sloi)[0]
+    x = sloi.Input((2,))
+    model = sloi.Model(x, counter(x))
+    model.predict(np.ones((4, 2), "float32"), verbose=0)
+    np.testing.assert_array_equal(counter.t.numpy(), [7.0, 7.0])

@@ -1,9 +1,11 @@
 """The Metric base: names, dtype, state that follows the data's device, no autograd, configs."""
 
 import keras
+import numpy as np
 import pytest
 import torch
 
+import sloi
 from sloi import metrics as M
 
 
@@ -149,3 +151,49 @@ def test_numpy_arrays_with_negative_strides_as_in_keras(name):
     ours.update_state(y[::-1], p[::-1])
     theirs.update_state(y[::-1], p[::-1])
     assert float(ours.result()) == pytest.approx(float(theirs.result()), abs=1e-6)
+
+
+def _true_positives_metric(lib):
+    """keras.io's CategoricalTruePositives: state made with add_variable, updated with
+    assign_add, reset with assign, the variable itself as the result."""
+    ops = lib.ops
+
+    class TruePositives(lib.metrics.Metric):
+        def __init__(self, name="tp", **kwargs):
+            super().__init__(name=name, **kwargs)
+            self.tp = self.add_variable(shape=(), initializer="zeros", name="tp")
+
+        def update_state(self, y_true, y_pred, sample_weight=None):
+            hits = ops.equal(ops.argmax(y_true, -1), ops.argmax(y_pred, -1))
+            self.tp.assign_add(ops.sum(ops.cast(hits, "float32")))
+
+        def result(self):
+            return self.tp
+
+        def reset_state(self):
+            self.tp.assign(0.0)
+
+    return TruePositives()
+
+
+def test_a_custom_metric_with_keras_variables_trains_as_in_keras():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(40, 4)).astype("float32")
+    y = np.eye(3, dtype="float32")[rng.integers(0, 3, 40)]
+    weights = [rng.normal(size=(4, 3)).astype("float32"), np.zeros(3, "float32")]
+    histories, metrics = [], []
+    for lib in (keras, sloi):
+        metric = _true_positives_metric(lib)
+        inputs = lib.Input((4,))
+        model = lib.Model(inputs, lib.layers.Dense(3, activation="softmax")(inputs))
+        model.set_weights(weights)
+        model.compile("sgd", "categorical_crossentropy", metrics=[metric])
+        histories.append(model.fit(x, y, batch_size=8, epochs=2, shuffle=False,
+                                   verbose=0).history)
+        metrics.append(metric)
+    ours, theirs = histories[1], histories[0]
+    assert ours.keys() == theirs.keys() and ours["tp"] == theirs["tp"]
+    np.testing.assert_allclose(ours["loss"], theirs["loss"], rtol=1e-5)
+    assert [(v.name, v.path) for v in metrics[1].variables] == [
+        (v.name, v.path) for v in metrics[0].variables]  # [("tp", "tp/tp")]
+    assert metrics[1].tp.numpy() == metrics[0].tp.numpy()
