@@ -14,16 +14,20 @@ import os
 import sys
 import time
 
+import numpy as np
+
 from sloi import notebook, settings
 
 
-def format_value(value) -> str:
-    """A logged value: ``0.4123``, ``1.2000e-05``, or an array (a value per class) as numpy
-    prints it, as Keras shows it."""
-    if getattr(value, "ndim", 0) > 0 and getattr(value, "size", 1) > 1:
-        return str(value.detach().cpu().numpy() if hasattr(value, "detach") else value)
-    value = float(value)
-    return f"{value:.4f}" if value == 0 or abs(value) >= 1e-3 else f"{value:.4e}"
+def format_value(value, one_line: bool = False) -> str:
+    """A logged value as Keras shows it: ``0.4123`` above 1e-3 in size, else ``1.2000e-05``
+    (zero too: ``0.0000e+00``); an array (a value per class) as its mean. Keras's one-line
+    form (``verbose=2``) compares the value itself, not its size, so negatives show
+    ``-1.5000e+00`` there."""
+    if hasattr(value, "detach"):
+        value = value.detach().cpu().numpy()
+    value = float(np.mean(value))
+    return f"{value:.4f}" if (value if one_line else abs(value)) > 1e-3 else f"{value:.4e}"
 
 
 def format_duration(seconds: float) -> str:
@@ -133,7 +137,7 @@ class Progbar:
         self._last_draw = now
         elapsed = now - self.start
         per_step = elapsed / max(current, 1)
-        metrics = "".join(f" - {name}: {format_value(self._shown(name))}"
+        metrics = "".join(f" - {name}: {format_value(self._shown(name), self.verbose == 2)}"
                           for name in self._order)
         if self.verbose == 2:
             line = (f"{current}/{self.target} - {format_duration(elapsed)} - "

@@ -103,8 +103,6 @@ def test_mask_check_on_a_recurrent_layer():
                    check_gradients=True, check_training=True)
 
 
-@pytest.mark.xfail(strict=True, reason="sloi keeps the activity losses of every eager call; "
-                   "Keras clears them at each outer call")
 def test_activity_losses_are_those_of_the_last_call():
     layer = sloi.layers.Dense(3, activity_regularizer="l1")
     x = np.ones((2, 4), "float32")

@@ -15,17 +15,21 @@ class ProgbarLogger(Callback):
         self.stream = stream
         self.bar = None
         self._in_fit = False  # evaluate() inside fit draws no bar of its own, as in Keras
+        self._batch_names = []  # the names of this epoch's batch logs, in their order
 
     def _new_bar(self, target):
         # fit's logs are running results already: shown as given, never averaged again
         self.bar = Progbar(target, verbose=self.verbose, stateless_metrics=(),
                            stream=self.stream)
 
-    @staticmethod
-    def _ordered(logs):
-        """The logs' own order, as Keras shows them: the loop gives training values by name,
-        then validation values by name; what a callback adds (``learning_rate``) comes last."""
-        return list((logs or {}).items())
+    def _ordered(self, logs):
+        """Keras's order: the names in the order the bar first saw them. The one-line form
+        (``verbose=2``) sees only the epoch's logs, sorted by name (what a callback adds,
+        ``learning_rate``, last); the live bar saw the batches' names first."""
+        logs = logs or {}
+        first = [name for name in self._batch_names if name in logs]
+        return [(name, logs[name]) for name in first] + [
+            (name, value) for name, value in logs.items() if name not in self._batch_names]
 
     def on_train_begin(self, logs=None):
         self._in_fit = True
@@ -42,8 +46,11 @@ class ProgbarLogger(Callback):
         # data of unknown length: a running count in the first epoch, then the count it had
         self._new_bar(self.params.get("steps") or self.__dict__.get("_learned_steps"))
         self._seen = 0
+        self._batch_names = []
 
     def on_train_batch_end(self, batch, logs=None):
+        if self.verbose == 1 and not self._batch_names and logs:
+            self._batch_names = list(logs)  # once an epoch: Keras's bar records every batch
         self._seen = batch + 1
         if self.bar.due(batch + 1):
             self.bar.update(batch + 1, self._ordered(logs), finalize=False)

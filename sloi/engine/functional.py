@@ -15,6 +15,7 @@ from torch import nn
 from sloi.engine import naming, string_inputs, tree
 from sloi.engine.call_inputs import broadcast_masks, describe_value
 from sloi.engine.dtypes import STRING
+from sloi.engine.keras_mask import set_keras_mask
 from sloi.engine.layer import Layer
 from sloi.engine.model import Model
 from sloi.engine.module_tools import first_parameter, layer_list
@@ -33,8 +34,9 @@ class Functional(Model):
     accepts_strings = True
 
     def __init__(self, inputs, outputs, name=None, trainable=True, **kwargs):
-        super().__init__(name=name or naming.unique_name("functional"), trainable=trainable,
-                         **kwargs)
+        # "functional", or a functional subclass's own name ("custom_fit"), as in Keras
+        name = name or naming.unique_name(naming.to_snake_case(type(self).__name__))
+        super().__init__(name=name, trainable=trainable, **kwargs)
         self._init_graph(inputs, outputs)
 
     # ------------------------------------------------------------------ graph
@@ -89,7 +91,6 @@ class Functional(Model):
                               if any(x.dtype is STRING for x in node.input_tensors)}
         if self._string_nodes:
             self._chain = None
-        self._has_activity = any(layer.activity_regularizer is not None for layer in layers)
         self.built = True
         self._build_input_shape = tree.map_structure(lambda t: t.shape, inputs)
 
@@ -206,11 +207,12 @@ class Functional(Model):
         return [t.history.layer.name for t in self._flat_outputs]
 
     # ------------------------------------------------------------------ running
+    # its layers take the enclosing training flag themselves (Layer.forward): passing it down
+    # as an argument would take each of them off its plain-call path
+    _call_takes_training = False
+
     def call(self, inputs, training=None, mask=None):
         values = self._standardize_inputs(inputs)
-        if self._has_activity:
-            for layer in self._layers:
-                layer.clear_activity_losses()
         chain = self._chain
         if chain is not None and training is None and mask is None and not self._uses_masks:
             x = values[0]
@@ -225,6 +227,8 @@ class Functional(Model):
         if mask is not None:
             for t, m in zip(self._flat_inputs, tree.flatten(mask)):
                 masks[id(t)] = m
+                if m is not None:
+                    set_keras_mask(values[id(t)], m)
         use_masks = self._uses_masks or mask is not None
 
         def lookup(x):
@@ -270,8 +274,13 @@ class Functional(Model):
                 values[id(t)] = v
             if use_masks and any(t.mask is not None for t in node.output_tensors):
                 out_mask = layer.compute_mask(args[0], kwargs.get("mask", in_mask))
-                for t, m in zip(node.output_tensors, broadcast_masks(out_mask, outputs)):
+                for t, v, m in zip(node.output_tensors, flat, broadcast_masks(out_mask, outputs)):
                     masks[id(t)] = m
+                    # carried by the value too, as in Keras: a layer that the next layer's
+                    # ``call`` calls itself (MultiHeadAttention inside an encoder block) reads
+                    # its input's mask from there, and so do the losses and metrics
+                    if m is not None and isinstance(v, torch.Tensor):
+                        set_keras_mask(v, m)
             del args, kwargs, outputs, flat
             for tensor_id in release:
                 values.pop(tensor_id, None)
@@ -289,16 +298,10 @@ class Functional(Model):
                         d is None or d == s for d, s in zip(t.shape, shape)):
                     return [inputs]
         if isinstance(inputs, dict):
-            names = self.input_names
-            missing = [n for n in names if n not in inputs]
-            if missing:
-                raise ValueError(
-                    f'Model "{self.name}" expects inputs named {names}; missing {missing} in '
-                    f"the given dict with keys {list(inputs)}"
-                )
-            flat = [inputs[n] for n in names]
+            flat = self._inputs_from_dict(inputs)
         elif isinstance(inputs, (list, tuple)) and (len(expected) > 1 or all(
                 isinstance(x, (torch.Tensor, np.ndarray)) for x in inputs)):
+            self._check_list_for_dict_inputs(inputs)
             flat = list(inputs)
         else:
             flat = [inputs]
@@ -337,6 +340,38 @@ class Functional(Model):
                 )
             result.append(x)
         return result
+
+    def _inputs_from_dict(self, inputs: dict) -> list:
+        """Data given as a dict, in ``self.inputs`` order: by the keys the model's inputs were
+        given with (``Model({"ids": a, "extra": b}, ...)``), else by the Input layers' names."""
+        struct = self._inputs_struct
+        if isinstance(struct, dict) and all(isinstance(t, SymbolicTensor)
+                                            for t in struct.values()):
+            keys, what = tree.dict_keys(struct), "keys"
+        else:
+            keys, what = self.input_names, "names"
+        missing = [k for k in keys if k not in inputs]
+        if missing:
+            raise ValueError(
+                f'Model "{self.name}" expects inputs with {what} {keys}; missing {missing} in '
+                f"the given dict with keys {list(inputs)}"
+            )
+        return [inputs[k] for k in keys]
+
+    def _check_list_for_dict_inputs(self, inputs) -> None:
+        """A list of data for a model whose inputs were a dict goes in sorted key order, which
+        Keras accepts only where the dict's own order was that order."""
+        struct = self._inputs_struct
+        if not isinstance(struct, dict):
+            return
+        flat_keys = tree.dict_keys(struct)
+        if list(struct) != flat_keys:
+            raise ValueError(
+                f'Model "{self.name}" was built with its inputs as a dict with keys '
+                f"{list(struct)}, so a {type(inputs).__name__} of data is ambiguous: pass a "
+                f"dict with those keys (as in Keras, a list would mean the sorted order "
+                f"{flat_keys})"
+            )
 
 
 def _prints_as_stack(model) -> bool:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import threading
 import weakref
 
 import numpy as np
@@ -23,7 +24,7 @@ from torch import nn
 from sloi import constraints as _constraints
 from sloi import initializers as _initializers
 from sloi import regularizers as _regularizers
-from sloi.engine import allocation, naming, tree
+from sloi.engine import allocation, naming, training_flag, tree
 from sloi.engine.call_inputs import (
     ShapeArgs,
     batch_shape_from_kwargs,
@@ -41,13 +42,41 @@ from sloi.engine.dtypes import dtype_name, standardize_dtype
 from sloi.engine.input_spec import check_input
 from sloi.engine.keras_mask import get_keras_mask, set_keras_mask
 from sloi.engine.scopes import current_path, name_scope
-from sloi.engine.shape_inference import infer_output_spec
+from sloi.engine.shape_inference import infer_output_spec, real_device_scope
 from sloi.engine.symbolic import History, Node, SymbolicTensor, format_shape
 from sloi.engine.variable import carry_variable_api, restore_variable_class, weight_variable
 
 _BASE_KWARGS = ("input_shape", "input_dim", "batch_size", "batch_input_shape", "weights")
 # the wrappers ``__init_subclass__`` puts around build(), so that a subclass does not wrap twice
 _BUILDS_THAT_MARK_BUILT: weakref.WeakSet = weakref.WeakSet()
+
+
+class _CallContext(threading.local):
+    """What the layer calls in progress on this thread share, as Keras's call context."""
+
+    entry = None  # the layer whose call is the outermost one in progress
+    symbolic = False  # that call only infers shapes: ``add_loss`` keeps nothing of it
+
+
+_CALL = _CallContext()
+# the layers that hold losses of their last call (``add_loss``, activity regularizers), by
+# id, each with a weak reference that drops it once the layer is gone: an outermost call
+# walks its layers to clear them only while some are held, so a model that adds no such
+# losses pays nothing for the rule (a plain dict: a WeakSet's emptiness costs 7x more)
+_HOLDERS: dict[int, weakref.ref] = {}
+
+
+def _hold(layer) -> None:
+    key = id(layer)
+    if key not in _HOLDERS:
+        _HOLDERS[key] = weakref.ref(layer, lambda _, key=key: _HOLDERS.pop(key, None))
+
+
+def holds_added_losses() -> bool:
+    """Whether any layer holds losses from ``add_loss`` (or an activity regularizer) of its
+    last call: the training step reads ``model.losses`` only then, or for weight
+    regularizers."""
+    return bool(_HOLDERS)
 
 
 class Layer(nn.Module):
@@ -80,7 +109,7 @@ class Layer(nn.Module):
         self.built = False
         self.input_spec = None
         self.activity_regularizer = _regularizers.get(activity_regularizer)
-        self._activity_losses: list = []
+        self._added_losses: list = []  # add_loss's and the activity regularizer's
         self._own_weights: list[tuple[str, bool]] = []  # (registered name, created trainable)
         # (weight name, regularizer / constraint) of this layer's own weights, which the
         # trainer reads to add the penalties to the loss and to apply the constraints
@@ -94,6 +123,9 @@ class Layer(nn.Module):
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         catalogue(cls)  # sloi's own classes, so nested configs find them by name
+        if "call" in cls.__dict__ and "_call_takes_training" not in cls.__dict__:
+            # read by forward() on every call: a class attribute, not a signature lookup
+            cls._call_takes_training = "training" in inspect.signature(cls.call).parameters
         original = cls.__dict__.get("build")
         if original is not None and original not in _BUILDS_THAT_MARK_BUILT:
             # As in Keras, a layer is built once its build() ran, whoever called it, and
@@ -203,8 +235,9 @@ class Layer(nn.Module):
         allocation.charge(self, name or "variable", shape, torch_dtype.itemsize)  # loads only
         if initializer is None:
             initializer = "glorot_uniform" if torch_dtype.is_floating_point else "zeros"
-        value = _initializers.get(initializer)(shape, dtype=torch_dtype)
-        value = torch.as_tensor(value, dtype=torch_dtype).reshape(shape)
+        with real_device_scope():  # a layer first called inside a meta run: real weights
+            value = _initializers.get(initializer)(shape, dtype=torch_dtype)
+            value = torch.as_tensor(value, dtype=torch_dtype).reshape(shape)
         reg_name = self._free_weight_name(name or "variable")
         with name_scope(self.name):
             path = current_path(name or "variable")
@@ -344,23 +377,47 @@ class Layer(nn.Module):
 
     @property
     def losses(self) -> list[torch.Tensor]:
-        """Regularization losses of this layer and its sub-layers, computed from current values."""
-        result = [reg(self._parameters.get(n, self._buffers.get(n)))
-                  for n, reg in self.weight_regularizers]
-        result += list(self._activity_losses)
-        for child in self.child_modules():
-            if isinstance(child, Layer):
-                result += child.losses
+        """As Keras: the losses this layer and its sub-layers added in their latest outermost
+        call (``add_loss``, activity regularizers), then the weight regularization losses,
+        computed from the current weights."""
+        layers = self._layer_tree()
+        result = [loss for layer in layers for loss in layer._added_losses]
+        for layer in layers:
+            result += [reg(layer._parameters.get(n, layer._buffers.get(n)))
+                       for n, reg in layer.weight_regularizers]
         return result
 
     def add_loss(self, loss) -> None:
-        self._activity_losses.append(loss)
+        """Add a loss (a tensor, or a list of them) to ``losses``, from inside ``call``: it
+        lasts until the next outermost call, and ``fit`` adds it to the compiled loss."""
+        flat = tree.flatten(loss)
+        for x in flat:
+            if not isinstance(x, torch.Tensor):
+                raise ValueError(
+                    f'Layer "{self.name}" ({type(self).__name__}): add_loss() takes tensors '
+                    f"computed in call() (or build()); got {type(x).__name__} {x!r}")
+        if _CALL.symbolic:
+            return  # a call on symbolic tensors leaves no losses, as in Keras
+        self._added_losses.extend(flat)
+        _hold(self)
 
-    def clear_activity_losses(self) -> None:
-        """Forget the losses of the last call (``add_loss``, the activity regularizer): a
-        model clears its layers' at the start of each call, so ``losses`` holds those of the
-        latest one only, as in Keras."""
-        self._activity_losses.clear()
+    def _layer_tree(self) -> list[Layer]:
+        """This layer and every sub-layer, each once, parents before their parts."""
+        found, seen = [self], {id(self)}
+        for layer in found:  # grows while it is read
+            for child in layer.child_modules():
+                if isinstance(child, Layer) and id(child) not in seen:
+                    seen.add(id(child))
+                    found.append(child)
+        return found
+
+    def _clear_added_losses(self) -> None:
+        """Forget the losses that this layer and its sub-layers added: an outermost call
+        does it first, so ``losses`` holds those of the latest call only, as in Keras."""
+        for layer in self._layer_tree():
+            if layer._added_losses:
+                layer._added_losses.clear()
+                _HOLDERS.pop(id(layer), None)
 
     def apply_constraints(self) -> None:
         """Project constrained weights (called by the optimizer step after each update)."""
@@ -400,7 +457,8 @@ class Layer(nn.Module):
             return
         shapes = self._build_shapes(args, kwargs)
         self._build_input_shape = shapes
-        self.build(*shapes) if isinstance(shapes, ShapeArgs) else self.build(shapes)
+        with real_device_scope():  # what build makes beside add_weight (buffers) is real too
+            self.build(*shapes) if isinstance(shapes, ShapeArgs) else self.build(shapes)
         self.built = True
         if self._initial_weights is not None:
             self.set_weights(self._initial_weights)
@@ -426,16 +484,38 @@ class Layer(nn.Module):
         return inputs
 
     def forward(self, *args, **kwargs):
-        if kwargs:
-            # Keras lets any layer be called with training= or mask=; pass them on only
-            # to a call() that takes them.
-            for key in ("training", "mask"):
-                if key in kwargs and not self.call_accepts(key) and not self.call_accepts("**"):
-                    del kwargs[key]
-        outputs = self.call(*args, **kwargs)
-        if self.activity_regularizer is not None and self._activity_on_outputs:
-            self._record_activity_loss(outputs)
-        return outputs
+        # the outermost call (no other layer's call encloses it) first clears the losses of
+        # this layer's whole tree, whose calls it is about to run, as Keras's does
+        outermost = _CALL.entry is None
+        if outermost:
+            _CALL.entry = self
+            if _HOLDERS:
+                self._clear_added_losses()
+        try:
+            if kwargs:
+                # Keras lets any layer be called with training= or mask=; pass them on only
+                # to a call() that takes them.
+                for key in ("training", "mask"):
+                    if key in kwargs and not self.call_accepts(key) and not self.call_accepts(
+                            "**"):
+                        del kwargs[key]
+            if self._call_takes_training and kwargs.get("training") is None:
+                # Keras's order: the caller's value, else the enclosing call's or loop's, else
+                # the signature's default (a torch loop after model.train() counts as training)
+                enclosing = training_flag.state.value
+                if enclosing is not None:
+                    kwargs["training"] = enclosing
+                elif self.training:
+                    kwargs["training"] = True
+            outputs = self.call(*args, **kwargs)
+            if self.activity_regularizer is not None and self._activity_on_outputs:
+                self._record_activity_loss(outputs)
+            return outputs
+        finally:
+            if outermost:
+                _CALL.entry = None
+
+    _call_takes_training = False  # whether ``call`` has a ``training`` argument (per class)
 
     # False where ``call`` itself records the activity loss, on other tensors than its outputs
     # (MultiHeadAttention regularizes its projections, as Keras does)
@@ -447,7 +527,7 @@ class Layer(nn.Module):
                 loss = self.activity_regularizer(out)
                 if out.ndim > 0:
                     loss = loss / out.shape[0]
-                self._activity_losses.append(loss)
+                self.add_loss(loss)
 
     def compute_mask(self, inputs, previous_mask=None):
         """The mask of the outputs: the input mask for layers that support masking, else None."""
@@ -497,7 +577,11 @@ class Layer(nn.Module):
             mask = carried_mask(first)
             if mask is not None:
                 kwargs["mask"] = mask
-        outputs = super().__call__(*args, **kwargs)
+        if not plain and kwargs.get("training") is not None and training_flag.state.value is None:
+            with training_flag.flag(kwargs["training"]):  # the layers inside get it too
+                outputs = super().__call__(*args, **kwargs)
+        else:
+            outputs = super().__call__(*args, **kwargs)
         if self.supports_masking or type(self).compute_mask is not Layer.compute_mask:
             out_mask = self.compute_mask(first, kwargs.get("mask", carried_mask(first)))
             if out_mask is not None:
@@ -537,7 +621,7 @@ class Layer(nn.Module):
         node_kwargs = kwargs  # an implicit mask travels beside the tensors, not as a node input
         if in_mask is not None and "mask" not in kwargs and self.call_accepts("mask"):
             kwargs = dict(kwargs, mask=in_mask)
-        outputs = infer_output_spec(self, args, kwargs, self._defines_output_shape())
+        outputs = self._infer_outputs(args, kwargs)
         node_index = len(self._inbound_nodes)
         flat = tree.flatten(outputs)
         masks = self._symbolic_output_masks(args[0], kwargs.get("mask", in_mask), outputs)
@@ -547,6 +631,19 @@ class Layer(nn.Module):
             out.mask = m
         self._inbound_nodes.append(Node(self, tuple(args), dict(node_kwargs), outputs))
         return outputs
+
+    def _infer_outputs(self, args, kwargs):
+        """The symbolic outputs of a call on symbolic tensors: the run that infers them adds
+        no losses, and, outermost, clears those of the layer's tree, as Keras's does."""
+        if _CALL.entry is not None:
+            return infer_output_spec(self, args, kwargs, self._defines_output_shape())
+        _CALL.entry, _CALL.symbolic = self, True
+        try:
+            if _HOLDERS:
+                self._clear_added_losses()
+            return infer_output_spec(self, args, kwargs, self._defines_output_shape())
+        finally:
+            _CALL.entry, _CALL.symbolic = None, False
 
     def _symbolic_output_masks(self, inputs, in_mask, outputs) -> list:
         """Masks of the outputs, as symbolic tensors, found by running ``compute_mask`` on

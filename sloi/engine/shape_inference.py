@@ -2,12 +2,18 @@
 
 A layer that defines ``compute_output_shape`` is asked directly. Any other layer (a ``Lambda``,
 a user's layer, a nested model) is run for real on the ``meta`` device: shapes and dtypes
-propagate, no memory is touched and no arithmetic is done. Sizes unknown until run time
-(``None``) are tried with two different stand-ins; an output size that follows the stand-in is
-unknown too.
+propagate, no memory is touched and no arithmetic is done. Tensors the call makes itself
+(``ops.arange(ops.shape(x)[1])`` for positions) are made on the meta device too, as Keras's
+torch backend makes them, so that no value check (an Embedding's id range) trips over a
+stand-in size; weights built during the run are still real (``real_device_scope``). Sizes
+unknown until run time (``None``) are tried with two different stand-ins; an output size that
+follows the stand-in is unknown too.
 """
 
 from __future__ import annotations
+
+import contextlib
+import threading
 
 import numpy as np
 import torch
@@ -19,6 +25,25 @@ from sloi.engine.symbolic import SymbolicTensor
 from sloi.engine.variable import carry_variable_api
 
 _STAND_INS = (83, 89)
+_outer_devices = threading.local()  # .stack: the default device outside each meta run
+
+
+@contextlib.contextmanager
+def _meta_run():
+    stack = _outer_devices.__dict__.setdefault("stack", [])
+    stack.append(torch.get_default_device())
+    try:
+        with torch.device("meta"):
+            yield
+    finally:
+        stack.pop()
+
+
+def real_device_scope():
+    """Inside a meta-device run, a scope that makes tensors on the device in use outside it
+    (a layer built during the run gets real weights); elsewhere a scope that changes nothing."""
+    stack = _outer_devices.__dict__.get("stack")
+    return torch.device(stack[-1]) if stack else contextlib.nullcontext()
 
 
 def infer_output_spec(layer, args, kwargs, shape_rule: bool):
@@ -65,13 +90,26 @@ def _run_on_meta(layer, args, kwargs):
 
 
 def _run(layer, args, kwargs, stand_in: int):
+    weights = _weight_count(layer)
     try:
         return _call_with(layer, args, kwargs, stand_in, torch.device("meta"))
     except (RuntimeError, NotImplementedError, TypeError):
-        # Data-dependent Python (``if x.max() > 0``) cannot run on meta tensors: run on zeros.
-        device = next((p.device for p in layer.parameters()), torch.device("cpu"))
-        with torch.no_grad():
-            return _call_with(layer, args, kwargs, stand_in, device, real=True)
+        pass
+    if _weight_count(layer) != weights:
+        # sub-layers first built in that run kept real weights, which met meta tensors:
+        # once more, with them on the meta device too
+        try:
+            return _call_with(layer, args, kwargs, stand_in, torch.device("meta"))
+        except (RuntimeError, NotImplementedError, TypeError):
+            pass
+    # Data-dependent Python (``if x.max() > 0``) cannot run on meta tensors: run on zeros.
+    device = next((p.device for p in layer.parameters()), torch.device("cpu"))
+    with torch.no_grad():
+        return _call_with(layer, args, kwargs, stand_in, device, real=True)
+
+
+def _weight_count(layer) -> int:
+    return len(list(layer.parameters())) + len(list(layer.buffers()))
 
 
 def _call_with(layer, args, kwargs, stand_in, device, real=False):
@@ -97,7 +135,8 @@ def _call_with(layer, args, kwargs, stand_in, device, real=False):
             name: carry_variable_api(torch.empty_like(t, device="meta"), t)
             for name, t in list(layer.named_parameters()) + list(layer.named_buffers())
         }
-        outputs = functional_call(layer, state, tuple(margs), mkwargs, strict=False)
+        with _meta_run():
+            outputs = functional_call(layer, state, tuple(margs), mkwargs, strict=False)
     for out in tree.flatten(outputs):
         if not isinstance(out, torch.Tensor):
             raise TypeError(

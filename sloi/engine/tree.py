@@ -1,17 +1,34 @@
-"""Walking nested structures (tensor, list, tuple, dict) the way layers receive them."""
+"""Walking nested structures (tensor, list, tuple, dict) the way layers receive them.
+
+A dict's leaves come in sorted key order (an ``OrderedDict``'s in its own order), as Keras
+flattens them: a model's ``inputs``, ``outputs``, layer order and weight order follow it, so
+``Model(x, {"z": ..., "b": ...})`` lists the ``"b"`` output first, as Keras does.
+"""
+
+from collections import OrderedDict
+
+
+def dict_keys(structure: dict) -> list:
+    """A dict's keys in the order :func:`flatten` takes its leaves."""
+    if isinstance(structure, OrderedDict):
+        return list(structure)
+    try:
+        return sorted(structure)
+    except TypeError:  # keys that do not compare (1 and "a"): their own order
+        return list(structure)
 
 
 def flatten(structure) -> list:
-    """Leaves of ``structure`` in order; dicts in their own key order."""
+    """Leaves of ``structure`` in order; dicts in sorted key order."""
     if isinstance(structure, (list, tuple)):
         return [leaf for item in structure for leaf in flatten(item)]
     if isinstance(structure, dict):
-        return [leaf for item in structure.values() for leaf in flatten(item)]
+        return [leaf for key in dict_keys(structure) for leaf in flatten(structure[key])]
     return [structure]
 
 
 def map_structure(fn, structure):
-    """The same structure with ``fn`` applied to every leaf."""
+    """The same structure with ``fn`` applied to every leaf (a dict keeps its key order)."""
     if isinstance(structure, list):
         return [map_structure(fn, item) for item in structure]
     if isinstance(structure, tuple):
@@ -22,6 +39,17 @@ def map_structure(fn, structure):
 
 
 def pack_like(structure, leaves: list):
-    """Rebuild ``structure`` with ``leaves`` (as given by :func:`flatten`) in place of its own."""
+    """Rebuild ``structure`` with ``leaves`` (as given by :func:`flatten`) in place of its own;
+    dicts come back with their keys sorted, as Keras packs them."""
     it = iter(leaves)
-    return map_structure(lambda _: next(it), structure)
+
+    def pack(node):
+        if isinstance(node, list):
+            return [pack(item) for item in node]
+        if isinstance(node, tuple):
+            return tuple(pack(item) for item in node)
+        if isinstance(node, dict):
+            return {key: pack(node[key]) for key in dict_keys(node)}
+        return next(it)
+
+    return pack(structure)

@@ -7,6 +7,8 @@
 
 from __future__ import annotations
 
+import inspect
+
 from sloi.engine import model as graph
 from sloi.saving import compile_config
 from sloi.saving.export import export_model
@@ -29,12 +31,27 @@ class Model(graph.Model):
             return super().__new__(Functional)
         return super().__new__(cls)
 
+    def __init__(self, *args, **kwargs):
+        if functional_arguments(args, kwargs):
+            # A subclass given inputs and outputs (in its own __init__, or as
+            # CustomFit(inputs, outputs)) is a functional model with the subclass's methods on
+            # top: as Keras does, Functional takes Model's place among the class's bases.
+            from sloi.models.functional import Functional
+
+            if not isinstance(self, Functional):
+                _put_functional_under(type(self), Functional)
+            Functional.__init__(self, *args, **kwargs)
+            return
+        super().__init__(*args, **kwargs)
+
     @classmethod
     def from_config(cls, config: dict, custom_objects=None):
         """A functional model's config (``layers``, ``input_layers``, ``output_layers``) gives
-        a functional model, as in Keras; any other config is ``cls(**config)``."""
+        a functional model, as in Keras, where the class's ``__init__`` takes inputs and
+        outputs; any other config is ``cls(**config)``."""
         if isinstance(config, dict) and "layers" in config and (
-                "input_layers" in config or "output_layers" in config):
+                "input_layers" in config or "output_layers" in config) and (
+                functional_like_constructor(cls)):
             from sloi.models.functional import Functional
 
             target = Functional if cls is Model else cls
@@ -165,3 +182,39 @@ class Model(graph.Model):
         arguments: ``dynamic_batch=True``, ``opset=None``; see ``sloi.saving.export``."""
         return export_model(self, filepath, format=format, verbose=verbose,
                             input_signature=input_signature, **kwargs)
+
+
+def functional_arguments(args, kwargs) -> bool:
+    """Whether a model constructor's arguments are ``(inputs, outputs)``, given by position
+    or by name, as Keras tells them."""
+    return (len(args) == 2 or (len(args) == 1 and "outputs" in kwargs)
+            or ("inputs" in kwargs and "outputs" in kwargs))
+
+
+def functional_like_constructor(cls) -> bool:
+    """Whether ``cls(inputs, outputs, name=..., trainable=...)`` can rebuild a model of
+    ``cls`` from a functional config: its ``__init__`` is the functional one or takes
+    ``*args, **kwargs``. A subclass whose ``__init__`` builds the graph itself is rebuilt
+    from its own config (``cls(**config)``) instead, as in Keras."""
+    from sloi.models.functional import Functional
+
+    spec = inspect.getfullargspec(cls.__init__)
+    if spec.varargs is not None and spec.varkw is not None:
+        return True
+    return spec.args[1:] == inspect.getfullargspec(Functional.__init__).args[1:]
+
+
+def _put_functional_under(cls, functional) -> None:
+    """Replace ``Model`` by ``functional`` among the bases of ``cls`` and of its ancestors
+    that derive from ``Model``, so that ``cls`` itself (its name, its registration for
+    saving, its methods) stays the class of its instances."""
+    if functional in cls.__mro__:
+        return
+    bases = []
+    for base in cls.__bases__:
+        if base is Model:
+            base = functional
+        elif issubclass(base, Model):
+            _put_functional_under(base, functional)
+        bases.append(base)
+    cls.__bases__ = tuple(bases)

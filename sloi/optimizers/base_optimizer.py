@@ -13,6 +13,11 @@ One training step, as the training loop drives it::
 the weights (`use_ema`), count the iteration.
 Everything per step is host-side Python numbers or device-side `torch._foreach_*` ops: no value
 is read back from the device.
+
+`iterations` and a numeric `learning_rate` are `keras.Variable`s, as in Keras (`assign`,
+`numpy()`, `float()`), kept on the CPU. The optimizer reads and counts them through NumPy
+views of their memory, a fraction of a microsecond and no torch call per step, so whatever
+is assigned to them is what the next step uses.
 """
 
 import inspect
@@ -23,6 +28,8 @@ import warnings
 import torch
 
 from sloi.engine.naming import to_snake_case, unique_name
+from sloi.engine.scopes import name_scope
+from sloi.engine.variable import Variable
 from sloi.optimizers import gradient_clipping
 from sloi.optimizers import schedules as _schedules
 
@@ -33,9 +40,9 @@ def _is_schedule(value):
 
 
 def _check_learning_rate(value):
-    if _is_schedule(value) or callable(value):
+    if _is_schedule(value) or (callable(value) and not isinstance(value, torch.Tensor)):
         return value
-    if isinstance(value, torch.Tensor) and value.numel() == 1:
+    if isinstance(value, torch.Tensor) and value.numel() == 1:  # a Variable too
         return float(value.item())
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise ValueError(
@@ -150,10 +157,13 @@ class Optimizer:
         self.ema_overwrite_frequency = ema_overwrite_frequency
         self.loss_scale_factor = loss_scale_factor
         self.gradient_accumulation_steps = gradient_accumulation_steps
-        self._learning_rate = _check_learning_rate(learning_rate)
-        # A Python int: the step count is known on the host, so schedules and bias corrections
-        # never wait for the device.
-        self._iterations = 0
+        # The step count lives on the host, so schedules and bias corrections never wait for
+        # the device.
+        self._iterations, self._iterations_view = self._host_variable(0, "int64", "iteration")
+        self._rate_view = None  # the learning-rate variable's memory, when the rate is one
+        self._written_rate = None  # the rate last written into the torch param groups
+        self._learning_rate = None
+        self._set_learning_rate(_check_learning_rate(learning_rate))
         self.built = False
         self.torch_optimizer = None
         self._params = []
@@ -164,28 +174,54 @@ class Optimizer:
         self._exclude_pattern = None
         self._pending_state = None
 
+    def _host_variable(self, value, dtype, name):
+        """A scalar `Variable` on the CPU, and a NumPy view of its memory for the hot path."""
+        with name_scope(self.name):
+            variable = Variable(torch.tensor(value, dtype=getattr(torch, dtype), device="cpu"),
+                                trainable=False, name=name)
+        return variable, variable.detach().numpy()
+
+    def __getstate__(self):
+        # A view does not survive pickling or deepcopy as a view: made again from the copy.
+        state = dict(self.__dict__)
+        state["_iterations_view"] = state["_rate_view"] = None
+        return state
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self._iterations_view = self._iterations.detach().numpy()
+        if isinstance(self._learning_rate, torch.Tensor):
+            self._rate_view = self._learning_rate.detach().numpy()
+
     @property
     def iterations(self):
-        """The number of steps taken, a Python int."""
+        """The number of steps taken: an int64 scalar `Variable`, as Keras's."""
         return self._iterations
 
     @iterations.setter
     def iterations(self, value):
-        self._iterations = int(value)
+        self._iterations_view[()] = int(value)
+
+    @property
+    def iteration_count(self) -> int:
+        """`iterations` as a Python int, read without a torch call (for the step's host
+        arithmetic: schedules, bias corrections)."""
+        return self._iterations_view.item()
 
     # -- learning rate ---------------------------------------------------------------------
 
     @property
     def learning_rate(self):
-        """The learning rate of the coming step, a float. Set it to a float or a schedule."""
+        """As Keras: a float32 scalar `Variable` when the rate is a number (`assign` to it,
+        or set `learning_rate` to a number, and the next step uses it), a schedule's value
+        at the current step as a tensor, or what a callable rate returns. Setting a schedule
+        replaces the rate."""
         lr = self._learning_rate
-        if isinstance(lr, float):  # the common case, read at every step: no type walk
+        if self._rate_view is not None:
             return lr
         if _is_schedule(lr):
-            return float(lr(self.iterations))
-        if callable(lr):
-            return float(lr())
-        return lr
+            return torch.as_tensor(lr(self.iteration_count), dtype=torch.float32)
+        return lr()
 
     @learning_rate.setter
     def learning_rate(self, value):
@@ -197,8 +233,27 @@ class Optimizer:
                 "If you need the learning rate to be settable, you should instantiate the "
                 "optimizer with a float `learning_rate` argument."
             )
-        self._learning_rate = value
-        self._write_param_groups("lr", self.learning_rate)
+        self._set_learning_rate(value)
+        self._write_param_groups("lr", self.current_learning_rate())
+
+    def _set_learning_rate(self, value):
+        if not isinstance(value, float):  # a schedule or a callable
+            self._learning_rate, self._rate_view = value, None
+        elif self._rate_view is not None:  # as Keras: the same variable takes the value
+            self._rate_view[()] = value
+        else:
+            self._learning_rate, self._rate_view = self._host_variable(
+                value, "float32", "learning_rate")
+
+    def current_learning_rate(self) -> float:
+        """The rate of the coming step as a Python float (a schedule is called with the
+        step count)."""
+        if self._rate_view is not None:  # the common case, read at every step
+            return self._rate_view.item()
+        lr = self._learning_rate
+        if _is_schedule(lr):
+            return float(lr(self.iteration_count))
+        return float(lr())
 
     @property
     def lr(self):
@@ -210,6 +265,8 @@ class Optimizer:
         self.learning_rate = value
 
     def _write_param_groups(self, key, value):
+        if key == "lr":
+            self._written_rate = value
         if self.torch_optimizer is not None:
             for group in self.torch_optimizer.param_groups:
                 group[key] = value
@@ -286,7 +343,8 @@ class Optimizer:
             self._decayed = decayed
             groups = [{"params": self._params}]
         if self._params:
-            self.torch_optimizer = self._make_torch_optimizer(groups, self.learning_rate)
+            self.torch_optimizer = self._make_torch_optimizer(groups,
+                                                              self.current_learning_rate())
         self.built = True
         if self._pending_state is not None:
             state, self._pending_state = self._pending_state, None
@@ -366,8 +424,10 @@ class Optimizer:
         if self.loss_scale_factor is not None:
             torch._foreach_div_(grads, float(self.loss_scale_factor))
         self._clip_gradients(grads)
-        lr = self.learning_rate
-        if not isinstance(self._learning_rate, float):
+        lr = self.current_learning_rate()
+        # torch reads the rate from its param groups; one assigned to the variable since
+        # the last step is written there now
+        if lr != self._written_rate:
             self._write_param_groups("lr", lr)
         if self._decayed:
             decayed = [p for p in self._decayed if p.grad is not None]
@@ -376,20 +436,37 @@ class Optimizer:
         self._prepare_torch_step()
         self._torch_step()
         self._update_moving_average()
-        self.iterations += 1
+        self._iterations_view[()] = self._iterations_view.item() + 1
 
     def _update_moving_average(self):
         """Keras's EMA step over every weight, stepped or not; runs before `iterations` counts
         the step, so `iterations == 0` marks the first one."""
         if not self.use_ema:
             return
-        if self.iterations == 0:
+        iterations = self.iteration_count
+        if iterations == 0:
             torch._foreach_copy_(self._averages, self._params)
         else:
             torch._foreach_lerp_(self._averages, self._params, 1.0 - self.ema_momentum)
         frequency = self.ema_overwrite_frequency
-        if frequency and (self.iterations + 1) % frequency == 0:
+        if frequency and (iterations + 1) % frequency == 0:
             torch._foreach_copy_(self._params, self._averages)
+
+    @property
+    def variables(self):
+        """The optimizer's variables, as Keras lists them: `iterations`, the learning-rate
+        variable (when the rate is a number), the moving averages (`use_ema`), then each
+        weight's state tensors in `build` order (Adam's `m` and `v`), which torch creates at
+        a weight's first update."""
+        found = [self._iterations]
+        if self._rate_view is not None:
+            found.append(self._learning_rate)
+        found += list(self._averages or ())
+        state = self.torch_optimizer.state if self.torch_optimizer is not None else {}
+        for p in self._params:
+            found += [v for key, v in state.get(p, {}).items()
+                      if key != "step" and isinstance(v, torch.Tensor)]
+        return found
 
     @property
     def trainable_variables(self):
@@ -450,10 +527,8 @@ class Optimizer:
         """The torch optimizer's state, the iteration count, a float learning rate and, with
         `use_ema`, the moving averages."""
         return {
-            "iterations": self.iterations,
-            "learning_rate": (
-                self._learning_rate if isinstance(self._learning_rate, float) else None
-            ),
+            "iterations": self.iteration_count,
+            "learning_rate": self._rate_view.item() if self._rate_view is not None else None,
             "torch_optimizer": (
                 self.torch_optimizer.state_dict() if self.torch_optimizer is not None else None
             ),
@@ -463,11 +538,16 @@ class Optimizer:
         }
 
     def load_state_dict(self, state_dict):
-        """Restores `state_dict()`; before `build`, it is kept and restored by `build`."""
+        """Restores `state_dict()`. The step count and learning rate are restored at once;
+        before `build`, the per-weight state is kept and restored by `build` (on the weights'
+        device then)."""
+        self.iterations = int(state_dict["iterations"])
+        lr = state_dict.get("learning_rate")
+        if lr is not None and self._rate_view is not None:
+            self._rate_view[()] = float(lr)  # Keras saves its learning-rate variable too
         if not self.built:
             self._pending_state = state_dict
             return
-        self.iterations = int(state_dict["iterations"])
         saved = state_dict.get("torch_optimizer")
         if saved is not None and self.torch_optimizer is not None:
             self.torch_optimizer.load_state_dict(saved)
@@ -481,16 +561,15 @@ class Optimizer:
             with torch.no_grad():
                 torch._foreach_copy_(self._averages, [a.to(p.device) for a, p in
                                                       zip(averages, self._averages)])
-        lr = state_dict.get("learning_rate")
-        if lr is not None and isinstance(self._learning_rate, float):
-            self._learning_rate = float(lr)  # Keras saves its learning-rate variable too
         # torch restored the saved param_groups' lr; make them agree with ours again.
-        self._write_param_groups("lr", self.learning_rate)
+        self._write_param_groups("lr", self.current_learning_rate())
 
     def get_config(self):
         """Constructor arguments, with Keras 3's keys; a schedule is serialized to a dict."""
         lr = self._learning_rate
-        if _is_schedule(lr):
+        if self._rate_view is not None:
+            lr = self._rate_view.item()
+        elif _is_schedule(lr):
             lr = _schedules.serialize(lr)
         return {
             "name": self.name,
@@ -516,4 +595,5 @@ class Optimizer:
         return cls(**config)
 
     def __repr__(self):
-        return f"<{type(self).__name__} name={self.name!r} learning_rate={self._learning_rate!r}>"
+        lr = self._rate_view.item() if self._rate_view is not None else self._learning_rate
+        return f"<{type(self).__name__} name={self.name!r} learning_rate={lr!r}>"

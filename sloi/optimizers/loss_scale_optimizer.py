@@ -90,6 +90,17 @@ class LossScaleOptimizer(Optimizer):
         self.inner_optimizer.iterations = value
 
     @property
+    def iteration_count(self):
+        return self.inner_optimizer.iteration_count
+
+    def current_learning_rate(self):
+        return self.inner_optimizer.current_learning_rate()
+
+    @property
+    def variables(self):
+        return self.inner_optimizer.variables
+
+    @property
     def trainable_variables(self):
         return self.inner_optimizer.trainable_variables
 
@@ -169,7 +180,7 @@ class LossScaleOptimizer(Optimizer):
     def state_dict(self):
         """The scale, the good-step counter and the inner optimizer's state."""
         return {
-            "iterations": self.iterations,
+            "iterations": self.iteration_count,
             "dynamic_scale": self.dynamic_scale,
             "step_counter": self.step_counter,
             "inner_optimizer": self.inner_optimizer.state_dict(),

@@ -239,7 +239,7 @@ class MultiOptimizer(Optimizer):
             raise ValueError("No gradients provided for any variable.")
         for index in sorted(stepping):
             self._inner_optimizers[index].step()
-        self.iterations += 1
+        self.iterations = self.iteration_count + 1
 
     def zero_grad(self, set_to_none=True):
         for optimizer in self._inner_optimizers:
@@ -257,7 +257,7 @@ class MultiOptimizer(Optimizer):
     def state_dict(self):
         """The step count and each inner optimizer's state, in `optimizers` order."""
         return {
-            "iterations": self.iterations,
+            "iterations": self.iteration_count,
             "optimizers": [opt.state_dict() for opt in self._inner_optimizers],
         }
 

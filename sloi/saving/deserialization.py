@@ -314,18 +314,25 @@ def as_shape(value):
 
 # ---------------------------------------------------------------------------- Lambda
 def _lambda_from_config(cls, inner: dict, ctx: DecodingContext):
+    """A Lambda whose functions the file names (``"double"``) loads in safe mode, as in Keras:
+    each is taken from ``custom_objects`` (or the registered functions). One whose function
+    the file stores as code (a Python lambda) needs ``safe_mode=False``, as in Keras, and even
+    then the code is never run: the function comes from ``custom_objects``."""
     name = inner.get("name", "lambda")
-    if ctx.safe_mode:
+    stored_code = any(_is_stored_code(inner.get(key)) for key in ("function", "output_shape",
+                                                                   "mask"))
+    if stored_code and ctx.safe_mode:
         raise ValueError(
-            f'Refusing to load the Lambda layer "{name}": a Lambda layer wraps an arbitrary '
-            "Python function, and loading is in safe mode (safe_mode=True, the default). If you "
+            f'Refusing to load the Lambda layer "{name}": its function is a Python lambda '
+            "stored as code, and loading is in safe mode (safe_mode=True, the default). If you "
             "trust this file, load it with safe_mode=False and pass the function(s) in "
             f"custom_objects, e.g. custom_objects={{{_short_name(inner.get('function'), name)!r}"
             ": <the function>}}. Code stored in a file is never run."
         )
-    warnings.warn(
-        f'Loading the Lambda layer "{name}" with safe_mode=False: its function is taken from '
-        "custom_objects (code stored in the file is never run).", stacklevel=4)
+    if stored_code:
+        warnings.warn(
+            f'Loading the Lambda layer "{name}" with safe_mode=False: its function is taken '
+            "from custom_objects (code stored in the file is never run).", stacklevel=4)
     for key in ("function", "output_shape", "mask"):
         value = inner.get(key)
         if key != "function" and (value is None or _is_shape_spec(value)):
@@ -334,6 +341,10 @@ def _lambda_from_config(cls, inner: dict, ctx: DecodingContext):
     if isinstance(inner.get("arguments"), dict):
         inner["arguments"] = deserialize(inner["arguments"], ctx)
     return _call_from_config(cls, inner, ctx, name)
+
+
+def _is_stored_code(spec) -> bool:
+    return isinstance(spec, dict) and spec.get("class_name") == "__lambda__"
 
 
 def _is_shape_spec(value) -> bool:

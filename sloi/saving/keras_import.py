@@ -11,8 +11,10 @@
 The kind of file is told by its content (a zip archive or an HDF5 file), not by its name.
 Importing this module makes ``sloi.models.load_model`` and ``model.load_weights`` read these
 files. Loading never runs code from a file: a ``Lambda`` layer is refused unless
-``safe_mode=False``, and even then its function comes from ``custom_objects``; the optimizer's
-state is not restored (its hyper-parameters are).
+``safe_mode=False``, and even then its function comes from ``custom_objects``. A ``.keras``
+file's optimizer state (step count, learning rate, Adam's moments, ...) is restored for the
+optimizers whose layout sloi knows (``keras_optimizer``), so that ``fit`` goes on where the
+saved training stopped; a legacy ``.h5`` file's is not (its hyper-parameters are).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from sloi.saving import object_registration as registry
 from sloi.saving.compile_config import deserialize_compile_config
 from sloi.saving.errors import FileFormatError
 from sloi.saving.keras_config import translate_model_config, without_shared_ids
+from sloi.saving.keras_optimizer import read_keras_optimizer, restore_keras_optimizer
 from sloi.saving.serialization import SafeModeScope
 
 _KERAS_MEMBERS = ("config.json", "metadata.json", "model.weights.h5")
@@ -44,8 +47,9 @@ def load_keras_model(path, custom_objects=None, safe_mode=True, compile=True):
         safe_mode: True (default) refuses Lambda layers: Keras stores their code as
             bytecode, which sloi never runs. False takes their functions from
             ``custom_objects`` (by layer name).
-        compile: True compiles the model again with the optimizer (hyper-parameters, not
-            state), loss and metrics the file names, when it names them.
+        compile: True compiles the model again with the optimizer, loss and metrics the
+            file names, when it names them; a ``.keras`` file's optimizer also gets its saved
+            state back (see ``keras_optimizer``; one that does not match warns and restarts).
 
     Raises:
         FileFormatError: not a Keras model file, a damaged one, weights that do not fit, a
@@ -55,14 +59,18 @@ def load_keras_model(path, custom_objects=None, safe_mode=True, compile=True):
         ImportError: h5py is not installed.
     """
     path = saving_api.file_path(path, "load_keras_model")
+    weights_h5 = None
     if _read_head(path).startswith(b"PK"):
-        model, compile_config = _load_keras_archive(path, custom_objects, safe_mode)
+        model, compile_config, weights_h5 = _load_keras_archive(path, custom_objects,
+                                                                safe_mode)
         translate = translate_compile_config
     else:
         model, compile_config = _load_legacy_h5(path, custom_objects, safe_mode)
         translate = translate_training_config
     if compile and compile_config:
         _compile(model, compile_config, translate, custom_objects, path)
+        if getattr(model, "optimizer", None) is not None and weights_h5 is not None:
+            _restore_optimizer(model, weights_h5, f"{path}:model.weights.h5")
     return model
 
 
@@ -141,7 +149,18 @@ def _load_keras_archive(path, custom_objects, safe_mode):
             model = _build(config, major, custom_objects, safe_mode, path)
         pairs = keras_h5.keras3_pairs(model, root, source)
     keras_h5.check_and_apply(pairs, model, source, skip_mismatch=False)
-    return model, compile_config
+    return model, compile_config, members["model.weights.h5"]
+
+
+def _restore_optimizer(model, weights_h5: bytes, source: str) -> None:
+    """The compiled model's optimizer takes the state under ``optimizer/vars``, as Keras's
+    loader gives it (Keras builds the optimizer when it compiles a loaded model)."""
+    with keras_h5.open_h5(weights_h5, source) as root, keras_h5.reading(source):
+        found = read_keras_optimizer(root, source)
+        # No arrays at all (a file saved before training, or an optimizer whose state its
+        # writer left out): Keras warns then too, as the counts differ.
+        restore_keras_optimizer(model.optimizer, list(model.trainable_weights), found or [],
+                                source)
 
 
 def _load_legacy_h5(path, custom_objects, safe_mode):

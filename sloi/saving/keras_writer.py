@@ -16,7 +16,7 @@ and writing cannot disagree. Every file is built in memory first and then writte
 (``archive``): a model Keras cannot express (a ``TorchModuleWrapper``, a layer class that is
 neither sloi's nor registered) is refused before anything touches the disk, and the previous
 file stays as it was. A ``.keras`` archive holds the optimizer's state where Keras keeps it
-the way sloi does (SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta, Adamax, Lion, Ftrl);
+(``keras_optimizer``: SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta, Adamax, Lion, Ftrl);
 ``.sloi`` keeps every optimizer's state.
 
 Op nodes (``x + y``, ``ops.mean(x, axis=1)``): sloi records every argument in the node,
@@ -52,7 +52,7 @@ from sloi.saving.keras2_dialect import (
     keras2_model_config,
     keras2_training_config,
 )
-from sloi.saving.object_registration import get_registered_name
+from sloi.saving.keras_optimizer import keras_optimizer_values
 
 # The Keras version the files claim: the one whose loader the tests check them against.
 KERAS_VERSION = "3.15.1"
@@ -64,7 +64,6 @@ NOT_IN_KERAS = {
     "ConvLSTM2DCell": "Keras has no public ConvLSTM2DCell: use the ConvLSTM2D layer",
     "ConvLSTM3DCell": "Keras has no public ConvLSTM3DCell: use the ConvLSTM3D layer",
 }
-_MODELS = ("Functional", "Model", "Sequential")
 # sloi's class names that Keras writes under another name (its public alias).
 KERAS_CLASS_NAMES = {"GroupedQueryAttention": "GroupQueryAttention"}
 _WRAPPED = ("layer", "backward_layer", "forward_layer", "cell")
@@ -79,7 +78,7 @@ _TENSOR_ROLES = {"x", "x1", "x2", "x3", "y", "condition", "xs", "inputs", "a", "
 # ---------------------------------------------------------------------------- public
 def save_keras_model(model, path: str) -> None:
     """Write ``model`` as a Keras 3 ``.keras`` archive (atomically), with the optimizer's
-    state where Keras keeps it the same way (see ``keras_optimizer_state``)."""
+    state where Keras keeps it the same way (see ``keras_optimizer``)."""
     config = keras_model_config(model, path)
     compile_config = get_compile_config(model)
     optimizer = None
@@ -283,14 +282,13 @@ def _module_of(class_name: str):
 
 
 def _check_expressible(layer, path: str) -> None:
+    """Refuses the sloi layers Keras has no class for. A user's own layer is written as Keras
+    writes it, by its class name, registered or not: Keras and sloi load it given the class
+    (``custom_objects``, or registered)."""
     for sub in _layers_below(layer):
         class_name = type(sub).__name__
-        why = NOT_IN_KERAS.get(class_name)
-        if why is None and not _is_op(sub) and class_name not in _MODELS:
-            if fam.builtin_class("layers", class_name) is not type(sub) and not (
-                    _is_registered(sub)):
-                why = ("its class is not one of sloi's Keras layers, and it is not registered "
-                       "with @register_keras_serializable (Keras could not find it)")
+        ours = fam.builtin_class("layers", class_name) is type(sub)
+        why = NOT_IN_KERAS.get(class_name) if ours else None
         if why is not None:
             raise ValueError(
                 f'Cannot save "{path}" in Keras\'s format: layer "{sub.name}" ({class_name}) '
@@ -316,14 +314,6 @@ def _layers_below(layer):
         if isinstance(sub, Layer) and sub is not layer:
             found += _layers_below(sub)
     return found
-
-
-def _is_op(layer) -> bool:
-    return hasattr(layer, "op_class_name")
-
-
-def _is_registered(layer) -> bool:
-    return get_registered_name(type(layer)) != type(layer).__name__
 
 
 def _sloi_name(path: str) -> str:
@@ -417,68 +407,14 @@ def keras3_weights_bytes(model, path: str, optimizer=None) -> bytes:
             group.attrs["name"] = layer.name
             for i, (_, w) in enumerate(weights):
                 group.create_dataset(str(i), data=_numpy(w))
-        state = keras_optimizer_state(optimizer, model) if optimizer is not None else None
+        state = (keras_optimizer_values(optimizer, list(model.trainable_weights))
+                 if optimizer is not None else None)
         if state is not None:
             group = f.require_group("optimizer/vars")
             group.attrs["name"] = optimizer.name
             for i, value in enumerate(state):
                 group.create_dataset(str(i), data=value)
     return buffer.getvalue()
-
-
-# Keras's slot variables, in Keras's order: groups of (Keras name, sloi's state key); each
-# group runs over the weights with its names interleaved (Adam: m_0, v_0, m_1, v_1, ...),
-# and the groups follow one another (RMSprop: every velocity, then every momentum).
-def _keras_slots(name: str, config: dict):
-    if name in ("Adam", "AdamW"):
-        groups = [[("momentum", "exp_avg"), ("velocity", "exp_avg_sq")]]
-        return groups + ([[("velocity_hat", "max_exp_avg_sq")]] if config.get("amsgrad") else [])
-    if name == "SGD":
-        return [[("momentum", "momentum_buffer")]] if config.get("momentum") else []
-    if name == "RMSprop":
-        return ([[("velocity", "velocity")]]
-                + ([[("momentum", "momentum")]] if config.get("momentum") else [])
-                + ([[("average_gradient", "average_gradient")]] if config.get("centered")
-                   else []))
-    return {"Adagrad": [[("accumulator", "accumulator")]],
-            "Adadelta": [[("accumulated_grad", "square_avg"),
-                          ("accumulated_delta_var", "acc_delta")]],
-            "Adamax": [[("momentum", "momentum"), ("norm", "norm")]],
-            "Lion": [[("momentum", "momentum")]],
-            "Ftrl": [[("accumulator", "accumulator"), ("linear", "linear")]],
-            }.get(name)
-
-
-def keras_optimizer_state(optimizer, model):
-    """Keras's variables of ``optimizer`` in Keras's order, or None where sloi does not know
-    them. Keras keeps ``[iterations, learning_rate]`` and then its slot variables, one per
-    trainable weight and slot (``_keras_slots``); sloi's optimizers keep the same quantities
-    under torch's or Keras's names. A weight not updated yet has Keras's initial value (zeros;
-    an Adagrad / Ftrl accumulator its ``initial_accumulator_value``). SGD, Adam, AdamW,
-    RMSprop, Adagrad, Adadelta, Adamax, Lion and Ftrl are written; others (Nadam, whose running
-    product Keras keeps as one scalar, Lamb, Muon, ...), an EMA or a learning-rate schedule are
-    left out: Keras then warns that it skips the optimizer's variables, as it does for its own
-    files saved before training."""
-    config = optimizer.get_config()
-    groups = _keras_slots(type(optimizer).__name__, config)
-    if groups is None or config.get("use_ema") or not isinstance(
-            config.get("learning_rate"), (int, float)):
-        return None
-    torch_state = optimizer.torch_optimizer.state if optimizer.torch_optimizer else {}
-    initial = float(config.get("initial_accumulator_value", 0.0))
-    values = [np.asarray(optimizer.iterations, dtype="int64"),
-              np.asarray(config["learning_rate"], dtype="float32")]
-    for group in groups:
-        for w in model.trainable_weights:
-            state = torch_state.get(w, {})
-            for keras_name, key in group:
-                slot = state.get(key)
-                if slot is not None:
-                    values.append(_numpy(slot))
-                else:
-                    fill = initial if keras_name == "accumulator" else 0.0
-                    values.append(np.full(tuple(w.shape), fill, _numpy(w).dtype))
-    return values
 
 
 def _write_legacy_weights(group, model, version: str, backend: str) -> None:

@@ -206,7 +206,8 @@ def load_weights(model, filepath, skip_mismatch=False, by_name=False, **kwargs) 
 def save_model(model, filepath, overwrite=True, include_optimizer=True, **kwargs) -> None:
     """``model.save(path)``: everything needed to rebuild and go on training, in one ``.sloi``
     file; or, for a name ending in a suffix registered with ``register_model_saver``
-    (``.keras``, ``.h5``), the model in that format (Keras's files keep no optimizer state).
+    (``.keras``, ``.h5``), the model in that format (``.keras`` keeps the optimizer state of
+    the optimizers whose Keras layout sloi knows, ``.h5`` none).
 
     Args:
         model: the model.

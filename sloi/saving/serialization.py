@@ -156,8 +156,9 @@ def _serialize_layer(layer) -> dict:
         module, registered = "keras", None
     elif fam.is_builtin_class(cls):
         module, registered = "keras.layers", None
-    else:
-        module, registered = cls.__module__, registry.get_registered_name(cls)
+    else:  # a script's own class has no module a loader could find: None, as Keras writes
+        module = None if cls.__module__ == "__main__" else cls.__module__
+        registered = registry.get_registered_name(cls)
     data = {"module": module, "class_name": cls.__name__,
             "config": serialize_keras_object(layer.get_config()), "registered_name": registered}
     build_config = _build_config(layer)

@@ -39,6 +39,7 @@ import torch
 from sloi import losses as losses_mod
 from sloi.engine import tree
 from sloi.training import data_adapters
+from sloi.training.compile_utils import output_keys
 from sloi.training.targets import check_targets
 
 
@@ -198,7 +199,7 @@ def _check_validation_freq(freq) -> None:
 # ---------------------------------------------------------------------------- data
 def _has_loss(trainer) -> bool:
     """Whether the data checks apply: a model compiled with a loss (the trainer itself refuses
-    an uncompiled model, and one without a loss where training needs it)."""
+    an uncompiled model; one compiled without a loss trains on its add_loss losses alone)."""
     return bool(getattr(trainer, "compiled", False)) and trainer.loss is not None
 
 
@@ -208,7 +209,7 @@ def _is_arrays(x) -> bool:
 
 
 def _output_names(trainer) -> list[str]:
-    return list(getattr(trainer.model, "output_names", None) or ["output"])
+    return output_keys(trainer.model)
 
 
 def _describe(value) -> str:

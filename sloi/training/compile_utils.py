@@ -16,6 +16,19 @@ import torch
 
 from sloi import losses as losses_mod
 from sloi import metrics as metrics_mod
+from sloi.engine import SymbolicTensor, tree
+from sloi.engine.keras_mask import get_keras_mask, set_keras_mask
+
+
+def output_keys(model) -> list[str]:
+    """The names ``compile`` and ``fit`` key a model's outputs by, in ``model.outputs`` order:
+    a dict of outputs' own keys (as Keras keys losses, targets and logs), else the output
+    layers' names; ``["output"]`` for a model that does not say."""
+    output = getattr(model, "output", None)
+    if isinstance(output, dict) and all(isinstance(t, SymbolicTensor) for t in output.values()):
+        return [str(k) for k in tree.dict_keys(output)]
+    names = getattr(model, "output_names", None)
+    return list(names) if names else ["output"]
 
 
 def _per_output(value, names: list[str], what: str, allow_single=True):
@@ -132,7 +145,7 @@ class CompileMetrics:
     def update(self, y_true: list, y_pred: list, sample_weight: list) -> None:
         for _, metric, i, weighted in self.entries:
             sw = sample_weight[i] if weighted else None
-            metric.update_state(y_true[i], y_pred[i].detach(), sample_weight=sw)
+            metric.update_state(y_true[i], _detached(y_pred[i]), sample_weight=sw)
 
     def reset(self) -> None:
         for _, metric, _, _ in self.entries:
@@ -150,3 +163,13 @@ def _as_list(value):
     if value is None:
         return []
     return list(value) if isinstance(value, (list, tuple)) else [value]
+
+
+def _detached(y_pred: torch.Tensor) -> torch.Tensor:
+    """``y_pred`` cut from the graph, still carrying its mask: metrics leave the masked
+    time steps out, as Keras's do."""
+    detached = y_pred.detach()
+    mask = get_keras_mask(y_pred)
+    if mask is not None:
+        set_keras_mask(detached, mask)
+    return detached

@@ -11,20 +11,23 @@ from __future__ import annotations
 
 import contextlib
 
+from sloi.engine import training_flag
 from sloi.engine.module_tools import all_modules
 
 
 @contextlib.contextmanager
 def modes(model, training: bool):
     """Every module of ``model`` in training (``True``) or inference (``False``) mode for the
-    block; afterwards the modules that were changed get their own mode back."""
+    block, and the ``training`` flag of the layers' calls (``training_flag``) with it;
+    afterwards the modules that were changed get their own mode back."""
     changed = [m for m in all_modules(model) if m.training != training]
     # object.__setattr__: nn.Module.__setattr__ would check the bool against parameters,
     # buffers and modules first (two Python calls a module, each way, every train_on_batch)
     for m in changed:
         _set(m, "training", training)
     try:
-        yield
+        with training_flag.flag(training):
+            yield
     finally:
         for m in changed:
             _set(m, "training", not training)

@@ -17,12 +17,14 @@ from sloi import callbacks as callbacks_mod
 from sloi import mixed_precision, settings
 from sloi import optimizers as optimizers_mod
 from sloi.engine import Functional, Layer, SymbolicTensor, frozen_weights, tree
+from sloi.engine.dtypes import standardize_dtype
+from sloi.engine.layer import holds_added_losses
 from sloi.engine.module_tools import all_modules, first_parameter
 from sloi.engine.string_inputs import check_data as check_string_data
 from sloi.optimizers import LossScaleOptimizer
 from sloi.training import argument_checks, data_adapters
 from sloi.training import strategy as strategy_mod
-from sloi.training.compile_utils import CompileLoss, CompileMetrics
+from sloi.training.compile_utils import CompileLoss, CompileMetrics, output_keys
 from sloi.training.logs import LazyLogs, as_logs, log_value
 from sloi.training.loss_scaler import LossScaler
 from sloi.training.modes import modes
@@ -77,10 +79,7 @@ class Trainer:
         self.compiled = True
 
     def _output_names(self) -> list[str]:
-        names = getattr(self.model, "output_names", None)
-        if names:
-            return list(names)
-        return ["output"]
+        return output_keys(self.model)
 
     def _require_compiled(self, what: str) -> None:
         if not self.compiled:
@@ -88,9 +87,6 @@ class Trainer:
                 f'Model "{self.model.name}" must be compiled before {what}(): call '
                 "model.compile(optimizer=..., loss=..., metrics=[...]) first"
             )
-        if self.loss is None and what in ("fit", "train_on_batch"):
-            raise ValueError(f'Model "{self.model.name}" was compiled without a loss; '
-                             "training needs one")
 
     @property
     def metrics_names(self) -> list[str]:
@@ -151,17 +147,33 @@ class Trainer:
             pred = module(x)
             target = y.to(pred.dtype) if y.is_floating_point() and y.dtype != pred.dtype else y
             total = self._single_loss(target, pred)
-            if self._regularized:
-                total = total + sum(self.model.losses)
+            if self._regularized or holds_added_losses():
+                total = self._with_model_losses(total)
             return total, [total], [pred], [target], [None]
         y_pred = tree.flatten(module(x))
         targets = [t.to(p.dtype) if t is not None and t.is_floating_point() and t.dtype != p.dtype
                    else t for t, p in zip(self._flat_targets(y), y_pred)]
         weights = self._flat_weights(sw, len(y_pred))
-        total, parts = self.loss(targets, y_pred, weights)
-        if self._regularized:
-            total = total + sum(self.model.losses)
+        total, parts = self.loss(targets, y_pred, weights) if self.loss is not None else (None, [])
+        if self._regularized or holds_added_losses():
+            total = self._with_model_losses(total)
+        if total is None:  # as Keras: compile(loss=None) trains on add_loss's losses alone
+            raise ValueError(
+                f'No loss to compute for model "{self.model.name}": it was compiled without a '
+                "loss and its call added none with add_loss(). Provide a `loss` argument in "
+                "compile(), or add_loss() in call().")
         return total, parts, y_pred, targets, weights
+
+    def _with_model_losses(self, total):
+        """``total`` (None without a compiled loss) plus ``model.losses`` (add_loss's, the
+        regularizers'), each summed to a scalar and taken as floatx where it is not a float,
+        as Keras adds them."""
+        for loss in self.model.losses:
+            if not loss.is_floating_point():
+                loss = loss.to(standardize_dtype(settings.floatx()))
+            loss = loss.sum()
+            total = loss if total is None else total + loss
+        return total
 
     def train_step(self, x, y, sw):
         optimizer = self.optimizer
@@ -239,8 +251,8 @@ class Trainer:
         self._regularized = self._constrained = False
         for m in all_modules(self.model):  # a plain loop: train_on_batch runs this each call
             if isinstance(m, Layer):
-                self._regularized = (self._regularized or bool(m.weight_regularizers)
-                                     or m.activity_regularizer is not None)
+                # add_loss's and activity losses are seen after the forward pass
+                self._regularized = self._regularized or bool(m.weight_regularizers)
                 self._constrained = self._constrained or bool(m.weight_constraints)
         names = self._output_names()
         # a graph (not yet built: no output) whose output is one tensor, not a list of one
@@ -376,6 +388,7 @@ class Trainer:
             if val_data is not None and _due(epoch, validation_freq):
                 val_logs = self._evaluate_adapter(val_data, cbs)
                 epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
+                epoch_logs = dict(sorted(epoch_logs.items()))  # Keras sorts them all
             # the callbacks share a copy: what one adds (``learning_rate``) reaches the later
             # ones and History, not on_train_end's logs, as in Keras
             cbs.on_epoch_end(epoch, dict(epoch_logs))

@@ -268,3 +268,92 @@ def test_intermediate_values_are_dropped_after_their_last_reader():
     assert seen == [[True, False]]  # `shared` gone before Look ran; `early` kept (an output)
     torch.testing.assert_close(early_value, x * 2)
     torch.testing.assert_close(final[:, 3:], x * 2)
+
+
+def encoder_block(K, sequential=False):
+    """Embedding(mask_zero) into a custom layer whose ``call`` calls MultiHeadAttention itself:
+    the attention reads the mask its query carries."""
+
+    class Encoder(K.layers.Layer):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.attention = K.layers.MultiHeadAttention(num_heads=1, key_dim=2)
+            self.supports_masking = True
+
+        def call(self, x, mask=None):
+            return self.attention(x, x)
+
+    inputs = K.Input((3,), dtype="int32")
+    embedding = K.layers.Embedding(5, 2, mask_zero=True)
+    if sequential:
+        return K.Sequential([inputs, embedding, Encoder()])
+    return K.Model(inputs, Encoder()(embedding(inputs)))
+
+
+@pytest.mark.parametrize("sequential", [False, True])
+def test_values_carry_their_masks_to_layers_called_inside_a_layer(sequential):
+    ids = np.array([[1, 2, 0], [3, 0, 0]], dtype="int32")
+    ours, theirs = build_both(lambda K: encoder_block(K, sequential))
+    weights = [rng.standard_normal(w.shape).astype("float32") for w in ours.get_weights()]
+    ours.set_weights(weights)
+    theirs.set_weights(weights)
+    expected = to_numpy(theirs.predict(ids, verbose=0))
+    eager = ours.layers[-1](ours.layers[-2](torch.as_tensor(ids)))
+    np.testing.assert_allclose(to_numpy(eager), expected, atol=1e-5)
+    np.testing.assert_allclose(ours.predict(ids, verbose=0), expected, atol=1e-5)
+    out = ours(ids)  # the model's output carries its mask too, as Keras's does
+    np.testing.assert_array_equal(to_numpy(out._keras_mask),
+                                  to_numpy(theirs(ids)._keras_mask))
+
+
+def masked_sequence(K):
+    return K.Sequential([K.Input((5,), dtype="int32"), K.layers.Embedding(6, 3, mask_zero=True),
+                         K.layers.LSTM(4, return_sequences=True), K.layers.Dense(2)])
+
+
+def test_the_output_mask_leaves_padding_out_of_losses_and_metrics():
+    ids = np.array([[1, 2, 3, 0, 0], [4, 5, 0, 0, 0]], dtype="int32")
+    y = rng.standard_normal((2, 5, 2)).astype("float32")
+    results = []
+    for model in build_both(masked_sequence):
+        model.compile("sgd", loss="mse", metrics=["mae"])
+        results.append(model.evaluate(ids, y, verbose=0))
+    np.testing.assert_allclose(results[0], results[1], rtol=1e-5)
+
+
+def dict_inputs_and_outputs(K):
+    z = K.Input((4,), name="z_in")
+    a = K.Input((3,), name="a_in")
+    both = K.layers.Concatenate(name="both")([K.layers.Dense(2, name="d_z")(z),
+                                              K.layers.Dense(3, name="d_a")(a)])
+    return K.Model({"zz": z, "aa": a}, {"z": K.layers.Dense(2, name="out_z")(both),
+                                        "b": K.layers.Dense(1, name="out_b")(both)})
+
+
+def test_dict_inputs_and_outputs_go_in_sorted_key_order_as_in_keras():
+    """Keras flattens a dict by sorted key before its graph walk: inputs, outputs, layers and
+    weights follow, so weights copied between the two land where they belong."""
+    data = {"zz": rng.standard_normal((5, 4)).astype("float32"),
+            "aa": rng.standard_normal((5, 3)).astype("float32")}
+    ours, theirs = assert_same_model(dict_inputs_and_outputs, data)
+    assert [t.shape for t in ours.inputs] == [tuple(t.shape) for t in theirs.inputs]
+    assert [t.shape for t in ours.outputs] == [tuple(t.shape) for t in theirs.outputs]
+    assert list(ours(data)) == list(theirs(data)) == ["b", "z"]
+    assert list(ours.predict(data, verbose=0)) == list(theirs.predict(data, verbose=0))
+    listed = [data["aa"], data["zz"]]  # Keras's sorted order, but the dict had another
+    for model in (ours, theirs):
+        with pytest.raises(ValueError):
+            model(listed)
+
+
+def test_a_list_of_data_for_inputs_given_as_a_sorted_dict():
+    def build(K):
+        a, b = K.Input((3,), name="a_in"), K.Input((4,), name="b_in")
+        return K.Model({"a": a, "b": b}, K.layers.Concatenate()([a, b]))
+
+    ours, theirs = build_both(build)
+    listed = [rng.standard_normal((2, 3)).astype("float32"),
+              rng.standard_normal((2, 4)).astype("float32")]
+    np.testing.assert_allclose(to_numpy(ours(listed)), to_numpy(theirs(listed)))
+    with pytest.raises(ValueError, match=r"inputs with keys \['a', 'b'\]; missing"):
+        ours({"a_in": listed[0], "b_in": listed[1]})  # Keras refuses the Input names too

@@ -172,6 +172,71 @@ def test_activity_regularizer_loss_is_recorded_per_call():
     assert len(model.losses) == 1  # the next call replaces the previous loss
 
 
+def _adds_ones(lib):
+    """A user layer that adds the count of its inputs as a loss, in ``lib``."""
+
+    class AddsOnes(lib.layers.Layer):
+        def call(self, x):
+            self.add_loss(lib.ops.sum(x * 0 + 1.0))
+            return x
+
+    return AddsOnes
+
+
+def _loss_values(lib):
+    """What ``losses`` holds after each step of a session of calls, in ``lib``."""
+    adds_ones = _adds_ones(lib)
+
+    class Twice(lib.Model):
+        def __init__(self):
+            super().__init__()
+            self.shared = adds_ones()
+            self.other = adds_ones()
+
+        def call(self, x):
+            return self.other(self.shared(self.shared(x)))
+
+    def values(layer):
+        return [float(loss) for loss in layer.losses]
+
+    seen = {}
+    bare = adds_ones()
+    bare(np.ones((1, 2), "float32"))
+    bare(np.ones((3, 2), "float32"))
+    seen["bare, called twice"] = values(bare)
+    bare(lib.Input((2,)))
+    seen["bare, then symbolic"] = values(bare)
+    model = Twice()
+    model(np.ones((2, 1), "float32"))
+    model(np.ones((3, 1), "float32"))
+    seen["model, called twice"] = values(model)
+    model.shared(np.ones((4, 1), "float32"))
+    seen["model, its layer alone"] = values(model)
+    return seen
+
+
+def test_add_loss_keeps_the_losses_of_the_latest_outermost_call_as_keras():
+    import keras
+
+    # an outermost call clears its whole tree first; a shared layer keeps each of its calls'
+    ours, theirs = _loss_values(sloi), _loss_values(keras)
+    assert ours == theirs
+    assert ours["model, called twice"] == [3.0, 3.0, 3.0]
+
+
+def test_add_loss_takes_tensors_only():
+    import keras
+
+    for lib in (sloi, keras):
+        class AddsAFloat(lib.layers.Layer):
+            def call(self, x):
+                self.add_loss(1.0)
+                return x
+
+        with pytest.raises(ValueError, match="add_loss"):
+            AddsAFloat()(np.ones((1, 2), "float32"))
+
+
 class MaskZeros(Layer):
     """Produces a mask: steps whose features are all zero are masked."""
 

@@ -65,3 +65,62 @@ def test_subclassed_model_trains_and_evaluates():
     model.fit(x, y, epochs=3, verbose=0)
     assert model.evaluate(x, y, verbose=0) < before
     assert config_decoder.find_layer_class("TwoDense") is None  # user classes: custom_objects
+
+
+def _functional_subclasses(lib, package):
+    """A Model subclass that builds its graph in __init__, and one given (inputs, outputs),
+    as keras.io's "customizing what happens in fit" writes it, for ``lib``."""
+    @lib.saving.register_keras_serializable(package=package)
+    class BuildsItself(lib.Model):
+        def __init__(self, **kwargs):
+            inputs = lib.Input((3,))
+            outputs = lib.layers.Dense(2)(lib.layers.Dense(4, activation="relu")(inputs))
+            super().__init__(inputs=inputs, outputs=outputs, **kwargs)
+
+        def doubled(self, x):
+            return 2 * self.predict(x, verbose=0)
+
+    @lib.saving.register_keras_serializable(package=package)
+    class CustomFit(lib.Model):
+        pass
+
+    inputs = lib.Input((3,))
+    given = CustomFit(inputs, lib.layers.Dense(2)(inputs))
+    return BuildsItself(), given
+
+
+@pytest.mark.parametrize("ext", ["keras", "sloi", "h5"])
+def test_model_subclass_built_functionally_is_a_functional_model(tmp_path, ext):
+    import keras
+
+    ours, theirs = (_functional_subclasses(sloi, "TestFunctionalSubclass"),
+                    _functional_subclasses(keras, "TestFunctionalSubclass"))
+    x = np.random.default_rng(0).normal(size=(5, 3)).astype("float32")
+    for model, reference in zip(ours, theirs):
+        assert type(model).__name__ == type(reference).__name__
+        assert isinstance(model, sloi.models.Functional)
+        assert model.name == reference.name
+        assert [type(layer).__name__ for layer in model.layers] == [
+            type(layer).__name__ for layer in reference.layers]
+        assert model.count_params() == reference.count_params()
+        model.set_weights(reference.get_weights())
+        np.testing.assert_allclose(model.predict(x, verbose=0),
+                                   reference.predict(x, verbose=0), rtol=1e-5, atol=1e-6)
+        lines = []
+        model.summary(print_fn=lines.append)
+        assert any("dense" in line and "(None, 2)" in line for line in lines)
+        model.compile(optimizer="sgd", loss="mse")
+        model.fit(x, np.zeros((5, 2), "float32"), epochs=2, verbose=0)
+        path = tmp_path / f"{model.name}.{ext}"
+        model.save(path)
+        loaded = sloi.models.load_model(path, custom_objects={type(model).__name__: type(model)})
+        assert type(loaded) is type(model)
+        np.testing.assert_allclose(loaded.predict(x, verbose=0), model.predict(x, verbose=0),
+                                   rtol=1e-6)
+    builds_itself, given = ours
+    np.testing.assert_allclose(builds_itself.doubled(x), 2 * builds_itself.predict(x, verbose=0))
+    # a config that builds the graph itself is the class's own arguments; the other, the graph
+    assert set(builds_itself.get_config()) == set(theirs[0].get_config())
+    assert set(given.get_config()) == set(theirs[1].get_config())
+    inputs = sloi.Input((3,))
+    assert sloi.models.Model(inputs, sloi.layers.Dense(1)(inputs)).name == "functional"

@@ -8,10 +8,12 @@ import numpy as np
 import pytest
 import torch
 
+import sloi
 from sloi import optimizers
 from tests.optimizers.optimizer_parity import (
     assert_same_steps,
     gradient_sequence,
+    keras_weights,
     sloi_weights,
 )
 
@@ -117,9 +119,10 @@ def test_exclude_from_weight_decay_matches_keras(name):
 
 def test_learning_rate_get_set_reaches_param_groups():
     opt = optimizers.Adam(0.01)
-    assert opt.learning_rate == 0.01 and isinstance(opt.learning_rate, float)
+    rate = float(np.float32(0.01))  # a float32 variable, as Keras's
+    assert float(opt.learning_rate) == rate and opt.current_learning_rate() == rate
     opt.build([torch.nn.Parameter(torch.zeros(2))])
-    assert opt.torch_optimizer.param_groups[0]["lr"] == 0.01
+    assert opt.torch_optimizer.param_groups[0]["lr"] == rate
     opt.learning_rate = 0.5
     assert opt.learning_rate == 0.5 and opt.torch_optimizer.param_groups[0]["lr"] == 0.5
     opt.lr = 0.25  # Keras 2 name
@@ -269,7 +272,7 @@ def test_iterations_zero_grad_and_errors():
     p.grad = torch.ones(2)
     opt.step()
     opt.step()
-    assert opt.iterations == 2 and type(opt.iterations) is int
+    assert opt.iterations == 2 and opt.iteration_count == 2
     opt.zero_grad()
     assert p.grad is None
     p.grad = torch.ones(2)
@@ -349,8 +352,8 @@ def test_state_dict_round_trip_continues_identically(name):
     state = torch.load(buffer, weights_only=True)
 
     second = getattr(optimizers, name)(**kwargs)
-    second.load_state_dict(state)  # before build: restored when built
-    assert second.iterations == 0
+    second.load_state_dict(state)  # before build: the moments are restored when built,
+    assert second.iterations == 3  # the step count at once, as Keras's variables are
     got = sloi_weights(second, halfway, grads[3:])
     assert second.iterations == 6
     for a, b in zip(got, expected):
@@ -432,3 +435,75 @@ def test_ema_state_round_trip():
     state = opt.state_dict()
     assert len(state["moving_average"]) == 3
     assert state["moving_average"][0] is not opt.model_variables_moving_average[0]
+
+
+# -- learning_rate and iterations are Variables, as Keras's ---------------------------------
+
+def _keras_idioms(K, make):
+    """What Keras programs do with an optimizer's rate and step count, in framework ``K``;
+    returns what they read and the weights after the steps between."""
+    optimizer = make(K.optimizers)
+    weights, grads = gradient_sequence(6)
+    variables = [K.Variable(w) for w in weights]
+    steps = iter(grads)
+
+    def step():
+        optimizer.apply([K.ops.convert_to_tensor(g) for g in next(steps)], variables)
+
+    step()
+    seen = [float(optimizer.learning_rate), optimizer.learning_rate.numpy().item(),
+            int(optimizer.iterations.numpy()), int(optimizer.iterations),
+            float(K.ops.convert_to_numpy(K.ops.convert_to_tensor(optimizer.learning_rate)))]
+    optimizer.learning_rate.assign(1e-4)  # the next step uses it
+    step()
+    seen.append(float(optimizer.learning_rate))
+    optimizer.learning_rate = 0.05
+    step()
+    seen += [float(optimizer.learning_rate), optimizer.get_config()["learning_rate"],
+             int(optimizer.iterations.numpy())]
+    names = [v.path for v in optimizer.variables[:2]]
+    shapes = [tuple(v.shape) for v in optimizer.variables]
+    return seen, names, shapes, [K.ops.convert_to_numpy(v) for v in variables]
+
+
+@pytest.mark.parametrize("name, kwargs", [
+    ("SGD", {"momentum": 0.9}), ("Adam", {}), ("RMSprop", {}), ("Adagrad", {})])
+def test_learning_rate_and_iterations_idioms_match_keras(name, kwargs):
+    def make(module):
+        return getattr(module, name)(learning_rate=0.01, name="opt", **kwargs)
+
+    seen, names, shapes, weights = _keras_idioms(sloi, make)
+    k_seen, k_names, k_shapes, k_weights = _keras_idioms(keras, make)
+    assert seen == k_seen
+    assert names == k_names  # "<optimizer>/iteration", "<optimizer>/learning_rate"
+    assert shapes == k_shapes
+    for ours, theirs in zip(weights, k_weights):
+        np.testing.assert_allclose(ours, theirs, atol=1e-6)
+
+
+def test_a_schedule_s_learning_rate_is_its_value_now():
+    def make(module):
+        return module.optimizers.SGD(module.optimizers.schedules.ExponentialDecay(0.1, 2, 0.5))
+
+    weights, grads = gradient_sequence(3)
+    ours, theirs = make(sloi), make(keras)
+    sloi_weights(ours, weights, grads)
+    keras_weights(theirs, weights, grads)
+    assert isinstance(ours.learning_rate, torch.Tensor)
+    assert float(ours.learning_rate) == pytest.approx(float(theirs.learning_rate), rel=1e-6)
+    assert int(ours.iterations) == int(theirs.iterations) == 3
+    assert len(ours.variables) == len(theirs.variables) == 1  # the step count alone
+    with pytest.raises(TypeError, match="not settable"):
+        ours.learning_rate = 0.5
+
+
+def test_a_held_variable_follows_the_optimizer():
+    opt = optimizers.Adam(0.01)
+    iterations, rate = opt.iterations, opt.learning_rate
+    sloi_weights(opt, *gradient_sequence(4))
+    assert int(iterations) == 4 and opt.iterations is iterations
+    opt.learning_rate = 0.5
+    assert float(rate) == 0.5 and opt.learning_rate is rate
+    twin = copy.deepcopy(opt)  # the copy counts on its own
+    twin.iterations.assign(10)
+    assert twin.iteration_count == 10 and opt.iteration_count == 4

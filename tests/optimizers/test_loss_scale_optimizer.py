@@ -43,7 +43,7 @@ def _sloi_run(optimizer, weights, grads):
             p.grad = torch.tensor(g) * loss_scale
         optimizer.step()
         scales.append(optimizer.dynamic_scale)
-        iterations.append(optimizer.iterations)
+        iterations.append(int(optimizer.iterations.numpy()))  # a Variable, as Keras's
     return [p.detach().numpy() for p in params], scales, iterations
 
 

@@ -1,6 +1,7 @@
 """deserialize_keras_object: sloi's and Keras's configs back to objects, custom objects,
 safe mode, and clear refusals."""
 
+
 import keras
 import numpy as np
 import pytest
@@ -108,19 +109,6 @@ def test_keras_written_objects_are_read():
     adam = deserialize_keras_object(keras.saving.serialize_keras_object(
         keras.optimizers.Adam(0.01, beta_1=0.8)))
     assert adam.learning_rate == pytest.approx(0.01) and adam.beta_1 == pytest.approx(0.8)
-
-
-def test_lambda_layers_are_refused_in_safe_mode():
-    config = serialize_keras_object(sloi.layers.Lambda(softish, name="lam"))
-    with pytest.raises(ValueError, match=r'Refusing to load the Lambda layer "lam".*'
-                                         r"safe_mode=False.*custom_objects=\{'softish'"):
-        deserialize_keras_object(config, custom_objects={"softish": softish})
-    with pytest.warns(UserWarning, match='Lambda layer "lam" with safe_mode=False'):
-        layer = deserialize_keras_object(config, custom_objects={"softish": softish},
-                                         safe_mode=False)
-    assert layer.function is softish
-    with pytest.warns(UserWarning), pytest.raises(ValueError, match="is not in custom_objects"):
-        deserialize_keras_object(config, safe_mode=False)
 
 
 def test_keras_lambda_code_is_never_run():

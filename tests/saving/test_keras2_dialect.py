@@ -280,9 +280,11 @@ def test_the_optimizer_is_one_tf_keras_2_s_legacy_optimizers_take(tmp_path):
     _save_quietly(model, tmp_path / "m.h5")
     with h5py.File(tmp_path / "m.h5", "r") as f:
         training = json.loads(f.attrs["training_config"])
-    # tf.keras 2 builds its legacy SGD from these, which refuses weight_decay, use_ema, ...
+    # tf.keras 2 builds its legacy SGD from these, which refuses weight_decay, use_ema, ...;
+    # the rate is its float32 variable's value, as Keras 3's get_config gives it
     assert training["optimizer_config"] == {"class_name": "SGD", "config": {
-        "name": "sgd", "learning_rate": 0.02, "momentum": 0.9, "nesterov": False}}
+        "name": "sgd", "learning_rate": float(np.float32(0.02)), "momentum": 0.9,
+        "nesterov": False}}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         restored = keras.saving.load_model(tmp_path / "m.h5")

@@ -226,7 +226,7 @@ def _lambda_model():
 
 
 @pytest.mark.parametrize("suffix", [".keras", ".h5"])
-def test_a_lambda_layer_is_refused_in_safe_mode(tmp_path, suffix, monkeypatch):
+def test_a_lambda_layer_of_stored_code_is_refused_in_safe_mode(tmp_path, suffix, monkeypatch):
     _lambda_model().save(tmp_path / f"m{suffix}")
     with pytest.raises(ValueError, match='Lambda layer "double".*never runs code'):
         load_keras_model(tmp_path / f"m{suffix}")
@@ -236,10 +236,11 @@ def test_a_lambda_layer_is_refused_in_safe_mode(tmp_path, suffix, monkeypatch):
     def forbidden(*args):
         raise AssertionError("loading must never unmarshal code from a file")
 
-    monkeypatch.setattr(marshal, "loads", forbidden)
-    with pytest.warns(UserWarning, match="safe_mode=False"):
-        ours = load_keras_model(tmp_path / f"m{suffix}", safe_mode=False,
-                                custom_objects={"double": lambda t: t * 2.0 + 1.0})
+    with monkeypatch.context() as patch:  # only around the load: imports unmarshal too
+        patch.setattr(marshal, "loads", forbidden)
+        with pytest.warns(UserWarning, match="safe_mode=False"):
+            ours = load_keras_model(tmp_path / f"m{suffix}", safe_mode=False,
+                                    custom_objects={"double": lambda t: t * 2.0 + 1.0})
     np.testing.assert_allclose(_predict(ours, np.ones((1, 3), "float32")), [[3.0, 3.0, 3.0]])
 
 
@@ -323,3 +324,21 @@ def test_a_built_model_without_weights_loads_keras_s_weights_file(tmp_path):
     lazy = sloi.Sequential([sloi.layers.Dense(2)])
     with pytest.raises(ValueError, match=r"has no weights yet \(it is not built\)"):
         lazy.load_weights(tmp_path / "dense.weights.h5")
+
+
+@pytest.mark.parametrize("writer", ["keras", "sloi"])
+def test_a_lambda_layer_of_a_named_function_loads_in_safe_mode_as_in_keras(tmp_path, writer):
+    lib = {"keras": keras, "sloi": sloi}[writer]
+    x = lib.Input((3,))
+    lib.Model(x, lib.layers.Lambda(_doubled)(x)).save(tmp_path / "m.keras")
+    theirs = keras.saving.load_model(tmp_path / "m.keras", custom_objects={"_doubled": _doubled})
+    ours = load_keras_model(tmp_path / "m.keras", custom_objects={"_doubled": _doubled})
+    data = np.ones((1, 3), "float32")
+    np.testing.assert_allclose(_predict(ours, data), theirs.predict(data, verbose=0))
+    np.testing.assert_allclose(_predict(ours, data), [[2.0, 2.0, 2.0]])
+    with pytest.raises(ValueError, match="is not in custom_objects"):
+        load_keras_model(tmp_path / "m.keras")
+
+
+def _doubled(t):
+    return t * 2.0

@@ -1,5 +1,6 @@
 """sloi writes Keras's files (.keras, legacy .h5, .weights.h5); Keras 3 reads them."""
 
+import json
 import os
 import warnings
 import zipfile
@@ -286,17 +287,61 @@ def test_every_sloi_layer_is_a_keras_layer_or_refused():
         assert hasattr(keras.layers, keras_writer.KERAS_CLASS_NAMES.get(name, name)), name
 
 
-def test_an_unregistered_custom_layer_is_refused(tmp_path):
-    class Doubler(L.Layer):
+def _custom_layers(lib):
+    """A user's layers, not registered: one without weights, one with weights and a config."""
+
+    class Doubler(lib.layers.Layer):
         def call(self, inputs):
             return inputs * 2
 
-    model = sloi.Sequential([L.Input((3,)), Doubler(name="doubler")])
-    with pytest.raises(ValueError, match=r'layer "doubler" \(Doubler\) has no Keras equivalent: '
-                                         r"its class is not one of sloi's Keras layers, and it "
-                                         r"is not registered"):
-        model.save(tmp_path / "m.keras")
-    assert not os.listdir(tmp_path)
+    class Affine(lib.layers.Layer):
+        def __init__(self, units=2, **kwargs):
+            super().__init__(**kwargs)
+            self.units = units
+
+        def build(self, input_shape):
+            self.w = self.add_weight(shape=(input_shape[-1], self.units),
+                                     initializer="random_normal", name="w")
+
+        def call(self, inputs):
+            return lib.ops.matmul(inputs, self.w)
+
+        def get_config(self):
+            return {**super().get_config(), "units": self.units}
+
+    return {"Doubler": Doubler, "Affine": Affine}
+
+
+def test_an_unregistered_custom_layer_is_written_and_read_as_keras_does(tmp_path):
+    libs = {"sloi": sloi, "keras": keras}
+    x = RNG.random((2, 3), "float32")
+    written = {}
+    for name, lib in libs.items():
+        custom = _custom_layers(lib)
+        inputs = lib.Input((3,))
+        model = lib.Model(inputs, custom["Affine"](4)(custom["Doubler"]()(inputs)))
+        expected = np.asarray(model.predict(x, verbose=0))
+        model.save(tmp_path / f"{name}.keras")
+        with zipfile.ZipFile(tmp_path / f"{name}.keras") as archive:
+            entries = json.loads(archive.read("config.json"))["config"]["layers"][1:]
+        written[name] = [(e["module"], e["class_name"], e["registered_name"]) for e in entries]
+        for reader in libs.values():  # each library reads each file, the class given
+            restored = reader.saving.load_model(tmp_path / f"{name}.keras",
+                                                custom_objects=_custom_layers(reader))
+            np.testing.assert_allclose(np.asarray(restored.predict(x, verbose=0)), expected,
+                                       atol=1e-6)
+    assert written["sloi"] == written["keras"]
+
+
+def test_a_script_s_own_class_is_written_without_a_module_as_keras_writes_it():
+    from sloi.saving import serialization
+
+    custom = _custom_layers(sloi)["Doubler"]
+    custom.__module__ = "__main__"  # as a class defined in the script being run
+    theirs = _custom_layers(keras)["Doubler"]
+    theirs.__module__ = "__main__"
+    assert serialization.serialize_keras_object(custom())["module"] is None
+    assert keras.saving.serialize_keras_object(theirs())["module"] is None
 
 
 @pytest.mark.parametrize("name, kwargs", [
@@ -348,3 +393,34 @@ def test_lambda_layers_are_written_as_keras_writes_them(tmp_path):
                                        custom_objects={"_triple": _triple})
     x = RNG.random((2, 4), "float32")
     np.testing.assert_allclose(_keras_predict(restored, x), (x * 2 + 1) * 3, atol=1e-6)
+
+
+def _dict_model(K):
+    z, a = K.Input((4,), name="zz"), K.Input((3,), name="aa")
+    both = K.layers.Concatenate(name="both")([K.layers.Dense(2, name="d_z")(z),
+                                              K.layers.Dense(3, name="d_a")(a)])
+    return K.Model({"zz": z, "aa": a}, {"z": K.layers.Dense(2, name="out_z")(both),
+                                        "b": K.layers.Dense(1, name="out_b")(both)})
+
+
+def test_dict_inputs_and_outputs_both_ways(tmp_path):
+    """Models with dicts of inputs and outputs (taken in sorted key order by both) keep their
+    weights in place through files written by one and read by the other."""
+    data = {"zz": RNG.random((3, 4), "float32"), "aa": RNG.random((3, 3), "float32")}
+    ours = _dict_model(sloi)
+    ours.set_weights([RNG.standard_normal(w.shape).astype("float32")
+                      for w in ours.get_weights()])
+    expected = {k: np.asarray(v) for k, v in ours.predict(data, verbose=0).items()}
+    ours.save(tmp_path / "s.keras")
+    theirs = keras.saving.load_model(tmp_path / "s.keras")
+    for k, v in theirs.predict(data, verbose=0).items():
+        np.testing.assert_allclose(v, expected[k], atol=1e-6)
+    theirs.save(tmp_path / "k.keras")
+    again = sloi.models.load_model(tmp_path / "k.keras")
+    for k, v in again.predict(data, verbose=0).items():
+        np.testing.assert_allclose(v, expected[k], atol=1e-6)
+    # and weights copied from one to the other by get_weights land where they belong
+    fresh = _dict_model(keras)
+    fresh.set_weights(ours.get_weights())
+    for k, v in fresh.predict(data, verbose=0).items():
+        np.testing.assert_allclose(v, expected[k], atol=1e-6)

@@ -46,3 +46,26 @@ def test_other_functions_stay_wrapped():
     assert type(bound) is losses.LossFunctionWrapper and bound.name == "halved_mse"
     assert losses.class_of(halved_mse) is None
     assert losses.class_of(losses.mean_squared_error) is losses.MeanSquaredError
+
+
+def test_compiled_metrics_leave_out_what_the_prediction_masks():
+    """A mask the prediction carries reaches the metrics (the step detaches the prediction
+    first), as Keras's compiled metrics fold ``y_pred._keras_mask`` into the weights."""
+    import keras
+
+    from sloi.engine.keras_mask import set_keras_mask
+    from sloi.training.compile_utils import CompileMetrics
+
+    rng = np.random.default_rng(0)
+    y_true = rng.standard_normal((2, 5, 2)).astype("float32")
+    y_pred = torch.as_tensor(rng.standard_normal((2, 5, 2)).astype("float32"),
+                             ).requires_grad_()
+    mask = torch.tensor([[True, True, True, False, False], [True, True, False, False, False]])
+    set_keras_mask(y_pred, mask)
+    compiled = CompileMetrics(["mae"], None, ["output"])
+    compiled.build([torch.as_tensor(y_true)], [y_pred], torch.device("cpu"))
+    compiled.update([torch.as_tensor(y_true)], [y_pred], [None])
+    expected = keras.metrics.MeanAbsoluteError()
+    expected.update_state(y_true, y_pred.detach().numpy(), sample_weight=mask.numpy())
+    np.testing.assert_allclose(float(compiled.entries[0][1].result()),
+                               float(expected.result()), rtol=1e-6)

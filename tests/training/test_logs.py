@@ -92,3 +92,28 @@ def test_the_epoch_line_lists_values_in_keras_order(capsys):
         return [part.split(":")[0] for part in text.split(" - ")[3:]]
 
     assert line(sloi) == line(keras)
+
+
+@pytest.mark.parametrize("verbose", [1, 2])
+def test_the_progress_line_shows_keras_names_order_and_number_forms(verbose, capsys):
+    """A metric per class shows as its mean, zero as 0.0000e+00, names as Keras orders them
+    (the live bar: training names first; one line: all sorted)."""
+    def line(lib):
+        model = lib.Sequential([lib.Input((2,)), lib.layers.Dense(2, activation="softmax")])
+        model.compile("sgd", "categorical_crossentropy", metrics=[
+            lib.metrics.F1Score(average=None), lib.metrics.MeanSquaredError(name="zero")])
+        model.set_weights(weights)
+        labels = np.eye(2, dtype="float32")[(X[:, 0] > 0.5).astype(int)]
+        model.fit(X, labels, epochs=1, verbose=verbose, shuffle=False,
+                  validation_data=(X, labels * 0))  # F1 and the loss exactly 0
+        text = capsys.readouterr().out.replace("\r", "\n").strip().splitlines()[-1]
+        parts = [part.split(": ") for part in text.split(" - ") if ": " in part]
+        return [(name, value) for name, value in parts]
+
+    weights = [np.array([[0.3, -0.2], [0.1, 0.4]], "float32"), np.zeros(2, "float32")]
+    ours, theirs = line(sloi), line(keras)
+    assert [name for name, _ in ours] == [name for name, _ in theirs]
+    assert dict(ours)["val_loss"] == "0.0000e+00"
+    for (name, got), (_, want) in zip(ours, theirs):
+        assert ("e" in got) == ("e" in want), (name, got, want)
+        assert float(got) == pytest.approx(float(want), abs=2e-4), name

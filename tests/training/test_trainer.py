@@ -378,3 +378,136 @@ def test_predict_casts_every_batch_of_float16_data():
     with torch.no_grad():
         expected = model(torch.from_numpy(x).float()).numpy()
     np.testing.assert_allclose(out, expected, rtol=1e-6, atol=1e-7)
+
+
+def test_losses_targets_and_logs_of_dict_outputs_are_keyed_by_the_dict_keys():
+    """As in Keras: Model(x, {"z": ..., "b": ...}) takes losses, metrics and targets by "z" and
+    "b" (not by the output layers' names), and logs "b_loss", "z_loss", "z_mae"."""
+    import keras
+
+    def build(K):
+        a = K.Input((4,))
+        return K.Model(a, {"z": K.layers.Dense(2, name="d_z")(a),
+                           "b": K.layers.Dense(3, name="d_b")(a)})
+
+    x = np.linspace(0, 1, 32, dtype="float32").reshape(8, 4)
+    y = {"z": np.ones((8, 2), "float32"), "b": np.zeros((8, 3), "float32")}
+    histories = []
+    for K in (sloi, keras):
+        model = build(K)
+        model.set_weights([np.full(w.shape, 0.1, "float32") for w in model.get_weights()])
+        model.compile("sgd", loss={"z": "mse", "b": "mae"}, metrics={"z": ["mae"]})
+        histories.append(model.fit(x, y, batch_size=8, epochs=2, verbose=0).history)
+    ours, theirs = histories
+    assert sorted(ours) == sorted(theirs) == ["b_loss", "loss", "z_loss", "z_mae"]
+    for key in theirs:
+        np.testing.assert_allclose(ours[key], theirs[key], rtol=1e-5)
+
+
+def _penalized(lib, functional):
+    """Dense -> a layer adding 0.1 * mean(h ** 2) with add_loss -> Dense, in ``lib``: a
+    subclassed model, or the same layers as a functional one."""
+
+    class Penalty(lib.layers.Layer):
+        def call(self, h):
+            self.add_loss(0.1 * lib.ops.mean(lib.ops.square(h)))
+            return h
+
+    if functional:
+        inputs = lib.Input((4,))
+        outputs = lib.layers.Dense(1)(Penalty()(lib.layers.Dense(3)(inputs)))
+        return lib.Model(inputs, outputs)
+
+    class Penalized(lib.Model):
+        def __init__(self):
+            super().__init__()
+            self.hidden, self.penalty, self.out = (lib.layers.Dense(3), Penalty(),
+                                                   lib.layers.Dense(1))
+
+        def call(self, x):
+            return self.out(self.penalty(self.hidden(x)))
+
+    return Penalized()
+
+
+def _train_alike(build, compile_kwargs, y=None):
+    """``build(lib)`` in sloi and in Keras with the same weights, trained with SGD: each
+    side's history, evaluation and final weights."""
+    import keras
+
+    results = []
+    weights = None
+    for lib in (sloi, keras):
+        model = build(lib)
+        model(X[:2])
+        if weights is None:
+            weights = model.get_weights()
+        model.set_weights(weights)
+        model.compile(optimizer=lib.optimizers.SGD(0.1), **compile_kwargs)
+        history = model.fit(X, y, batch_size=8, epochs=3, shuffle=False, verbose=0).history
+        results.append((history["loss"], model.evaluate(X, y, batch_size=16, verbose=0),
+                        model.get_weights()))
+    return results
+
+
+@pytest.mark.parametrize("functional", [False, True], ids=["subclassed", "functional"])
+def test_fit_and_evaluate_add_the_add_loss_losses_as_keras(functional):
+    (ours, ours_eval, ours_w), (theirs, theirs_eval, theirs_w) = _train_alike(
+        lambda lib: _penalized(lib, functional), {"loss": "mse"}, Y)
+    np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(ours_eval, theirs_eval, rtol=1e-5, atol=1e-6)
+    for a, b in zip(ours_w, theirs_w):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+def _autoencoder(lib):
+    class AutoEncoder(lib.Model):
+        def __init__(self):
+            super().__init__()
+            self.code, self.decode = lib.layers.Dense(2, activation="tanh"), lib.layers.Dense(4)
+
+        def call(self, x):
+            reconstruction = self.decode(self.code(x))
+            self.add_loss(lib.ops.mean(lib.ops.square(x - reconstruction)))
+            return reconstruction
+
+    return AutoEncoder()
+
+
+def test_a_model_compiled_without_a_loss_trains_on_its_add_loss_as_keras():
+    (ours, ours_eval, ours_w), (theirs, theirs_eval, theirs_w) = _train_alike(
+        _autoencoder, {})
+    np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(ours_eval, theirs_eval, rtol=1e-5, atol=1e-6)
+    for a, b in zip(ours_w, theirs_w):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+def test_integer_and_vector_add_loss_losses_are_summed_as_floats_as_keras():
+    def build(lib):
+        class Counts(lib.layers.Layer):
+            def call(self, x):
+                self.add_loss(lib.ops.cast(lib.ops.sum(lib.ops.ones_like(x)), "int32"))
+                self.add_loss(lib.ops.ones((2,)))
+                return x
+
+        inputs = lib.Input((4,))
+        return lib.Model(inputs, lib.layers.Dense(1)(Counts()(inputs)))
+
+    (ours, ours_eval, _), (theirs, theirs_eval, _) = _train_alike(build, {"loss": "mse"}, Y)
+    np.testing.assert_allclose(ours, theirs, rtol=1e-5)
+    np.testing.assert_allclose(ours_eval, theirs_eval, rtol=1e-5)
+
+
+def test_no_compiled_loss_and_no_add_loss_is_refused_as_keras_refuses_it():
+    import keras
+
+    for lib in (sloi, keras):
+        model = lib.Sequential([lib.Input((4,)), lib.layers.Dense(1)])
+        model.compile(optimizer="sgd")
+        with pytest.raises(ValueError, match="No loss to compute"):
+            model.fit(X, Y, verbose=0)
+        with pytest.raises(ValueError, match="No loss to compute"):
+            model.evaluate(X, Y, verbose=0)
+        with pytest.raises(ValueError, match="No loss to compute"):
+            model.train_on_batch(X, Y)
