@@ -13,7 +13,12 @@ import torch
 from sloi.engine.dtypes import dtype_name, standardize_dtype
 from sloi.engine.naming import to_snake_case, unique_name
 from sloi.engine.scopes import current_path, name_scope
-from sloi.engine.variable import carry_variable_api, restore_variable_class, weight_variable
+from sloi.engine.variable import (
+    carry_variable_api,
+    makes_keras_variables,
+    restore_variable_class,
+    weight_variable,
+)
 from sloi.metrics.metrics_utils import as_tensor
 
 _INITIALIZERS = {"zeros": torch.zeros, "ones": torch.ones}
@@ -64,8 +69,12 @@ class Metric:
             dtype: Its dtype; the metric's by default.
             name: Its name (``variable.name``; its ``path`` is ``"<metric name>/<name>"``).
 
-        The state is a ``NonTrainableVariable``: a tensor with Keras's ``assign`` /
-        ``assign_add`` / ``assign_sub``, ``numpy()``, ``name`` and ``path``.
+        In a user's metric (a subclass defined outside sloi) the state is a
+        ``NonTrainableVariable``: a tensor with Keras's ``assign`` / ``assign_add`` /
+        ``assign_sub``, ``numpy()``, ``name`` and ``path``. sloi's built-in metrics, which
+        update their state on every training step and never call that API, get plain
+        tensors: torch dispatches an op on a tensor subclass more slowly (about 0.1-0.4 us an
+        op), see ``sloi/engine/variable.py``.
         """
         if initializer not in _INITIALIZERS:
             raise ValueError(
@@ -73,11 +82,12 @@ class Metric:
                 f"expected one of {sorted(_INITIALIZERS)}."
             )
         dtype = self._dtype if dtype is None else standardize_dtype(dtype)
-        name = name or "variable"
-        with name_scope(self.name.replace("/", ">")):
-            path = current_path(name)
-        value = _INITIALIZERS[initializer](tuple(shape), dtype=dtype, device=self._device)
-        variable = weight_variable(value, name=name, path=path, trainable=False)
+        variable = _INITIALIZERS[initializer](tuple(shape), dtype=dtype, device=self._device)
+        if makes_keras_variables(type(self)):
+            name = name or "variable"
+            with name_scope(self.name.replace("/", ">")):
+                path = current_path(name)
+            variable = weight_variable(variable, name=name, path=path, trainable=False)
         self._variables.append(variable)
         return variable
 
@@ -100,8 +110,9 @@ class Metric:
 
     def __setstate__(self, state):
         self.__dict__.update(state)
-        for variable in self._variables:  # unpickled as the plain tensors they were saved as
-            restore_variable_class(variable, trainable=False)
+        if makes_keras_variables(type(self)):
+            for variable in self._variables:  # unpickled as the plain tensors they were saved as
+                restore_variable_class(variable, trainable=False)
 
     def _inputs(self, *xs):
         """Turn the arguments into tensors on one device (that of the first tensor among them,
