@@ -91,6 +91,9 @@ class BackupAndRestore(Callback):
             for path in (self._path, self._previous_path):
                 if os.path.exists(path):
                     os.remove(path)
+            # Keras removes the folder; sloi only when nothing but its own files was there
+            if os.path.isdir(self.backup_dir) and not os.listdir(self.backup_dir):
+                os.rmdir(self.backup_dir)
 
     def _backup(self, next_epoch: int) -> None:
         os.makedirs(self.backup_dir, exist_ok=True)

@@ -55,7 +55,7 @@ class Adam(Optimizer):
         )
 
     def _prepare_torch_step(self):
-        step = self.iteration_count + 1
+        step = self.update_count + 1
         self._write_param_groups("eps", self.epsilon / math.sqrt(1.0 - self.beta_2**step))
 
     def _torch_step(self):

@@ -100,7 +100,10 @@ class Optimizer:
             with their moving average.
         loss_scale_factor: if set, gradients are divided by it before anything else (multiply
             the loss by it with `scale_loss`).
-        gradient_accumulation_steps: not implemented (an int >= 2 raises NotImplementedError).
+        gradient_accumulation_steps: an int >= 2: the weights are updated every this many
+            steps, with the mean of the gradients since the last update (the others only add
+            theirs up), as in Keras. `iterations` then counts updates; learning-rate
+            schedules see every step (`iteration_count`).
         name: the optimizer's name (default: the snake-cased class name, made unique).
 
     Subclasses set `_torch_weight_decay = True` when their torch optimizer applies Keras's
@@ -140,7 +143,6 @@ class Optimizer:
                     "`gradient_accumulation_steps` must be an integer >= 2. Received: "
                     f"gradient_accumulation_steps={gradient_accumulation_steps}"
                 )
-            raise NotImplementedError("gradient_accumulation_steps is not implemented in sloi.")
         if sum(a is not None for a in (clipnorm, clipvalue, global_clipnorm)) > 1:
             raise ValueError(
                 "Only one of `clipnorm`, `clipvalue` and `global_clipnorm` can be set. "
@@ -168,6 +170,7 @@ class Optimizer:
         self.torch_optimizer = None
         self._params = []
         self._averages = None
+        self._accumulated = None  # gradient_accumulation_steps: the running sums
         self._paths = {}
         self._decayed = []
         self._exclude_ids = set()
@@ -195,7 +198,12 @@ class Optimizer:
 
     @property
     def iterations(self):
-        """The number of steps taken: an int64 scalar `Variable`, as Keras's."""
+        """The number of steps taken: an int64 scalar `Variable`, as Keras's; with
+        `gradient_accumulation_steps`, the number of updates (the steps divided by it), a
+        tensor, as Keras gives it."""
+        if self.gradient_accumulation_steps:
+            return torch.div(self._iterations, self.gradient_accumulation_steps,
+                             rounding_mode="floor")
         return self._iterations
 
     @iterations.setter
@@ -204,8 +212,18 @@ class Optimizer:
 
     @property
     def iteration_count(self) -> int:
-        """`iterations` as a Python int, read without a torch call (for the step's host
-        arithmetic: schedules, bias corrections)."""
+        """The steps taken as a Python int, read without a torch call (for the step's host
+        arithmetic: learning-rate schedules). With `gradient_accumulation_steps` it counts
+        every step, as Keras's schedules see them; `update_count` counts updates."""
+        return self._iterations_view.item()
+
+    @property
+    def update_count(self) -> int:
+        """The updates made, a Python int: `iteration_count`, or with
+        `gradient_accumulation_steps` the steps divided by it (what bias corrections and the
+        moving average's schedule count, as in Keras)."""
+        if self.gradient_accumulation_steps:
+            return self._iterations_view.item() // self.gradient_accumulation_steps
         return self._iterations_view.item()
 
     # -- learning rate ---------------------------------------------------------------------
@@ -330,6 +348,8 @@ class Optimizer:
         if self.use_ema:
             # Zeros, as Keras: the first step's momentum is 0, which copies the weights in.
             self._averages = [torch.zeros_like(w, requires_grad=False) for w in self._params]
+        if self.gradient_accumulation_steps:
+            self._accumulated = [torch.zeros_like(w, requires_grad=False) for w in self._params]
         decayed = [w for n, w in named if self.weight_decay and self._use_weight_decay(n, w)]
         if self._torch_weight_decay:
             decayed_ids = {id(w) for w in decayed}
@@ -404,7 +424,7 @@ class Optimizer:
         """Whether ``step`` rewrites the weights' ``.grad`` in place (clipping, loss-scale
         unscaling): ``apply`` then copies the gradients it is given, keeping the caller's."""
         return (
-            self.loss_scale_factor is not None
+            self.loss_scale_factor is not None or bool(self.gradient_accumulation_steps)
             or any(c and c > 0 for c in (self.clipnorm, self.global_clipnorm, self.clipvalue))
         )
 
@@ -423,6 +443,10 @@ class Optimizer:
             raise ValueError("No gradients provided for any variable.")
         if self.loss_scale_factor is not None:
             torch._foreach_div_(grads, float(self.loss_scale_factor))
+        if self.gradient_accumulation_steps and not self._accumulate(grads):
+            self._update_moving_average()  # Keras's moving average follows every step
+            self._iterations_view[()] = self._iterations_view.item() + 1
+            return
         self._clip_gradients(grads)
         lr = self.current_learning_rate()
         # torch reads the rate from its param groups; one assigned to the variable since
@@ -438,12 +462,35 @@ class Optimizer:
         self._update_moving_average()
         self._iterations_view[()] = self._iterations_view.item() + 1
 
+    def _accumulate(self, grads) -> bool:
+        """With `gradient_accumulation_steps`: adds this step's gradients to the running sums
+        and returns False, or on every n-th step turns the weights' gradients into the mean of
+        the n steps', clears the sums and returns True (the caller updates)."""
+        steps = self.gradient_accumulation_steps
+        pairs = [(p.grad, a) for p, a in zip(self._params, self._accumulated)
+                 if p.grad is not None]
+        grads, sums = [g for g, _ in pairs], [a for _, a in pairs]
+        if (self._iterations_view.item() + 1) % steps:
+            torch._foreach_add_(sums, grads)
+            return False
+        torch._foreach_add_(grads, sums)
+        torch._foreach_div_(grads, float(steps))
+        torch._foreach_zero_(sums)
+        return True
+
+    @property
+    def accumulated_gradients(self):
+        """With `gradient_accumulation_steps`: the gradients summed since the last update, one
+        tensor per weight in `build` order (Keras's ``gradient_accumulator`` variables);
+        else None."""
+        return self._accumulated
+
     def _update_moving_average(self):
         """Keras's EMA step over every weight, stepped or not; runs before `iterations` counts
         the step, so `iterations == 0` marks the first one."""
         if not self.use_ema:
             return
-        iterations = self.iteration_count
+        iterations = self.update_count
         if iterations == 0:
             torch._foreach_copy_(self._averages, self._params)
         else:
@@ -535,6 +582,9 @@ class Optimizer:
             "moving_average": (
                 [a.clone() for a in self._averages] if self._averages is not None else None
             ),
+            "accumulated_gradients": (
+                [a.clone() for a in self._accumulated] if self._accumulated is not None
+                else None),
         }
 
     def load_state_dict(self, state_dict):
@@ -561,6 +611,15 @@ class Optimizer:
             with torch.no_grad():
                 torch._foreach_copy_(self._averages, [a.to(p.device) for a, p in
                                                       zip(averages, self._averages)])
+        accumulated = state_dict.get("accumulated_gradients")
+        if accumulated is not None and self._accumulated is not None:
+            if len(accumulated) != len(self._accumulated):
+                raise ValueError(
+                    f"The saved state has {len(accumulated)} accumulated gradients; this "
+                    f"optimizer keeps {len(self._accumulated)}.")
+            with torch.no_grad():
+                torch._foreach_copy_(self._accumulated, [a.to(p.device) for a, p in
+                                                         zip(accumulated, self._accumulated)])
         # torch restored the saved param_groups' lr; make them agree with ours again.
         self._write_param_groups("lr", self.current_learning_rate())
 

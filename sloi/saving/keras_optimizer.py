@@ -7,7 +7,8 @@ Keras stores its optimizer's variables as ``optimizer/vars/0, 1, ...`` in
 2. ``learning_rate`` (a float scalar), only when the rate is a number (a schedule is part of
    the config, and keeps no variable);
 3. with ``use_ema``, one moving average per trainable weight;
-4. the slot variables, by groups (``_keras_slots``): within a group the slots of one weight
+4. with ``gradient_accumulation_steps``, one gradient accumulator per trainable weight;
+5. the slot variables, by groups (``_keras_slots``): within a group the slots of one weight
    follow each other (Adam: ``m_0, v_0, m_1, v_1, ...``), and the groups follow one another
    (RMSprop: every velocity, then every momentum).
 
@@ -70,6 +71,8 @@ def keras_layout(optimizer, weights: list):
         layout.append(("learning_rate", None, None))
     if config.get("use_ema"):
         layout += [("average", None, i) for i in range(len(weights))]
+    if config.get("gradient_accumulation_steps"):
+        layout += [("gradient_accumulator", None, i) for i in range(len(weights))]
     for group in groups:
         for i in range(len(weights)):
             layout += [(keras_name, key, i) for keras_name, key in group]
@@ -95,14 +98,18 @@ def keras_optimizer_values(optimizer, weights: list):
     torch_optimizer = optimizer.torch_optimizer
     torch_state = torch_optimizer.state if torch_optimizer is not None else {}
     averages = optimizer.model_variables_moving_average
+    accumulated = optimizer.accumulated_gradients
     values = []
     for keras_name, key, i in layout:
         if keras_name == "iterations":
-            values.append(np.asarray(int(optimizer.iterations), dtype="int64"))
+            # every step, as Keras's variable counts them (``iterations`` may count updates)
+            values.append(np.asarray(optimizer.iteration_count, dtype="int64"))
         elif keras_name == "learning_rate":
             values.append(np.asarray(float(optimizer.learning_rate), dtype="float32"))
         elif keras_name == "average" and averages is not None:
             values.append(_numpy(averages[i]))
+        elif keras_name == "gradient_accumulator" and accumulated is not None:
+            values.append(_numpy(accumulated[i]))
         else:
             slot = torch_state.get(weights[i], {}).get(key) if key is not None else None
             if slot is not None:
@@ -204,19 +211,23 @@ def _sloi_state(optimizer, weights, layout, values, iterations, learning_rate) -
     shadow.build([torch.zeros_like(w, requires_grad=True) for w in weights])
     params = shadow.trainable_variables
     slots = [{} for _ in weights]
-    averages = []
+    averages, accumulated = [], []
     for (keras_name, key, i), value in zip(layout, values):
         if keras_name == "average":
             averages.append(torch.from_numpy(value))
+        elif keras_name == "gradient_accumulator":
+            accumulated.append(torch.from_numpy(value))
         elif key is not None:
             slots[i][key] = torch.from_numpy(value).to(params[i].dtype)
     torch_optimizer = shadow.torch_optimizer
-    if torch_optimizer is not None and iterations > 0:
-        # Keras steps every weight at every iteration: each weight's own step count (torch
+    # the updates made: with gradient accumulation, one every so many steps
+    updates = iterations // (optimizer.gradient_accumulation_steps or 1)
+    if torch_optimizer is not None and updates > 0:
+        # Keras steps every weight at every update: each weight's own step count (torch
         # keeps one, for Adam's bias corrections) is the optimizer's.
         counts_in_python = isinstance(torch_optimizer, ForeachRule)
         for p, state in zip(params, slots):
-            step = iterations if counts_in_python else torch.tensor(float(iterations))
+            step = updates if counts_in_python else torch.tensor(float(updates))
             torch_optimizer.state[p] = {"step": step, **state}
     state = shadow.state_dict()
     state["iterations"] = iterations
@@ -224,4 +235,6 @@ def _sloi_state(optimizer, weights, layout, values, iterations, learning_rate) -
         state["learning_rate"] = learning_rate
     if averages:
         state["moving_average"] = averages
+    if accumulated:
+        state["accumulated_gradients"] = accumulated
     return state

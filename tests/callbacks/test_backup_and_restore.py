@@ -46,7 +46,13 @@ def test_an_interrupted_fit_resumed_ends_with_the_same_weights(tmp_path):
     assert len(history.history["loss"]) == 3  # epochs 3, 4 and 5 only
     for a, b in zip(straight.get_weights(), model.get_weights()):
         np.testing.assert_allclose(b, a, atol=1e-6, rtol=0)
-    assert os.listdir(tmp_path / "backup") == []  # deleted once fit completed
+    assert not os.path.exists(tmp_path / "backup")  # deleted once fit completed, as Keras
+
+
+def test_a_completed_fit_leaves_the_user_s_own_files_in_the_backup_folder(tmp_path):
+    (tmp_path / "notes.txt").write_text("mine")
+    _fit(_model(), [BackupAndRestore(tmp_path)], epochs=2)
+    assert os.listdir(tmp_path) == ["notes.txt"]
 
 
 def test_resume_in_a_new_process_like_setting(tmp_path):

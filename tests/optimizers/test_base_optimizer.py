@@ -212,8 +212,6 @@ def test_argument_errors():
             optimizers.Adam(use_ema=True, **bad)
         with pytest.raises(ValueError, match=next(iter(bad))):
             keras.optimizers.Adam(use_ema=True, **bad)
-    with pytest.raises(NotImplementedError, match="gradient_accumulation_steps"):
-        optimizers.Adam(gradient_accumulation_steps=4)
     with pytest.raises(ValueError, match="must be an integer >= 2"):
         optimizers.Adam(gradient_accumulation_steps=1)
     with pytest.warns(UserWarning, match="`decay` is no longer supported"):
@@ -507,3 +505,60 @@ def test_a_held_variable_follows_the_optimizer():
     twin = copy.deepcopy(opt)  # the copy counts on its own
     twin.iterations.assign(10)
     assert twin.iteration_count == 10 and opt.iteration_count == 4
+
+
+@pytest.mark.parametrize("name, kwargs", [
+    ("SGD", {"gradient_accumulation_steps": 3}),
+    ("Adam", {"gradient_accumulation_steps": 3}),
+    ("Adam", {"gradient_accumulation_steps": 4, "use_ema": True, "clipnorm": 0.5}),
+    ("RMSprop", {"gradient_accumulation_steps": 2, "momentum": 0.5}),
+    ("Adam", {"gradient_accumulation_steps": 3, "schedule": True}),
+])
+def test_gradient_accumulation_trains_as_keras(name, kwargs):
+    """Updates every n steps with the mean of the n steps' gradients; iterations counts the
+    updates, a schedule every step, the moving average every step (as in Keras)."""
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(48, 3)).astype("float32"), rng.normal(size=(48, 1)).astype("float32")
+
+    def run(lib):
+        options = dict(kwargs)
+        rate = 0.01
+        if options.pop("schedule", False):
+            rate = lib.optimizers.schedules.ExponentialDecay(0.01, 5, 0.5)
+        model = lib.Sequential([lib.Input((3,)), lib.layers.Dense(4, activation="tanh"),
+                                lib.layers.Dense(1)])
+        model.set_weights([np.full(w.shape, 0.1 * (i + 1), "float32")
+                           for i, w in enumerate(model.get_weights())])
+        model.compile(getattr(lib.optimizers, name)(rate, **options), "mse")
+        history = model.fit(x, y, batch_size=4, epochs=2, shuffle=False, verbose=0).history
+        return model.get_weights(), int(model.optimizer.iterations), history["loss"]
+
+    (ours, ours_updates, ours_loss), (theirs, their_updates, their_loss) = run(sloi), run(keras)
+    assert ours_updates == their_updates == 24 // kwargs["gradient_accumulation_steps"]
+    np.testing.assert_allclose(ours_loss, their_loss, rtol=1e-5, atol=1e-6)
+    for a, b in zip(ours, theirs):
+        np.testing.assert_allclose(a, b, atol=2e-6)
+
+
+def test_gradient_accumulation_resumes_from_its_state_dict():
+    def fresh():
+        weight = torch.nn.Parameter(torch.ones(3))
+        return weight, optimizers.Adam(0.1, gradient_accumulation_steps=3)
+
+    def steps(weight, optimizer, count):
+        for i in range(count):
+            weight.grad = torch.tensor([1.0, -2.0, 0.5]) * (i + 1)
+            optimizer.apply([weight.grad], [weight])
+
+    weight, optimizer = fresh()
+    steps(weight, optimizer, 5)  # one update, two steps accumulated
+    state = copy.deepcopy(optimizer.state_dict())
+    twin_weight, twin = fresh()
+    with torch.no_grad():
+        twin_weight.copy_(weight)
+    twin.build([twin_weight])
+    twin.load_state_dict(state)
+    steps(weight, optimizer, 1)  # the sixth step updates, with the accumulated sums
+    steps(twin_weight, twin, 1)
+    assert int(twin.iterations) == int(optimizer.iterations) == 2
+    torch.testing.assert_close(twin_weight, weight)
