@@ -15,6 +15,7 @@ from sloi.engine.input_layer import InputLayer
 from sloi.engine.layer import Layer
 from sloi.engine.model import Model
 from sloi.engine.module_tools import layer_list
+from sloi.engine.scopes import name_scope
 from sloi.engine.string_inputs import is_string_data
 from sloi.engine.symbolic import SymbolicTensor
 
@@ -102,14 +103,15 @@ class Sequential(Functional):
         self._connect(self._input_layer.output_tensor, self._stack)
 
     def _connect(self, x, layers) -> None:
-        for layer in layers:
-            x = layer(x)
-            if not isinstance(x, SymbolicTensor):
-                raise ValueError(
-                    f'Sequential "{self.name}": layer "{layer.name}" returns several tensors; '
-                    "every layer of a Sequential model must have a single output (use the "
-                    "functional API for more)"
-                )
+        with name_scope(self.name):  # weights of the layers it builds: "sequential/dense/kernel"
+            for layer in layers:
+                x = layer(x)
+                if not isinstance(x, SymbolicTensor):
+                    raise ValueError(
+                        f'Sequential "{self.name}": layer "{layer.name}" returns several '
+                        "tensors; every layer of a Sequential model must have a single output "
+                        "(use the functional API for more)"
+                    )
         self._init_graph(self._input_layer.output_tensor, x)
 
     def build(self, input_shape=None) -> None:

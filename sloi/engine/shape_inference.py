@@ -22,6 +22,7 @@ from torch.func import functional_call
 from sloi.engine import tree
 from sloi.engine.dtypes import STRING
 from sloi.engine.symbolic import SymbolicTensor
+from sloi.engine.variable import carry_variable_api
 
 _STAND_INS = (83, 89)
 _outer_devices = threading.local()  # .stack: the default device outside each meta run
@@ -129,8 +130,9 @@ def _call_with(layer, args, kwargs, stand_in, device, real=False):
     if real:
         outputs = layer(*margs, **mkwargs)
     else:
+        # stand-ins keep the weights' Keras API: a call may ``assign`` to its state
         state = {
-            name: torch.empty_like(t, device="meta")
+            name: carry_variable_api(torch.empty_like(t, device="meta"), t)
             for name, t in list(layer.named_parameters()) + list(layer.named_buffers())
         }
         with _meta_run():

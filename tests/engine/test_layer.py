@@ -447,3 +447,173 @@ def test_repeat_caller_keeps_the_full_call_where_a_call_still_needs_it(case):
         sloi.engine.keras_mask.set_keras_mask(x, torch.ones(4, dtype=torch.bool))
     model(x)
     assert model.repeat_caller(x) is model
+
+
+def _weights_api_layers(lib):
+    """The layers of the Keras Variable API tests, made with ``lib`` (keras or sloi), all user
+    layers: one whose non-trainable weight its call updates, one with a trainable weight, one
+    that builds another in its build, and a Sequential model of a user layer."""
+    layers, ops = lib.layers, lib.ops
+
+    class Counter(layers.Layer):
+        def build(self, input_shape):
+            self.t = self.add_weight(shape=(input_shape[-1],), initializer="zeros",
+                                     trainable=False, name="t")
+
+        def call(self, x):
+            self.t.assign_add(ops.sum(x, axis=0))
+            return x
+
+    class Shift(layers.Layer):
+        def build(self, input_shape):
+            self.w = self.add_weight(shape=(5, 2), initializer="ones", name="w")
+
+        def call(self, x):
+            return x + self.w[0]
+
+    class Outer(layers.Layer):
+        def build(self, input_shape):
+            self.inner = Shift(name="inner")
+            self.inner.build(input_shape)
+
+        def call(self, x):
+            return self.inner(x)
+
+    counter = Counter(name="c")
+    counter.build((None, 2))
+    counter(ops.ones((3, 2)))
+    shift = Shift(name="shift")
+    shift.build((None, 2))
+    outer = Outer(name="outer")
+    outer.build((None, 2))
+    seq = lib.Sequential([lib.Input((2,)), Shift(name="s")], name="seq")
+    return counter, shift, outer, seq
+
+
+def test_add_weight_gives_keras_variables_to_user_layers_as_keras_does():
+    import keras
+
+    ours, theirs = _weights_api_layers(sloi), _weights_api_layers(keras)
+    for o, t in zip(ours, theirs):
+        assert [(w.name, w.path, w.trainable) for w in o.weights] == [
+            (w.name, w.path, w.trainable) for w in t.weights]
+        assert all(isinstance(w, sloi.Variable) for w in o.weights)
+    np.testing.assert_array_equal(ours[0].t.numpy(), theirs[0].t.numpy())  # [3, 3]
+    shift, keras_shift = ours[1], theirs[1]
+    for layer in (shift, keras_shift):
+        layer.w.assign(np.arange(10, dtype="float32").reshape(5, 2))
+        layer.w.assign_sub(np.ones((5, 2), "float32"))
+        layer.trainable = False
+    np.testing.assert_array_equal(shift.w.numpy(), keras_shift.w.numpy())
+    assert shift.w.trainable is keras_shift.w.trainable is False
+    with pytest.raises(ValueError, match="shape of the target variable"):
+        ours[0].t.assign(0.0)
+
+
+def test_keras_variable_weights_stay_torch_parameters_and_buffers():
+    import copy
+    import io
+    import pickle
+
+    counter, shift, _, _ = _weights_api_layers(sloi)
+    kernel = shift.w
+    assert type(kernel).__mro__[1:].count(nn.Parameter) == 1 and counter._buffers["t"] is counter.t
+    assert type(kernel * 2) is torch.Tensor and type(counter.t + 1) is torch.Tensor
+    kernel.assign(np.ones((5, 2), "float32"))
+    assert shift.w is kernel and kernel.requires_grad  # assign writes in place
+    values = kernel.numpy()
+    values[0, 0] = 7.0  # a copy: the weight is unchanged
+    assert kernel.detach()[0, 0].item() == 1.0
+    # numpy() of a weight that requires grad, and value: the tensor itself, as Keras's
+    assert kernel.value is kernel
+    buffer = io.BytesIO()
+    torch.save(counter.state_dict(keep_vars=True) | shift.state_dict(keep_vars=True), buffer)
+    buffer.seek(0)
+    loaded = torch.load(buffer, weights_only=True)  # plain tensors: runs no sloi code
+    torch.testing.assert_close(loaded["w"], kernel.detach())
+    scale = Scale(name="sc")  # a user layer of a module, which pickle can find
+    scale.build((None, 2))
+    scale.count.assign(3.0)
+    for copied in (copy.deepcopy(scale), pickle.loads(pickle.dumps(scale)),
+                   copy.deepcopy(scale).double()):
+        count = copied.count
+        assert isinstance(count, sloi.Variable) and count.path == "sc/count"
+        assert count is copied._buffers["count"] and not count.trainable
+        assert isinstance(copied.w, sloi.Variable) and copied.w.path == "sc/w"
+        np.testing.assert_array_equal(count.numpy(), 3.0)
+    optimizer = torch.optim.SGD(shift.parameters(), lr=1.0)
+    shift(torch.zeros(3, 2)).sum().backward()
+    optimizer.step()
+    np.testing.assert_array_equal(kernel.numpy()[:2], [[-2, -2], [1, 1]])
+
+
+def test_a_call_that_assigns_to_its_state_builds_symbolically():
+    counter = _weights_api_layers(sloi)[0]
+    x = sloi.Input((2,))
+    model = sloi.Model(x, counter(x))
+    model.predict(np.ones((4, 2), "float32"), verbose=0)
+    np.testing.assert_array_equal(counter.t.numpy(), [7.0, 7.0])
+
+
+def test_a_counter_weight_updated_by_assign_add_in_call_trains_as_in_keras():
+    import keras
+
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(24, 2)).astype("float32")
+    y = rng.normal(size=(24, 1)).astype("float32")
+    kernel = rng.normal(size=(2, 1)).astype("float32")
+    results = []
+    for lib in (keras, sloi):
+        counter = _weights_api_layers(lib)[0].__class__(name="counter")
+        inputs = lib.Input((2,))
+        model = lib.Model(inputs, lib.layers.Dense(1)(counter(inputs)))
+        model.set_weights([np.zeros(2, "float32"), kernel, np.zeros(1, "float32")])
+        model.compile("sgd", "mse")
+        history = model.fit(x, y, batch_size=8, epochs=2, shuffle=False, verbose=0).history
+        model.evaluate(x, y, batch_size=8, verbose=0)
+        results.append((history, counter.t.numpy(), [w.path for w in counter.weights]))
+    (theirs, their_t, their_paths), (ours, our_t, our_paths) = results
+    np.testing.assert_allclose(our_t, their_t, rtol=1e-5)  # 3 passes over x: 2 fits, 1 eval
+    np.testing.assert_allclose(ours["loss"], theirs["loss"], rtol=1e-5)
+    assert our_paths == their_paths == ["counter/t"]
+
+
+def _built_in_layers_model():
+    layers = sloi.layers
+    tokens = sloi.Input((6,), dtype="int32")
+    x = layers.Embedding(20, 4, mask_zero=True)(tokens)
+    x = layers.Bidirectional(layers.LSTM(3, return_sequences=True))(x)
+    x = layers.GRU(3, return_sequences=True)(x)
+    x = layers.SimpleRNN(3, return_sequences=True)(x)
+    x = layers.Conv1D(4, 2, padding="same")(x)
+    x = layers.BatchNormalization()(x)
+    x = layers.LayerNormalization()(x)
+    x = layers.MultiHeadAttention(2, 2)(x, x)
+    x = layers.GlobalAveragePooling1D()(x)
+    outputs = layers.Dense(1, activation="sigmoid")(layers.Dense(5)(x))
+    return sloi.Model(tokens, outputs)
+
+
+def _assert_plain_torch_weights(model):
+    params, buffers = list(model.parameters()), list(model.buffers())
+    assert params and buffers  # BatchNormalization's moving statistics are buffers
+    assert {type(w) for w in params} == {nn.Parameter}
+    assert {type(b) for b in buffers} == {torch.Tensor}
+
+
+def test_built_in_layers_weights_are_exactly_torch_parameters_so_ops_dispatch_fast():
+    import copy
+    import pickle
+
+    model = _built_in_layers_model()
+    _assert_plain_torch_weights(model)
+    model.compile("adam", "binary_crossentropy", metrics=["accuracy", "auc"])
+    x = np.random.default_rng(0).integers(0, 20, (8, 6))
+    model.fit(x, np.ones((8, 1), "float32"), batch_size=4, epochs=1, verbose=0)
+    for copied in (model, copy.deepcopy(model), pickle.loads(pickle.dumps(model)),
+                   copy.deepcopy(model).double()):
+        _assert_plain_torch_weights(copied)
+    # the built-in metrics' state too: plain tensors, updated on every step
+    states = [v for m in model.metrics if isinstance(m, sloi.metrics.Metric)
+              for v in m.variables]
+    assert states and {type(v) for v in states} == {torch.Tensor}

@@ -36,6 +36,17 @@ def test_a_variable_is_a_parameter_that_trains_and_assigns():
     assert type(copy.deepcopy(v)) is sloi.Variable and copy.deepcopy(v).name == "v"
 
 
+def test_a_variables_value_carries_gradients_as_in_keras():
+    import keras
+
+    grads = []
+    for lib in (keras, sloi):
+        v = lib.Variable([1.0, 2.0])
+        (v.value * v.value).sum().backward()
+        grads.append(np.asarray(v.value.grad))
+    np.testing.assert_array_equal(grads[1], grads[0])
+
+
 def test_bad_variables_are_refused():
     with pytest.raises(ValueError, match="needs a shape"):
         sloi.Variable("ones")

@@ -1,9 +1,11 @@
 """The Metric base: names, dtype, state that follows the data's device, no autograd, configs."""
 
 import keras
+import numpy as np
 import pytest
 import torch
 
+import sloi
 from sloi import metrics as M
 
 
@@ -149,3 +151,70 @@ def test_numpy_arrays_with_negative_strides_as_in_keras(name):
     ours.update_state(y[::-1], p[::-1])
     theirs.update_state(y[::-1], p[::-1])
     assert float(ours.result()) == pytest.approx(float(theirs.result()), abs=1e-6)
+
+
+def _categorical_true_positives(lib):
+    """keras.io's CategoricalTruePositives ("Training & evaluation with the built-in methods"):
+    state made with add_variable, updated with assign_add, reset with assign."""
+    ops = lib.ops
+
+    class CategoricalTruePositives(lib.metrics.Metric):
+        def __init__(self, name="categorical_true_positives", **kwargs):
+            super().__init__(name=name, **kwargs)
+            self.true_positives = self.add_variable(shape=(), name="ctp", initializer="zeros")
+
+        def update_state(self, y_true, y_pred, sample_weight=None):
+            y_pred = ops.reshape(ops.argmax(y_pred, axis=1), (-1, 1))
+            values = ops.cast(y_true, "int32") == ops.cast(y_pred, "int32")
+            values = ops.cast(values, "float32")
+            if sample_weight is not None:
+                sample_weight = ops.cast(sample_weight, "float32")
+                values = ops.multiply(values, sample_weight)
+            self.true_positives.assign_add(ops.sum(values))
+
+        def result(self):
+            return self.true_positives.value
+
+        def reset_state(self):
+            # The state of the metric will be reset at the start of each epoch.
+            self.true_positives.assign(0.0)
+
+    return CategoricalTruePositives()
+
+
+def test_keras_io_custom_metric_with_keras_variables_trains_as_in_keras():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(40, 4)).astype("float32")
+    y = rng.integers(0, 3, (40, 1))
+    weights = [rng.normal(size=(4, 3)).astype("float32"), np.zeros(3, "float32")]
+    histories, metrics = [], []
+    for lib in (keras, sloi):
+        metric = _categorical_true_positives(lib)
+        inputs = lib.Input((4,))
+        model = lib.Model(inputs, lib.layers.Dense(3, activation="softmax")(inputs))
+        model.set_weights(weights)
+        model.compile("sgd", "sparse_categorical_crossentropy", metrics=[metric])
+        # (no validation_data: Keras's result, the variable itself, then shows in the
+        # training logs the value it takes in validation)
+        histories.append(model.fit(x, y, batch_size=8, epochs=3, shuffle=False,
+                                   verbose=0).history)
+        metrics.append(metric)
+    ours, theirs = histories[1], histories[0]
+    assert list(ours) == list(theirs)
+    for key in theirs:
+        np.testing.assert_allclose(ours[key], theirs[key], rtol=1e-5, err_msg=key)
+    assert [(v.name, v.path) for v in metrics[1].variables] == [
+        (v.name, v.path) for v in metrics[0].variables]  # [("ctp", ".../ctp")]
+    assert isinstance(metrics[1].true_positives, sloi.Variable)
+    assert metrics[1].true_positives.numpy() == metrics[0].true_positives.numpy()
+
+
+def test_built_in_metrics_keep_plain_tensors_for_the_fast_dispatch():
+    import copy
+    import pickle
+
+    for metric in (M.Mean(), M.BinaryAccuracy(), M.AUC(), M.SparseCategoricalAccuracy()):
+        metric.update_state(torch.ones(4), torch.ones(4))
+        for copied in (metric, copy.deepcopy(metric), pickle.loads(pickle.dumps(metric)),
+                       copy.deepcopy(metric).to("meta")):
+            assert {type(v) for v in copied.variables} == {torch.Tensor}
