@@ -170,6 +170,7 @@ class Layer(nn.Module):
         return result
 
     compute_dtype = dtype
+    variable_dtype = dtype  # Keras's name for the weights' dtype ("float32")
 
     @property
     def trainable(self) -> bool:

@@ -617,3 +617,12 @@ def test_built_in_layers_weights_are_exactly_torch_parameters_so_ops_dispatch_fa
     states = [v for m in model.metrics if isinstance(m, sloi.metrics.Metric)
               for v in m.variables]
     assert states and {type(v) for v in states} == {torch.Tensor}
+
+
+@pytest.mark.parametrize("dtype", [None, "float64", "bfloat16"])
+def test_a_layer_names_its_dtypes_as_keras(dtype):
+    import keras
+
+    ours, theirs = Dense(2, dtype=dtype), keras.layers.Dense(2, dtype=dtype)
+    for name in ("dtype", "compute_dtype", "variable_dtype"):
+        assert getattr(ours, name) == getattr(theirs, name), name
