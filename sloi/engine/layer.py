@@ -138,8 +138,18 @@ class Layer(nn.Module):
             # name ("lstm/lstm_cell/kernel")
             @functools.wraps(original)
             def build(self, *args, **kw):
-                with name_scope(self.name):
-                    original(self, *args, **kw)
+                # a subclass's build calls its parent's, which marks the layer built: the
+                # subclass's own weights may follow; a build of a layer built before may not
+                # add any (add_weight refuses, as Keras does)
+                depth = self.__dict__.get("_build_depth", 0)
+                if not depth:
+                    self.__dict__["_rebuilding"] = self.built
+                self.__dict__["_build_depth"] = depth + 1
+                try:
+                    with name_scope(self.name):
+                        original(self, *args, **kw)
+                finally:
+                    self.__dict__["_build_depth"] = depth
                 self.built = True
                 if self._build_input_shape is None and args:
                     self._build_input_shape = args[0]
@@ -246,6 +256,14 @@ class Layer(nn.Module):
             shape = tuple(int(d) for d in shape)
         else:
             shape = (int(shape),)
+        if self.built and (not self.__dict__.get("_build_depth")
+                           or self.__dict__.get("_rebuilding")):
+            # a second build() would add the weights twice: Keras refuses too
+            raise ValueError(
+                f'Layer "{self.name}" ({type(self).__name__}) is already built: it cannot add '
+                f'the weight "{name or "variable"}" {shape}. You cannot add new elements of '
+                "state to a layer that is already built; create every weight in __init__() "
+                "or build() (build() runs once)")
         torch_dtype = standardize_dtype(dtype) if dtype is not None else self._dtype
         allocation.charge(self, name or "variable", shape, torch_dtype.itemsize)  # loads only
         if initializer is None:

@@ -626,3 +626,33 @@ def test_a_layer_names_its_dtypes_as_keras(dtype):
     ours, theirs = Dense(2, dtype=dtype), keras.layers.Dense(2, dtype=dtype)
     for name in ("dtype", "compute_dtype", "variable_dtype"):
         assert getattr(ours, name) == getattr(theirs, name), name
+
+
+def test_a_second_build_is_refused_as_keras_refuses_it():
+    import keras
+
+    with pytest.raises(ValueError, match="already built"):
+        theirs = keras.layers.Dense(2)
+        theirs.build((None, 3))
+        theirs.build((None, 3))
+    ours = Dense(2)
+    ours.build((None, 3))
+    with pytest.raises(ValueError, match=r'Layer "dense\w*" \(Dense\) is already built: it '
+                                         r'cannot add the weight "kernel" \(3, 2\)'):
+        ours.build((None, 3))
+    assert len(ours.weights) == 2
+
+
+def test_a_subclass_build_may_add_weights_after_its_parent_s():
+    class Scaled(Dense):
+        def build(self, input_shape):
+            super().build(input_shape)  # the parent's build marks the layer built
+            self.scale = self.add_weight(shape=(self.units,), initializer="ones", name="scale")
+
+        def call(self, inputs):
+            return super().call(inputs) * self.scale
+
+    layer = Scaled(2)
+    layer.build((None, 3))
+    assert [w.name if hasattr(w, "name") else None for w in layer.weights][-1] == "scale"
+    assert len(layer.weights) == 3
