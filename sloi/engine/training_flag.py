@@ -15,7 +15,7 @@ import threading
 
 
 class _State(threading.local):
-    value = None  # outside any flag(), in every thread
+    value = None  # the innermost enclosing flag in this thread; None outside any
 
 
 state = _State()
@@ -37,8 +37,3 @@ class flag:
     def __exit__(self, *exc):
         state.value = self.previous
         return False
-
-
-def current() -> bool | None:
-    """The flag of the innermost enclosing call or loop in this thread, or None outside any."""
-    return state.value

@@ -78,17 +78,18 @@ class KerasVariableAPI:
         return self
 
     def assign_add(self, value):
-        value = self._converted(value)
-        self._check_shape(torch.broadcast_shapes(self.shape, value.shape))
-        with torch.no_grad():
-            self.add_(value)
-        return self
+        return self._update_in_place(torch.Tensor.add_, value)
 
     def assign_sub(self, value):
+        return self._update_in_place(torch.Tensor.sub_, value)
+
+    def _update_in_place(self, update, value):
+        """``update(self, value)`` in place, outside autograd; ``value`` may broadcast to
+        the variable's shape, not beyond it."""
         value = self._converted(value)
         self._check_shape(torch.broadcast_shapes(self.shape, value.shape))
         with torch.no_grad():
-            self.sub_(value)
+            update(self, value)
         return self
 
     def numpy(self, *, force: bool = False):
